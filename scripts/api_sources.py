@@ -1,0 +1,286 @@
+"""Read the vendors' OpenAPI documents into a list of operations the generator turns into tools.
+
+What differs between APIs is data (the `ApiSource` rows below), not code paths.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from openapi_schema import Schema, SchemaResolver
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+# Pipedrive tag -> our resource toolset. *Fields tags all go to "fields".
+PIPEDRIVE_TOOLSETS = {
+    "Deals": "deals",
+    "DealProducts": "deals",
+    "DealInstallments": "deals",
+    "Persons": "persons",
+    "Organizations": "organizations",
+    "OrganizationRelationships": "organizations",
+    "Activities": "activities",
+    "ActivityTypes": "activities",
+    "Leads": "leads",
+    "LeadLabels": "leads",
+    "LeadSources": "leads",
+    "Notes": "notes",
+    "Files": "files",
+    "Products": "products",
+    "Projects": "projects",
+    "ProjectBoards": "projects",
+    "ProjectPhases": "projects",
+    "ProjectTemplates": "projects",
+    "Tasks": "projects",
+    "Pipelines": "pipelines",
+    "Stages": "stages",
+    "Users": "users",
+    "UserConnections": "users",
+    "UserSettings": "users",
+    "Roles": "roles",
+    "PermissionSets": "roles",
+    "LegacyTeams": "teams",
+    "Filters": "filters",
+    "Goals": "goals",
+    "Mailbox": "mail",
+    "CallLogs": "call_logs",
+    "Webhooks": "webhooks",
+    "ItemSearch": "search",
+    "Meetings": "meetings",
+    "Channels": "channels",
+    "Billing": "account",
+    "Currencies": "account",
+    "Recents": "account",
+}
+
+
+@dataclass
+class Param:
+    name: str
+    location: str  # path | query | body
+    schema: Schema
+    required: bool
+    comma: bool = False  # query array sent comma-joined
+
+
+@dataclass
+class Operation:
+    name: str
+    api: str
+    toolset: str
+    method: str
+    path: str
+    version: str
+    params: list[Param]
+    body: str = "none"
+    body_root: str | None = None
+    body_wrapper: str | None = None
+    file_part: str | None = None
+    downloads: bool = False
+    pagination: str = "none"
+    page_size_max: int | None = None
+    token_cost: int | None = None
+    deprecated: bool = False
+    vendor_text: str = ""  # the document's own prose, kept only to check ours is not copied
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def snake_case(text: str) -> str:
+    text = text.replace("-", "_")
+    text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", text)
+    return text.lower()
+
+
+def attio_name(summary: str) -> str:
+    words = re.split(r"[^a-z0-9]+", summary.lower())
+    return "attio_" + "_".join(w for w in words if w and w not in ("a", "an", "the"))
+
+
+def attio_toolset(tag: str) -> str:
+    if tag.startswith("SCIM"):
+        return "attio_scim"
+    return "attio_" + re.sub(r"[^a-z0-9]+", "_", tag.lower()).strip("_")
+
+
+def pipedrive_toolset(tags: list[str]) -> str:
+    tag = tags[0]
+    return "fields" if tag.endswith("Fields") else PIPEDRIVE_TOOLSETS[tag]
+
+
+def load_document(path: Path) -> dict[str, Any]:
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return json.loads(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _iter_operations(document: dict[str, Any]):
+    for path, item in document["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def _body_parts(
+    resolver: SchemaResolver, operation: dict[str, Any], path: str
+) -> tuple[str, Schema | None, bool]:
+    body = operation.get("requestBody")
+    if not body:
+        return "none", None, False
+    content = body["content"]
+    for media, encoding in (
+        ("application/json", "json"),
+        ("multipart/form-data", "multipart"),
+        ("application/x-www-form-urlencoded", "form"),
+    ):
+        if media in content:
+            schema = resolver.normalize(content[media].get("schema", {}))
+            return encoding, schema, bool(body.get("required"))
+    raise ValueError(f"{path}: unsupported request body media {list(content)}")
+
+
+def _operation(
+    *,
+    resolver: SchemaResolver,
+    name: str,
+    api: str,
+    toolset: str,
+    method: str,
+    path: str,
+    version: str,
+    op: dict[str, Any],
+) -> Operation:
+    params: list[Param] = []
+    for raw in op.get("parameters", ()):
+        raw = resolver.deref(raw)
+        if raw["in"] not in ("path", "query"):
+            continue
+        schema = resolver.normalize(raw.get("schema", {}))
+        comma = raw["in"] == "query" and schema.get("type") == "array" and raw.get("explode") is False
+        params.append(
+            Param(raw["name"], raw["in"], schema, raw["in"] == "path" or bool(raw.get("required")), comma)
+        )
+    # Some documents use a path template without declaring its parameter: add it as a required string.
+    declared = {p.name for p in params if p.location == "path"}
+    for template in re.findall(r"{([^}]+)}", path):
+        if template not in declared:
+            params.append(Param(template, "path", {"type": "string"}, True))
+
+    result = Operation(
+        name=name,
+        api=api,
+        toolset=toolset,
+        method=method.upper(),
+        path=path,
+        version=version,
+        params=params,
+        token_cost=op.get("x-token-cost"),
+        deprecated=bool(op.get("deprecated")),
+        vendor_text=" ".join(str(op.get(k, "")) for k in ("summary", "description")),
+    )
+    encoding, body, body_required = _body_parts(resolver, op, path)
+    result.body = encoding
+    if body is not None:
+        taken = {p.name for p in params}
+        if body.get("type") == "array":
+            result.body_root = "options" if path.endswith("/options") else "items"
+            params.append(Param(result.body_root, "body", body, body_required))
+        else:
+            props = body.get("properties", {})
+            required = set(body.get("required", ()))
+            inner = props.get("data")
+            if (
+                api == "attio"
+                and encoding == "json"
+                and set(props) == {"data"}
+                and inner.get("type") == "object"
+                and inner.get("properties")
+                and not taken & set(inner["properties"])
+            ):
+                # Attio wraps bodies as {"data": {...}}: the tool takes the inner fields flat.
+                result.body_wrapper = "data"
+                props, required = inner["properties"], set(inner.get("required", ()))
+            for prop, schema in props.items():
+                if encoding == "multipart" and schema.get("format") == "binary":
+                    result.file_part = prop
+                    continue
+                if prop in taken:
+                    raise ValueError(f"{name}: body property {prop!r} collides with a parameter")
+                params.append(Param(prop, "body", schema, prop in required))
+    query = {p.name: p for p in params if p.location == "query"}
+    body_props = {p.name for p in params if p.location == "body"}
+    limit = query.get("limit")
+    if "cursor" in query:
+        result.pagination = "cursor"
+    elif "start" in query or "offset" in query:
+        result.pagination = "offset"
+    elif api == "attio" and "offset" in body_props:
+        result.pagination = "body_offset"
+    if result.pagination != "none" and limit is not None:
+        result.page_size_max = limit.schema.get("maximum")
+    if result.pagination == "body_offset":
+        limit_body = next(p for p in params if p.name == "limit")
+        result.page_size_max = limit_body.schema.get("maximum")
+    # A GET whose success answer is not JSON is a download: the bytes go to a file.
+    if method == "get":
+        success = next((r for code, r in op.get("responses", {}).items() if str(code).startswith("2")), {})
+        media = set((success.get("content") or {}).keys()) if isinstance(success, dict) else set()
+        if (
+            op.get("x-binary-response")
+            or "application/octet-stream" in media
+            or ("302" in map(str, op.get("responses", {})) and path.endswith("/download"))
+        ):
+            result.downloads = True
+    return result
+
+
+def pipedrive_operations(specs: Path) -> list[Operation]:
+    docs = {
+        "v1": load_document(specs / "pipedrive-v1.openapi.yaml"),
+        "v2": load_document(specs / "pipedrive-v2.openapi.yaml"),
+    }
+    in_v2 = {op["operationId"] for _, _, op in _iter_operations(docs["v2"])}
+    out = []
+    for version, document in docs.items():
+        resolver = SchemaResolver(document)
+        for path, method, op in _iter_operations(document):
+            if "Oauth" in op.get("tags", ()):
+                continue  # token exchange belongs to the session, not to tools
+            if version == "v1" and op["operationId"] in in_v2:
+                continue  # the v2 operation is the current one
+            out.append(
+                _operation(
+                    resolver=resolver,
+                    name=snake_case(op["operationId"]),
+                    api="pipedrive",
+                    toolset=pipedrive_toolset(op["tags"]),
+                    method=method,
+                    path=f"/api/{version}{path}",
+                    version=version,
+                    op=op,
+                )
+            )
+    return out
+
+
+def attio_operations(specs: Path) -> list[Operation]:
+    document = load_document(specs / "attio.openapi.json")
+    resolver = SchemaResolver(document)
+    return [
+        _operation(
+            resolver=resolver,
+            name=attio_name(op["summary"]),
+            api="attio",
+            toolset=attio_toolset(op["tags"][0]),
+            method=method,
+            path=path,
+            version="v2",
+            op=op,
+        )
+        for path, method, op in _iter_operations(document)
+    ]

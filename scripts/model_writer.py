@@ -1,0 +1,177 @@
+"""Write the Python source of pydantic input models from plain JSON Schema."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Any
+
+from api_sources import Operation, Param
+from openapi_schema import Schema
+from pipedrive_mcp.route import CONTROL_FIELDS
+from pydantic import BaseModel
+
+_RESERVED = set(dir(BaseModel)) | {"route"}
+_SIMPLE = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+def class_name(tool: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in tool.split("_") if part)
+
+
+def python_name(wire: str) -> str:
+    name = re.sub(r"\W", "_", wire).lstrip("_")
+    if not name or name[0].isdigit():
+        name = "f_" + name
+    if keyword.iskeyword(name) or name in _RESERVED or name in CONTROL_FIELDS or name.startswith("model_"):
+        name += "_"
+    return name
+
+
+def _literal(values: list[Any]) -> str:
+    cleaned = [int(v) if isinstance(v, float) and v.is_integer() else v for v in values]
+    return f"Literal[{', '.join(repr(v) for v in cleaned)}]"
+
+
+class ModuleWriter:
+    """Collects the classes of one module: nested object models first, then the tool models."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+        self._nested_names: set[str] = set()
+
+    def annotation(self, schema: Schema, hint: str) -> str:
+        if schema.get("enum"):
+            return _literal(schema["enum"])
+        if "const" in schema:
+            return _literal([schema["const"]])
+        if "anyOf" in schema:
+            parts = [self.annotation(v, f"{hint}{i}") for i, v in enumerate(schema["anyOf"], 1)]
+            return " | ".join(dict.fromkeys(parts))
+        kind = schema.get("type")
+        if isinstance(kind, list):
+            return " | ".join(self.annotation({**schema, "type": k}, hint) for k in kind)
+        if kind in _SIMPLE:
+            return _SIMPLE[kind]
+        if kind == "array":
+            items = schema.get("items") or {}
+            return f"list[{self.annotation(items, hint + 'Item') if items else 'Any'}]"
+        if kind == "object" or "properties" in schema:
+            if schema.get("properties"):
+                return self._nested(schema, hint)
+            extra = schema.get("additionalProperties")
+            if isinstance(extra, dict) and extra:
+                return f"dict[str, {self.annotation(extra, hint + 'Value')}]"
+            return "dict[str, Any]"
+        return "Any"
+
+    def _nested(self, schema: Schema, hint: str) -> str:
+        name = hint
+        while name in self._nested_names:
+            name += "_"
+        self._nested_names.add(name)
+        required = set(schema.get("required", ()))
+        extra = schema.get("additionalProperties")
+        config = "allow" if extra not in (None, False) else "forbid"
+        lines = [
+            f"class {name}(BaseModel):",
+            f'    model_config = ConfigDict(extra="{config}", populate_by_name=True)',
+        ]
+        for prop, sub in schema["properties"].items():
+            lines.append(
+                "    "
+                + self.field_line(prop, sub, prop in required, hint=name + class_name(python_name(prop)))
+            )
+        self.blocks.append("\n".join(lines))
+        return name
+
+    def field_line(
+        self, wire: str, schema: Schema, required: bool, *, hint: str, note: str | None = None
+    ) -> str:
+        py = python_name(wire)
+        kind = self.annotation(schema, hint)
+        if schema.get("nullable") and kind != "Any":
+            kind = f"{kind} | None"
+        args: list[str] = [] if required else ["default=None"]
+        if py != wire:
+            args.append(f"alias={wire!r}")
+        for key, arg in (
+            ("minimum", "ge"),
+            ("maximum", "le"),
+            ("minLength", "min_length"),
+            ("maxLength", "max_length"),
+        ):
+            if key in schema and schema.get("type") in ("integer", "number", "string"):
+                args.append(f"{arg}={schema[key]!r}")
+        if schema.get("type") == "array":
+            for key, arg in (("minItems", "min_length"), ("maxItems", "max_length")):
+                if key in schema:
+                    args.append(f"{arg}={schema[key]!r}")
+        if note:
+            args.append(f"description={note!r}")
+        extra = {k: schema[k] for k in ("format", "default", "pattern") if k in schema}
+        if extra:
+            args.append(f"json_schema_extra={extra!r}")
+        if args == ["default=None"]:
+            return f"{py}: {kind} = None"
+        if not args:
+            return f"{py}: {kind}"
+        return f"{py}: {kind} = Field({', '.join(args)})"
+
+    def tool_model(self, op: Operation, description: str, notes: dict[str, str]) -> str:
+        base = "ToolInput"
+        if op.file_part:
+            base = "UploadInput"
+        elif op.downloads:
+            base = "DownloadInput"
+        elif op.pagination != "none":
+            base = "ListInput"
+        name = class_name(op.name)
+        lines = [f"class {name}({base}):", f"    {_docstring(description)}", ""]
+        lines.append(f"    route: ClassVar[Route] = {_route_source(op)}")
+        ordered = sorted(op.params, key=lambda p: (not p.required, p.location != "path"))
+        for param in ordered:
+            hint = name + class_name(python_name(param.name))
+            lines.append(
+                "    "
+                + self.field_line(
+                    param.name, param.schema, param.required, hint=hint, note=notes.get(param.name)
+                )
+            )
+        return "\n".join(lines)
+
+
+def _docstring(text: str) -> str:
+    text = text.replace("\\", "\\\\").replace('"""', "'''")
+    return f'"""{text}"""'
+
+
+def _names(params: list[Param], location: str) -> tuple[str, ...]:
+    return tuple(p.name for p in params if p.location == location)
+
+
+def _route_source(op: Operation) -> str:
+    fields: list[str] = [
+        f"api={op.api!r}",
+        f"method={op.method!r}",
+        f"path={op.path!r}",
+        f"version={op.version!r}",
+    ]
+    optional = {
+        "body": (op.body, "none"),
+        "pagination": (op.pagination, "none"),
+        "page_size_max": (op.page_size_max, None),
+        "token_cost": (op.token_cost, None),
+        "path_params": (_names(op.params, "path"), ()),
+        "query_params": (_names(op.params, "query"), ()),
+        "body_params": (_names(op.params, "body"), ()),
+        "comma_params": (tuple(p.name for p in op.params if p.comma), ()),
+        "body_root": (op.body_root, None),
+        "body_wrapper": (op.body_wrapper, None),
+        "file_part": (op.file_part, None),
+        "downloads": (op.downloads, False),
+    }
+    for key, (value, default) in optional.items():
+        if value != default:
+            fields.append(f"{key}={value!r}")
+    return f"Route({', '.join(fields)})"

@@ -1,0 +1,76 @@
+"""What a tool's model carries besides its fields: where and how its request goes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BodyEncoding = Literal["none", "json", "form", "multipart"]
+Pagination = Literal["none", "offset", "cursor", "body_offset"]
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The HTTP side of one API operation, as the vendor's document declares it."""
+
+    api: str
+    method: str
+    path: str
+    version: str
+    body: BodyEncoding = "none"
+    pagination: Pagination = "none"
+    page_size_max: int | None = None
+    token_cost: int | None = None
+    path_params: tuple[str, ...] = ()
+    query_params: tuple[str, ...] = ()
+    body_params: tuple[str, ...] = ()
+    # Query arrays sent comma-joined rather than as repeated keys (style: form, explode: false).
+    comma_params: tuple[str, ...] = ()
+    # The JSON body is a bare array held in this field, or an object wrapped as {"data": {...}}.
+    body_root: str | None = None
+    body_wrapper: str | None = None
+    # Multipart upload: the wire name of the file part; the model carries a local `path` instead.
+    file_part: str | None = None
+    downloads: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def writes(self) -> bool:
+        return self.method != "GET"
+
+
+class ToolInput(BaseModel):
+    """Base of every generated input model: unknown arguments are errors, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, protected_namespaces=())
+
+    route: ClassVar[Route]
+
+    # Optional fields default to None without admitting null: an explicit null is
+    # accepted only where the API documents the field as nullable.
+    raw: bool = Field(default=None, exclude=True)
+
+
+class ListInput(ToolInput):
+    """A list operation: the session can walk its pages itself up to `max_items`."""
+
+    max_items: int = Field(default=None, ge=1, le=10_000, exclude=True)
+
+
+class UploadInput(ToolInput):
+    """A multipart upload: the file comes from a local path, streamed from disk."""
+
+    path: str
+    file_name: str = Field(default=None, exclude=True)
+    content_type: str = Field(default=None, exclude=True)
+
+
+class DownloadInput(ToolInput):
+    """A download: the bytes go to a file in the downloads folder, never into the answer."""
+
+    save_as: str = Field(default=None, exclude=True)
+
+
+CONTROL_FIELDS = frozenset({"raw", "max_items", "path", "file_name", "content_type", "save_as"})

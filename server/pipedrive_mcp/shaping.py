@@ -1,0 +1,120 @@
+"""Make answers small without losing what matters: every id stays, empties and noise go."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# Embedded related objects (v1 style: {"value": 7, "name": "Acme", "email": [...], ...}) shrink to id and name.
+RELATED_KEYS = frozenset(
+    {
+        "owner",
+        "creator",
+        "user",
+        "person",
+        "organization",
+        "org",
+        "deal",
+        "lead",
+        "product",
+        "project",
+        "assignee",
+        "created_by",
+        "updated_by",
+    }
+)
+NAME_KEYS = ("name", "title", "label", "email")
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _shrink_related(key: str, value: dict[str, Any]) -> dict[str, Any] | None:
+    if not (key in RELATED_KEYS or key.endswith("_id") or key.endswith("_user")):
+        return None
+    ident = value.get("id", value.get("value"))
+    if ident is None or isinstance(ident, (dict, list)):
+        return None
+    name = next((value[k] for k in NAME_KEYS if isinstance(value.get(k), str) and value[k]), None)
+    small = {"id": ident}
+    if name is not None:
+        small["name"] = name
+    return small if len(small) < len(value) else None
+
+
+def compact(value: Any, key: str = "", depth: int = 0) -> Any:
+    """Drop null/empty values recursively and shrink embedded related objects (below the top level)."""
+    if isinstance(value, dict):
+        if depth >= 2:
+            small = _shrink_related(key, value)
+            if small is not None:
+                return small
+        out = {}
+        for k, v in value.items():
+            v = compact(v, k, depth + 1)
+            if not _is_empty(v):
+                out[k] = v
+        return out
+    if isinstance(value, list):
+        items = [compact(v, key, depth + 1) for v in value]
+        return [v for v in items if not _is_empty(v)]
+    return value
+
+
+# Attio answers each attribute as a list of versioned values; agents want the current value.
+_ATTIO_META = frozenset({"active_from", "active_until", "created_by_actor", "attribute_type"})
+
+
+def _attio_value(entry: Any) -> Any:
+    if not isinstance(entry, dict):
+        return entry
+    kind = entry.get("attribute_type")
+    rest = {k: v for k, v in entry.items() if k not in _ATTIO_META}
+    if kind in ("select", "status") and isinstance(rest.get("option") or rest.get("status"), dict):
+        chosen = rest.get("option") or rest.get("status")
+        return chosen.get("title", chosen)
+    if kind == "record-reference":
+        return {k: rest[k] for k in ("target_object", "target_record_id") if k in rest}
+    if kind == "actor-reference":
+        return {k: rest[k] for k in ("referenced_actor_type", "referenced_actor_id") if k in rest}
+    if kind == "currency":
+        return {k: rest[k] for k in ("currency_value", "currency_code") if k in rest}
+    for k in ("value", "full_name", "email_address", "domain", "phone_number", "original_phone_number"):
+        if k in rest and len(rest) <= 4:
+            return rest[k]
+    return rest
+
+
+def attio_current_values(item: Any) -> Any:
+    """Replace an Attio record's or entry's versioned `values` with the current value per slug."""
+    if not isinstance(item, dict):
+        return item
+    values = item.get("values") or item.get("entry_values")
+    if not isinstance(values, dict):
+        return item
+    current: dict[str, Any] = {}
+    for slug, versions in values.items():
+        if not isinstance(versions, list):
+            current[slug] = versions
+            continue
+        active = [v for v in versions if not (isinstance(v, dict) and v.get("active_until"))]
+        flat = [_attio_value(v) for v in active]
+        if flat:
+            current[slug] = flat[0] if len(flat) == 1 else flat
+    key = "values" if "values" in item else "entry_values"
+    return {**item, key: current}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def fit_items(items: list[Any], budget: int) -> int:
+    """How many leading items fit in `budget` characters of JSON."""
+    used = 2
+    for count, item in enumerate(items):
+        used += len(dumps(item)) + 1
+        if used > budget:
+            return count
+    return len(items)
