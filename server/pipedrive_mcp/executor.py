@@ -205,7 +205,7 @@ class Executor:
             if pages > 1:
                 summary["pages"] = pages
             result["page"] = summary
-        return Answer(self._cap(entry, result, items))
+        return Answer(self._cap(entry, result, items, table=not raw))
 
     async def _small(
         self, route: Route, answer: dict[str, Any], page: Page | None
@@ -246,41 +246,45 @@ class Executor:
             ):
                 continue
             value = shaping.compact(value, key, 1)
-            if not shaping._is_empty(value):
+            if not shaping.is_empty(value):
                 result[key] = value
         return result, items
 
-    def _cap(self, entry: ToolEntry, result: dict[str, Any], items: list | None) -> dict[str, Any]:
+    def _cap(self, entry: ToolEntry, result: dict[str, Any], items: list | None, *, table: bool) -> dict[str, Any]:
+        """Lists become tables; past the size limit, cut at item boundaries and keep the whole in a file."""
         limit = self.settings.max_answer_chars
-        text = shaping.dumps(result)
+        listed = items is not None and isinstance(result.get("data"), list)
+        shown = {**result, "data": shaping.as_table(items)} if listed and table else result
+        text = shaping.dumps(shown)
         if len(text) <= limit:
-            return result
+            return shown
         saved = files.write_json_file(
-            self.settings.download_dir, f"{entry.name}-{int(time.time())}.json", text
+            self.settings.download_dir, f"{entry.name}-{int(time.time())}.json", shaping.dumps(result)
         )
-        if items is not None and isinstance(result.get("data"), list):
-            rest = {k: v for k, v in result.items() if k != "data"}
-            keep = shaping.fit_items(items, limit - len(shaping.dumps(rest)) - SUMMARY_ROOM)
-            cut = {
-                "items_shown": keep,
-                "items_cut": len(items) - keep,
-                "full_answer_file": saved,
-                "how_to_get_the_rest": (
-                    "read the file, or ask for fewer items per call (limit) or a narrower filter"
-                ),
+        if not listed:
+            return {
+                "cut": {
+                    "note": f"the answer is {len(text)} characters, over the {limit} limit",
+                    "full_answer_file": saved,
+                    "preview": text[: max(0, limit - SUMMARY_ROOM)],
+                }
             }
-            page = result.get("page") or {}
-            if "start" in (page.get("next") or {}) and keep < len(items):
-                # Offset lists can resume exactly at the first item not shown.
-                cut["next_for_cut_items"] = {"start": int(page["next"]["start"]) - (len(items) - keep)}
-            return {**rest, "data": items[:keep], "cut": cut}
-        return {
-            "cut": {
-                "note": f"the answer is {len(text)} characters, over the {limit} limit",
-                "full_answer_file": saved,
-                "preview": text[: max(0, limit - SUMMARY_ROOM)],
-            }
+        assert items is not None
+        rest = {k: v for k, v in result.items() if k != "data"}
+        data = shown["data"]
+        keep = shaping.fit_rows(data, limit - len(shaping.dumps(rest)) - SUMMARY_ROOM)
+        cut = {
+            "items_shown": keep,
+            "items_cut": len(items) - keep,
+            "full_answer_file": saved,
+            "how_to_get_the_rest": "read that file (JSON), or ask for fewer items per call (limit) or a narrower filter",
         }
+        page = result.get("page") or {}
+        if "start" in (page.get("next") or {}) and keep < len(items):
+            # Offset lists can resume exactly at the first item not shown.
+            cut["next_for_cut_items"] = {"start": int(page["next"]["start"]) - (len(items) - keep)}
+        kept = {**data, "rows": data["rows"][:keep]} if isinstance(data, dict) else data[:keep]
+        return {**rest, "data": kept, "cut": cut}
 
     # -- files ------------------------------------------------------------------------------------
     async def _upload(

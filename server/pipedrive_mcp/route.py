@@ -62,7 +62,7 @@ class ListInput(ToolInput):
 class UploadInput(ToolInput):
     """A multipart upload: the file comes from a local path, streamed from disk."""
 
-    path: str
+    path: str = Field(description="Local file to upload, inside the allowed folders.")
     file_name: str = Field(default=None, exclude=True)
     content_type: str = Field(default=None, exclude=True)
 

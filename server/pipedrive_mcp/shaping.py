@@ -26,7 +26,7 @@ RELATED_KEYS = frozenset(
 NAME_KEYS = ("name", "title", "label", "email")
 
 
-def _is_empty(value: Any) -> bool:
+def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
@@ -53,12 +53,12 @@ def compact(value: Any, key: str = "", depth: int = 0) -> Any:
         out = {}
         for k, v in value.items():
             v = compact(v, k, depth + 1)
-            if not _is_empty(v):
+            if not is_empty(v):
                 out[k] = v
         return out
     if isinstance(value, list):
         items = [compact(v, key, depth + 1) for v in value]
-        return [v for v in items if not _is_empty(v)]
+        return [v for v in items if not is_empty(v)]
     return value
 
 
@@ -110,11 +110,57 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def fit_items(items: list[Any], budget: int) -> int:
-    """How many leading items fit in `budget` characters of JSON."""
-    used = 2
-    for count, item in enumerate(items):
-        used += len(dumps(item)) + 1
+# Lists of at least this many records go out as a table: each key once, not once per record.
+TABLE_MIN_ROWS = 3
+# Nested objects whose keys become columns of their own (custom fields, Attio attribute values).
+FLATTENED = ("custom_fields", "values")
+
+
+def _flatten(item: dict[str, Any]) -> dict[str, Any]:
+    out = dict(item)
+    for key in FLATTENED:
+        nested = out.get(key)
+        if not isinstance(nested, dict) or set(nested) & set(out):
+            continue
+        del out[key]
+        for name, value in nested.items():
+            if isinstance(value, dict) and "value" in value:
+                # Monetary and range values ({"value", "currency"} ...): one column per part,
+                # as Pipedrive v1 does with its <key>_currency siblings.
+                out[name] = value["value"]
+                out.update({f"{name} {part}": v for part, v in value.items() if part != "value"})
+            else:
+                out[name] = value
+    return out
+
+
+def as_table(items: list[Any]) -> Any:
+    """A list of records as {"columns", "rows", "same"}: each key written once, and columns holding
+    one value in every row given once in `same`. Other lists are returned unchanged."""
+    if len(items) < TABLE_MIN_ROWS or not all(isinstance(i, dict) for i in items):
+        return items
+    flat = [_flatten(item) for item in items]
+    columns = list(dict.fromkeys(key for item in flat for key in item))
+    same: dict[str, Any] = {}
+    for column in columns:
+        first = flat[0].get(column)
+        if column != "id" and first is not None and all(
+            column in item and item[column] == first for item in flat
+        ):
+            same[column] = first
+    columns = [c for c in columns if c not in same]
+    table: dict[str, Any] = {"columns": columns, "rows": [[item.get(c) for c in columns] for item in flat]}
+    if same:
+        table["same"] = same
+    return table
+
+
+def fit_rows(table: Any, budget: int) -> int:
+    """How many leading rows (or items) of `table` fit in `budget` characters of JSON."""
+    rows = table["rows"] if isinstance(table, dict) else table
+    used = len(dumps({**table, "rows": []})) if isinstance(table, dict) else 2
+    for count, row in enumerate(rows):
+        used += len(dumps(row)) + 1
         if used > budget:
             return count
-    return len(items)
+    return len(rows)

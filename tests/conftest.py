@@ -1,0 +1,64 @@
+"""Shared fixtures: a loopback stand-in for the APIs and an in-memory MCP client to our server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from pipedrive_mcp.app import build_server
+from pipedrive_mcp.config import Settings
+from tests.standin import StandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = Path(os.environ.get("PIPEDRIVE_MCP_SPECS", ROOT.parent / "shared" / "specs"))
+TOKEN = "tok-3f9a1c77e2b54d0c9aa1d2e3f4b5c6d7"
+ATTIO_KEY = "attio-key-8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    server = StandIn().start()
+    yield server
+    server.stop()
+
+
+def make_settings(standin: StandIn, tmp_path: Path, **env: str) -> Settings:
+    base = {
+        "PIPEDRIVE_API_TOKEN": TOKEN,
+        "PIPEDRIVE_BASE_URL": standin.origin,
+        "ATTIO_API_KEY": ATTIO_KEY,
+        "ATTIO_BASE_URL": standin.origin,
+        "PIPEDRIVE_TOOLSETS": "all",
+        "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
+        "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
+        "PIPEDRIVE_MAX_RETRY_WAIT": "5",
+    }
+    base.update(env)
+    return Settings.from_env({k: v for k, v in base.items() if v != ""})
+
+
+@asynccontextmanager
+async def connect(settings: Settings) -> AsyncIterator[Client]:
+    async with Client(build_server(settings)) as client:
+        yield client
+
+
+def text_of(result: Any) -> str:
+    return "".join(getattr(block, "text", "") for block in result.content)
+
+
+def records(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items of a shaped list answer, whether it came as a table or as a plain list."""
+    data = answer["data"]
+    if isinstance(data, dict) and "columns" in data:
+        return [
+            {**data.get("same", {}), **{k: v for k, v in zip(data["columns"], row, strict=True) if v is not None}}
+            for row in data["rows"]
+        ]
+    return data
