@@ -19,16 +19,16 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Pipedrive tag -> our resource toolset. *Fields tags all go to "fields".
 PIPEDRIVE_TOOLSETS = {
     "Deals": "deals",
-    "DealProducts": "deals",
-    "DealInstallments": "deals",
+    "DealProducts": "deal_products",
+    "DealInstallments": "deal_products",
     "Persons": "persons",
     "Organizations": "organizations",
-    "OrganizationRelationships": "organizations",
+    "OrganizationRelationships": "organization_relationships",
     "Activities": "activities",
-    "ActivityTypes": "activities",
+    "ActivityTypes": "activity_types",
     "Leads": "leads",
-    "LeadLabels": "leads",
-    "LeadSources": "leads",
+    "LeadLabels": "lead_labels",
+    "LeadSources": "lead_labels",
     "Notes": "notes",
     "Files": "files",
     "Products": "products",
@@ -57,6 +57,17 @@ PIPEDRIVE_TOOLSETS = {
     "Currencies": "account",
     "Recents": "account",
 }
+
+# Sub-resources shared by deals, persons, organizations and products get toolsets of their own,
+# so the everyday toolsets stay small: (tool name pattern, toolset), first match wins.
+NAME_TOOLSETS = (
+    (re.compile(r"_followers?(_changelog)?$"), "followers"),
+    (re.compile(r"_(changelog|updates)$"), "history"),
+    (re.compile(r"^get_(deal|person|organization)_mail_messages$"), "mail"),
+    (re.compile(r"^get_(deal|person|organization)_files$"), "files"),
+    (re.compile(r"^get_(deal|person|organization|product|lead)_users$"), "users"),
+    (re.compile(r"_additional_discounts?$"), "deal_products"),
+)
 
 
 @dataclass
@@ -107,7 +118,10 @@ def attio_toolset(tag: str) -> str:
     return "attio_" + re.sub(r"[^a-z0-9]+", "_", tag.lower()).strip("_")
 
 
-def pipedrive_toolset(tags: list[str]) -> str:
+def pipedrive_toolset(name: str, tags: list[str]) -> str:
+    for pattern, toolset in NAME_TOOLSETS:
+        if pattern.search(name):
+            return toolset
     tag = tags[0]
     return "fields" if tag.endswith("Fields") else PIPEDRIVE_TOOLSETS[tag]
 
@@ -258,7 +272,7 @@ def pipedrive_operations(specs: Path) -> list[Operation]:
                     resolver=resolver,
                     name=snake_case(op["operationId"]),
                     api="pipedrive",
-                    toolset=pipedrive_toolset(op["tags"]),
+                    toolset=pipedrive_toolset(snake_case(op["operationId"]), op["tags"]),
                     method=method,
                     path=f"/api/{version}{path}",
                     version=version,

@@ -215,7 +215,9 @@ def write_tree(
     operations = str(package_root / "pipedrive_mcp/operations")
     # Drop the imports a module does not use, then format: the checked-in copy must be ruff-clean.
     ruff = [sys.executable, "-m", "ruff"]
-    subprocess.run([*ruff, "check", "--quiet", "--fix", "--select", "F401,I", operations], check=True, cwd=ROOT)
+    subprocess.run(
+        [*ruff, "check", "--quiet", "--fix", "--select", "F401,I", operations], check=True, cwd=ROOT
+    )
     subprocess.run([*ruff, "format", "--quiet", operations], check=True, cwd=ROOT)
     schemas_dir = out / "tool_schemas"
     schemas_dir.mkdir(parents=True, exist_ok=True)

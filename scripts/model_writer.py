@@ -8,8 +8,9 @@ from typing import Any
 
 from api_sources import Operation, Param
 from openapi_schema import Schema
-from pipedrive_mcp.route import CONTROL_FIELDS
 from pydantic import BaseModel
+
+from pipedrive_mcp.route import CONTROL_FIELDS
 
 _RESERVED = set(dir(BaseModel)) | {"route"}
 _SIMPLE = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}

@@ -58,7 +58,10 @@ def records(answer: dict[str, Any]) -> list[dict[str, Any]]:
     data = answer["data"]
     if isinstance(data, dict) and "columns" in data:
         return [
-            {**data.get("same", {}), **{k: v for k, v in zip(data["columns"], row, strict=True) if v is not None}}
+            {
+                **data.get("same", {}),
+                **{k: v for k, v in zip(data["columns"], row, strict=True) if v is not None},
+            }
             for row in data["rows"]
         ]
     return data

@@ -11,11 +11,19 @@ def field_key(name: str) -> str:
 
 
 CUSTOM_FIELDS = [
-    {"field_name": "Region", "field_type": "enum", "options": [{"id": 11, "label": "EMEA"}, {"id": 12, "label": "APAC"}]},
+    {
+        "field_name": "Region",
+        "field_type": "enum",
+        "options": [{"id": 11, "label": "EMEA"}, {"id": 12, "label": "APAC"}],
+    },
     {"field_name": "Lead source", "field_type": "varchar", "options": None},
     {"field_name": "Contract value", "field_type": "monetary", "options": None},
     {"field_name": "Renewal date", "field_type": "date", "options": None},
-    {"field_name": "Products of interest", "field_type": "set", "options": [{"id": 21, "label": "CRM"}, {"id": 22, "label": "Phone"}]},
+    {
+        "field_name": "Products of interest",
+        "field_type": "set",
+        "options": [{"id": 21, "label": "CRM"}, {"id": 22, "label": "Phone"}],
+    },
     {"field_name": "Account manager notes", "field_type": "text", "options": None},
     {"field_name": "Partner", "field_type": "varchar", "options": None},
     {"field_name": "Health score", "field_type": "double", "options": None},

@@ -77,8 +77,15 @@ def test_attio_tools_cover_every_operation_once(documents):
     assert len(ours) == 83
     assert set(ours) == expected
     names = {t.name for t in load_catalog().tools.values() if t.api == "attio"}
-    for name in ("attio_list_files", "attio_upload_file", "attio_get_file", "attio_delete_file",
-                 "attio_download_file", "attio_create_folder", "attio_list_records"):
+    for name in (
+        "attio_list_files",
+        "attio_upload_file",
+        "attio_get_file",
+        "attio_delete_file",
+        "attio_download_file",
+        "attio_create_folder",
+        "attio_list_records",
+    ):
         assert name in names
 
 

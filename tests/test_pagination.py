@@ -112,7 +112,8 @@ async def test_walk_bigger_than_the_answer_cap_keeps_everything_in_a_file(standi
     shown = ids_of(result)
     assert shown == list(range(1, len(shown) + 1))
     assert cut["items_shown"] == len(shown) and cut["items_cut"] == 1000 - len(shown)
-    saved = json.loads(open(cut["full_answer_file"], encoding="utf-8").read())
+    with open(cut["full_answer_file"], encoding="utf-8") as handle:
+        saved = json.load(handle)
     assert [d["id"] for d in saved["data"]] == list(range(1, 1001))
     assert answer["page"]["next"] == {"cursor": "1000"}
 

@@ -20,7 +20,11 @@ async def test_get_with_path_and_query(standin, tmp_path):
     result = await call(standin, tmp_path, "get_deal", {"id": 42, "include_fields": "notes_count"})
     assert not result.is_error, text_of(result)
     (sent,) = standin.requests
-    assert (sent.method, sent.path, sent.query) == ("GET", "/api/v2/deals/42", [("include_fields", "notes_count")])
+    assert (sent.method, sent.path, sent.query) == (
+        "GET",
+        "/api/v2/deals/42",
+        [("include_fields", "notes_count")],
+    )
     assert sent.headers["x-api-token"] == TOKEN
     assert "authorization" not in sent.headers
     assert TOKEN not in sent.path + json.dumps(sent.query)
@@ -111,7 +115,9 @@ async def test_attio_sends_bearer_and_unwrapped_fields_go_inside_data(standin, t
 
 
 async def test_success_answer_is_text_and_structured(standin, tmp_path):
-    standin.reply_with(lambda r: Reply(body={"success": True, "data": {"id": 42, "title": "A", "org_id": None}}))
+    standin.reply_with(
+        lambda r: Reply(body={"success": True, "data": {"id": 42, "title": "A", "org_id": None}})
+    )
     result = await call(standin, tmp_path, "get_deal", {"id": 42})
     assert json.loads(text_of(result)) == {"data": {"id": 42, "title": "A"}}
     assert result.structured_content == {"data": {"id": 42, "title": "A"}}

@@ -32,7 +32,7 @@ async def test_a_page_of_100_deals_is_small_named_and_keeps_every_id(standin, tm
     # In a table, custom fields become named columns (monetary values: amount and currency columns).
     fourth = deals[3]
     assert {k: fourth[k] for k in fourth if k[0].isupper()} == {
-        "Region": "APAC",
+        "Region": "EMEA",
         "Lead source": "Web form",
         "Contract value": 5004,
         "Contract value currency": "EUR",
@@ -61,7 +61,9 @@ async def test_walking_1000_deals_returns_each_id_once(standin, tmp_path):
 
 async def test_a_429_storm_then_success_yields_the_data(standin, tmp_path):
     replies = [Reply(429, {"success": False, "error": "Too many requests"}, {"retry-after": "0"})] * 3
-    standin.reply_with(lambda r: replies.pop() if replies else Reply(body={"success": True, "data": {"id": 5}}))
+    standin.reply_with(
+        lambda r: replies.pop() if replies else Reply(body={"success": True, "data": {"id": 5}})
+    )
     async with connect(make_settings(standin, tmp_path)) as client:
         result = await client.call_tool("get_deal", {"id": 5})
         info = json.loads(text_of(await client.call_tool("get_session_info", {})))
@@ -83,15 +85,24 @@ async def test_raw_returns_the_answer_untouched(standin, tmp_path):
 
 
 async def test_custom_fields_are_written_by_name_and_option_label(standin, tmp_path):
-    standin.reply_with(lambda r: crm(r) if r.method == "GET" else Reply(body={"success": True, "data": {"id": 9}}))
-    args = {"title": "Big one", "custom_fields": {"region": "EMEA", "Lead source": "Fair", "Products of interest": ["Phone"]}}
+    standin.reply_with(
+        lambda r: crm(r) if r.method == "GET" else Reply(body={"success": True, "data": {"id": 9}})
+    )
+    args = {
+        "title": "Big one",
+        "custom_fields": {"region": "EMEA", "Lead source": "Fair", "Products of interest": ["Phone"]},
+    }
     async with connect(make_settings(standin, tmp_path)) as client:
         result = await client.call_tool("add_deal", args)
     assert not result.is_error, text_of(result)
     sent = standin.requests[-1]
     assert sent.json == {
         "title": "Big one",
-        "custom_fields": {field_key("Region"): 11, field_key("Lead source"): "Fair", field_key("Products of interest"): [22]},
+        "custom_fields": {
+            field_key("Region"): 11,
+            field_key("Lead source"): "Fair",
+            field_key("Products of interest"): [22],
+        },
     }
 
 
@@ -109,7 +120,14 @@ async def test_embedded_related_objects_shrink_to_id_and_name(standin, tmp_path)
     person = {
         "id": 3,
         "name": "Ada",
-        "owner_id": {"id": 9, "name": "Sam", "email": "sam@example.com", "has_pic": 0, "active_flag": True, "value": 9},
+        "owner_id": {
+            "id": 9,
+            "name": "Sam",
+            "email": "sam@example.com",
+            "has_pic": 0,
+            "active_flag": True,
+            "value": 9,
+        },
         "org_id": {"name": "Acme", "people_count": 4, "owner_id": 9, "address": None, "value": 12},
         "email": [{"label": "work", "value": "ada@example.com", "primary": True}],
         "notes": "",
@@ -141,8 +159,10 @@ async def test_single_answers_over_the_cap_are_cut_with_a_file(standin, tmp_path
 
 async def test_session_info_counts_calls_and_api_token_cost(standin, tmp_path):
     standin.reply_with(
-        lambda r: Reply(body={"success": True, "data": {"id": 1, "name": "Me", "email": "me@example.com"}},
-                        headers={"x-ratelimit-remaining": "79", "x-ratelimit-limit": "80"})
+        lambda r: Reply(
+            body={"success": True, "data": {"id": 1, "name": "Me", "email": "me@example.com"}},
+            headers={"x-ratelimit-remaining": "79", "x-ratelimit-limit": "80"},
+        )
     )
     async with connect(make_settings(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals")) as client:
         await client.call_tool("get_deal", {"id": 1})  # x-token-cost 1

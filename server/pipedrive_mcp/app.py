@@ -40,8 +40,12 @@ class Runtime:
         self.toolsets = self.catalog.resolve_toolsets(
             settings.toolsets, attio_enabled=bool(settings.attio_api_key)
         )
+        # The default set leaves deprecated operations out; naming their toolset brings them in.
         self.enabled: dict[str, ToolEntry] = {
-            t.name: t for t in self.catalog.select(self.toolsets, read_only=settings.read_only)
+            t.name: t
+            for t in self.catalog.select(
+                self.toolsets, read_only=settings.read_only, deprecated=settings.toolsets is not None
+            )
         }
         self.session = Session(settings, transport=transport)
         self.executor = Executor(settings, self.catalog, self.session)

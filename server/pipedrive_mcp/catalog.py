@@ -93,10 +93,14 @@ class Catalog:
             raise ConfigError(f"unknown toolset(s): {', '.join(unknown)}. Valid names: {valid}")
         return list(dict.fromkeys(chosen))
 
-    def select(self, toolsets: Iterable[str], *, read_only: bool) -> list[ToolEntry]:
+    def select(self, toolsets: Iterable[str], *, read_only: bool, deprecated: bool = True) -> list[ToolEntry]:
         picked = set(toolsets)
         return [
-            tool for tool in self.tools.values() if tool.toolset in picked and not (read_only and tool.writes)
+            tool
+            for tool in self.tools.values()
+            if tool.toolset in picked
+            and not (read_only and tool.writes)
+            and (deprecated or not tool.deprecated)
         ]
 
 

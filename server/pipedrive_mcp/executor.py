@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,6 +23,15 @@ from pipedrive_mcp.route import DownloadInput, ListInput, Route, ToolInput, Uplo
 from pipedrive_mcp.session import Session
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+# Advice for errors whose cause the API's own words leave implicit: (path, message, hint).
+ERROR_HINTS = (
+    (
+        re.compile(r"^/api/v1/files/remote"),
+        re.compile(r"google|drive", re.IGNORECASE),
+        "To create or link Google Drive files, connect Google Drive to the Pipedrive account first "
+        "(Pipedrive > Tools and apps > Google Drive), then try again.",
+    ),
+)
 # Room kept for the page summary and the note about what was cut.
 SUMMARY_ROOM = 800
 MAX_FIELD_PAGES = 10
@@ -85,8 +95,17 @@ class Executor:
             raise MissingCredentials(
                 f"{entry.name} needs {route.api} credentials: {self.session.profiles[route.api].credential_hint}."
             )
-        overrides = await self._named_custom_fields(model, route)
+        try:
+            return await self._dispatch(entry, model, progress)
+        except ApiError as exc:
+            for path, message, hint in ERROR_HINTS:
+                if path.search(route.path) and message.search(exc.message):
+                    exc.message = f"{exc.message}\n{hint}"
+            raise
 
+    async def _dispatch(self, entry: ToolEntry, model: ToolInput, progress: Progress | None) -> Answer:
+        route = model.route
+        overrides = await self._named_custom_fields(model, route)
         if isinstance(model, UploadInput):
             return await self._upload(entry, model, overrides, progress)
         if isinstance(model, DownloadInput):
@@ -250,7 +269,9 @@ class Executor:
                 result[key] = value
         return result, items
 
-    def _cap(self, entry: ToolEntry, result: dict[str, Any], items: list | None, *, table: bool) -> dict[str, Any]:
+    def _cap(
+        self, entry: ToolEntry, result: dict[str, Any], items: list | None, *, table: bool
+    ) -> dict[str, Any]:
         """Lists become tables; past the size limit, cut at item boundaries and keep the whole in a file."""
         limit = self.settings.max_answer_chars
         listed = items is not None and isinstance(result.get("data"), list)

@@ -144,8 +144,10 @@ def as_table(items: list[Any]) -> Any:
     same: dict[str, Any] = {}
     for column in columns:
         first = flat[0].get(column)
-        if column != "id" and first is not None and all(
-            column in item and item[column] == first for item in flat
+        if (
+            column != "id"
+            and first is not None
+            and all(column in item and item[column] == first for item in flat)
         ):
             same[column] = first
     columns = [c for c in columns if c not in same]

@@ -9,17 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
-__all__ = [
-    "AddActivity",
-    "AddActivityType",
-    "DeleteActivity",
-    "DeleteActivityType",
-    "GetActivities",
-    "GetActivity",
-    "GetActivityTypes",
-    "UpdateActivity",
-    "UpdateActivityType",
-]
+__all__ = ["AddActivity", "DeleteActivity", "GetActivities", "GetActivity", "UpdateActivity"]
 
 
 class AddActivityLocation(BaseModel):
@@ -135,64 +125,6 @@ class AddActivity(ToolInput):
     note: str = None
 
 
-class AddActivityType(ToolInput):
-    """POST /api/v1/activityTypes (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v1/activityTypes",
-        version="v1",
-        body="json",
-        token_cost=10,
-        body_params=("name", "icon_key", "color"),
-    )
-    name: str
-    icon_key: Literal[
-        "task",
-        "email",
-        "meeting",
-        "deadline",
-        "call",
-        "lunch",
-        "calendar",
-        "downarrow",
-        "document",
-        "smartphone",
-        "camera",
-        "scissors",
-        "cogs",
-        "bubble",
-        "uparrow",
-        "checkbox",
-        "signpost",
-        "shuffle",
-        "addressbook",
-        "linegraph",
-        "picture",
-        "car",
-        "world",
-        "search",
-        "clip",
-        "sound",
-        "brush",
-        "key",
-        "padlock",
-        "pricetag",
-        "suitcase",
-        "finish",
-        "plane",
-        "loop",
-        "wifi",
-        "truck",
-        "cart",
-        "bulb",
-        "bell",
-        "presentation",
-    ]
-    color: str = None
-
-
 class DeleteActivity(ToolInput):
     """DELETE /api/v2/activities/{id} (pipedrive v2)."""
 
@@ -202,20 +134,6 @@ class DeleteActivity(ToolInput):
         path="/api/v2/activities/{id}",
         version="v2",
         token_cost=3,
-        path_params=("id",),
-    )
-    id: int
-
-
-class DeleteActivityType(ToolInput):
-    """DELETE /api/v1/activityTypes/{id} (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v1/activityTypes/{id}",
-        version="v1",
-        token_cost=6,
         path_params=("id",),
     )
     id: int
@@ -284,14 +202,6 @@ class GetActivity(ToolInput):
     include_fields: Literal["attendees"] = None
 
 
-class GetActivityTypes(ToolInput):
-    """GET /api/v1/activityTypes (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive", method="GET", path="/api/v1/activityTypes", version="v1", token_cost=20
-    )
-
-
 class UpdateActivity(ToolInput):
     """PATCH /api/v2/activities/{id} (pipedrive v2)."""
 
@@ -345,64 +255,3 @@ class UpdateActivity(ToolInput):
     public_description: str = None
     priority: int = None
     note: str = None
-
-
-class UpdateActivityType(ToolInput):
-    """PUT /api/v1/activityTypes/{id} (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="PUT",
-        path="/api/v1/activityTypes/{id}",
-        version="v1",
-        body="json",
-        token_cost=10,
-        path_params=("id",),
-        body_params=("name", "icon_key", "color", "order_nr"),
-    )
-    id: int
-    name: str = None
-    icon_key: Literal[
-        "task",
-        "email",
-        "meeting",
-        "deadline",
-        "call",
-        "lunch",
-        "calendar",
-        "downarrow",
-        "document",
-        "smartphone",
-        "camera",
-        "scissors",
-        "cogs",
-        "bubble",
-        "uparrow",
-        "checkbox",
-        "signpost",
-        "shuffle",
-        "addressbook",
-        "linegraph",
-        "picture",
-        "car",
-        "world",
-        "search",
-        "clip",
-        "sound",
-        "brush",
-        "key",
-        "padlock",
-        "pricetag",
-        "suitcase",
-        "finish",
-        "plane",
-        "loop",
-        "wifi",
-        "truck",
-        "cart",
-        "bulb",
-        "bell",
-        "presentation",
-    ] = None
-    color: str = None
-    order_nr: int = None

@@ -5,78 +5,30 @@
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
 __all__ = [
     "AddDeal",
-    "AddDealFollower",
     "AddDealParticipant",
-    "AddDealProduct",
-    "AddManyDealProducts",
     "ConvertDealToLead",
-    "DeleteAdditionalDiscount",
     "DeleteDeal",
-    "DeleteDealFollower",
     "DeleteDealParticipant",
-    "DeleteDealProduct",
-    "DeleteInstallment",
-    "DeleteManyDealProducts",
     "DuplicateDeal",
-    "GetAdditionalDiscounts",
     "GetArchivedDeals",
     "GetArchivedDealsSummary",
     "GetArchivedDealsTimeline",
     "GetDeal",
-    "GetDealChangelog",
     "GetDealConversionStatus",
-    "GetDealFiles",
-    "GetDealFollowers",
-    "GetDealFollowersChangelog",
-    "GetDealMailMessages",
     "GetDealParticipants",
-    "GetDealParticipantsChangelog",
-    "GetDealProducts",
-    "GetDealUpdates",
-    "GetDealUsers",
     "GetDeals",
-    "GetDealsProducts",
     "GetDealsSummary",
     "GetDealsTimeline",
-    "GetInstallments",
     "MergeDeals",
-    "PostAdditionalDiscount",
-    "PostInstallment",
     "SearchDeals",
-    "UpdateAdditionalDiscount",
     "UpdateDeal",
-    "UpdateDealProduct",
-    "UpdateInstallment",
 ]
-
-
-class AddManyDealProductsDataItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    product_id: int
-    item_price: float
-    quantity: float
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: float = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
-    discount_type: Literal["percentage", "amount"] = Field(
-        default=None, json_schema_extra={"default": "percentage"}
-    )
-    product_variation_id: int | None = None
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        Field(default=None, json_schema_extra={"default": "one-time"})
-    )
-    billing_frequency_cycles: int | None = Field(default=None, json_schema_extra={"default": None})
-    billing_start_date: str | None = Field(
-        default=None, json_schema_extra={"format": "date", "default": None}
-    )
 
 
 class AddDeal(ToolInput):
@@ -136,23 +88,6 @@ class AddDeal(ToolInput):
     custom_fields: dict[str, Any] = None
 
 
-class AddDealFollower(ToolInput):
-    """POST /api/v2/deals/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/deals/{id}/followers",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id",),
-        body_params=("user_id",),
-    )
-    id: int
-    user_id: int
-
-
 class AddDealParticipant(ToolInput):
     """POST /api/v1/deals/{id}/participants (pipedrive v1)."""
 
@@ -170,72 +105,6 @@ class AddDealParticipant(ToolInput):
     person_id: int
 
 
-class AddDealProduct(ToolInput):
-    """POST /api/v2/deals/{id}/products (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/deals/{id}/products",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id",),
-        body_params=(
-            "product_id",
-            "item_price",
-            "quantity",
-            "tax",
-            "comments",
-            "discount",
-            "is_enabled",
-            "tax_method",
-            "discount_type",
-            "product_variation_id",
-            "billing_frequency",
-            "billing_frequency_cycles",
-            "billing_start_date",
-        ),
-    )
-    id: int
-    product_id: int
-    item_price: float
-    quantity: float
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: float = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
-    discount_type: Literal["percentage", "amount"] = Field(
-        default=None, json_schema_extra={"default": "percentage"}
-    )
-    product_variation_id: int | None = None
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        Field(default=None, json_schema_extra={"default": "one-time"})
-    )
-    billing_frequency_cycles: int | None = Field(default=None, json_schema_extra={"default": None})
-    billing_start_date: str | None = Field(
-        default=None, json_schema_extra={"format": "date", "default": None}
-    )
-
-
-class AddManyDealProducts(ToolInput):
-    """POST /api/v2/deals/{id}/products/bulk (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/deals/{id}/products/bulk",
-        version="v2",
-        body="json",
-        token_cost=25,
-        path_params=("id",),
-        body_params=("data",),
-    )
-    id: int
-    data: list[AddManyDealProductsDataItem] = Field(max_length=100)
-
-
 class ConvertDealToLead(ToolInput):
     """POST /api/v2/deals/{id}/convert/lead (pipedrive v2)."""
 
@@ -250,21 +119,6 @@ class ConvertDealToLead(ToolInput):
     id: int
 
 
-class DeleteAdditionalDiscount(ToolInput):
-    """DELETE /api/v2/deals/{id}/discounts/{discount_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/deals/{id}/discounts/{discount_id}",
-        version="v2",
-        token_cost=3,
-        path_params=("id", "discount_id"),
-    )
-    id: int
-    discount_id: str = Field(json_schema_extra={"format": "uuid"})
-
-
 class DeleteDeal(ToolInput):
     """DELETE /api/v2/deals/{id} (pipedrive v2)."""
 
@@ -277,21 +131,6 @@ class DeleteDeal(ToolInput):
         path_params=("id",),
     )
     id: int
-
-
-class DeleteDealFollower(ToolInput):
-    """DELETE /api/v2/deals/{id}/followers/{follower_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/deals/{id}/followers/{follower_id}",
-        version="v2",
-        token_cost=3,
-        path_params=("id", "follower_id"),
-    )
-    id: int
-    follower_id: int
 
 
 class DeleteDealParticipant(ToolInput):
@@ -309,52 +148,6 @@ class DeleteDealParticipant(ToolInput):
     deal_participant_id: int
 
 
-class DeleteDealProduct(ToolInput):
-    """DELETE /api/v2/deals/{id}/products/{product_attachment_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/deals/{id}/products/{product_attachment_id}",
-        version="v2",
-        token_cost=3,
-        path_params=("id", "product_attachment_id"),
-    )
-    id: int
-    product_attachment_id: int
-
-
-class DeleteInstallment(ToolInput):
-    """DELETE /api/v2/deals/{id}/installments/{installment_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/deals/{id}/installments/{installment_id}",
-        version="v2",
-        token_cost=3,
-        path_params=("id", "installment_id"),
-    )
-    id: int
-    installment_id: int
-
-
-class DeleteManyDealProducts(ToolInput):
-    """DELETE /api/v2/deals/{id}/products (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/deals/{id}/products",
-        version="v2",
-        token_cost=15,
-        path_params=("id",),
-        query_params=("ids",),
-    )
-    id: int
-    ids: str = None
-
-
 class DuplicateDeal(ToolInput):
     """POST /api/v1/deals/{id}/duplicate (pipedrive v1)."""
 
@@ -363,20 +156,6 @@ class DuplicateDeal(ToolInput):
         method="POST",
         path="/api/v1/deals/{id}/duplicate",
         version="v1",
-        token_cost=10,
-        path_params=("id",),
-    )
-    id: int
-
-
-class GetAdditionalDiscounts(ToolInput):
-    """GET /api/v2/deals/{id}/discounts (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/deals/{id}/discounts",
-        version="v2",
         token_cost=10,
         path_params=("id",),
     )
@@ -535,24 +314,6 @@ class GetDeal(ToolInput):
     include_labels: bool = None
 
 
-class GetDealChangelog(ListInput):
-    """GET /api/v1/deals/{id}/changelog (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/deals/{id}/changelog",
-        version="v1",
-        pagination="cursor",
-        token_cost=20,
-        path_params=("id",),
-        query_params=("cursor", "limit"),
-    )
-    id: int
-    cursor: str = None
-    limit: int = None
-
-
 class GetDealConversionStatus(ToolInput):
     """GET /api/v2/deals/{id}/convert/status/{conversion_id} (pipedrive v2)."""
 
@@ -566,81 +327,6 @@ class GetDealConversionStatus(ToolInput):
     )
     id: int
     conversion_id: str = Field(json_schema_extra={"format": "uuid"})
-
-
-class GetDealFiles(ListInput):
-    """GET /api/v1/deals/{id}/files (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/deals/{id}/files",
-        version="v1",
-        pagination="offset",
-        page_size_max=100,
-        token_cost=20,
-        path_params=("id",),
-        query_params=("start", "limit", "sort"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
-    sort: str = None
-
-
-class GetDealFollowers(ListInput):
-    """GET /api/v2/deals/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/deals/{id}/followers",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetDealFollowersChangelog(ListInput):
-    """GET /api/v2/deals/{id}/followers/changelog (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/deals/{id}/followers/changelog",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetDealMailMessages(ListInput):
-    """GET /api/v1/deals/{id}/mailMessages (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/deals/{id}/mailMessages",
-        version="v1",
-        pagination="offset",
-        token_cost=20,
-        path_params=("id",),
-        query_params=("start", "limit", "include_body"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
-    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetDealParticipants(ListInput):
@@ -659,80 +345,6 @@ class GetDealParticipants(ListInput):
     id: int
     start: int = Field(default=None, json_schema_extra={"default": 0})
     limit: int = None
-
-
-class GetDealParticipantsChangelog(ListInput):
-    """GET /api/v1/deals/{id}/participantsChangelog (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/deals/{id}/participantsChangelog",
-        version="v1",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetDealProducts(ListInput):
-    """GET /api/v2/deals/{id}/products (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/deals/{id}/products",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("cursor", "limit", "sort_by", "sort_direction"),
-    )
-    id: int
-    cursor: str = None
-    limit: int = None
-    sort_by: Literal["id", "add_time", "update_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
-    )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-
-
-class GetDealUpdates(ListInput):
-    """GET /api/v1/deals/{id}/flow (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/deals/{id}/flow",
-        version="v1",
-        pagination="offset",
-        token_cost=40,
-        path_params=("id",),
-        query_params=("start", "limit", "all_changes", "items"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
-    all_changes: str = None
-    items: str = None
-
-
-class GetDealUsers(ToolInput):
-    """GET /api/v1/deals/{id}/permittedUsers (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/deals/{id}/permittedUsers",
-        version="v1",
-        token_cost=10,
-        path_params=("id",),
-    )
-    id: int
 
 
 class GetDeals(ListInput):
@@ -805,28 +417,6 @@ class GetDeals(ListInput):
     cursor: str = None
 
 
-class GetDealsProducts(ListInput):
-    """GET /api/v2/deals/products (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/deals/products",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
-        comma_params=("deal_ids",),
-    )
-    deal_ids: list[int]
-    cursor: str = None
-    limit: int = None
-    sort_by: Literal["id", "deal_id", "add_time", "update_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
-    )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-
-
 class GetDealsSummary(ToolInput):
     """GET /api/v1/deals/summary (pipedrive v1)."""
 
@@ -877,27 +467,6 @@ class GetDealsTimeline(ToolInput):
     totals_convert_currency: str = None
 
 
-class GetInstallments(ListInput):
-    """GET /api/v2/deals/installments (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/deals/installments",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
-    )
-    deal_ids: list[int]
-    cursor: str = None
-    limit: int = None
-    sort_by: Literal["id", "billing_date", "deal_id"] = Field(
-        default=None, json_schema_extra={"default": "id"}
-    )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-
-
 class MergeDeals(ToolInput):
     """PUT /api/v1/deals/{id}/merge (pipedrive v1)."""
 
@@ -913,44 +482,6 @@ class MergeDeals(ToolInput):
     )
     id: int
     merge_with_id: int
-
-
-class PostAdditionalDiscount(ToolInput):
-    """POST /api/v2/deals/{id}/discounts (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/deals/{id}/discounts",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id",),
-        body_params=("description", "amount", "type"),
-    )
-    id: int
-    description: str
-    amount: float
-    type: Literal["percentage", "amount"]
-
-
-class PostInstallment(ToolInput):
-    """POST /api/v2/deals/{id}/installments (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/deals/{id}/installments",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id",),
-        body_params=("description", "amount", "billing_date"),
-    )
-    id: int
-    description: str
-    amount: float
-    billing_date: str
 
 
 class SearchDeals(ListInput):
@@ -984,26 +515,6 @@ class SearchDeals(ListInput):
     include_fields: Literal["deal.cc_email"] = None
     limit: int = None
     cursor: str = None
-
-
-class UpdateAdditionalDiscount(ToolInput):
-    """PATCH /api/v2/deals/{id}/discounts/{discount_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="PATCH",
-        path="/api/v2/deals/{id}/discounts/{discount_id}",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id", "discount_id"),
-        body_params=("description", "amount", "type"),
-    )
-    id: int
-    discount_id: str = Field(json_schema_extra={"format": "uuid"})
-    description: str = None
-    amount: float = None
-    type: Literal["percentage", "amount"] = None
 
 
 class UpdateDeal(ToolInput):
@@ -1063,71 +574,3 @@ class UpdateDeal(ToolInput):
     expected_close_date: str = Field(default=None, json_schema_extra={"format": "date"})
     label_ids: list[int] = None
     custom_fields: dict[str, Any] = None
-
-
-class UpdateDealProduct(ToolInput):
-    """PATCH /api/v2/deals/{id}/products/{product_attachment_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="PATCH",
-        path="/api/v2/deals/{id}/products/{product_attachment_id}",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id", "product_attachment_id"),
-        body_params=(
-            "product_id",
-            "item_price",
-            "quantity",
-            "tax",
-            "comments",
-            "discount",
-            "is_enabled",
-            "tax_method",
-            "discount_type",
-            "product_variation_id",
-            "billing_frequency",
-            "billing_frequency_cycles",
-            "billing_start_date",
-        ),
-    )
-    id: int
-    product_attachment_id: int
-    product_id: int = None
-    item_price: float = None
-    quantity: float = None
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: float = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
-    discount_type: Literal["percentage", "amount"] = Field(
-        default=None, json_schema_extra={"default": "percentage"}
-    )
-    product_variation_id: int | None = None
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        None
-    )
-    billing_frequency_cycles: int | None = None
-    billing_start_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
-
-
-class UpdateInstallment(ToolInput):
-    """PATCH /api/v2/deals/{id}/installments/{installment_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="PATCH",
-        path="/api/v2/deals/{id}/installments/{installment_id}",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id", "installment_id"),
-        body_params=("description", "amount", "billing_date"),
-    )
-    id: int
-    installment_id: int
-    description: str = None
-    amount: float = None
-    billing_date: str = None

@@ -14,8 +14,11 @@ __all__ = [
     "AddFileAndLinkIt",
     "DeleteFile",
     "DownloadFile",
+    "GetDealFiles",
     "GetFile",
     "GetFiles",
+    "GetOrganizationFiles",
+    "GetPersonFiles",
     "LinkFileToItem",
     "UpdateFile",
 ]
@@ -91,6 +94,26 @@ class DownloadFile(DownloadInput):
     id: int
 
 
+class GetDealFiles(ListInput):
+    """GET /api/v1/deals/{id}/files (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/deals/{id}/files",
+        version="v1",
+        pagination="offset",
+        page_size_max=100,
+        token_cost=20,
+        path_params=("id",),
+        query_params=("start", "limit", "sort"),
+    )
+    id: int
+    start: int = Field(default=None, json_schema_extra={"default": 0})
+    limit: int = Field(default=None, le=100)
+    sort: str = None
+
+
 class GetFile(ToolInput):
     """GET /api/v1/files/{id} (pipedrive v1)."""
 
@@ -118,6 +141,46 @@ class GetFiles(ListInput):
         token_cost=20,
         query_params=("start", "limit", "sort"),
     )
+    start: int = Field(default=None, json_schema_extra={"default": 0})
+    limit: int = Field(default=None, le=100)
+    sort: str = None
+
+
+class GetOrganizationFiles(ListInput):
+    """GET /api/v1/organizations/{id}/files (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/organizations/{id}/files",
+        version="v1",
+        pagination="offset",
+        page_size_max=100,
+        token_cost=20,
+        path_params=("id",),
+        query_params=("start", "limit", "sort"),
+    )
+    id: int
+    start: int = Field(default=None, json_schema_extra={"default": 0})
+    limit: int = Field(default=None, le=100)
+    sort: str = None
+
+
+class GetPersonFiles(ListInput):
+    """GET /api/v1/persons/{id}/files (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/persons/{id}/files",
+        version="v1",
+        pagination="offset",
+        page_size_max=100,
+        token_cost=20,
+        path_params=("id",),
+        query_params=("start", "limit", "sort"),
+    )
+    id: int
     start: int = Field(default=None, json_schema_extra={"default": 0})
     limit: int = Field(default=None, le=100)
     sort: str = None

@@ -11,20 +11,14 @@ from pipedrive_mcp.route import ListInput, Route, ToolInput
 
 __all__ = [
     "AddLead",
-    "AddLeadLabel",
     "ConvertLeadToDeal",
     "DeleteLead",
-    "DeleteLeadLabel",
     "GetArchivedLeads",
     "GetLead",
     "GetLeadConversionStatus",
-    "GetLeadLabels",
-    "GetLeadSources",
-    "GetLeadUsers",
     "GetLeads",
     "SearchLeads",
     "UpdateLead",
-    "UpdateLeadLabel",
 ]
 
 
@@ -79,22 +73,6 @@ class AddLead(ToolInput):
     channel_id: str | None = None
 
 
-class AddLeadLabel(ToolInput):
-    """POST /api/v1/leadLabels (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v1/leadLabels",
-        version="v1",
-        body="json",
-        token_cost=10,
-        body_params=("name", "color"),
-    )
-    name: str
-    color: Literal["blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"]
-
-
 class ConvertLeadToDeal(ToolInput):
     """POST /api/v2/leads/{id}/convert/deal (pipedrive v2)."""
 
@@ -120,20 +98,6 @@ class DeleteLead(ToolInput):
         api="pipedrive",
         method="DELETE",
         path="/api/v1/leads/{id}",
-        version="v1",
-        token_cost=6,
-        path_params=("id",),
-    )
-    id: str = Field(json_schema_extra={"format": "uuid"})
-
-
-class DeleteLeadLabel(ToolInput):
-    """DELETE /api/v1/leadLabels/{id} (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v1/leadLabels/{id}",
         version="v1",
         token_cost=6,
         path_params=("id",),
@@ -199,36 +163,6 @@ class GetLeadConversionStatus(ToolInput):
     )
     id: str = Field(json_schema_extra={"format": "uuid"})
     conversion_id: str = Field(json_schema_extra={"format": "uuid"})
-
-
-class GetLeadLabels(ToolInput):
-    """GET /api/v1/leadLabels (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive", method="GET", path="/api/v1/leadLabels", version="v1", token_cost=10
-    )
-
-
-class GetLeadSources(ToolInput):
-    """GET /api/v1/leadSources (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive", method="GET", path="/api/v1/leadSources", version="v1", token_cost=2
-    )
-
-
-class GetLeadUsers(ToolInput):
-    """GET /api/v1/leads/{id}/permittedUsers (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/leads/{id}/permittedUsers",
-        version="v1",
-        token_cost=10,
-        path_params=("id",),
-    )
-    id: str
 
 
 class GetLeads(ListInput):
@@ -342,23 +276,3 @@ class UpdateLead(ToolInput):
     was_seen: bool = None
     channel: int | None = None
     channel_id: str | None = None
-
-
-class UpdateLeadLabel(ToolInput):
-    """PATCH /api/v1/leadLabels/{id} (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="PATCH",
-        path="/api/v1/leadLabels/{id}",
-        version="v1",
-        body="json",
-        token_cost=10,
-        path_params=("id",),
-        body_params=("name", "color"),
-    )
-    id: str = Field(json_schema_extra={"format": "uuid"})
-    name: str = None
-    color: Literal[
-        "blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"
-    ] = None

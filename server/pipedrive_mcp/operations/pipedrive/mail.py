@@ -11,10 +11,13 @@ from pipedrive_mcp.route import ListInput, Route, ToolInput
 
 __all__ = [
     "DeleteMailThread",
+    "GetDealMailMessages",
     "GetMailMessage",
     "GetMailThread",
     "GetMailThreadMessages",
     "GetMailThreads",
+    "GetOrganizationMailMessages",
+    "GetPersonMailMessages",
     "UpdateMailThreadDetails",
 ]
 
@@ -31,6 +34,25 @@ class DeleteMailThread(ToolInput):
         path_params=("id",),
     )
     id: int
+
+
+class GetDealMailMessages(ListInput):
+    """GET /api/v1/deals/{id}/mailMessages (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/deals/{id}/mailMessages",
+        version="v1",
+        pagination="offset",
+        token_cost=20,
+        path_params=("id",),
+        query_params=("start", "limit", "include_body"),
+    )
+    id: int
+    start: int = Field(default=None, json_schema_extra={"default": 0})
+    limit: int = None
+    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetMailMessage(ToolInput):
@@ -92,6 +114,44 @@ class GetMailThreads(ListInput):
     folder: Literal["inbox", "drafts", "sent", "archive"] = Field(json_schema_extra={"default": "inbox"})
     start: int = Field(default=None, json_schema_extra={"default": 0})
     limit: int = None
+
+
+class GetOrganizationMailMessages(ListInput):
+    """GET /api/v1/organizations/{id}/mailMessages (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/organizations/{id}/mailMessages",
+        version="v1",
+        pagination="offset",
+        token_cost=20,
+        path_params=("id",),
+        query_params=("start", "limit", "include_body"),
+    )
+    id: int
+    start: int = Field(default=None, json_schema_extra={"default": 0})
+    limit: int = None
+    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+
+
+class GetPersonMailMessages(ListInput):
+    """GET /api/v1/persons/{id}/mailMessages (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/persons/{id}/mailMessages",
+        version="v1",
+        pagination="offset",
+        token_cost=20,
+        path_params=("id",),
+        query_params=("start", "limit", "include_body"),
+    )
+    id: int
+    start: int = Field(default=None, json_schema_extra={"default": 0})
+    limit: int = None
+    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class UpdateMailThreadDetails(ToolInput):

@@ -11,26 +11,12 @@ from pipedrive_mcp.route import ListInput, Route, ToolInput
 
 __all__ = [
     "AddOrganization",
-    "AddOrganizationFollower",
-    "AddOrganizationRelationship",
     "DeleteOrganization",
-    "DeleteOrganizationFollower",
-    "DeleteOrganizationRelationship",
     "GetOrganization",
-    "GetOrganizationChangelog",
-    "GetOrganizationFiles",
-    "GetOrganizationFollowers",
-    "GetOrganizationFollowersChangelog",
-    "GetOrganizationMailMessages",
-    "GetOrganizationRelationship",
-    "GetOrganizationRelationships",
-    "GetOrganizationUpdates",
-    "GetOrganizationUsers",
     "GetOrganizations",
     "MergeOrganizations",
     "SearchOrganization",
     "UpdateOrganization",
-    "UpdateOrganizationRelationship",
 ]
 
 
@@ -101,41 +87,6 @@ class AddOrganization(ToolInput):
     custom_fields: dict[str, Any] = None
 
 
-class AddOrganizationFollower(ToolInput):
-    """POST /api/v2/organizations/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/organizations/{id}/followers",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id",),
-        body_params=("user_id",),
-    )
-    id: int
-    user_id: int
-
-
-class AddOrganizationRelationship(ToolInput):
-    """POST /api/v1/organizationRelationships (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v1/organizationRelationships",
-        version="v1",
-        body="json",
-        token_cost=10,
-        body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
-    )
-    type: Literal["parent", "related"]
-    rel_owner_org_id: int
-    rel_linked_org_id: int
-    org_id: int = None
-
-
 class DeleteOrganization(ToolInput):
     """DELETE /api/v2/organizations/{id} (pipedrive v2)."""
 
@@ -145,35 +96,6 @@ class DeleteOrganization(ToolInput):
         path="/api/v2/organizations/{id}",
         version="v2",
         token_cost=3,
-        path_params=("id",),
-    )
-    id: int
-
-
-class DeleteOrganizationFollower(ToolInput):
-    """DELETE /api/v2/organizations/{id}/followers/{follower_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/organizations/{id}/followers/{follower_id}",
-        version="v2",
-        token_cost=3,
-        path_params=("id", "follower_id"),
-    )
-    id: int
-    follower_id: int
-
-
-class DeleteOrganizationRelationship(ToolInput):
-    """DELETE /api/v1/organizationRelationships/{id} (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v1/organizationRelationships/{id}",
-        version="v1",
-        token_cost=6,
         path_params=("id",),
     )
     id: int
@@ -216,163 +138,6 @@ class GetOrganization(ToolInput):
     custom_fields: str = None
     include_option_labels: bool = None
     include_labels: bool = None
-
-
-class GetOrganizationChangelog(ListInput):
-    """GET /api/v1/organizations/{id}/changelog (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/organizations/{id}/changelog",
-        version="v1",
-        pagination="cursor",
-        token_cost=20,
-        path_params=("id",),
-        query_params=("cursor", "limit"),
-    )
-    id: int
-    cursor: str = None
-    limit: int = None
-
-
-class GetOrganizationFiles(ListInput):
-    """GET /api/v1/organizations/{id}/files (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/organizations/{id}/files",
-        version="v1",
-        pagination="offset",
-        page_size_max=100,
-        token_cost=20,
-        path_params=("id",),
-        query_params=("start", "limit", "sort"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
-    sort: str = None
-
-
-class GetOrganizationFollowers(ListInput):
-    """GET /api/v2/organizations/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/organizations/{id}/followers",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetOrganizationFollowersChangelog(ListInput):
-    """GET /api/v2/organizations/{id}/followers/changelog (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/organizations/{id}/followers/changelog",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetOrganizationMailMessages(ListInput):
-    """GET /api/v1/organizations/{id}/mailMessages (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/organizations/{id}/mailMessages",
-        version="v1",
-        pagination="offset",
-        token_cost=20,
-        path_params=("id",),
-        query_params=("start", "limit", "include_body"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
-    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
-
-
-class GetOrganizationRelationship(ToolInput):
-    """GET /api/v1/organizationRelationships/{id} (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/organizationRelationships/{id}",
-        version="v1",
-        token_cost=2,
-        path_params=("id",),
-        query_params=("org_id",),
-    )
-    id: int
-    org_id: int = None
-
-
-class GetOrganizationRelationships(ToolInput):
-    """GET /api/v1/organizationRelationships (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/organizationRelationships",
-        version="v1",
-        token_cost=20,
-        query_params=("org_id",),
-    )
-    org_id: int
-
-
-class GetOrganizationUpdates(ListInput):
-    """GET /api/v1/organizations/{id}/flow (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/organizations/{id}/flow",
-        version="v1",
-        pagination="offset",
-        token_cost=40,
-        path_params=("id",),
-        query_params=("start", "limit", "all_changes", "items"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
-    all_changes: str = None
-    items: str = None
-
-
-class GetOrganizationUsers(ToolInput):
-    """GET /api/v1/organizations/{id}/permittedUsers (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/organizations/{id}/permittedUsers",
-        version="v1",
-        token_cost=10,
-        path_params=("id",),
-    )
-    id: int
 
 
 class GetOrganizations(ListInput):
@@ -511,23 +276,3 @@ class UpdateOrganization(ToolInput):
     annual_revenue: int | None = None
     employee_count: int | None = None
     custom_fields: dict[str, Any] = None
-
-
-class UpdateOrganizationRelationship(ToolInput):
-    """PUT /api/v1/organizationRelationships/{id} (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="PUT",
-        path="/api/v1/organizationRelationships/{id}",
-        version="v1",
-        body="json",
-        token_cost=10,
-        path_params=("id",),
-        body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
-    )
-    id: int
-    org_id: int = None
-    type: Literal["parent", "related"] = None
-    rel_owner_org_id: int = None
-    rel_linked_org_id: int = None

@@ -11,21 +11,12 @@ from pipedrive_mcp.route import ListInput, Route, ToolInput, UploadInput
 
 __all__ = [
     "AddPerson",
-    "AddPersonFollower",
     "AddPersonPicture",
     "DeletePerson",
-    "DeletePersonFollower",
     "DeletePersonPicture",
     "GetPerson",
-    "GetPersonChangelog",
-    "GetPersonFiles",
-    "GetPersonFollowers",
-    "GetPersonFollowersChangelog",
-    "GetPersonMailMessages",
     "GetPersonPicture",
     "GetPersonProducts",
-    "GetPersonUpdates",
-    "GetPersonUsers",
     "GetPersons",
     "MergePersons",
     "SearchPersons",
@@ -148,23 +139,6 @@ class AddPerson(ToolInput):
     custom_fields: dict[str, Any] = None
 
 
-class AddPersonFollower(ToolInput):
-    """POST /api/v2/persons/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/persons/{id}/followers",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id",),
-        body_params=("user_id",),
-    )
-    id: int
-    user_id: int
-
-
 class AddPersonPicture(UploadInput):
     """POST /api/v1/persons/{id}/picture (pipedrive v1)."""
 
@@ -198,21 +172,6 @@ class DeletePerson(ToolInput):
         path_params=("id",),
     )
     id: int
-
-
-class DeletePersonFollower(ToolInput):
-    """DELETE /api/v2/persons/{id}/followers/{follower_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/persons/{id}/followers/{follower_id}",
-        version="v2",
-        token_cost=3,
-        path_params=("id", "follower_id"),
-    )
-    id: int
-    follower_id: int
 
 
 class DeletePersonPicture(ToolInput):
@@ -273,99 +232,6 @@ class GetPerson(ToolInput):
     include_labels: bool = None
 
 
-class GetPersonChangelog(ListInput):
-    """GET /api/v1/persons/{id}/changelog (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/persons/{id}/changelog",
-        version="v1",
-        pagination="cursor",
-        token_cost=20,
-        path_params=("id",),
-        query_params=("cursor", "limit"),
-    )
-    id: int
-    cursor: str = None
-    limit: int = None
-
-
-class GetPersonFiles(ListInput):
-    """GET /api/v1/persons/{id}/files (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/persons/{id}/files",
-        version="v1",
-        pagination="offset",
-        page_size_max=100,
-        token_cost=20,
-        path_params=("id",),
-        query_params=("start", "limit", "sort"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
-    sort: str = None
-
-
-class GetPersonFollowers(ListInput):
-    """GET /api/v2/persons/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/persons/{id}/followers",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetPersonFollowersChangelog(ListInput):
-    """GET /api/v2/persons/{id}/followers/changelog (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/persons/{id}/followers/changelog",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetPersonMailMessages(ListInput):
-    """GET /api/v1/persons/{id}/mailMessages (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/persons/{id}/mailMessages",
-        version="v1",
-        pagination="offset",
-        token_cost=20,
-        path_params=("id",),
-        query_params=("start", "limit", "include_body"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
-    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
-
-
 class GetPersonPicture(ToolInput):
     """GET /api/v2/persons/{id}/picture (pipedrive v2)."""
 
@@ -396,40 +262,6 @@ class GetPersonProducts(ListInput):
     id: int
     start: int = Field(default=None, json_schema_extra={"default": 0})
     limit: int = None
-
-
-class GetPersonUpdates(ListInput):
-    """GET /api/v1/persons/{id}/flow (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/persons/{id}/flow",
-        version="v1",
-        pagination="offset",
-        token_cost=40,
-        path_params=("id",),
-        query_params=("start", "limit", "all_changes", "items"),
-    )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
-    all_changes: str = None
-    items: str = None
-
-
-class GetPersonUsers(ToolInput):
-    """GET /api/v1/persons/{id}/permittedUsers (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/persons/{id}/permittedUsers",
-        version="v1",
-        token_cost=10,
-        path_params=("id",),
-    )
-    id: int
 
 
 class GetPersons(ListInput):

@@ -11,20 +11,15 @@ from pipedrive_mcp.route import ListInput, Route, ToolInput, UploadInput
 
 __all__ = [
     "AddProduct",
-    "AddProductFollower",
     "AddProductVariation",
     "DeleteProduct",
-    "DeleteProductFollower",
     "DeleteProductImage",
     "DeleteProductVariation",
     "DuplicateProduct",
     "GetProduct",
     "GetProductDeals",
     "GetProductFiles",
-    "GetProductFollowers",
-    "GetProductFollowersChangelog",
     "GetProductImage",
-    "GetProductUsers",
     "GetProductVariations",
     "GetProducts",
     "SearchProducts",
@@ -78,23 +73,6 @@ class AddProduct(ToolInput):
     billing_frequency_cycles: int | None = Field(default=None, json_schema_extra={"default": None})
 
 
-class AddProductFollower(ToolInput):
-    """POST /api/v2/products/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="POST",
-        path="/api/v2/products/{id}/followers",
-        version="v2",
-        body="json",
-        token_cost=5,
-        path_params=("id",),
-        body_params=("user_id",),
-    )
-    id: int
-    user_id: int
-
-
 class AddProductVariation(ToolInput):
     """POST /api/v2/products/{id}/variations (pipedrive v2)."""
 
@@ -125,21 +103,6 @@ class DeleteProduct(ToolInput):
         path_params=("id",),
     )
     id: int
-
-
-class DeleteProductFollower(ToolInput):
-    """DELETE /api/v2/products/{id}/followers/{follower_id} (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="DELETE",
-        path="/api/v2/products/{id}/followers/{follower_id}",
-        version="v2",
-        token_cost=3,
-        path_params=("id", "follower_id"),
-    )
-    id: int
-    follower_id: int
 
 
 class DeleteProductImage(ToolInput):
@@ -240,42 +203,6 @@ class GetProductFiles(ListInput):
     sort: str = None
 
 
-class GetProductFollowers(ListInput):
-    """GET /api/v2/products/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/products/{id}/followers",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
-class GetProductFollowersChangelog(ListInput):
-    """GET /api/v2/products/{id}/followers/changelog (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/products/{id}/followers/changelog",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
-
-
 class GetProductImage(ToolInput):
     """GET /api/v2/products/{id}/images (pipedrive v2)."""
 
@@ -284,20 +211,6 @@ class GetProductImage(ToolInput):
         method="GET",
         path="/api/v2/products/{id}/images",
         version="v2",
-        token_cost=10,
-        path_params=("id",),
-    )
-    id: int
-
-
-class GetProductUsers(ToolInput):
-    """GET /api/v1/products/{id}/permittedUsers (pipedrive v1)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v1/products/{id}/permittedUsers",
-        version="v1",
         token_cost=10,
         path_params=("id",),
     )

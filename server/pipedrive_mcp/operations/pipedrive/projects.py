@@ -22,7 +22,6 @@ __all__ = [
     "GetArchivedProjects",
     "GetProject",
     "GetProjectActivities",
-    "GetProjectChangelog",
     "GetProjectGroups",
     "GetProjectPlan",
     "GetProjectTasks",
@@ -276,24 +275,6 @@ class GetProjectActivities(ToolInput):
         path_params=("id",),
     )
     id: int
-
-
-class GetProjectChangelog(ListInput):
-    """GET /api/v2/projects/{id}/changelog (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/projects/{id}/changelog",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
 
 
 class GetProjectGroups(ToolInput):

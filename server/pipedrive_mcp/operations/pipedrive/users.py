@@ -13,9 +13,13 @@ __all__ = [
     "AddUser",
     "FindUsersByName",
     "GetCurrentUser",
+    "GetDealUsers",
+    "GetLeadUsers",
+    "GetOrganizationUsers",
+    "GetPersonUsers",
+    "GetProductUsers",
     "GetUser",
     "GetUserConnections",
-    "GetUserFollowers",
     "GetUserPermissions",
     "GetUserRoleAssignments",
     "GetUserRoleSettings",
@@ -72,6 +76,76 @@ class GetCurrentUser(ToolInput):
     )
 
 
+class GetDealUsers(ToolInput):
+    """GET /api/v1/deals/{id}/permittedUsers (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/deals/{id}/permittedUsers",
+        version="v1",
+        token_cost=10,
+        path_params=("id",),
+    )
+    id: int
+
+
+class GetLeadUsers(ToolInput):
+    """GET /api/v1/leads/{id}/permittedUsers (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/leads/{id}/permittedUsers",
+        version="v1",
+        token_cost=10,
+        path_params=("id",),
+    )
+    id: str
+
+
+class GetOrganizationUsers(ToolInput):
+    """GET /api/v1/organizations/{id}/permittedUsers (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/organizations/{id}/permittedUsers",
+        version="v1",
+        token_cost=10,
+        path_params=("id",),
+    )
+    id: int
+
+
+class GetPersonUsers(ToolInput):
+    """GET /api/v1/persons/{id}/permittedUsers (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/persons/{id}/permittedUsers",
+        version="v1",
+        token_cost=10,
+        path_params=("id",),
+    )
+    id: int
+
+
+class GetProductUsers(ToolInput):
+    """GET /api/v1/products/{id}/permittedUsers (pipedrive v1)."""
+
+    route: ClassVar[Route] = Route(
+        api="pipedrive",
+        method="GET",
+        path="/api/v1/products/{id}/permittedUsers",
+        version="v1",
+        token_cost=10,
+        path_params=("id",),
+    )
+    id: int
+
+
 class GetUser(ToolInput):
     """GET /api/v1/users/{id} (pipedrive v1)."""
 
@@ -92,24 +166,6 @@ class GetUserConnections(ToolInput):
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/userConnections", version="v1", token_cost=20
     )
-
-
-class GetUserFollowers(ListInput):
-    """GET /api/v2/users/{id}/followers (pipedrive v2)."""
-
-    route: ClassVar[Route] = Route(
-        api="pipedrive",
-        method="GET",
-        path="/api/v2/users/{id}/followers",
-        version="v2",
-        pagination="cursor",
-        token_cost=10,
-        path_params=("id",),
-        query_params=("limit", "cursor"),
-    )
-    id: int
-    limit: int = None
-    cursor: str = None
 
 
 class GetUserPermissions(ToolInput):

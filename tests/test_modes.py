@@ -1,0 +1,146 @@
+"""Toolsets, read-only mode and discovery mode: what is listed, what is reachable, what it costs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipedrive_mcp.app import build_server
+from pipedrive_mcp.catalog import DEFAULT_TOOLSETS, load_catalog
+from pipedrive_mcp.errors import ConfigError
+from tests.conftest import connect, make_settings, text_of
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def listed_chars(tools) -> int:
+    return len(json.dumps([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools]))
+
+
+async def listed(standin, tmp_path, **env):
+    async with connect(make_settings(standin, tmp_path, **env)) as client:
+        return (await client.list_tools()).tools
+
+
+async def test_every_tool_belongs_to_exactly_one_toolset():
+    catalog = load_catalog()
+    assert sum(len(v) for v in catalog.toolsets.values()) == len(catalog.tools) == 398
+    for name in DEFAULT_TOOLSETS:
+        assert name in catalog.toolsets
+
+
+async def test_toolset_choice_lists_exactly_those_toolsets(standin, tmp_path):
+    tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals,notes")
+    catalog = load_catalog()
+    expected = {t.name for t in catalog.tools.values() if t.toolset in ("deals", "notes")}
+    assert {t.name for t in tools} == expected | {"get_session_info"}
+
+
+async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_path):
+    tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="", ATTIO_API_KEY="")
+    names = {t.name for t in tools}
+    for everyday in (
+        "get_deals",
+        "add_deal",
+        "update_deal",
+        "search_persons",
+        "add_organization",
+        "add_activity",
+        "add_note",
+        "add_file",
+        "download_file",
+        "get_leads",
+        "search_item",
+    ):
+        assert everyday in names
+    assert not any(n.startswith("attio_") for n in names)
+    assert listed_chars(tools) <= 60_000
+
+
+async def test_default_set_includes_attio_only_with_its_key(standin, tmp_path):
+    with_key = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="")
+    attio = {t.name for t in with_key if t.name.startswith("attio_")}
+    assert len(attio) == 83
+
+
+async def test_all_lists_every_operation(standin, tmp_path):
+    tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all")
+    assert len(tools) == 399
+
+
+async def test_read_only_registers_no_writing_tool(standin, tmp_path):
+    tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all", PIPEDRIVE_READ_ONLY="true")
+    catalog = load_catalog()
+    for tool in tools:
+        if tool.name != "get_session_info":
+            assert catalog.tools[tool.name].method not in WRITES, tool.name
+            assert tool.annotations.read_only_hint is True
+    assert len(tools) - 1 == sum(1 for t in catalog.tools.values() if t.method == "GET")
+
+
+async def test_read_only_refuses_writes_even_through_call_operation(standin, tmp_path):
+    settings = make_settings(standin, tmp_path, PIPEDRIVE_READ_ONLY="1", PIPEDRIVE_DISCOVERY="1")
+    async with connect(settings) as client:
+        direct = await client.call_tool("add_deal", {"title": "x"})
+        via = await client.call_tool("call_operation", {"name": "delete_deal", "arguments": {"id": 1}})
+        read = await client.call_tool("call_operation", {"name": "get_deal", "arguments": {"id": 1}})
+    assert direct.is_error and "read-only" in text_of(direct)
+    assert via.is_error and "read-only" in text_of(via)
+    assert not read.is_error, text_of(read)
+    assert [r.method for r in standin.requests] == ["GET"]
+
+
+async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path):
+    settings = make_settings(standin, tmp_path, PIPEDRIVE_DISCOVERY="true")
+    async with connect(settings) as client:
+        tools = (await client.list_tools()).tools
+        assert {t.name for t in tools} == {
+            "get_session_info",
+            "search_operations",
+            "describe_operation",
+            "call_operation",
+        }
+        assert listed_chars(tools) <= 8_000
+        found = json.loads(text_of(await client.call_tool("search_operations", {"query": "deal followers"})))
+        assert "get_deal_followers" in [op["name"] for op in found["operations"]][:3]
+        described = json.loads(text_of(await client.call_tool("describe_operation", {"name": "add_deal"})))
+        assert described["input_schema"]["required"] == ["title"]
+        reached = 0
+        for tool in load_catalog().tools.values():
+            result = await client.call_tool("describe_operation", {"name": tool.name})
+            reached += not result.is_error
+        bad = await client.call_tool("call_operation", {"name": "add_deal", "arguments": {"value": "lots"}})
+        ok = await client.call_tool("call_operation", {"name": "get_deal", "arguments": {"id": 3}})
+    assert reached == 398
+    assert (
+        bad.is_error
+        and "Invalid arguments for add_deal" in text_of(bad)
+        and "title: required" in text_of(bad)
+    )
+    assert not ok.is_error
+    assert [r.path for r in standin.requests] == ["/api/v2/deals/3"]
+
+
+async def test_discovery_respects_toolsets(standin, tmp_path):
+    settings = make_settings(standin, tmp_path, PIPEDRIVE_DISCOVERY="1", PIPEDRIVE_TOOLSETS="notes")
+    async with connect(settings) as client:
+        found = json.loads(text_of(await client.call_tool("search_operations", {"query": "deal"})))
+        outside = await client.call_tool("call_operation", {"name": "get_deals", "arguments": {}})
+    assert all(op["name"] in {t.name for t in load_catalog().toolsets["notes"]} for op in found["operations"])
+    assert outside.is_error and "--toolsets deals" in text_of(outside)
+
+
+def test_an_unknown_toolset_is_a_clear_startup_error(standin, tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        build_server(make_settings(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals,dealz"))
+    assert "unknown toolset(s): dealz" in caught.value.message
+    assert "persons" in caught.value.message and "all" in caught.value.message
+
+
+async def test_session_info_shows_mode_and_toolsets(standin, tmp_path):
+    settings = make_settings(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals,persons", PIPEDRIVE_READ_ONLY="1")
+    async with connect(settings) as client:
+        info = json.loads(text_of(await client.call_tool("get_session_info", {})))
+    assert info["mode"] == "tools" and info["read_only"] is True
+    assert info["toolsets"] == ["deals", "persons"]
