@@ -96,3 +96,59 @@ def deals_page(start: int, limit: int, total: int) -> dict[str, Any]:
         "data": [deal(i) for i in ids],
         "additional_data": {"next_cursor": str(start + limit) if more else None},
     }
+
+
+def _versioned(attribute_type: str, **value: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "active_from": "2025-02-11T10:04:33.120000000Z",
+            "active_until": None,
+            "created_by_actor": {"type": "workspace-member", "id": "50cf242c-7fa3-4cad-87d0-75b1af71c57b"},
+            **value,
+            "attribute_type": attribute_type,
+        }
+    ]
+
+
+def attio_person(i: int) -> dict[str, Any]:
+    """An Attio person record as GET/POST record endpoints answer it: versioned values per attribute."""
+    return {
+        "id": {
+            "workspace_id": "14beef7a-99f7-4534-a87e-70b564330a4c",
+            "object_id": "97052eb9-e65e-443f-a297-f2d9a4a7f795",
+            "record_id": f"bf071e1f-6035-429d-b874-{i:012d}",
+        },
+        "created_at": "2025-02-11T10:04:33.120000000Z",
+        "web_url": f"https://app.attio.com/acme/person/bf071e1f-6035-429d-b874-{i:012d}/overview",
+        "values": {
+            "name": _versioned("personal-name", first_name="Ada", last_name=f"Lovelace {i}", full_name=f"Ada Lovelace {i}"),
+            "email_addresses": _versioned(
+                "email-address",
+                original_email_address=f"ada{i}@example.com",
+                email_address=f"ada{i}@example.com",
+                email_domain="example.com",
+                email_root_domain="example.com",
+                email_local_specifier=f"ada{i}",
+            ),
+            "company": _versioned(
+                "record-reference",
+                target_object="companies",
+                target_record_id=f"a1b2c3d4-0000-4000-8000-{i % 7:012d}",
+            ),
+            "job_title": _versioned("text", value="Engineer"),
+            "stage": _versioned(
+                "status",
+                status={
+                    "id": {"workspace_id": "14beef7a", "object_id": "97052eb9", "attribute_id": "s1", "status_id": "st2"},
+                    "title": "Qualified",
+                    "is_archived": False,
+                    "celebration_enabled": False,
+                    "target_time_in_status": None,
+                },
+            ),
+            "description": [],
+            "phone_numbers": [],
+            "twitter": [],
+            "linkedin": [],
+        },
+    }

@@ -66,23 +66,38 @@ def compact(value: Any, key: str = "", depth: int = 0) -> Any:
 _ATTIO_META = frozenset({"active_from", "active_until", "created_by_actor", "attribute_type"})
 
 
+# The one part of each Attio attribute type's value an agent needs; the rest stays in raw mode.
+_ATTIO_MAIN = {
+    "personal-name": "full_name",
+    "email-address": "email_address",
+    "domain": "domain",
+    "phone-number": "original_phone_number",
+    "text": "value",
+    "number": "value",
+    "checkbox": "value",
+    "date": "value",
+    "timestamp": "value",
+    "rating": "value",
+}
+_ATTIO_PARTS = {
+    "record-reference": ("target_object", "target_record_id"),
+    "actor-reference": ("referenced_actor_type", "referenced_actor_id"),
+    "currency": ("currency_value", "currency_code"),
+}
+
+
 def _attio_value(entry: Any) -> Any:
     if not isinstance(entry, dict):
         return entry
     kind = entry.get("attribute_type")
     rest = {k: v for k, v in entry.items() if k not in _ATTIO_META}
-    if kind in ("select", "status") and isinstance(rest.get("option") or rest.get("status"), dict):
-        chosen = rest.get("option") or rest.get("status")
+    if kind in _ATTIO_MAIN and _ATTIO_MAIN[kind] in rest:
+        return rest[_ATTIO_MAIN[kind]]
+    if kind in _ATTIO_PARTS:
+        return {k: rest[k] for k in _ATTIO_PARTS[kind] if k in rest}
+    chosen = rest.get("option") or rest.get("status")
+    if kind in ("select", "status") and isinstance(chosen, dict):
         return chosen.get("title", chosen)
-    if kind == "record-reference":
-        return {k: rest[k] for k in ("target_object", "target_record_id") if k in rest}
-    if kind == "actor-reference":
-        return {k: rest[k] for k in ("referenced_actor_type", "referenced_actor_id") if k in rest}
-    if kind == "currency":
-        return {k: rest[k] for k in ("currency_value", "currency_code") if k in rest}
-    for k in ("value", "full_name", "email_address", "domain", "phone_number", "original_phone_number"):
-        if k in rest and len(rest) <= 4:
-            return rest[k]
     return rest
 
 
