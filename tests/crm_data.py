@@ -121,7 +121,9 @@ def attio_person(i: int) -> dict[str, Any]:
         "created_at": "2025-02-11T10:04:33.120000000Z",
         "web_url": f"https://app.attio.com/acme/person/bf071e1f-6035-429d-b874-{i:012d}/overview",
         "values": {
-            "name": _versioned("personal-name", first_name="Ada", last_name=f"Lovelace {i}", full_name=f"Ada Lovelace {i}"),
+            "name": _versioned(
+                "personal-name", first_name="Ada", last_name=f"Lovelace {i}", full_name=f"Ada Lovelace {i}"
+            ),
             "email_addresses": _versioned(
                 "email-address",
                 original_email_address=f"ada{i}@example.com",
@@ -139,7 +141,12 @@ def attio_person(i: int) -> dict[str, Any]:
             "stage": _versioned(
                 "status",
                 status={
-                    "id": {"workspace_id": "14beef7a", "object_id": "97052eb9", "attribute_id": "s1", "status_id": "st2"},
+                    "id": {
+                        "workspace_id": "14beef7a",
+                        "object_id": "97052eb9",
+                        "attribute_id": "s1",
+                        "status_id": "st2",
+                    },
                     "title": "Qualified",
                     "is_archived": False,
                     "celebration_enabled": False,
