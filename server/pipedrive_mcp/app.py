@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -17,7 +18,7 @@ from pipedrive_mcp import __version__, builtin
 from pipedrive_mcp.catalog import Catalog, ToolEntry, load_catalog
 from pipedrive_mcp.config import Settings
 from pipedrive_mcp.errors import ApiError, InvalidArguments, NotAllowed, ToolError, UnknownTool
-from pipedrive_mcp.executor import Answer, Executor, Progress
+from pipedrive_mcp.executor import Answer, Executor, Progress, describe_validation_error
 from pipedrive_mcp.session import Session
 from pipedrive_mcp.shaping import dumps
 
@@ -99,8 +100,6 @@ class Runtime:
         )
 
     def _find_hint(self, name: str) -> str:
-        import difflib
-
         close = difflib.get_close_matches(name, list(self.catalog.tools), n=3, cutoff=0.6)
         return f"Did you mean: {', '.join(close)}?" if close else "search_operations finds tools by words."
 
@@ -109,8 +108,6 @@ class Runtime:
         try:
             args = model_cls.model_validate(arguments)
         except ValidationError as exc:
-            from pipedrive_mcp.executor import describe_validation_error
-
             raise InvalidArguments(describe_validation_error(name, exc, model_cls)) from None
         if isinstance(args, builtin.SearchOperationsInput):
             return Answer(self._search(args))

@@ -126,7 +126,7 @@ class Session:
         attempt = 0
         while True:
             if self.credentials.needs_refresh(api):
-                await self.credentials.refresh(self.client)
+                await self.credentials.refresh(self.client, stale_token=self.credentials.current_token(api))
             token_before = self.credentials.current_token(api)
             request = self.client.build_request(
                 method,
