@@ -52,11 +52,12 @@ class Credentials:
         return self._oauth is not None
 
     def secrets(self) -> list[str]:
-        """Every secret we hold, so output can be checked for leaks."""
+        """Every secret we hold, so output can be checked for leaks (too-short values would only
+        garble ordinary words, and no real credential is that short)."""
         values = [self._pipedrive_token, self._attio_key]
         if self._oauth:
             values += [self._oauth.access_token, self._oauth.refresh_token, self._oauth.client_secret]
-        return [v for v in values if v]
+        return [v for v in values if v and len(v) >= 12]
 
     def has(self, api: str) -> bool:
         if api == "attio":

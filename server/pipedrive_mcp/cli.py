@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = dataclasses.replace(
             settings,
             pipedrive_base_url=sandbox.base_url,
-            pipedrive_api_token=settings.pipedrive_api_token or "sandbox",
+            pipedrive_api_token=settings.pipedrive_api_token or "sandbox-local-token",
             pipedrive_access_token=None,
             pipedrive_refresh_token=None,
         )

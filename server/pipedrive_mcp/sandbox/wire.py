@@ -10,7 +10,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse
 
-ERROR_INFO = "The sandbox answered this request; see the pipedrive-mcp README for what it supports."
+ERROR_INFO = "Answered by the local pipedrive-mcp sandbox, not by Pipedrive."
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
 
