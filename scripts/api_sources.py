@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from openapi_schema import Schema, SchemaResolver
+from openapi_schema import Schema, SchemaResolver, body_variants, merge_variants
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -91,6 +91,8 @@ class Operation:
     body: str = "none"
     body_root: str | None = None
     body_wrapper: str | None = None
+    body_min_fields: int = 0
+    body_variants: list[Any] = field(default_factory=list)
     file_part: str | None = None
     downloads: bool = False
     pagination: str = "none"
@@ -199,6 +201,10 @@ def _operation(
     )
     encoding, body, body_required = _body_parts(resolver, op, path)
     result.body = encoding
+    if body is not None and body.get("anyOf"):
+        # One of several shapes: the tool takes them flat; the model checks the combination.
+        result.body_variants = body_variants(body)
+        body = merge_variants(body)
     if body is not None:
         taken = {p.name for p in params}
         if body.get("type") == "array":
@@ -207,6 +213,7 @@ def _operation(
         else:
             props = body.get("properties", {})
             required = set(body.get("required", ()))
+            result.body_min_fields = int(body.get("minProperties", 0))
             inner = props.get("data")
             if (
                 api == "attio"

@@ -83,7 +83,8 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
             (HEADER + MODEL_NOTE).rstrip("\n"),
             f'"""Input models of the {api} {resource} operations."""',
             "",
-            "from typing import Any, ClassVar, Literal",
+            "from typing import Annotated, Any, ClassVar, Literal",
+            "from uuid import UUID",
             "",
             "from pydantic import BaseModel, ConfigDict, Field",
             "",
@@ -152,6 +153,21 @@ def load_module(package_root: Path, name: str) -> ModuleType:
     return module
 
 
+def body_constraints(route: Any) -> dict[str, Any]:
+    """What a flat object cannot say about the body, in plain JSON Schema: at least one field to
+    change (anyOf of required), or one of several shapes (oneOf, each with its required fields)."""
+    if route.body_variants:
+        shapes = []
+        for required, allowed, fixed in route.body_variants:
+            props: dict[str, Any] = {name: True for name in allowed}
+            props.update({name: {"const": value} for name, value in fixed})
+            shapes.append({"properties": props, "required": list(required)})
+        return {"oneOf": shapes}
+    if route.body_min_fields:
+        return {"anyOf": [{"required": [name]} for name in route.body_params]}
+    return {}
+
+
 def export_schemas(
     ops: list[Operation], descriptions: dict[str, dict[str, Any]], package_root: Path
 ) -> dict[str, str]:
@@ -163,6 +179,7 @@ def export_schemas(
         module = modules.get(name) or modules.setdefault(name, load_module(package_root, name))
         model = getattr(module, class_name(op.name))
         schema = clean_schema(model.model_json_schema(by_alias=True))
+        schema.update(body_constraints(model.route))
         entry = toolsets.setdefault(op.toolset, {"toolset": op.toolset, "api": op.api, "tools": []})
         entry["tools"].append(
             {

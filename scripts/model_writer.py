@@ -52,7 +52,14 @@ class ModuleWriter:
         kind = schema.get("type")
         if isinstance(kind, list):
             return " | ".join(self.annotation({**schema, "type": k}, hint) for k in kind)
+        if kind == "string" and schema.get("format") == "uuid":
+            return "UUID"
         if kind in _SIMPLE:
+            if schema.get("format") and hint.endswith("Item"):
+                # Array items keep their format in the schema (a field's own goes on its Field).
+                return (
+                    f"Annotated[{_SIMPLE[kind]}, Field(json_schema_extra={{'format': {schema['format']!r}}})]"
+                )
             return _SIMPLE[kind]
         if kind == "array":
             items = schema.get("items") or {}
@@ -111,6 +118,8 @@ class ModuleWriter:
         if note:
             args.append(f"description={note!r}")
         extra = {k: schema[k] for k in ("format", "default", "pattern") if k in schema}
+        if kind.startswith("UUID"):
+            extra.pop("format", None)  # the UUID type says so itself
         if extra:
             args.append(f"json_schema_extra={extra!r}")
         if args == ["default=None"]:
@@ -169,6 +178,8 @@ def _route_source(op: Operation) -> str:
         "comma_params": (tuple(p.name for p in op.params if p.comma), ()),
         "body_root": (op.body_root, None),
         "body_wrapper": (op.body_wrapper, None),
+        "body_min_fields": (op.body_min_fields, 0),
+        "body_variants": (tuple(op.body_variants), ()),
         "file_part": (op.file_part, None),
         "downloads": (op.downloads, False),
     }

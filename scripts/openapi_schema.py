@@ -30,6 +30,7 @@ KEPT = (
     "maxItems",
     "uniqueItems",
     "const",
+    "minProperties",
 )
 
 
@@ -110,6 +111,49 @@ class SchemaResolver:
         if "type" not in out and "properties" in out:
             out["type"] = "object"
         return out
+
+
+def body_variants(
+    schema: Schema,
+) -> list[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]]]:
+    """For a body that is one of several objects: each shape's (required, allowed, fixed values)."""
+    variants = schema.get("anyOf") or []
+    if not variants or not all(v.get("type") == "object" for v in variants):
+        return []
+    out = []
+    for variant in variants:
+        props = variant.get("properties", {})
+        fixed = tuple(
+            (name, sub["const"] if "const" in sub else sub["enum"][0])
+            for name, sub in props.items()
+            if "const" in sub or len(sub.get("enum") or ()) == 1
+        )
+        out.append((tuple(variant.get("required", ())), tuple(props), fixed))
+    return out
+
+
+def merge_variants(schema: Schema) -> Schema:
+    """One object from a body that is one of several objects: every property of every variant
+    (enums joined), required only where every variant requires it. Hosts take flat objects; the API
+    itself still judges which combination it accepts."""
+    variants = schema.get("anyOf") or []
+    if not variants or not all(v.get("type") == "object" for v in variants):
+        return schema
+    props: dict[str, Schema] = {}
+    for variant in variants:
+        for name, sub in variant.get("properties", {}).items():
+            if name in props and "enum" in props[name] and "enum" in sub:
+                props[name] = {
+                    **props[name],
+                    "enum": list(dict.fromkeys([*props[name]["enum"], *sub["enum"]])),
+                }
+            else:
+                props.setdefault(name, sub)
+    required = set.intersection(*(set(v.get("required", ())) for v in variants))
+    merged: Schema = {"type": "object", "properties": props}
+    if required:
+        merged["required"] = [name for name in props if name in required]
+    return merged
 
 
 def _merge(left: Schema, right: Schema) -> Schema:

@@ -8,6 +8,9 @@ from tests.conftest import ATTIO_KEY, connect, make_settings, records, text_of
 from tests.crm_data import attio_person
 from tests.standin import Reply
 
+TASK = "5b3e9d7c-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+NOTE = "7c4f0e8d-2b3c-4d5e-9f0a-1b2c3d4e5f60"
+
 
 async def test_a_25_record_page_comes_back_small_with_current_values(standin, tmp_path):
     page = {"data": [attio_person(i) for i in range(25)]}
@@ -33,7 +36,8 @@ async def test_raw_keeps_attios_versioned_values(standin, tmp_path):
     standin.reply_with(lambda r: Reply(body={"data": record}))
     async with connect(make_settings(standin, tmp_path)) as client:
         result = await client.call_tool(
-            "attio_get_record", {"object": "people", "record_id": "x", "raw": True}
+            "attio_get_record",
+            {"object": "people", "record_id": "bf071e1f-6035-429d-b874-000000000001", "raw": True},
         )
     assert json.loads(text_of(result))["data"] == record
 
@@ -47,7 +51,9 @@ async def test_attio_errors_are_clear_and_keep_their_code(standin, tmp_path):
     }
     standin.reply_with(lambda r: Reply(404, body))
     async with connect(make_settings(standin, tmp_path)) as client:
-        result = await client.call_tool("attio_get_record", {"object": "people", "record_id": "nope"})
+        result = await client.call_tool(
+            "attio_get_record", {"object": "people", "record_id": "bf071e1f-6035-429d-b874-0000000000ff"}
+        )
     assert result.is_error
     message = text_of(result)
     assert "HTTP 404" in message and "[not_found]" in message and "Record not found." in message
@@ -57,12 +63,12 @@ async def test_attio_errors_are_clear_and_keep_their_code(standin, tmp_path):
 async def test_attio_requests_by_shape(standin, tmp_path):
     async with connect(make_settings(standin, tmp_path)) as client:
         await client.call_tool("attio_list_webhooks", {"limit": 5, "offset": 10})
-        await client.call_tool("attio_update_task", {"task_id": "t1", "is_completed": True})
+        await client.call_tool("attio_update_task", {"task_id": TASK, "is_completed": True})
         await client.call_tool(
             "attio_assert_record",
             {"object": "companies", "matching_attribute": "domains", "values": {"domains": ["acme.com"]}},
         )
-        await client.call_tool("attio_delete_note", {"note_id": "n1"})
+        await client.call_tool("attio_delete_note", {"note_id": NOTE})
     listed, patched, asserted, deleted = standin.requests
     assert (listed.method, listed.path, listed.query) == (
         "GET",
@@ -71,7 +77,7 @@ async def test_attio_requests_by_shape(standin, tmp_path):
     )
     assert (patched.method, patched.path, patched.json) == (
         "PATCH",
-        "/v2/tasks/t1",
+        f"/v2/tasks/{TASK}",
         {"data": {"is_completed": True}},
     )
     assert (asserted.method, asserted.path, asserted.args) == (
@@ -80,7 +86,7 @@ async def test_attio_requests_by_shape(standin, tmp_path):
         {"matching_attribute": "domains"},
     )
     assert asserted.json == {"data": {"values": {"domains": ["acme.com"]}}}
-    assert (deleted.method, deleted.path) == ("DELETE", "/v2/notes/n1")
+    assert (deleted.method, deleted.path) == ("DELETE", f"/v2/notes/{NOTE}")
     assert all(r.headers["authorization"] == f"Bearer {ATTIO_KEY}" for r in standin.requests)
 
 

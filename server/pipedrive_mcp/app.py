@@ -41,12 +41,12 @@ class Runtime:
         self.toolsets = self.catalog.resolve_toolsets(
             settings.toolsets, attio_enabled=bool(settings.attio_api_key)
         )
-        # The default set leaves deprecated operations out; naming their toolset brings them in.
+        # The default set leaves deprecated operations out; naming their toolset (or all) brings them in.
+        named = {t.strip().lower() for t in settings.toolsets or ()}
         self.enabled: dict[str, ToolEntry] = {
             t.name: t
-            for t in self.catalog.select(
-                self.toolsets, read_only=settings.read_only, deprecated=settings.toolsets is not None
-            )
+            for t in self.catalog.select(self.toolsets, read_only=settings.read_only)
+            if not t.deprecated or "all" in named or t.toolset in named
         }
         self.session = Session(settings, transport=transport)
         self.executor = Executor(settings, self.catalog, self.session)

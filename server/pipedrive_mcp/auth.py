@@ -86,7 +86,7 @@ class Credentials:
             return False
         assert self._oauth is not None
         expires = self._oauth.expires_at
-        return expires is not None and time.monotonic() >= expires - EXPIRY_MARGIN_SECONDS
+        return expires is not None and time.monotonic() >= expires
 
     async def refresh(self, client: httpx.AsyncClient, stale_token: str | None = None) -> None:
         """Exchange the refresh token for a new access token (once, however many calls ask)."""
@@ -125,7 +125,12 @@ class Credentials:
                 ) from None
             state.refresh_token = answer.get("refresh_token") or state.refresh_token
             expires_in = answer.get("expires_in")
-            state.expires_at = time.monotonic() + float(expires_in) if expires_in else None
+            if expires_in:
+                # Refresh a little early, but never so early that a fresh token counts as stale.
+                lifetime = float(expires_in)
+                state.expires_at = time.monotonic() + lifetime - min(EXPIRY_MARGIN_SECONDS, lifetime / 2)
+            else:
+                state.expires_at = None
             if answer.get("api_domain"):
                 self.origin_override = str(answer["api_domain"]).rstrip("/")
 

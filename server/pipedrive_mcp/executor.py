@@ -351,7 +351,7 @@ class Executor:
         route = model.route
         request = build_request(model, overrides=overrides)
         response = await self.session.send(
-            route.api, request.method, request.path, params=request.params, stream=True
+            route.api, request.method, request.path, params=request.params, stream=True, accept="*/*"
         )
         ident = "-".join(str(v) for v in model.model_dump(by_alias=True, exclude_unset=True).values())
         name = model.save_as or files.file_name_from(response) or f"{route.api}-file-{ident or 'download'}"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 BodyEncoding = Literal["none", "json", "form", "multipart"]
 Pagination = Literal["none", "offset", "cursor", "body_offset"]
@@ -31,6 +31,10 @@ class Route:
     # The JSON body is a bare array held in this field, or an object wrapped as {"data": {...}}.
     body_root: str | None = None
     body_wrapper: str | None = None
+    # The API refuses a body with fewer fields (an update that changes nothing).
+    body_min_fields: int = 0
+    # A body that is one of several shapes: (required, allowed, fixed values) per shape.
+    body_variants: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]], ...] = ()
     # Multipart upload: the wire name of the file part; the model carries a local `path` instead.
     file_part: str | None = None
     downloads: bool = False
@@ -51,6 +55,32 @@ class ToolInput(BaseModel):
     # Optional fields default to None without admitting null: an explicit null is
     # accepted only where the API documents the field as nullable.
     raw: bool = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _body_fits_the_api(self) -> ToolInput:
+        route = self.route
+        if not (route.body_min_fields or route.body_variants):
+            return self
+        values = self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        given = {name for name in route.body_params if name in values}
+        if len(given) < route.body_min_fields:
+            raise ValueError(f"give at least {route.body_min_fields} of: {', '.join(route.body_params)}")
+        if route.body_variants and not any(
+            set(required) <= given <= set(allowed) and all(values.get(k) == v for k, v in fixed)
+            for required, allowed, fixed in route.body_variants
+        ):
+            shapes = "; ".join(
+                " ".join(f"{k}={v}" for k, v in fixed)
+                + f" needs {', '.join(required)}"
+                + (
+                    f" (may add {', '.join(sorted(set(allowed) - set(required)))})"
+                    if set(allowed) - set(required)
+                    else ""
+                )
+                for required, allowed, fixed in route.body_variants
+            )
+            raise ValueError(f"these arguments fit none of the accepted shapes: {shapes}")
+        return self
 
 
 class ListInput(ToolInput):

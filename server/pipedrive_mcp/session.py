@@ -90,7 +90,7 @@ class Session:
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout)),
                 transport=self._transport,
-                headers={"user-agent": f"pipedrive-mcp/{__version__}", "accept": "application/json"},
+                headers={"user-agent": f"pipedrive-mcp/{__version__}"},
                 follow_redirects=True,
             )
         return self._client
@@ -118,6 +118,7 @@ class Session:
         files: Mapping[str, Any] | None = None,
         token_cost: int | None = None,
         stream: bool = False,
+        accept: str = "application/json",
     ) -> httpx.Response:
         """Send one API request with auth, retrying where that is safe. Error statuses raise ApiError."""
         idempotent = method in IDEMPOTENT
@@ -135,7 +136,7 @@ class Session:
                 json=json if has_json else None,
                 data=data,
                 files=files,
-                headers=self.credentials.headers(api),
+                headers={**self.credentials.headers(api), "accept": accept},
             )
             try:
                 response = await self.client.send(request, stream=stream)

@@ -28,12 +28,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def security_settings(host: str, port: int) -> TransportSecuritySettings:
-    """DNS-rebinding protection: only Host and Origin headers naming this server are accepted."""
-    hosts = ["127.0.0.1", "localhost", "[::1]"] if is_loopback(host) else [host]
+def security_settings(host: str, port: int, extra_hosts: tuple[str, ...] = ()) -> TransportSecuritySettings:
+    """DNS-rebinding protection: only Host and Origin headers naming this server are accepted.
+
+    A wildcard bind (0.0.0.0, ::) cannot know the names remote clients use, so there the check is off
+    unless PIPEDRIVE_MCP_ALLOWED_HOSTS names them; the bearer token is what guards such a server.
+    """
+    wildcard = host in ("0.0.0.0", "::", "[::]")
+    if wildcard and not extra_hosts:
+        return TransportSecuritySettings(enable_dns_rebinding_protection=False)
+    hosts = ["127.0.0.1", "localhost", "[::1]"] if is_loopback(host) else ([] if wildcard else [host])
+    hosts += list(extra_hosts)
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
-        allowed_hosts=[f"{h}:{port}" for h in hosts] + [f"{h}:*" for h in hosts],
+        allowed_hosts=[f"{h}:{port}" for h in hosts] + [f"{h}:*" for h in hosts] + hosts,
         allowed_origins=[f"http://{h}:{port}" for h in hosts] + [f"http://{h}:*" for h in hosts],
     )
 
@@ -62,17 +70,25 @@ class BearerTokenGuard:
         await self.app(scope, receive, send)
 
 
-def http_app(server: Server[Any], *, host: str, port: int, auth_token: str | None) -> ASGIApp:
+def http_app(
+    server: Server[Any], *, host: str, port: int, auth_token: str | None, allowed_hosts: tuple[str, ...] = ()
+) -> ASGIApp:
     app: ASGIApp = server.streamable_http_app(
-        streamable_http_path="/mcp", transport_security=security_settings(host, port), host=host
+        streamable_http_path="/mcp",
+        transport_security=security_settings(host, port, allowed_hosts),
+        host=host,
     )
     return BearerTokenGuard(app, auth_token) if auth_token else app
 
 
-def sse_app(server: Server[Any], *, host: str, port: int, auth_token: str | None) -> ASGIApp:
+def sse_app(
+    server: Server[Any], *, host: str, port: int, auth_token: str | None, allowed_hosts: tuple[str, ...] = ()
+) -> ASGIApp:
     from mcp.server.sse import SseServerTransport
 
-    transport = SseServerTransport("/messages/", security_settings=security_settings(host, port))
+    transport = SseServerTransport(
+        "/messages/", security_settings=security_settings(host, port, allowed_hosts)
+    )
 
     async def handle_sse(request: Any) -> Response:
         async with transport.connect_sse(request.scope, request.receive, request._send) as (read, write):
@@ -96,7 +112,13 @@ async def serve_stdio(server: Server[Any]) -> None:
 
 
 async def serve_http(
-    server: Server[Any], *, transport: str, host: str, port: int, auth_token: str | None
+    server: Server[Any],
+    *,
+    transport: str,
+    host: str,
+    port: int,
+    auth_token: str | None,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> None:
     import uvicorn
 
@@ -107,6 +129,6 @@ async def serve_http(
             host,
         )
     make = sse_app if transport == "sse" else http_app
-    app = make(server, host=host, port=port, auth_token=auth_token)
+    app = make(server, host=host, port=port, auth_token=auth_token, allowed_hosts=allowed_hosts)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     await uvicorn.Server(config).serve()

@@ -4,6 +4,7 @@
 """Input models of the attio attributes operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -91,7 +92,7 @@ class AttioCreateAttributeDefaultValue1(BaseModel):
 class AttioCreateAttributeDefaultValue2TemplateItem1(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     referenced_actor_type: Literal["workspace-member"]
-    referenced_actor_id: str = Field(json_schema_extra={"format": "uuid"})
+    referenced_actor_id: UUID
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem2(BaseModel):
@@ -127,7 +128,7 @@ class AttioCreateAttributeDefaultValue2TemplateItem7(BaseModel):
 class AttioCreateAttributeDefaultValue2TemplateItem8(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
-    target_record_id: str = Field(json_schema_extra={"format": "uuid"})
+    target_record_id: UUID
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem1(BaseModel):
@@ -1053,7 +1054,7 @@ class AttioUpdateAttributeDefaultValue1(BaseModel):
 class AttioUpdateAttributeDefaultValue2TemplateItem1(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     referenced_actor_type: Literal["workspace-member"]
-    referenced_actor_id: str = Field(json_schema_extra={"format": "uuid"})
+    referenced_actor_id: UUID
 
 
 class AttioUpdateAttributeDefaultValue2TemplateItem2(BaseModel):
@@ -1089,7 +1090,7 @@ class AttioUpdateAttributeDefaultValue2TemplateItem7(BaseModel):
 class AttioUpdateAttributeDefaultValue2TemplateItem8(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
-    target_record_id: str = Field(json_schema_extra={"format": "uuid"})
+    target_record_id: UUID
 
 
 class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem1(BaseModel):

@@ -4,6 +4,7 @@
 """Input models of the attio call_recordings operations."""
 
 from typing import ClassVar
+from uuid import UUID
 
 from pydantic import Field
 
@@ -30,7 +31,7 @@ class AttioCreateCallRecording(ToolInput):
         body_params=("video_url",),
         body_wrapper="data",
     )
-    meeting_id: str = Field(json_schema_extra={"format": "uuid"})
+    meeting_id: UUID
     video_url: str = Field(json_schema_extra={"format": "uri"})
 
 
@@ -44,8 +45,8 @@ class AttioDeleteCallRecording(ToolInput):
         version="v2",
         path_params=("meeting_id", "call_recording_id"),
     )
-    meeting_id: str = Field(json_schema_extra={"format": "uuid"})
-    call_recording_id: str = Field(json_schema_extra={"format": "uuid"})
+    meeting_id: UUID
+    call_recording_id: UUID
 
 
 class AttioGetCallRecording(ToolInput):
@@ -58,8 +59,8 @@ class AttioGetCallRecording(ToolInput):
         version="v2",
         path_params=("meeting_id", "call_recording_id"),
     )
-    meeting_id: str = Field(json_schema_extra={"format": "uuid"})
-    call_recording_id: str = Field(json_schema_extra={"format": "uuid"})
+    meeting_id: UUID
+    call_recording_id: UUID
 
 
 class AttioListCallRecordings(ListInput):
@@ -74,6 +75,6 @@ class AttioListCallRecordings(ListInput):
         path_params=("meeting_id",),
         query_params=("limit", "cursor"),
     )
-    meeting_id: str = Field(json_schema_extra={"format": "uuid"})
+    meeting_id: UUID
     limit: int = None
     cursor: str = Field(default=None, min_length=1)

@@ -4,6 +4,7 @@
 """Input models of the attio comments operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +16,7 @@ __all__ = ["AttioCreateComment", "AttioDeleteComment", "AttioGetComment"]
 class AttioCreateCommentData1Author(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace-member"]
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
 
 
 class AttioCreateCommentData1(BaseModel):
@@ -24,19 +25,19 @@ class AttioCreateCommentData1(BaseModel):
     content: str
     author: AttioCreateCommentData1Author
     created_at: str = None
-    thread_id: str = Field(json_schema_extra={"format": "uuid"})
+    thread_id: UUID
 
 
 class AttioCreateCommentData2Author(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace-member"]
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
 
 
 class AttioCreateCommentData2Record(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     object: str
-    record_id: str = Field(json_schema_extra={"format": "uuid"})
+    record_id: UUID
 
 
 class AttioCreateCommentData2(BaseModel):
@@ -51,7 +52,7 @@ class AttioCreateCommentData2(BaseModel):
 class AttioCreateCommentData3Author(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace-member"]
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
 
 
 class AttioCreateCommentData3Entry(BaseModel):
@@ -90,7 +91,7 @@ class AttioDeleteComment(ToolInput):
         version="v2",
         path_params=("comment_id",),
     )
-    comment_id: str = Field(json_schema_extra={"format": "uuid"})
+    comment_id: UUID
 
 
 class AttioGetComment(ToolInput):
@@ -99,4 +100,4 @@ class AttioGetComment(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/comments/{comment_id}", version="v2", path_params=("comment_id",)
     )
-    comment_id: str = Field(json_schema_extra={"format": "uuid"})
+    comment_id: UUID

@@ -4,6 +4,7 @@
 """Input models of the attio entries operations."""
 
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -49,7 +50,7 @@ class AttioAssertListEntryByParent(ToolInput):
         body_wrapper="data",
     )
     list: str
-    parent_record_id: str = Field(json_schema_extra={"format": "uuid"})
+    parent_record_id: UUID
     parent_object: str
     entry_values: dict[str, list[Any]]
 
@@ -68,7 +69,7 @@ class AttioCreateEntryAddRecordToList(ToolInput):
         body_wrapper="data",
     )
     list: str
-    parent_record_id: str = Field(json_schema_extra={"format": "uuid"})
+    parent_record_id: UUID
     parent_object: str
     entry_values: dict[str, list[Any]]
 
@@ -84,7 +85,7 @@ class AttioDeleteListEntry(ToolInput):
         path_params=("list", "entry_id"),
     )
     list: str
-    entry_id: str = Field(json_schema_extra={"format": "uuid"})
+    entry_id: UUID
 
 
 class AttioGetListEntry(ToolInput):
@@ -98,7 +99,7 @@ class AttioGetListEntry(ToolInput):
         path_params=("list", "entry_id"),
     )
     list: str
-    entry_id: str = Field(json_schema_extra={"format": "uuid"})
+    entry_id: UUID
 
 
 class AttioListAttributeValuesForListEntry(ListInput):
@@ -114,7 +115,7 @@ class AttioListAttributeValuesForListEntry(ListInput):
         query_params=("show_historic", "limit", "offset"),
     )
     list: str
-    entry_id: str = Field(json_schema_extra={"format": "uuid"})
+    entry_id: UUID
     attribute: str
     show_historic: bool = Field(
         default=None,
@@ -143,10 +144,9 @@ class AttioListEntries(ListInput):
         default=None,
         description="Conditions keyed by attribute slug: a plain value or operators ($eq, $contains, $and...).",
     )
-    filter_view_id: str = Field(
+    filter_view_id: UUID = Field(
         default=None,
         description="Apply a saved view's filter (see attio_list_views_for_list) instead of filter.",
-        json_schema_extra={"format": "uuid"},
     )
     sorts: list[AttioListEntriesSortsItem1 | AttioListEntriesSortsItem2] = Field(
         default=None,

@@ -4,6 +4,7 @@
 """Input models of the attio files operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -22,7 +23,66 @@ __all__ = [
 class AttioCreateFolder(ToolInput):
     """Create a folder on a record, or link a file or folder from an external storage provider to it. To upload content use attio_upload_file."""
 
-    route: ClassVar[Route] = Route(api="attio", method="POST", path="/v2/files", version="v2", body="json")
+    route: ClassVar[Route] = Route(
+        api="attio",
+        method="POST",
+        path="/v2/files",
+        version="v2",
+        body="json",
+        body_params=(
+            "object",
+            "record_id",
+            "file_type",
+            "name",
+            "parent_folder_id",
+            "storage_provider",
+            "external_provider_file_id",
+            "microsoft_drive_id",
+        ),
+        body_variants=(
+            (
+                ("object", "record_id", "file_type", "name"),
+                ("object", "record_id", "file_type", "name", "parent_folder_id"),
+                (("file_type", "folder"),),
+            ),
+            (
+                ("object", "record_id", "storage_provider", "external_provider_file_id", "file_type"),
+                (
+                    "object",
+                    "record_id",
+                    "storage_provider",
+                    "external_provider_file_id",
+                    "microsoft_drive_id",
+                    "file_type",
+                ),
+                (("file_type", "connected-folder"),),
+            ),
+            (
+                ("object", "record_id", "storage_provider", "external_provider_file_id", "file_type"),
+                (
+                    "object",
+                    "record_id",
+                    "storage_provider",
+                    "external_provider_file_id",
+                    "microsoft_drive_id",
+                    "file_type",
+                ),
+                (("file_type", "connected-file"),),
+            ),
+        ),
+    )
+    object: str = Field(min_length=1)
+    record_id: UUID
+    file_type: Literal["folder", "connected-folder", "connected-file"] = Field(
+        description="Native folder, connected folder or connected file; decides which other fields apply."
+    )
+    name: str = Field(default=None, min_length=1)
+    parent_folder_id: UUID = None
+    storage_provider: Literal["dropbox", "box", "google-drive", "microsoft-onedrive"] = None
+    external_provider_file_id: str = Field(
+        default=None, description="The item's id in the external storage provider."
+    )
+    microsoft_drive_id: str | None = None
 
 
 class AttioDeleteFile(ToolInput):
@@ -31,7 +91,7 @@ class AttioDeleteFile(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/files/{file_id}", version="v2", path_params=("file_id",)
     )
-    file_id: str = Field(json_schema_extra={"format": "uuid"})
+    file_id: UUID
 
 
 class AttioDownloadFile(DownloadInput):
@@ -45,7 +105,7 @@ class AttioDownloadFile(DownloadInput):
         path_params=("file_id",),
         downloads=True,
     )
-    file_id: str = Field(json_schema_extra={"format": "uuid"})
+    file_id: UUID
 
 
 class AttioGetFile(ToolInput):
@@ -54,7 +114,7 @@ class AttioGetFile(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/files/{file_id}", version="v2", path_params=("file_id",)
     )
-    file_id: str = Field(json_schema_extra={"format": "uuid"})
+    file_id: UUID
 
 
 class AttioListFiles(ListInput):
@@ -70,12 +130,10 @@ class AttioListFiles(ListInput):
         query_params=("object", "record_id", "storage_provider", "parent_folder_id", "limit", "cursor"),
     )
     object: str = Field(min_length=1)
-    record_id: str = Field(json_schema_extra={"format": "uuid"})
+    record_id: UUID
     storage_provider: Literal["attio", "dropbox", "box", "google-drive", "microsoft-onedrive"] = None
-    parent_folder_id: str = Field(
-        default=None,
-        description="Only entries in this folder; when omitted, entries at every depth.",
-        json_schema_extra={"format": "uuid"},
+    parent_folder_id: UUID = Field(
+        default=None, description="Only entries in this folder; when omitted, entries at every depth."
     )
     limit: int = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
     cursor: str = None
@@ -94,5 +152,5 @@ class AttioUploadFile(UploadInput):
         file_part="file",
     )
     object: str = Field(min_length=1)
-    record_id: str = Field(json_schema_extra={"format": "uuid"})
-    parent_folder_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    record_id: UUID
+    parent_folder_id: UUID = None

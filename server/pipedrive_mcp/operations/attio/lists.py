@@ -4,6 +4,7 @@
 """Input models of the attio lists operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,13 +15,13 @@ __all__ = ["AttioCreateList", "AttioGetList", "AttioListAllLists", "AttioListVie
 
 class AttioCreateListWorkspaceMemberAccessItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    workspace_member_id: str = Field(json_schema_extra={"format": "uuid"})
+    workspace_member_id: UUID
     level: Literal["full-access", "read-and-write", "read-only"]
 
 
 class AttioUpdateListWorkspaceMemberAccessItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    workspace_member_id: str = Field(json_schema_extra={"format": "uuid"})
+    workspace_member_id: UUID
     level: Literal["full-access", "read-and-write", "read-only"]
 
 

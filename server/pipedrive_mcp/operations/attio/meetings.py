@@ -4,6 +4,7 @@
 """Input models of the attio meetings operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -52,7 +53,7 @@ class AttioFindOrCreateMeetingExternalRef2(BaseModel):
 class AttioFindOrCreateMeetingLinkedRecordsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     object: str
-    record_id: str = Field(json_schema_extra={"format": "uuid"})
+    record_id: UUID
 
 
 class AttioFindOrCreateMeeting(ToolInput):
@@ -92,7 +93,7 @@ class AttioGetMeeting(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/meetings/{meeting_id}", version="v2", path_params=("meeting_id",)
     )
-    meeting_id: str = Field(json_schema_extra={"format": "uuid"})
+    meeting_id: UUID
 
 
 class AttioListMeetings(ListInput):
@@ -120,7 +121,7 @@ class AttioListMeetings(ListInput):
     limit: int = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
     cursor: str = None
     linked_object: str = Field(default=None, min_length=1)
-    linked_record_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    linked_record_id: UUID = None
     participants: str = Field(
         default=None,
         description="Comma-separated emails; a meeting matches if any of them took part.",

@@ -4,6 +4,7 @@
 """Input models of the attio notes operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -33,12 +34,12 @@ class AttioCreateNote(ToolInput):
         body_wrapper="data",
     )
     parent_object: str
-    parent_record_id: str = Field(json_schema_extra={"format": "uuid"})
+    parent_record_id: UUID
     title: str
     format: Literal["plaintext", "markdown"]
     content: str
     created_at: str = None
-    meeting_id: str | None = Field(default=None, json_schema_extra={"format": "uuid"})
+    meeting_id: UUID | None = None
 
 
 class AttioDeleteNote(ToolInput):
@@ -47,7 +48,7 @@ class AttioDeleteNote(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/notes/{note_id}", version="v2", path_params=("note_id",)
     )
-    note_id: str = Field(json_schema_extra={"format": "uuid"})
+    note_id: UUID
 
 
 class AttioGetNote(ToolInput):
@@ -56,7 +57,7 @@ class AttioGetNote(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/notes/{note_id}", version="v2", path_params=("note_id",)
     )
-    note_id: str = Field(json_schema_extra={"format": "uuid"})
+    note_id: UUID
 
 
 class AttioListNotes(ListInput):
@@ -75,4 +76,4 @@ class AttioListNotes(ListInput):
     parent_object: str = Field(
         default=None, description="Object slug or id of the record; use with parent_record_id."
     )
-    parent_record_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    parent_record_id: UUID = None

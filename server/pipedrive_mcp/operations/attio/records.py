@@ -4,6 +4,7 @@
 """Input models of the attio records operations."""
 
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,7 +46,7 @@ class AttioSearchRecordsRequestAs1(BaseModel):
 class AttioSearchRecordsRequestAs2(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace-member"]
-    workspace_member_id: str = Field(json_schema_extra={"format": "uuid"})
+    workspace_member_id: UUID
 
 
 class AttioSearchRecordsRequestAs3(BaseModel):
@@ -117,7 +118,7 @@ class AttioGetRecord(ToolInput):
         path_params=("object", "record_id"),
     )
     object: str
-    record_id: str = Field(json_schema_extra={"format": "uuid"})
+    record_id: UUID
 
 
 class AttioListRecordAttributeValues(ListInput):
@@ -133,7 +134,7 @@ class AttioListRecordAttributeValues(ListInput):
         query_params=("show_historic", "limit", "offset"),
     )
     object: str
-    record_id: str = Field(json_schema_extra={"format": "uuid"})
+    record_id: UUID
     attribute: str
     show_historic: bool = Field(
         default=None,
@@ -157,7 +158,7 @@ class AttioListRecordEntries(ListInput):
         query_params=("limit", "offset"),
     )
     object: str
-    record_id: str = Field(json_schema_extra={"format": "uuid"})
+    record_id: UUID
     limit: int = None
     offset: int = None
 
@@ -180,10 +181,9 @@ class AttioListRecords(ListInput):
         default=None,
         description="Conditions keyed by attribute slug: a plain value or operators ($eq, $contains, $and...).",
     )
-    filter_view_id: str = Field(
+    filter_view_id: UUID = Field(
         default=None,
         description="Apply a saved view's filter (see attio_list_views_for_object) instead of filter.",
-        json_schema_extra={"format": "uuid"},
     )
     sorts: list[AttioListRecordsSortsItem1 | AttioListRecordsSortsItem2] = Field(
         default=None,

@@ -4,6 +4,7 @@
 """Input models of the attio tasks operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +16,7 @@ __all__ = ["AttioCreateTask", "AttioDeleteTask", "AttioGetTask", "AttioListTasks
 class AttioCreateTaskLinkedRecordsItem1(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
-    target_record_id: str = Field(json_schema_extra={"format": "uuid"})
+    target_record_id: UUID
 
 
 class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1(BaseModel):
@@ -315,7 +316,7 @@ class AttioCreateTaskLinkedRecordsItem2(BaseModel):
 class AttioCreateTaskAssigneesItem1(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     referenced_actor_type: Literal["workspace-member"]
-    referenced_actor_id: str = Field(json_schema_extra={"format": "uuid"})
+    referenced_actor_id: UUID
 
 
 class AttioCreateTaskAssigneesItem2(BaseModel):
@@ -326,7 +327,7 @@ class AttioCreateTaskAssigneesItem2(BaseModel):
 class AttioUpdateTaskLinkedRecordsItem1(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
-    target_record_id: str = Field(json_schema_extra={"format": "uuid"})
+    target_record_id: UUID
 
 
 class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1(BaseModel):
@@ -626,7 +627,7 @@ class AttioUpdateTaskLinkedRecordsItem2(BaseModel):
 class AttioUpdateTaskAssigneesItem1(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     referenced_actor_type: Literal["workspace-member"]
-    referenced_actor_id: str = Field(json_schema_extra={"format": "uuid"})
+    referenced_actor_id: UUID
 
 
 class AttioUpdateTaskAssigneesItem2(BaseModel):
@@ -660,7 +661,7 @@ class AttioDeleteTask(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/tasks/{task_id}", version="v2", path_params=("task_id",)
     )
-    task_id: str = Field(json_schema_extra={"format": "uuid"})
+    task_id: UUID
 
 
 class AttioGetTask(ToolInput):
@@ -669,7 +670,7 @@ class AttioGetTask(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/tasks/{task_id}", version="v2", path_params=("task_id",)
     )
-    task_id: str = Field(json_schema_extra={"format": "uuid"})
+    task_id: UUID
 
 
 class AttioListTasks(ListInput):
@@ -697,7 +698,7 @@ class AttioListTasks(ListInput):
     linked_object: str = Field(
         default=None, description="Object slug or id of the linked record; use with linked_record_id."
     )
-    linked_record_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    linked_record_id: UUID = None
     assignee: str | None = Field(
         default=None, description="Member id or email; empty or null finds unassigned tasks."
     )
@@ -717,7 +718,7 @@ class AttioUpdateTask(ToolInput):
         body_params=("deadline_at", "is_completed", "linked_records", "assignees"),
         body_wrapper="data",
     )
-    task_id: str = Field(json_schema_extra={"format": "uuid"})
+    task_id: UUID
     deadline_at: str | None = None
     is_completed: bool = None
     linked_records: list[AttioUpdateTaskLinkedRecordsItem1 | AttioUpdateTaskLinkedRecordsItem2] = None

@@ -4,6 +4,7 @@
 """Input models of the attio threads operations."""
 
 from typing import ClassVar
+from uuid import UUID
 
 from pydantic import Field
 
@@ -18,7 +19,7 @@ class AttioGetThread(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/threads/{thread_id}", version="v2", path_params=("thread_id",)
     )
-    thread_id: str = Field(json_schema_extra={"format": "uuid"})
+    thread_id: UUID
 
 
 class AttioListThreads(ListInput):
@@ -32,9 +33,9 @@ class AttioListThreads(ListInput):
         pagination="offset",
         query_params=("record_id", "object", "entry_id", "list", "limit", "offset"),
     )
-    record_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    record_id: UUID = None
     object: str = Field(default=None, description="Object slug or id; use with record_id.")
-    entry_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    entry_id: UUID = None
     list: str = Field(default=None, description="List slug or id; use with entry_id.")
     limit: int = None
     offset: int = None

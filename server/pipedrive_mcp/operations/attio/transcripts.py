@@ -4,8 +4,7 @@
 """Input models of the attio transcripts operations."""
 
 from typing import ClassVar
-
-from pydantic import Field
+from uuid import UUID
 
 from pipedrive_mcp.route import ListInput, Route
 
@@ -24,6 +23,6 @@ class AttioGetCallTranscript(ListInput):
         path_params=("meeting_id", "call_recording_id"),
         query_params=("cursor",),
     )
-    meeting_id: str = Field(json_schema_extra={"format": "uuid"})
-    call_recording_id: str = Field(json_schema_extra={"format": "uuid"})
+    meeting_id: UUID
+    call_recording_id: UUID
     cursor: str = None

@@ -4,6 +4,7 @@
 """Input models of the attio webhooks operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -198,7 +199,7 @@ class AttioDeleteWebhook(ToolInput):
         version="v2",
         path_params=("webhook_id",),
     )
-    webhook_id: str = Field(json_schema_extra={"format": "uuid"})
+    webhook_id: UUID
 
 
 class AttioGetWebhook(ToolInput):
@@ -207,7 +208,7 @@ class AttioGetWebhook(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/webhooks/{webhook_id}", version="v2", path_params=("webhook_id",)
     )
-    webhook_id: str = Field(json_schema_extra={"format": "uuid"})
+    webhook_id: UUID
 
 
 class AttioListWebhooks(ListInput):
@@ -238,6 +239,6 @@ class AttioUpdateWebhook(ToolInput):
         body_params=("target_url", "subscriptions"),
         body_wrapper="data",
     )
-    webhook_id: str = Field(json_schema_extra={"format": "uuid"})
+    webhook_id: UUID
     target_url: str = Field(default=None, json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"})
     subscriptions: list[AttioUpdateWebhookSubscriptionsItem] = None

@@ -4,8 +4,7 @@
 """Input models of the attio workspace_members operations."""
 
 from typing import ClassVar
-
-from pydantic import Field
+from uuid import UUID
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -22,7 +21,7 @@ class AttioGetWorkspaceMember(ToolInput):
         version="v2",
         path_params=("workspace_member_id",),
     )
-    workspace_member_id: str = Field(json_schema_extra={"format": "uuid"})
+    workspace_member_id: UUID
 
 
 class AttioListWorkspaceMembers(ToolInput):

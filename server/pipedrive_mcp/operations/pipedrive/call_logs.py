@@ -4,6 +4,7 @@
 """Input models of the pipedrive call_logs operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -51,7 +52,7 @@ class AddCallLog(ToolInput):
     person_id: int = None
     org_id: int = None
     deal_id: int = None
-    lead_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    lead_id: UUID = None
     note: str = None
 
 

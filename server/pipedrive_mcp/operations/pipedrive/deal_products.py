@@ -4,6 +4,7 @@
 """Input models of the pipedrive deal_products operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -129,7 +130,7 @@ class DeleteAdditionalDiscount(ToolInput):
         path_params=("id", "discount_id"),
     )
     id: int
-    discount_id: str = Field(json_schema_extra={"format": "uuid"})
+    discount_id: UUID
 
 
 class DeleteDealProduct(ToolInput):
@@ -309,7 +310,7 @@ class UpdateAdditionalDiscount(ToolInput):
         body_params=("description", "amount", "type"),
     )
     id: int
-    discount_id: str = Field(json_schema_extra={"format": "uuid"})
+    discount_id: UUID
     description: str = None
     amount: float = None
     type: Literal["percentage", "amount"] = None

@@ -4,6 +4,7 @@
 """Input models of the pipedrive deals operations."""
 
 from typing import Any, ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -326,7 +327,7 @@ class GetDealConversionStatus(ToolInput):
         path_params=("id", "conversion_id"),
     )
     id: int
-    conversion_id: str = Field(json_schema_extra={"format": "uuid"})
+    conversion_id: UUID
 
 
 class GetDealParticipants(ListInput):

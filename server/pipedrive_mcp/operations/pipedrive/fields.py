@@ -1174,6 +1174,7 @@ class UpdateDealField(ToolInput):
         token_cost=5,
         path_params=("field_code",),
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields", "description"),
+        body_min_fields=1,
     )
     field_code: str
     field_name: str = Field(default=None, min_length=1, max_length=255)
@@ -1213,6 +1214,7 @@ class UpdateOrganizationField(ToolInput):
         token_cost=5,
         path_params=("field_code",),
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
+        body_min_fields=1,
     )
     field_code: str
     field_name: str = Field(default=None, min_length=1, max_length=255)
@@ -1251,6 +1253,7 @@ class UpdatePersonField(ToolInput):
         token_cost=5,
         path_params=("field_code",),
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
+        body_min_fields=1,
     )
     field_code: str
     field_name: str = Field(default=None, min_length=1, max_length=255)
@@ -1289,6 +1292,7 @@ class UpdateProductField(ToolInput):
         token_cost=5,
         path_params=("field_code",),
         body_params=("field_name", "ui_visibility"),
+        body_min_fields=1,
     )
     field_code: str
     field_name: str = Field(default=None, min_length=1, max_length=255)
@@ -1325,6 +1329,7 @@ class UpdateProjectField(ToolInput):
         token_cost=5,
         path_params=("field_code",),
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
+        body_min_fields=1,
     )
     field_code: str
     field_name: str = Field(default=None, min_length=1, max_length=255)

@@ -4,6 +4,7 @@
 """Input models of the pipedrive files operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -42,7 +43,7 @@ class AddFile(UploadInput):
     org_id: int = None
     product_id: int = None
     activity_id: int = None
-    lead_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    lead_id: UUID = None
     project_id: int = None
 
 

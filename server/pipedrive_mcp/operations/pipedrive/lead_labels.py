@@ -4,8 +4,7 @@
 """Input models of the pipedrive lead_labels operations."""
 
 from typing import ClassVar, Literal
-
-from pydantic import Field
+from uuid import UUID
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -39,7 +38,7 @@ class DeleteLeadLabel(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
 
 
 class GetLeadLabels(ToolInput):
@@ -71,7 +70,7 @@ class UpdateLeadLabel(ToolInput):
         path_params=("id",),
         body_params=("name", "color"),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
     name: str = None
     color: Literal[
         "blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"

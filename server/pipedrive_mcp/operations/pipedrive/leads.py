@@ -4,6 +4,7 @@
 """Input models of the pipedrive leads operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,7 +62,7 @@ class AddLead(ToolInput):
     )
     title: str
     owner_id: int = None
-    label_ids: list[str] = None
+    label_ids: list[UUID] = None
     person_id: int = None
     organization_id: int = None
     value: AddLeadValue | None = None
@@ -86,7 +87,7 @@ class ConvertLeadToDeal(ToolInput):
         path_params=("id",),
         body_params=("stage_id", "pipeline_id"),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
     stage_id: int = None
     pipeline_id: int = None
 
@@ -102,7 +103,7 @@ class DeleteLead(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
 
 
 class GetArchivedLeads(ListInput):
@@ -147,7 +148,7 @@ class GetLead(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
 
 
 class GetLeadConversionStatus(ToolInput):
@@ -161,8 +162,8 @@ class GetLeadConversionStatus(ToolInput):
         token_cost=1,
         path_params=("id", "conversion_id"),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
-    conversion_id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
+    conversion_id: UUID
 
 
 class GetLeads(ListInput):
@@ -263,10 +264,10 @@ class UpdateLead(ToolInput):
             "channel_id",
         ),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
     title: str | None = None
     owner_id: int = None
-    label_ids: list[str] = None
+    label_ids: list[UUID] = None
     person_id: int | None = None
     organization_id: int | None = None
     is_archived: bool = None

@@ -4,6 +4,7 @@
 """Input models of the pipedrive mail operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -169,7 +170,7 @@ class UpdateMailThreadDetails(ToolInput):
     )
     id: int
     deal_id: int = None
-    lead_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    lead_id: UUID = None
     shared_flag: Literal[0, 1] = None
     read_flag: Literal[0, 1] = None
     archived_flag: Literal[0, 1] = None

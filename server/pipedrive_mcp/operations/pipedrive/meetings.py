@@ -4,8 +4,7 @@
 """Input models of the pipedrive meetings operations."""
 
 from typing import ClassVar
-
-from pydantic import Field
+from uuid import UUID
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -23,7 +22,7 @@ class DeleteUserProviderLink(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str = Field(json_schema_extra={"format": "uuid"})
+    id: UUID
 
 
 class SaveUserProviderLink(ToolInput):
@@ -38,7 +37,7 @@ class SaveUserProviderLink(ToolInput):
         token_cost=10,
         body_params=("user_provider_id", "user_id", "company_id", "marketplace_client_id"),
     )
-    user_provider_id: str = Field(json_schema_extra={"format": "uuid"})
+    user_provider_id: UUID
     user_id: int
     company_id: int
     marketplace_client_id: str

@@ -4,6 +4,7 @@
 """Input models of the pipedrive notes operations."""
 
 from typing import ClassVar, Literal
+from uuid import UUID
 
 from pydantic import Field
 
@@ -52,7 +53,7 @@ class AddNote(ToolInput):
         ),
     )
     content: str
-    lead_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    lead_id: UUID = None
     deal_id: int = None
     person_id: int = None
     org_id: int = None
@@ -97,7 +98,7 @@ class DeleteComment(ToolInput):
         path_params=("id", "commentId"),
     )
     id: int
-    commentId: str = Field(json_schema_extra={"format": "uuid"})
+    commentId: UUID
 
 
 class DeleteNote(ToolInput):
@@ -126,7 +127,7 @@ class GetComment(ToolInput):
         path_params=("id", "commentId"),
     )
     id: int
-    commentId: str = Field(json_schema_extra={"format": "uuid"})
+    commentId: UUID
 
 
 class GetNote(ToolInput):
@@ -194,7 +195,7 @@ class GetNotes(ListInput):
         ),
     )
     user_id: int = None
-    lead_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    lead_id: UUID = None
     deal_id: int = None
     person_id: int = None
     org_id: int = None
@@ -228,7 +229,7 @@ class UpdateCommentForNote(ToolInput):
         body_params=("content",),
     )
     id: int
-    commentId: str = Field(json_schema_extra={"format": "uuid"})
+    commentId: UUID
     content: str
 
 
@@ -263,7 +264,7 @@ class UpdateNote(ToolInput):
     )
     id: int
     content: str = None
-    lead_id: str = Field(default=None, json_schema_extra={"format": "uuid"})
+    lead_id: UUID = None
     deal_id: int = None
     person_id: int = None
     org_id: int = None
