@@ -57,7 +57,8 @@ def describe_validation_error(tool: str, error: ValidationError, model: type[Too
         else:
             shown = json.dumps(item.get("input"), default=str)
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
-            lines.append(f"- {where}: {item['msg']} (got {shown})")
+            message = item["msg"].removeprefix("Value error, ")
+            lines.append(f"- {where}: {message} (got {shown})")
     return f"Invalid arguments for {tool}; nothing was sent:\n" + "\n".join(lines)
 
 
@@ -117,7 +118,7 @@ class Executor:
         page = read_page(route, answer, self._sent(request))
         return await self._shape(entry, route, answer, page, raw=bool(model.raw))
 
-    async def _send_json(self, route: Route, request: OutgoingRequest, **extra: Any) -> Any:
+    async def _send_json(self, route: Route, request: OutgoingRequest) -> Any:
         response = await self.session.send(
             route.api,
             request.method,
@@ -127,7 +128,6 @@ class Executor:
             has_json=request.has_json,
             data=request.form,
             token_cost=route.token_cost,
-            **extra,
         )
         return _parse_json(response, route)
 
