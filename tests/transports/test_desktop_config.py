@@ -98,10 +98,6 @@ async def test_the_sandbox_entry_serves_demo_data(standin: StandIn, tmp_path: Pa
     assert (tmp_path / "data" / "pipedrive-mcp" / "sandbox.sqlite3").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: --toolsets default also lists the deprecated tools that the default set (no flag) leaves out",
-)
 async def test_toolsets_default_means_the_same_as_no_choice(standin: StandIn, tmp_path: Path) -> None:
     async def names(**env: str) -> set[str]:
         async with connect(make_settings(standin, tmp_path, ATTIO_API_KEY="", **env)) as client:
