@@ -16,6 +16,7 @@ import difflib
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -101,7 +102,44 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
 
 def tool_description(op: Operation, entry: dict[str, Any]) -> str:
     text = (entry.get("description") or "").strip()
-    return text or f"{op.method} {op.path} ({op.api} {op.version})."
+    return text or fallback_description(op)
+
+
+def _words(segment: str) -> str:
+    return re.sub(r"(?<=[a-z])([A-Z])", r" \1", segment).replace("_", " ").lower()
+
+
+def _singular(noun: str) -> str:
+    for plural, single in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("s", "")):
+        if noun.endswith(plural) and not noun.endswith("ss"):
+            return noun[: -len(plural)] + single
+    return noun
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
+def fallback_description(op: Operation) -> str:
+    """A plain description from the route alone, for an operation nobody has described yet."""
+    parts = [p for p in op.path.split("/") if p and not re.fullmatch(r"api|v\d", p)]
+    nouns = [(i, p) for i, p in enumerate(parts) if not p.startswith("{")]
+    last_index, last = nouns[-1]
+    noun = _words(last)
+    by_id = parts[-1].startswith("{")
+    parent = next((_singular(_words(p)) for i, p in reversed(nouns[:-1]) if i + 1 < len(parts)), None)
+    of_parent = f" of {_a(parent)}" if parent and last_index > 1 else ""
+    verb = {"GET": "Get", "POST": "Create", "PUT": "Replace", "PATCH": "Update", "DELETE": "Delete"}[
+        op.method
+    ]
+    if op.method == "GET" and not by_id:
+        text = f"List the {noun}{of_parent}"
+    elif by_id:
+        text = f"{verb} one {_singular(noun)}{of_parent}, by its {parts[-1].strip('{}')}"
+    else:
+        text = f"{verb} {_a(_singular(noun)) if op.method != 'DELETE' else 'the ' + noun}{of_parent}"
+    text = f"{text} ({'Attio' if op.api == 'attio' else 'Pipedrive ' + op.version})."
+    return ("Deprecated: " + text) if op.deprecated else text
 
 
 def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:

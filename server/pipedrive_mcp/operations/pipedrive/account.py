@@ -13,7 +13,7 @@ __all__ = ["GetCompanyAddons", "GetCurrencies", "GetRecents"]
 
 
 class GetCompanyAddons(ToolInput):
-    """GET /api/v1/billing/subscriptions/addons (pipedrive v1)."""
+    """List the addons of a subscription (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -25,7 +25,7 @@ class GetCompanyAddons(ToolInput):
 
 
 class GetCurrencies(ToolInput):
-    """GET /api/v1/currencies (pipedrive v1)."""
+    """List the currencies (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -39,7 +39,7 @@ class GetCurrencies(ToolInput):
 
 
 class GetRecents(ListInput):
-    """GET /api/v1/recents (pipedrive v1)."""
+    """List the recents (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -73,7 +73,7 @@ class UpdateActivityAttendeesItem(BaseModel):
 
 
 class AddActivity(ToolInput):
-    """POST /api/v2/activities (pipedrive v2)."""
+    """Create an activity (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -126,7 +126,7 @@ class AddActivity(ToolInput):
 
 
 class DeleteActivity(ToolInput):
-    """DELETE /api/v2/activities/{id} (pipedrive v2)."""
+    """Delete one activity, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -140,7 +140,7 @@ class DeleteActivity(ToolInput):
 
 
 class GetActivities(ListInput):
-    """GET /api/v2/activities (pipedrive v2)."""
+    """List the activities (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -187,7 +187,7 @@ class GetActivities(ListInput):
 
 
 class GetActivity(ToolInput):
-    """GET /api/v2/activities/{id} (pipedrive v2)."""
+    """Get one activity, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -203,7 +203,7 @@ class GetActivity(ToolInput):
 
 
 class UpdateActivity(ToolInput):
-    """PATCH /api/v2/activities/{id} (pipedrive v2)."""
+    """Update one activity, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

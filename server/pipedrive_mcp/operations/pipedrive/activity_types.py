@@ -11,7 +11,7 @@ __all__ = ["AddActivityType", "DeleteActivityType", "GetActivityTypes", "UpdateA
 
 
 class AddActivityType(ToolInput):
-    """POST /api/v1/activityTypes (pipedrive v1)."""
+    """Create an activity type (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -69,7 +69,7 @@ class AddActivityType(ToolInput):
 
 
 class DeleteActivityType(ToolInput):
-    """DELETE /api/v1/activityTypes/{id} (pipedrive v1)."""
+    """Delete one activity type, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -83,7 +83,7 @@ class DeleteActivityType(ToolInput):
 
 
 class GetActivityTypes(ToolInput):
-    """GET /api/v1/activityTypes (pipedrive v1)."""
+    """List the activity types (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/activityTypes", version="v1", token_cost=20
@@ -91,7 +91,7 @@ class GetActivityTypes(ToolInput):
 
 
 class UpdateActivityType(ToolInput):
-    """PUT /api/v1/activityTypes/{id} (pipedrive v1)."""
+    """Replace one activity type, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -14,7 +14,7 @@ __all__ = ["AddCallLog", "AddCallLogAudioFile", "DeleteCallLog", "GetCallLog", "
 
 
 class AddCallLog(ToolInput):
-    """POST /api/v1/callLogs (pipedrive v1)."""
+    """Create a call log (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -57,7 +57,7 @@ class AddCallLog(ToolInput):
 
 
 class AddCallLogAudioFile(UploadInput):
-    """POST /api/v1/callLogs/{id}/recordings (pipedrive v1)."""
+    """Create a recording of a call log (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -73,7 +73,7 @@ class AddCallLogAudioFile(UploadInput):
 
 
 class DeleteCallLog(ToolInput):
-    """DELETE /api/v1/callLogs/{id} (pipedrive v1)."""
+    """Delete one call log, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -87,7 +87,7 @@ class DeleteCallLog(ToolInput):
 
 
 class GetCallLog(ToolInput):
-    """GET /api/v1/callLogs/{id} (pipedrive v1)."""
+    """Get one call log, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -101,7 +101,7 @@ class GetCallLog(ToolInput):
 
 
 class GetUserCallLogs(ListInput):
-    """GET /api/v1/callLogs (pipedrive v1)."""
+    """List the call logs (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

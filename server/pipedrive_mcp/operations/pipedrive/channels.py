@@ -24,7 +24,7 @@ class ReceiveMessageAttachmentsItem(BaseModel):
 
 
 class AddChannel(ToolInput):
-    """POST /api/v1/channels (pipedrive v1)."""
+    """Deprecated: Create a channel (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -45,7 +45,7 @@ class AddChannel(ToolInput):
 
 
 class DeleteChannel(ToolInput):
-    """DELETE /api/v1/channels/{id} (pipedrive v1)."""
+    """Deprecated: Delete one channel, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -59,7 +59,7 @@ class DeleteChannel(ToolInput):
 
 
 class DeleteConversation(ToolInput):
-    """DELETE /api/v1/channels/{channel-id}/conversations/{conversation-id} (pipedrive v1)."""
+    """Deprecated: Delete one conversation of a channel, by its conversation-id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -74,7 +74,7 @@ class DeleteConversation(ToolInput):
 
 
 class ReceiveMessage(ToolInput):
-    """POST /api/v1/channels/messages/receive (pipedrive v1)."""
+    """Deprecated: Create a receive of a message (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -53,7 +53,7 @@ class AddManyDealProductsDataItem(BaseModel):
 
 
 class AddDealProduct(ToolInput):
-    """POST /api/v2/deals/{id}/products (pipedrive v2)."""
+    """Create a product of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -102,7 +102,7 @@ class AddDealProduct(ToolInput):
 
 
 class AddManyDealProducts(ToolInput):
-    """POST /api/v2/deals/{id}/products/bulk (pipedrive v2)."""
+    """Create a bulk of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -119,7 +119,7 @@ class AddManyDealProducts(ToolInput):
 
 
 class DeleteAdditionalDiscount(ToolInput):
-    """DELETE /api/v2/deals/{id}/discounts/{discount_id} (pipedrive v2)."""
+    """Delete one discount of a deal, by its discount_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -134,7 +134,7 @@ class DeleteAdditionalDiscount(ToolInput):
 
 
 class DeleteDealProduct(ToolInput):
-    """DELETE /api/v2/deals/{id}/products/{product_attachment_id} (pipedrive v2)."""
+    """Delete one product of a deal, by its product_attachment_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -149,7 +149,7 @@ class DeleteDealProduct(ToolInput):
 
 
 class DeleteInstallment(ToolInput):
-    """DELETE /api/v2/deals/{id}/installments/{installment_id} (pipedrive v2)."""
+    """Delete one installment of a deal, by its installment_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -164,7 +164,7 @@ class DeleteInstallment(ToolInput):
 
 
 class DeleteManyDealProducts(ToolInput):
-    """DELETE /api/v2/deals/{id}/products (pipedrive v2)."""
+    """Delete the products of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -180,7 +180,7 @@ class DeleteManyDealProducts(ToolInput):
 
 
 class GetAdditionalDiscounts(ToolInput):
-    """GET /api/v2/deals/{id}/discounts (pipedrive v2)."""
+    """List the discounts of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -194,7 +194,7 @@ class GetAdditionalDiscounts(ToolInput):
 
 
 class GetDealProducts(ListInput):
-    """GET /api/v2/deals/{id}/products (pipedrive v2)."""
+    """List the products of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -216,7 +216,7 @@ class GetDealProducts(ListInput):
 
 
 class GetDealsProducts(ListInput):
-    """GET /api/v2/deals/products (pipedrive v2)."""
+    """List the products (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -238,7 +238,7 @@ class GetDealsProducts(ListInput):
 
 
 class GetInstallments(ListInput):
-    """GET /api/v2/deals/installments (pipedrive v2)."""
+    """List the installments (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -259,7 +259,7 @@ class GetInstallments(ListInput):
 
 
 class PostAdditionalDiscount(ToolInput):
-    """POST /api/v2/deals/{id}/discounts (pipedrive v2)."""
+    """Create a discount of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -278,7 +278,7 @@ class PostAdditionalDiscount(ToolInput):
 
 
 class PostInstallment(ToolInput):
-    """POST /api/v2/deals/{id}/installments (pipedrive v2)."""
+    """Create an installment of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -297,7 +297,7 @@ class PostInstallment(ToolInput):
 
 
 class UpdateAdditionalDiscount(ToolInput):
-    """PATCH /api/v2/deals/{id}/discounts/{discount_id} (pipedrive v2)."""
+    """Update one discount of a deal, by its discount_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -317,7 +317,7 @@ class UpdateAdditionalDiscount(ToolInput):
 
 
 class UpdateDealProduct(ToolInput):
-    """PATCH /api/v2/deals/{id}/products/{product_attachment_id} (pipedrive v2)."""
+    """Update one product of a deal, by its product_attachment_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -365,7 +365,7 @@ class UpdateDealProduct(ToolInput):
 
 
 class UpdateInstallment(ToolInput):
-    """PATCH /api/v2/deals/{id}/installments/{installment_id} (pipedrive v2)."""
+    """Update one installment of a deal, by its installment_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -33,7 +33,7 @@ __all__ = [
 
 
 class AddDeal(ToolInput):
-    """POST /api/v2/deals (pipedrive v2)."""
+    """Create a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -90,7 +90,7 @@ class AddDeal(ToolInput):
 
 
 class AddDealParticipant(ToolInput):
-    """POST /api/v1/deals/{id}/participants (pipedrive v1)."""
+    """Create a participant of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -107,7 +107,7 @@ class AddDealParticipant(ToolInput):
 
 
 class ConvertDealToLead(ToolInput):
-    """POST /api/v2/deals/{id}/convert/lead (pipedrive v2)."""
+    """Create a lead of a convert (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -121,7 +121,7 @@ class ConvertDealToLead(ToolInput):
 
 
 class DeleteDeal(ToolInput):
-    """DELETE /api/v2/deals/{id} (pipedrive v2)."""
+    """Delete one deal, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -135,7 +135,7 @@ class DeleteDeal(ToolInput):
 
 
 class DeleteDealParticipant(ToolInput):
-    """DELETE /api/v1/deals/{id}/participants/{deal_participant_id} (pipedrive v1)."""
+    """Delete one participant of a deal, by its deal_participant_id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -150,7 +150,7 @@ class DeleteDealParticipant(ToolInput):
 
 
 class DuplicateDeal(ToolInput):
-    """POST /api/v1/deals/{id}/duplicate (pipedrive v1)."""
+    """Create a duplicate of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -164,7 +164,7 @@ class DuplicateDeal(ToolInput):
 
 
 class GetArchivedDeals(ListInput):
-    """GET /api/v2/deals/archived (pipedrive v2)."""
+    """List the archived (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -230,7 +230,7 @@ class GetArchivedDeals(ListInput):
 
 
 class GetArchivedDealsSummary(ToolInput):
-    """GET /api/v1/deals/summary/archived (pipedrive v1)."""
+    """Deprecated: List the archived of a summary (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -248,7 +248,7 @@ class GetArchivedDealsSummary(ToolInput):
 
 
 class GetArchivedDealsTimeline(ToolInput):
-    """GET /api/v1/deals/timeline/archived (pipedrive v1)."""
+    """Deprecated: List the archived of a timeline (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -280,7 +280,7 @@ class GetArchivedDealsTimeline(ToolInput):
 
 
 class GetDeal(ToolInput):
-    """GET /api/v2/deals/{id} (pipedrive v2)."""
+    """Get one deal, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -316,7 +316,7 @@ class GetDeal(ToolInput):
 
 
 class GetDealConversionStatus(ToolInput):
-    """GET /api/v2/deals/{id}/convert/status/{conversion_id} (pipedrive v2)."""
+    """Get one statu of a convert, by its conversion_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -331,7 +331,7 @@ class GetDealConversionStatus(ToolInput):
 
 
 class GetDealParticipants(ListInput):
-    """GET /api/v1/deals/{id}/participants (pipedrive v1)."""
+    """List the participants of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -349,7 +349,7 @@ class GetDealParticipants(ListInput):
 
 
 class GetDeals(ListInput):
-    """GET /api/v2/deals (pipedrive v2)."""
+    """List the deals (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -419,7 +419,7 @@ class GetDeals(ListInput):
 
 
 class GetDealsSummary(ToolInput):
-    """GET /api/v1/deals/summary (pipedrive v1)."""
+    """List the summary (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -437,7 +437,7 @@ class GetDealsSummary(ToolInput):
 
 
 class GetDealsTimeline(ToolInput):
-    """GET /api/v1/deals/timeline (pipedrive v1)."""
+    """List the timeline (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -469,7 +469,7 @@ class GetDealsTimeline(ToolInput):
 
 
 class MergeDeals(ToolInput):
-    """PUT /api/v1/deals/{id}/merge (pipedrive v1)."""
+    """Replace a merge of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -486,7 +486,7 @@ class MergeDeals(ToolInput):
 
 
 class SearchDeals(ListInput):
-    """GET /api/v2/deals/search (pipedrive v2)."""
+    """List the search (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -519,7 +519,7 @@ class SearchDeals(ListInput):
 
 
 class UpdateDeal(ToolInput):
-    """PATCH /api/v2/deals/{id} (pipedrive v2)."""
+    """Update one deal, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -377,7 +377,7 @@ class UpdateProjectFieldOptionsOptionsItem(BaseModel):
 
 
 class AddDealField(ToolInput):
-    """POST /api/v2/dealFields (pipedrive v2)."""
+    """Create a deal field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -423,7 +423,7 @@ class AddDealField(ToolInput):
 
 
 class AddDealFieldOptions(ToolInput):
-    """POST /api/v2/dealFields/{field_code}/options (pipedrive v2)."""
+    """Create an option of a deal field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -441,7 +441,7 @@ class AddDealFieldOptions(ToolInput):
 
 
 class AddOrganizationField(ToolInput):
-    """POST /api/v2/organizationFields (pipedrive v2)."""
+    """Create an organization field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -485,7 +485,7 @@ class AddOrganizationField(ToolInput):
 
 
 class AddOrganizationFieldOptions(ToolInput):
-    """POST /api/v2/organizationFields/{field_code}/options (pipedrive v2)."""
+    """Create an option of an organization field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -503,7 +503,7 @@ class AddOrganizationFieldOptions(ToolInput):
 
 
 class AddPersonField(ToolInput):
-    """POST /api/v2/personFields (pipedrive v2)."""
+    """Create a person field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -547,7 +547,7 @@ class AddPersonField(ToolInput):
 
 
 class AddPersonFieldOptions(ToolInput):
-    """POST /api/v2/personFields/{field_code}/options (pipedrive v2)."""
+    """Create an option of a person field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -565,7 +565,7 @@ class AddPersonFieldOptions(ToolInput):
 
 
 class AddProductField(ToolInput):
-    """POST /api/v2/productFields (pipedrive v2)."""
+    """Create a product field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -600,7 +600,7 @@ class AddProductField(ToolInput):
 
 
 class AddProductFieldOptions(ToolInput):
-    """POST /api/v2/productFields/{field_code}/options (pipedrive v2)."""
+    """Create an option of a product field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -618,7 +618,7 @@ class AddProductFieldOptions(ToolInput):
 
 
 class AddProjectField(ToolInput):
-    """POST /api/v2/projectFields (pipedrive v2)."""
+    """Create a project field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -662,7 +662,7 @@ class AddProjectField(ToolInput):
 
 
 class AddProjectFieldOptions(ToolInput):
-    """POST /api/v2/projectFields/{field_code}/options (pipedrive v2)."""
+    """Create an option of a project field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -680,7 +680,7 @@ class AddProjectFieldOptions(ToolInput):
 
 
 class DeleteDealField(ToolInput):
-    """DELETE /api/v2/dealFields/{field_code} (pipedrive v2)."""
+    """Delete one deal field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -694,7 +694,7 @@ class DeleteDealField(ToolInput):
 
 
 class DeleteDealFieldOptions(ToolInput):
-    """DELETE /api/v2/dealFields/{field_code}/options (pipedrive v2)."""
+    """Delete the options of a deal field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -712,7 +712,7 @@ class DeleteDealFieldOptions(ToolInput):
 
 
 class DeleteDealFields(ToolInput):
-    """DELETE /api/v1/dealFields (pipedrive v1)."""
+    """Delete the deal fields (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -726,7 +726,7 @@ class DeleteDealFields(ToolInput):
 
 
 class DeleteOrganizationField(ToolInput):
-    """DELETE /api/v2/organizationFields/{field_code} (pipedrive v2)."""
+    """Delete one organization field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -740,7 +740,7 @@ class DeleteOrganizationField(ToolInput):
 
 
 class DeleteOrganizationFieldOptions(ToolInput):
-    """DELETE /api/v2/organizationFields/{field_code}/options (pipedrive v2)."""
+    """Delete the options of an organization field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -758,7 +758,7 @@ class DeleteOrganizationFieldOptions(ToolInput):
 
 
 class DeleteOrganizationFields(ToolInput):
-    """DELETE /api/v1/organizationFields (pipedrive v1)."""
+    """Delete the organization fields (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -772,7 +772,7 @@ class DeleteOrganizationFields(ToolInput):
 
 
 class DeletePersonField(ToolInput):
-    """DELETE /api/v2/personFields/{field_code} (pipedrive v2)."""
+    """Delete one person field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -786,7 +786,7 @@ class DeletePersonField(ToolInput):
 
 
 class DeletePersonFieldOptions(ToolInput):
-    """DELETE /api/v2/personFields/{field_code}/options (pipedrive v2)."""
+    """Delete the options of a person field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -804,7 +804,7 @@ class DeletePersonFieldOptions(ToolInput):
 
 
 class DeletePersonFields(ToolInput):
-    """DELETE /api/v1/personFields (pipedrive v1)."""
+    """Delete the person fields (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -818,7 +818,7 @@ class DeletePersonFields(ToolInput):
 
 
 class DeleteProductField(ToolInput):
-    """DELETE /api/v2/productFields/{field_code} (pipedrive v2)."""
+    """Delete one product field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -832,7 +832,7 @@ class DeleteProductField(ToolInput):
 
 
 class DeleteProductFieldOptions(ToolInput):
-    """DELETE /api/v2/productFields/{field_code}/options (pipedrive v2)."""
+    """Delete the options of a product field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -850,7 +850,7 @@ class DeleteProductFieldOptions(ToolInput):
 
 
 class DeleteProductFields(ToolInput):
-    """DELETE /api/v1/productFields (pipedrive v1)."""
+    """Delete the product fields (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -864,7 +864,7 @@ class DeleteProductFields(ToolInput):
 
 
 class DeleteProjectField(ToolInput):
-    """DELETE /api/v2/projectFields/{field_code} (pipedrive v2)."""
+    """Delete one project field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -878,7 +878,7 @@ class DeleteProjectField(ToolInput):
 
 
 class DeleteProjectFieldOptions(ToolInput):
-    """DELETE /api/v2/projectFields/{field_code}/options (pipedrive v2)."""
+    """Delete the options of a project field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -896,7 +896,7 @@ class DeleteProjectFieldOptions(ToolInput):
 
 
 class GetActivityField(ToolInput):
-    """GET /api/v2/activityFields/{field_code} (pipedrive v2)."""
+    """Get one activity field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -912,7 +912,7 @@ class GetActivityField(ToolInput):
 
 
 class GetActivityFields(ListInput):
-    """GET /api/v2/activityFields (pipedrive v2)."""
+    """List the activity fields (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -929,7 +929,7 @@ class GetActivityFields(ListInput):
 
 
 class GetDealField(ToolInput):
-    """GET /api/v2/dealFields/{field_code} (pipedrive v2)."""
+    """Get one deal field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -953,7 +953,7 @@ class GetDealField(ToolInput):
 
 
 class GetDealFields(ListInput):
-    """GET /api/v2/dealFields (pipedrive v2)."""
+    """List the deal fields (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -978,7 +978,7 @@ class GetDealFields(ListInput):
 
 
 class GetLeadFields(ListInput):
-    """GET /api/v1/leadFields (pipedrive v1)."""
+    """List the lead fields (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -994,7 +994,7 @@ class GetLeadFields(ListInput):
 
 
 class GetNoteFields(ToolInput):
-    """GET /api/v1/noteFields (pipedrive v1)."""
+    """List the note fields (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/noteFields", version="v1", token_cost=20
@@ -1002,7 +1002,7 @@ class GetNoteFields(ToolInput):
 
 
 class GetOrganizationField(ToolInput):
-    """GET /api/v2/organizationFields/{field_code} (pipedrive v2)."""
+    """Get one organization field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1026,7 +1026,7 @@ class GetOrganizationField(ToolInput):
 
 
 class GetOrganizationFields(ListInput):
-    """GET /api/v2/organizationFields (pipedrive v2)."""
+    """List the organization fields (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1051,7 +1051,7 @@ class GetOrganizationFields(ListInput):
 
 
 class GetPersonField(ToolInput):
-    """GET /api/v2/personFields/{field_code} (pipedrive v2)."""
+    """Get one person field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1075,7 +1075,7 @@ class GetPersonField(ToolInput):
 
 
 class GetPersonFields(ListInput):
-    """GET /api/v2/personFields (pipedrive v2)."""
+    """List the person fields (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1100,7 +1100,7 @@ class GetPersonFields(ListInput):
 
 
 class GetProductField(ToolInput):
-    """GET /api/v2/productFields/{field_code} (pipedrive v2)."""
+    """Get one product field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1116,7 +1116,7 @@ class GetProductField(ToolInput):
 
 
 class GetProductFields(ListInput):
-    """GET /api/v2/productFields (pipedrive v2)."""
+    """List the product fields (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1133,7 +1133,7 @@ class GetProductFields(ListInput):
 
 
 class GetProjectField(ToolInput):
-    """GET /api/v2/projectFields/{field_code} (pipedrive v2)."""
+    """Get one project field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1147,7 +1147,7 @@ class GetProjectField(ToolInput):
 
 
 class GetProjectFields(ListInput):
-    """GET /api/v2/projectFields (pipedrive v2)."""
+    """List the project fields (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1163,7 +1163,7 @@ class GetProjectFields(ListInput):
 
 
 class UpdateDealField(ToolInput):
-    """PATCH /api/v2/dealFields/{field_code} (pipedrive v2)."""
+    """Update one deal field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1185,7 +1185,7 @@ class UpdateDealField(ToolInput):
 
 
 class UpdateDealFieldOptions(ToolInput):
-    """PATCH /api/v2/dealFields/{field_code}/options (pipedrive v2)."""
+    """Update an option of a deal field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1203,7 +1203,7 @@ class UpdateDealFieldOptions(ToolInput):
 
 
 class UpdateOrganizationField(ToolInput):
-    """PATCH /api/v2/organizationFields/{field_code} (pipedrive v2)."""
+    """Update one organization field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1224,7 +1224,7 @@ class UpdateOrganizationField(ToolInput):
 
 
 class UpdateOrganizationFieldOptions(ToolInput):
-    """PATCH /api/v2/organizationFields/{field_code}/options (pipedrive v2)."""
+    """Update an option of an organization field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1242,7 +1242,7 @@ class UpdateOrganizationFieldOptions(ToolInput):
 
 
 class UpdatePersonField(ToolInput):
-    """PATCH /api/v2/personFields/{field_code} (pipedrive v2)."""
+    """Update one person field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1263,7 +1263,7 @@ class UpdatePersonField(ToolInput):
 
 
 class UpdatePersonFieldOptions(ToolInput):
-    """PATCH /api/v2/personFields/{field_code}/options (pipedrive v2)."""
+    """Update an option of a person field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1281,7 +1281,7 @@ class UpdatePersonFieldOptions(ToolInput):
 
 
 class UpdateProductField(ToolInput):
-    """PATCH /api/v2/productFields/{field_code} (pipedrive v2)."""
+    """Update one product field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1300,7 +1300,7 @@ class UpdateProductField(ToolInput):
 
 
 class UpdateProductFieldOptions(ToolInput):
-    """PATCH /api/v2/productFields/{field_code}/options (pipedrive v2)."""
+    """Update an option of a product field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1318,7 +1318,7 @@ class UpdateProductFieldOptions(ToolInput):
 
 
 class UpdateProjectField(ToolInput):
-    """PATCH /api/v2/projectFields/{field_code} (pipedrive v2)."""
+    """Update one project field, by its field_code (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1339,7 +1339,7 @@ class UpdateProjectField(ToolInput):
 
 
 class UpdateProjectFieldOptions(ToolInput):
-    """PATCH /api/v2/projectFields/{field_code}/options (pipedrive v2)."""
+    """Update an option of a project field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

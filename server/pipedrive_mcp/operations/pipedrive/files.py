@@ -26,7 +26,7 @@ __all__ = [
 
 
 class AddFile(UploadInput):
-    """POST /api/v1/files (pipedrive v1)."""
+    """Create a file (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -48,7 +48,7 @@ class AddFile(UploadInput):
 
 
 class AddFileAndLinkIt(ToolInput):
-    """POST /api/v1/files/remote (pipedrive v1)."""
+    """Create a remote (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -67,7 +67,7 @@ class AddFileAndLinkIt(ToolInput):
 
 
 class DeleteFile(ToolInput):
-    """DELETE /api/v1/files/{id} (pipedrive v1)."""
+    """Delete one file, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,7 +81,7 @@ class DeleteFile(ToolInput):
 
 
 class DownloadFile(DownloadInput):
-    """GET /api/v1/files/{id}/download (pipedrive v1)."""
+    """List the download of a file (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -96,7 +96,7 @@ class DownloadFile(DownloadInput):
 
 
 class GetDealFiles(ListInput):
-    """GET /api/v1/deals/{id}/files (pipedrive v1)."""
+    """List the files of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -116,7 +116,7 @@ class GetDealFiles(ListInput):
 
 
 class GetFile(ToolInput):
-    """GET /api/v1/files/{id} (pipedrive v1)."""
+    """Get one file, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -130,7 +130,7 @@ class GetFile(ToolInput):
 
 
 class GetFiles(ListInput):
-    """GET /api/v1/files (pipedrive v1)."""
+    """List the files (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -148,7 +148,7 @@ class GetFiles(ListInput):
 
 
 class GetOrganizationFiles(ListInput):
-    """GET /api/v1/organizations/{id}/files (pipedrive v1)."""
+    """List the files of an organization (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -168,7 +168,7 @@ class GetOrganizationFiles(ListInput):
 
 
 class GetPersonFiles(ListInput):
-    """GET /api/v1/persons/{id}/files (pipedrive v1)."""
+    """List the files of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -188,7 +188,7 @@ class GetPersonFiles(ListInput):
 
 
 class LinkFileToItem(ToolInput):
-    """POST /api/v1/files/remoteLink (pipedrive v1)."""
+    """Create a remote link (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -206,7 +206,7 @@ class LinkFileToItem(ToolInput):
 
 
 class UpdateFile(ToolInput):
-    """PUT /api/v1/files/{id} (pipedrive v1)."""
+    """Replace one file, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -19,7 +19,7 @@ __all__ = [
 
 
 class AddFilter(ToolInput):
-    """POST /api/v1/filters (pipedrive v1)."""
+    """Create a filter (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -38,7 +38,7 @@ class AddFilter(ToolInput):
 
 
 class DeleteFilter(ToolInput):
-    """DELETE /api/v1/filters/{id} (pipedrive v1)."""
+    """Delete one filter, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -52,7 +52,7 @@ class DeleteFilter(ToolInput):
 
 
 class DeleteFilters(ToolInput):
-    """DELETE /api/v1/filters (pipedrive v1)."""
+    """Delete the filters (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -66,7 +66,7 @@ class DeleteFilters(ToolInput):
 
 
 class GetFilter(ToolInput):
-    """GET /api/v1/filters/{id} (pipedrive v1)."""
+    """Get one filter, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -82,7 +82,7 @@ class GetFilter(ToolInput):
 
 
 class GetFilterHelpers(ToolInput):
-    """GET /api/v1/filters/helpers (pipedrive v1)."""
+    """List the helpers (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/filters/helpers", version="v1", token_cost=20
@@ -90,7 +90,7 @@ class GetFilterHelpers(ToolInput):
 
 
 class GetFilters(ToolInput):
-    """GET /api/v1/filters (pipedrive v1)."""
+    """List the filters (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -104,7 +104,7 @@ class GetFilters(ToolInput):
 
 
 class UpdateFilter(ToolInput):
-    """PUT /api/v1/filters/{id} (pipedrive v1)."""
+    """Replace one filter, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -29,7 +29,7 @@ __all__ = [
 
 
 class AddDealFollower(ToolInput):
-    """POST /api/v2/deals/{id}/followers (pipedrive v2)."""
+    """Create a follower of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -46,7 +46,7 @@ class AddDealFollower(ToolInput):
 
 
 class AddOrganizationFollower(ToolInput):
-    """POST /api/v2/organizations/{id}/followers (pipedrive v2)."""
+    """Create a follower of an organization (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -63,7 +63,7 @@ class AddOrganizationFollower(ToolInput):
 
 
 class AddPersonFollower(ToolInput):
-    """POST /api/v2/persons/{id}/followers (pipedrive v2)."""
+    """Create a follower of a person (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -80,7 +80,7 @@ class AddPersonFollower(ToolInput):
 
 
 class AddProductFollower(ToolInput):
-    """POST /api/v2/products/{id}/followers (pipedrive v2)."""
+    """Create a follower of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -97,7 +97,7 @@ class AddProductFollower(ToolInput):
 
 
 class DeleteDealFollower(ToolInput):
-    """DELETE /api/v2/deals/{id}/followers/{follower_id} (pipedrive v2)."""
+    """Delete one follower of a deal, by its follower_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -112,7 +112,7 @@ class DeleteDealFollower(ToolInput):
 
 
 class DeleteOrganizationFollower(ToolInput):
-    """DELETE /api/v2/organizations/{id}/followers/{follower_id} (pipedrive v2)."""
+    """Delete one follower of an organization, by its follower_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -127,7 +127,7 @@ class DeleteOrganizationFollower(ToolInput):
 
 
 class DeletePersonFollower(ToolInput):
-    """DELETE /api/v2/persons/{id}/followers/{follower_id} (pipedrive v2)."""
+    """Delete one follower of a person, by its follower_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -142,7 +142,7 @@ class DeletePersonFollower(ToolInput):
 
 
 class DeleteProductFollower(ToolInput):
-    """DELETE /api/v2/products/{id}/followers/{follower_id} (pipedrive v2)."""
+    """Delete one follower of a product, by its follower_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -157,7 +157,7 @@ class DeleteProductFollower(ToolInput):
 
 
 class GetDealFollowers(ListInput):
-    """GET /api/v2/deals/{id}/followers (pipedrive v2)."""
+    """List the followers of a deal (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -175,7 +175,7 @@ class GetDealFollowers(ListInput):
 
 
 class GetDealFollowersChangelog(ListInput):
-    """GET /api/v2/deals/{id}/followers/changelog (pipedrive v2)."""
+    """List the changelog of a follower (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -193,7 +193,7 @@ class GetDealFollowersChangelog(ListInput):
 
 
 class GetOrganizationFollowers(ListInput):
-    """GET /api/v2/organizations/{id}/followers (pipedrive v2)."""
+    """List the followers of an organization (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -211,7 +211,7 @@ class GetOrganizationFollowers(ListInput):
 
 
 class GetOrganizationFollowersChangelog(ListInput):
-    """GET /api/v2/organizations/{id}/followers/changelog (pipedrive v2)."""
+    """List the changelog of a follower (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -229,7 +229,7 @@ class GetOrganizationFollowersChangelog(ListInput):
 
 
 class GetPersonFollowers(ListInput):
-    """GET /api/v2/persons/{id}/followers (pipedrive v2)."""
+    """List the followers of a person (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -247,7 +247,7 @@ class GetPersonFollowers(ListInput):
 
 
 class GetPersonFollowersChangelog(ListInput):
-    """GET /api/v2/persons/{id}/followers/changelog (pipedrive v2)."""
+    """List the changelog of a follower (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -265,7 +265,7 @@ class GetPersonFollowersChangelog(ListInput):
 
 
 class GetProductFollowers(ListInput):
-    """GET /api/v2/products/{id}/followers (pipedrive v2)."""
+    """List the followers of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -283,7 +283,7 @@ class GetProductFollowers(ListInput):
 
 
 class GetProductFollowersChangelog(ListInput):
-    """GET /api/v2/products/{id}/followers/changelog (pipedrive v2)."""
+    """List the changelog of a follower (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -301,7 +301,7 @@ class GetProductFollowersChangelog(ListInput):
 
 
 class GetUserFollowers(ListInput):
-    """GET /api/v2/users/{id}/followers (pipedrive v2)."""
+    """List the followers of an user (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

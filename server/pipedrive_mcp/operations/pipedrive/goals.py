@@ -13,7 +13,7 @@ __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
 
 class AddGoal(ToolInput):
-    """POST /api/v1/goals (pipedrive v1)."""
+    """Create a goal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -33,7 +33,7 @@ class AddGoal(ToolInput):
 
 
 class DeleteGoal(ToolInput):
-    """DELETE /api/v1/goals/{id} (pipedrive v1)."""
+    """Delete one goal, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -47,7 +47,7 @@ class DeleteGoal(ToolInput):
 
 
 class GetGoalResult(ToolInput):
-    """GET /api/v1/goals/{id}/results (pipedrive v1)."""
+    """List the results of a goal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -64,7 +64,7 @@ class GetGoalResult(ToolInput):
 
 
 class GetGoals(ToolInput):
-    """GET /api/v1/goals/find (pipedrive v1)."""
+    """List the find (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -108,7 +108,7 @@ class GetGoals(ToolInput):
 
 
 class UpdateGoal(ToolInput):
-    """PUT /api/v1/goals/{id} (pipedrive v1)."""
+    """Replace one goal, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -22,7 +22,7 @@ __all__ = [
 
 
 class GetDealChangelog(ListInput):
-    """GET /api/v1/deals/{id}/changelog (pipedrive v1)."""
+    """List the changelog of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -40,7 +40,7 @@ class GetDealChangelog(ListInput):
 
 
 class GetDealParticipantsChangelog(ListInput):
-    """GET /api/v1/deals/{id}/participantsChangelog (pipedrive v1)."""
+    """List the participants changelog of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -58,7 +58,7 @@ class GetDealParticipantsChangelog(ListInput):
 
 
 class GetDealUpdates(ListInput):
-    """GET /api/v1/deals/{id}/flow (pipedrive v1)."""
+    """List the flow of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -78,7 +78,7 @@ class GetDealUpdates(ListInput):
 
 
 class GetOrganizationChangelog(ListInput):
-    """GET /api/v1/organizations/{id}/changelog (pipedrive v1)."""
+    """List the changelog of an organization (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -96,7 +96,7 @@ class GetOrganizationChangelog(ListInput):
 
 
 class GetOrganizationUpdates(ListInput):
-    """GET /api/v1/organizations/{id}/flow (pipedrive v1)."""
+    """List the flow of an organization (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -116,7 +116,7 @@ class GetOrganizationUpdates(ListInput):
 
 
 class GetPersonChangelog(ListInput):
-    """GET /api/v1/persons/{id}/changelog (pipedrive v1)."""
+    """List the changelog of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -134,7 +134,7 @@ class GetPersonChangelog(ListInput):
 
 
 class GetPersonUpdates(ListInput):
-    """GET /api/v1/persons/{id}/flow (pipedrive v1)."""
+    """List the flow of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -154,7 +154,7 @@ class GetPersonUpdates(ListInput):
 
 
 class GetProjectChangelog(ListInput):
-    """GET /api/v2/projects/{id}/changelog (pipedrive v2)."""
+    """List the changelog of a project (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

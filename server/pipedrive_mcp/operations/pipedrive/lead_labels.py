@@ -12,7 +12,7 @@ __all__ = ["AddLeadLabel", "DeleteLeadLabel", "GetLeadLabels", "GetLeadSources",
 
 
 class AddLeadLabel(ToolInput):
-    """POST /api/v1/leadLabels (pipedrive v1)."""
+    """Create a lead label (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -28,7 +28,7 @@ class AddLeadLabel(ToolInput):
 
 
 class DeleteLeadLabel(ToolInput):
-    """DELETE /api/v1/leadLabels/{id} (pipedrive v1)."""
+    """Delete one lead label, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -42,7 +42,7 @@ class DeleteLeadLabel(ToolInput):
 
 
 class GetLeadLabels(ToolInput):
-    """GET /api/v1/leadLabels (pipedrive v1)."""
+    """List the lead labels (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/leadLabels", version="v1", token_cost=10
@@ -50,7 +50,7 @@ class GetLeadLabels(ToolInput):
 
 
 class GetLeadSources(ToolInput):
-    """GET /api/v1/leadSources (pipedrive v1)."""
+    """List the lead sources (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/leadSources", version="v1", token_cost=2
@@ -58,7 +58,7 @@ class GetLeadSources(ToolInput):
 
 
 class UpdateLeadLabel(ToolInput):
-    """PATCH /api/v1/leadLabels/{id} (pipedrive v1)."""
+    """Update one lead label, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -36,7 +36,7 @@ class UpdateLeadValue(BaseModel):
 
 
 class AddLead(ToolInput):
-    """POST /api/v1/leads (pipedrive v1)."""
+    """Create a lead (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -75,7 +75,7 @@ class AddLead(ToolInput):
 
 
 class ConvertLeadToDeal(ToolInput):
-    """POST /api/v2/leads/{id}/convert/deal (pipedrive v2)."""
+    """Create a deal of a convert (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -93,7 +93,7 @@ class ConvertLeadToDeal(ToolInput):
 
 
 class DeleteLead(ToolInput):
-    """DELETE /api/v1/leads/{id} (pipedrive v1)."""
+    """Delete one lead, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -107,7 +107,7 @@ class DeleteLead(ToolInput):
 
 
 class GetArchivedLeads(ListInput):
-    """GET /api/v1/leads/archived (pipedrive v1)."""
+    """List the archived (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -138,7 +138,7 @@ class GetArchivedLeads(ListInput):
 
 
 class GetLead(ToolInput):
-    """GET /api/v1/leads/{id} (pipedrive v1)."""
+    """Get one lead, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -152,7 +152,7 @@ class GetLead(ToolInput):
 
 
 class GetLeadConversionStatus(ToolInput):
-    """GET /api/v2/leads/{id}/convert/status/{conversion_id} (pipedrive v2)."""
+    """Get one statu of a convert, by its conversion_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -167,7 +167,7 @@ class GetLeadConversionStatus(ToolInput):
 
 
 class GetLeads(ListInput):
-    """GET /api/v1/leads (pipedrive v1)."""
+    """List the leads (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -208,7 +208,7 @@ class GetLeads(ListInput):
 
 
 class SearchLeads(ListInput):
-    """GET /api/v2/leads/search (pipedrive v2)."""
+    """List the search (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -239,7 +239,7 @@ class SearchLeads(ListInput):
 
 
 class UpdateLead(ToolInput):
-    """PATCH /api/v1/leads/{id} (pipedrive v1)."""
+    """Update one lead, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

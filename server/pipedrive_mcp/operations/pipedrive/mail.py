@@ -24,7 +24,7 @@ __all__ = [
 
 
 class DeleteMailThread(ToolInput):
-    """DELETE /api/v1/mailbox/mailThreads/{id} (pipedrive v1)."""
+    """Delete one mail thread, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -38,7 +38,7 @@ class DeleteMailThread(ToolInput):
 
 
 class GetDealMailMessages(ListInput):
-    """GET /api/v1/deals/{id}/mailMessages (pipedrive v1)."""
+    """List the mail messages of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -57,7 +57,7 @@ class GetDealMailMessages(ListInput):
 
 
 class GetMailMessage(ToolInput):
-    """GET /api/v1/mailbox/mailMessages/{id} (pipedrive v1)."""
+    """Get one mail message, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -73,7 +73,7 @@ class GetMailMessage(ToolInput):
 
 
 class GetMailThread(ToolInput):
-    """GET /api/v1/mailbox/mailThreads/{id} (pipedrive v1)."""
+    """Get one mail thread, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -87,7 +87,7 @@ class GetMailThread(ToolInput):
 
 
 class GetMailThreadMessages(ToolInput):
-    """GET /api/v1/mailbox/mailThreads/{id}/mailMessages (pipedrive v1)."""
+    """List the mail messages of a mail thread (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -101,7 +101,7 @@ class GetMailThreadMessages(ToolInput):
 
 
 class GetMailThreads(ListInput):
-    """GET /api/v1/mailbox/mailThreads (pipedrive v1)."""
+    """List the mail threads (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -118,7 +118,7 @@ class GetMailThreads(ListInput):
 
 
 class GetOrganizationMailMessages(ListInput):
-    """GET /api/v1/organizations/{id}/mailMessages (pipedrive v1)."""
+    """List the mail messages of an organization (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -137,7 +137,7 @@ class GetOrganizationMailMessages(ListInput):
 
 
 class GetPersonMailMessages(ListInput):
-    """GET /api/v1/persons/{id}/mailMessages (pipedrive v1)."""
+    """List the mail messages of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -156,7 +156,7 @@ class GetPersonMailMessages(ListInput):
 
 
 class UpdateMailThreadDetails(ToolInput):
-    """PUT /api/v1/mailbox/mailThreads/{id} (pipedrive v1)."""
+    """Replace one mail thread, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -12,7 +12,7 @@ __all__ = ["DeleteUserProviderLink", "SaveUserProviderLink"]
 
 
 class DeleteUserProviderLink(ToolInput):
-    """DELETE /api/v1/meetings/userProviderLinks/{id} (pipedrive v1)."""
+    """Delete one user provider link, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -26,7 +26,7 @@ class DeleteUserProviderLink(ToolInput):
 
 
 class SaveUserProviderLink(ToolInput):
-    """POST /api/v1/meetings/userProviderLinks (pipedrive v1)."""
+    """Create an user provider link (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

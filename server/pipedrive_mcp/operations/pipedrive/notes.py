@@ -25,7 +25,7 @@ __all__ = [
 
 
 class AddNote(ToolInput):
-    """POST /api/v1/notes (pipedrive v1)."""
+    """Create a note (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -70,7 +70,7 @@ class AddNote(ToolInput):
 
 
 class AddNoteComment(ToolInput):
-    """POST /api/v1/notes/{id}/comments (pipedrive v1)."""
+    """Create a comment of a note (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -87,7 +87,7 @@ class AddNoteComment(ToolInput):
 
 
 class DeleteComment(ToolInput):
-    """DELETE /api/v1/notes/{id}/comments/{commentId} (pipedrive v1)."""
+    """Delete one comment of a note, by its commentId (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -102,7 +102,7 @@ class DeleteComment(ToolInput):
 
 
 class DeleteNote(ToolInput):
-    """DELETE /api/v1/notes/{id} (pipedrive v1)."""
+    """Delete one note, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -116,7 +116,7 @@ class DeleteNote(ToolInput):
 
 
 class GetComment(ToolInput):
-    """GET /api/v1/notes/{id}/comments/{commentId} (pipedrive v1)."""
+    """Get one comment of a note, by its commentId (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -131,7 +131,7 @@ class GetComment(ToolInput):
 
 
 class GetNote(ToolInput):
-    """GET /api/v1/notes/{id} (pipedrive v1)."""
+    """Get one note, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -145,7 +145,7 @@ class GetNote(ToolInput):
 
 
 class GetNoteComments(ListInput):
-    """GET /api/v1/notes/{id}/comments (pipedrive v1)."""
+    """List the comments of a note (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -163,7 +163,7 @@ class GetNoteComments(ListInput):
 
 
 class GetNotes(ListInput):
-    """GET /api/v1/notes (pipedrive v1)."""
+    """List the notes (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -216,7 +216,7 @@ class GetNotes(ListInput):
 
 
 class UpdateCommentForNote(ToolInput):
-    """PUT /api/v1/notes/{id}/comments/{commentId} (pipedrive v1)."""
+    """Replace one comment of a note, by its commentId (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -234,7 +234,7 @@ class UpdateCommentForNote(ToolInput):
 
 
 class UpdateNote(ToolInput):
-    """PUT /api/v1/notes/{id} (pipedrive v1)."""
+    """Replace one note, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -17,7 +17,7 @@ __all__ = [
 
 
 class AddOrganizationRelationship(ToolInput):
-    """POST /api/v1/organizationRelationships (pipedrive v1)."""
+    """Create an organization relationship (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -35,7 +35,7 @@ class AddOrganizationRelationship(ToolInput):
 
 
 class DeleteOrganizationRelationship(ToolInput):
-    """DELETE /api/v1/organizationRelationships/{id} (pipedrive v1)."""
+    """Delete one organization relationship, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -49,7 +49,7 @@ class DeleteOrganizationRelationship(ToolInput):
 
 
 class GetOrganizationRelationship(ToolInput):
-    """GET /api/v1/organizationRelationships/{id} (pipedrive v1)."""
+    """Get one organization relationship, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -65,7 +65,7 @@ class GetOrganizationRelationship(ToolInput):
 
 
 class GetOrganizationRelationships(ToolInput):
-    """GET /api/v1/organizationRelationships (pipedrive v1)."""
+    """List the organization relationships (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -79,7 +79,7 @@ class GetOrganizationRelationships(ToolInput):
 
 
 class UpdateOrganizationRelationship(ToolInput):
-    """PUT /api/v1/organizationRelationships/{id} (pipedrive v1)."""
+    """Replace one organization relationship, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -49,7 +49,7 @@ class UpdateOrganizationAddress(BaseModel):
 
 
 class AddOrganization(ToolInput):
-    """POST /api/v2/organizations (pipedrive v2)."""
+    """Create an organization (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -88,7 +88,7 @@ class AddOrganization(ToolInput):
 
 
 class DeleteOrganization(ToolInput):
-    """DELETE /api/v2/organizations/{id} (pipedrive v2)."""
+    """Delete one organization, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -102,7 +102,7 @@ class DeleteOrganization(ToolInput):
 
 
 class GetOrganization(ToolInput):
-    """GET /api/v2/organizations/{id} (pipedrive v2)."""
+    """Get one organization, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -141,7 +141,7 @@ class GetOrganization(ToolInput):
 
 
 class GetOrganizations(ListInput):
-    """GET /api/v2/organizations (pipedrive v2)."""
+    """List the organizations (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -204,7 +204,7 @@ class GetOrganizations(ListInput):
 
 
 class MergeOrganizations(ToolInput):
-    """PUT /api/v1/organizations/{id}/merge (pipedrive v1)."""
+    """Replace a merge of an organization (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -221,7 +221,7 @@ class MergeOrganizations(ToolInput):
 
 
 class SearchOrganization(ListInput):
-    """GET /api/v2/organizations/search (pipedrive v2)."""
+    """List the search (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -240,7 +240,7 @@ class SearchOrganization(ListInput):
 
 
 class UpdateOrganization(ToolInput):
-    """PATCH /api/v2/organizations/{id} (pipedrive v2)."""
+    """Update one organization, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

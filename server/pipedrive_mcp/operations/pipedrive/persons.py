@@ -95,7 +95,7 @@ class UpdatePersonImItem(BaseModel):
 
 
 class AddPerson(ToolInput):
-    """POST /api/v2/persons (pipedrive v2)."""
+    """Create a person (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -140,7 +140,7 @@ class AddPerson(ToolInput):
 
 
 class AddPersonPicture(UploadInput):
-    """POST /api/v1/persons/{id}/picture (pipedrive v1)."""
+    """Create a picture of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -161,7 +161,7 @@ class AddPersonPicture(UploadInput):
 
 
 class DeletePerson(ToolInput):
-    """DELETE /api/v2/persons/{id} (pipedrive v2)."""
+    """Delete one person, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -175,7 +175,7 @@ class DeletePerson(ToolInput):
 
 
 class DeletePersonPicture(ToolInput):
-    """DELETE /api/v1/persons/{id}/picture (pipedrive v1)."""
+    """Delete the picture of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -189,7 +189,7 @@ class DeletePersonPicture(ToolInput):
 
 
 class GetPerson(ToolInput):
-    """GET /api/v2/persons/{id} (pipedrive v2)."""
+    """Get one person, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -233,7 +233,7 @@ class GetPerson(ToolInput):
 
 
 class GetPersonPicture(ToolInput):
-    """GET /api/v2/persons/{id}/picture (pipedrive v2)."""
+    """List the picture of a person (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -247,7 +247,7 @@ class GetPersonPicture(ToolInput):
 
 
 class GetPersonProducts(ListInput):
-    """GET /api/v1/persons/{id}/products (pipedrive v1)."""
+    """List the products of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -265,7 +265,7 @@ class GetPersonProducts(ListInput):
 
 
 class GetPersons(ListInput):
-    """GET /api/v2/persons (pipedrive v2)."""
+    """List the persons (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -337,7 +337,7 @@ class GetPersons(ListInput):
 
 
 class MergePersons(ToolInput):
-    """PUT /api/v1/persons/{id}/merge (pipedrive v1)."""
+    """Replace a merge of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -354,7 +354,7 @@ class MergePersons(ToolInput):
 
 
 class SearchPersons(ListInput):
-    """GET /api/v2/persons/search (pipedrive v2)."""
+    """List the search (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -383,7 +383,7 @@ class SearchPersons(ListInput):
 
 
 class UpdatePerson(ToolInput):
-    """PATCH /api/v2/persons/{id} (pipedrive v2)."""
+    """Update one person, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

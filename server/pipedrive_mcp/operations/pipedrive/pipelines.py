@@ -22,7 +22,7 @@ __all__ = [
 
 
 class AddPipeline(ToolInput):
-    """POST /api/v2/pipelines (pipedrive v2)."""
+    """Create a pipeline (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -38,7 +38,7 @@ class AddPipeline(ToolInput):
 
 
 class DeletePipeline(ToolInput):
-    """DELETE /api/v2/pipelines/{id} (pipedrive v2)."""
+    """Delete one pipeline, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -52,7 +52,7 @@ class DeletePipeline(ToolInput):
 
 
 class GetPipeline(ToolInput):
-    """GET /api/v2/pipelines/{id} (pipedrive v2)."""
+    """Get one pipeline, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -66,7 +66,7 @@ class GetPipeline(ToolInput):
 
 
 class GetPipelineConversionStatistics(ToolInput):
-    """GET /api/v1/pipelines/{id}/conversion_statistics (pipedrive v1)."""
+    """List the conversion statistics of a pipeline (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -84,7 +84,7 @@ class GetPipelineConversionStatistics(ToolInput):
 
 
 class GetPipelineDeals(ListInput):
-    """GET /api/v1/pipelines/{id}/deals (pipedrive v1)."""
+    """Deprecated: List the deals of a pipeline (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -117,7 +117,7 @@ class GetPipelineDeals(ListInput):
 
 
 class GetPipelineMovementStatistics(ToolInput):
-    """GET /api/v1/pipelines/{id}/movement_statistics (pipedrive v1)."""
+    """List the movement statistics of a pipeline (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -135,7 +135,7 @@ class GetPipelineMovementStatistics(ToolInput):
 
 
 class GetPipelines(ListInput):
-    """GET /api/v2/pipelines (pipedrive v2)."""
+    """List the pipelines (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -155,7 +155,7 @@ class GetPipelines(ListInput):
 
 
 class UpdatePipeline(ToolInput):
-    """PATCH /api/v2/pipelines/{id} (pipedrive v2)."""
+    """Update one pipeline, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

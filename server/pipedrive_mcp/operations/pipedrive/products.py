@@ -31,7 +31,7 @@ __all__ = [
 
 
 class AddProduct(ToolInput):
-    """POST /api/v2/products (pipedrive v2)."""
+    """Create a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -74,7 +74,7 @@ class AddProduct(ToolInput):
 
 
 class AddProductVariation(ToolInput):
-    """POST /api/v2/products/{id}/variations (pipedrive v2)."""
+    """Create a variation of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -92,7 +92,7 @@ class AddProductVariation(ToolInput):
 
 
 class DeleteProduct(ToolInput):
-    """DELETE /api/v2/products/{id} (pipedrive v2)."""
+    """Delete one product, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -106,7 +106,7 @@ class DeleteProduct(ToolInput):
 
 
 class DeleteProductImage(ToolInput):
-    """DELETE /api/v2/products/{id}/images (pipedrive v2)."""
+    """Delete the images of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -120,7 +120,7 @@ class DeleteProductImage(ToolInput):
 
 
 class DeleteProductVariation(ToolInput):
-    """DELETE /api/v2/products/{id}/variations/{product_variation_id} (pipedrive v2)."""
+    """Delete one variation of a product, by its product_variation_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -135,7 +135,7 @@ class DeleteProductVariation(ToolInput):
 
 
 class DuplicateProduct(ToolInput):
-    """POST /api/v2/products/{id}/duplicate (pipedrive v2)."""
+    """Create a duplicate of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -149,7 +149,7 @@ class DuplicateProduct(ToolInput):
 
 
 class GetProduct(ToolInput):
-    """GET /api/v2/products/{id} (pipedrive v2)."""
+    """Get one product, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -163,7 +163,7 @@ class GetProduct(ToolInput):
 
 
 class GetProductDeals(ListInput):
-    """GET /api/v1/products/{id}/deals (pipedrive v1)."""
+    """List the deals of a product (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -184,7 +184,7 @@ class GetProductDeals(ListInput):
 
 
 class GetProductFiles(ListInput):
-    """GET /api/v1/products/{id}/files (pipedrive v1)."""
+    """List the files of a product (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -204,7 +204,7 @@ class GetProductFiles(ListInput):
 
 
 class GetProductImage(ToolInput):
-    """GET /api/v2/products/{id}/images (pipedrive v2)."""
+    """List the images of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -218,7 +218,7 @@ class GetProductImage(ToolInput):
 
 
 class GetProductVariations(ListInput):
-    """GET /api/v2/products/{id}/variations (pipedrive v2)."""
+    """List the variations of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -236,7 +236,7 @@ class GetProductVariations(ListInput):
 
 
 class GetProducts(ListInput):
-    """GET /api/v2/products (pipedrive v2)."""
+    """List the products (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -271,7 +271,7 @@ class GetProducts(ListInput):
 
 
 class SearchProducts(ListInput):
-    """GET /api/v2/products/search (pipedrive v2)."""
+    """List the search (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -291,7 +291,7 @@ class SearchProducts(ListInput):
 
 
 class UpdateProduct(ToolInput):
-    """PATCH /api/v2/products/{id} (pipedrive v2)."""
+    """Update one product, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -336,7 +336,7 @@ class UpdateProduct(ToolInput):
 
 
 class UpdateProductImage(UploadInput):
-    """PUT /api/v2/products/{id}/images (pipedrive v2)."""
+    """Replace an image of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -352,7 +352,7 @@ class UpdateProductImage(UploadInput):
 
 
 class UpdateProductVariation(ToolInput):
-    """PATCH /api/v2/products/{id}/variations/{product_variation_id} (pipedrive v2)."""
+    """Update one variation of a product, by its product_variation_id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -371,7 +371,7 @@ class UpdateProductVariation(ToolInput):
 
 
 class UploadProductImage(UploadInput):
-    """POST /api/v2/products/{id}/images (pipedrive v2)."""
+    """Create an image of a product (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -46,7 +46,7 @@ __all__ = [
 
 
 class AddProject(ToolInput):
-    """POST /api/v2/projects (pipedrive v2)."""
+    """Create a project (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -91,7 +91,7 @@ class AddProject(ToolInput):
 
 
 class AddProjectBoard(ToolInput):
-    """POST /api/v2/boards (pipedrive v2)."""
+    """Create a board (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -107,7 +107,7 @@ class AddProjectBoard(ToolInput):
 
 
 class AddProjectPhase(ToolInput):
-    """POST /api/v2/phases (pipedrive v2)."""
+    """Create a phase (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -124,7 +124,7 @@ class AddProjectPhase(ToolInput):
 
 
 class AddTask(ToolInput):
-    """POST /api/v2/tasks (pipedrive v2)."""
+    """Create a task (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -161,7 +161,7 @@ class AddTask(ToolInput):
 
 
 class ArchiveProject(ToolInput):
-    """POST /api/v2/projects/{id}/archive (pipedrive v2)."""
+    """Create an archive of a project (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -175,7 +175,7 @@ class ArchiveProject(ToolInput):
 
 
 class DeleteProject(ToolInput):
-    """DELETE /api/v2/projects/{id} (pipedrive v2)."""
+    """Delete one project, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -189,7 +189,7 @@ class DeleteProject(ToolInput):
 
 
 class DeleteProjectBoard(ToolInput):
-    """DELETE /api/v2/boards/{id} (pipedrive v2)."""
+    """Delete one board, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -203,7 +203,7 @@ class DeleteProjectBoard(ToolInput):
 
 
 class DeleteProjectPhase(ToolInput):
-    """DELETE /api/v2/phases/{id} (pipedrive v2)."""
+    """Delete one phase, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -217,7 +217,7 @@ class DeleteProjectPhase(ToolInput):
 
 
 class DeleteTask(ToolInput):
-    """DELETE /api/v2/tasks/{id} (pipedrive v2)."""
+    """Delete one task, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -231,7 +231,7 @@ class DeleteTask(ToolInput):
 
 
 class GetArchivedProjects(ListInput):
-    """GET /api/v2/projects/archived (pipedrive v2)."""
+    """List the archived (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -250,7 +250,7 @@ class GetArchivedProjects(ListInput):
 
 
 class GetProject(ToolInput):
-    """GET /api/v2/projects/{id} (pipedrive v2)."""
+    """Get one project, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -264,7 +264,7 @@ class GetProject(ToolInput):
 
 
 class GetProjectActivities(ToolInput):
-    """GET /api/v1/projects/{id}/activities (pipedrive v1)."""
+    """List the activities of a project (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -278,7 +278,7 @@ class GetProjectActivities(ToolInput):
 
 
 class GetProjectGroups(ToolInput):
-    """GET /api/v1/projects/{id}/groups (pipedrive v1)."""
+    """List the groups of a project (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -292,7 +292,7 @@ class GetProjectGroups(ToolInput):
 
 
 class GetProjectPlan(ToolInput):
-    """GET /api/v1/projects/{id}/plan (pipedrive v1)."""
+    """List the plan of a project (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -306,7 +306,7 @@ class GetProjectPlan(ToolInput):
 
 
 class GetProjectTasks(ToolInput):
-    """GET /api/v1/projects/{id}/tasks (pipedrive v1)."""
+    """List the tasks of a project (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -320,7 +320,7 @@ class GetProjectTasks(ToolInput):
 
 
 class GetProjectTemplate(ToolInput):
-    """GET /api/v2/projectTemplates/{id} (pipedrive v2)."""
+    """Get one project template, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -334,7 +334,7 @@ class GetProjectTemplate(ToolInput):
 
 
 class GetProjectTemplates(ListInput):
-    """GET /api/v2/projectTemplates (pipedrive v2)."""
+    """List the project templates (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -350,7 +350,7 @@ class GetProjectTemplates(ListInput):
 
 
 class GetProjectUsers(ToolInput):
-    """GET /api/v2/projects/{id}/permittedUsers (pipedrive v2)."""
+    """List the permitted users of a project (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -364,7 +364,7 @@ class GetProjectUsers(ToolInput):
 
 
 class GetProjects(ListInput):
-    """GET /api/v2/projects (pipedrive v2)."""
+    """List the projects (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -386,7 +386,7 @@ class GetProjects(ListInput):
 
 
 class GetProjectsBoard(ToolInput):
-    """GET /api/v2/boards/{id} (pipedrive v2)."""
+    """Get one board, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -400,7 +400,7 @@ class GetProjectsBoard(ToolInput):
 
 
 class GetProjectsBoards(ToolInput):
-    """GET /api/v2/boards (pipedrive v2)."""
+    """List the boards (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v2/boards", version="v2", token_cost=10
@@ -408,7 +408,7 @@ class GetProjectsBoards(ToolInput):
 
 
 class GetProjectsPhase(ToolInput):
-    """GET /api/v2/phases/{id} (pipedrive v2)."""
+    """Get one phase, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -422,7 +422,7 @@ class GetProjectsPhase(ToolInput):
 
 
 class GetProjectsPhases(ToolInput):
-    """GET /api/v2/phases (pipedrive v2)."""
+    """List the phases (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -436,7 +436,7 @@ class GetProjectsPhases(ToolInput):
 
 
 class GetTask(ToolInput):
-    """GET /api/v2/tasks/{id} (pipedrive v2)."""
+    """Get one task, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -450,7 +450,7 @@ class GetTask(ToolInput):
 
 
 class GetTasks(ListInput):
-    """GET /api/v2/tasks (pipedrive v2)."""
+    """List the tasks (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -479,7 +479,7 @@ class GetTasks(ListInput):
 
 
 class PutProjectPlanActivity(ToolInput):
-    """PUT /api/v1/projects/{id}/plan/activities/{activityId} (pipedrive v1)."""
+    """Replace one activity of a plan, by its activityId (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -498,7 +498,7 @@ class PutProjectPlanActivity(ToolInput):
 
 
 class PutProjectPlanTask(ToolInput):
-    """PUT /api/v1/projects/{id}/plan/tasks/{taskId} (pipedrive v1)."""
+    """Replace one task of a plan, by its taskId (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -517,7 +517,7 @@ class PutProjectPlanTask(ToolInput):
 
 
 class SearchProjects(ListInput):
-    """GET /api/v2/projects/search (pipedrive v2)."""
+    """List the search (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -538,7 +538,7 @@ class SearchProjects(ListInput):
 
 
 class UpdateProject(ToolInput):
-    """PATCH /api/v2/projects/{id} (pipedrive v2)."""
+    """Update one project, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -585,7 +585,7 @@ class UpdateProject(ToolInput):
 
 
 class UpdateProjectBoard(ToolInput):
-    """PATCH /api/v2/boards/{id} (pipedrive v2)."""
+    """Update one board, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -603,7 +603,7 @@ class UpdateProjectBoard(ToolInput):
 
 
 class UpdateProjectPhase(ToolInput):
-    """PATCH /api/v2/phases/{id} (pipedrive v2)."""
+    """Update one phase, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -622,7 +622,7 @@ class UpdateProjectPhase(ToolInput):
 
 
 class UpdateTask(ToolInput):
-    """PATCH /api/v2/tasks/{id} (pipedrive v2)."""
+    """Update one task, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

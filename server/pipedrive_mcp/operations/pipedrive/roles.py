@@ -29,7 +29,7 @@ __all__ = [
 
 
 class AddOrUpdateRoleSetting(ToolInput):
-    """POST /api/v1/roles/{id}/settings (pipedrive v1)."""
+    """Create a setting of a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -53,7 +53,7 @@ class AddOrUpdateRoleSetting(ToolInput):
 
 
 class AddRole(ToolInput):
-    """POST /api/v1/roles (pipedrive v1)."""
+    """Create a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -69,7 +69,7 @@ class AddRole(ToolInput):
 
 
 class AddRoleAssignment(ToolInput):
-    """POST /api/v1/roles/{id}/assignments (pipedrive v1)."""
+    """Create an assignment of a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -86,7 +86,7 @@ class AddRoleAssignment(ToolInput):
 
 
 class DeleteRole(ToolInput):
-    """DELETE /api/v1/roles/{id} (pipedrive v1)."""
+    """Delete one role, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -100,7 +100,7 @@ class DeleteRole(ToolInput):
 
 
 class DeleteRoleAssignment(ToolInput):
-    """DELETE /api/v1/roles/{id}/assignments (pipedrive v1)."""
+    """Delete the assignments of a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -117,7 +117,7 @@ class DeleteRoleAssignment(ToolInput):
 
 
 class GetPermissionSet(ToolInput):
-    """GET /api/v1/permissionSets/{id} (pipedrive v1)."""
+    """Get one permission set, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -131,7 +131,7 @@ class GetPermissionSet(ToolInput):
 
 
 class GetPermissionSetAssignments(ListInput):
-    """GET /api/v1/permissionSets/{id}/assignments (pipedrive v1)."""
+    """List the assignments of a permission set (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -149,7 +149,7 @@ class GetPermissionSetAssignments(ListInput):
 
 
 class GetPermissionSets(ToolInput):
-    """GET /api/v1/permissionSets (pipedrive v1)."""
+    """List the permission sets (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -163,7 +163,7 @@ class GetPermissionSets(ToolInput):
 
 
 class GetRole(ToolInput):
-    """GET /api/v1/roles/{id} (pipedrive v1)."""
+    """Get one role, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -177,7 +177,7 @@ class GetRole(ToolInput):
 
 
 class GetRoleAssignments(ListInput):
-    """GET /api/v1/roles/{id}/assignments (pipedrive v1)."""
+    """List the assignments of a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -195,7 +195,7 @@ class GetRoleAssignments(ListInput):
 
 
 class GetRolePipelines(ToolInput):
-    """GET /api/v1/roles/{id}/pipelines (pipedrive v1)."""
+    """List the pipelines of a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -211,7 +211,7 @@ class GetRolePipelines(ToolInput):
 
 
 class GetRoleSettings(ToolInput):
-    """GET /api/v1/roles/{id}/settings (pipedrive v1)."""
+    """List the settings of a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -225,7 +225,7 @@ class GetRoleSettings(ToolInput):
 
 
 class GetRoles(ListInput):
-    """GET /api/v1/roles (pipedrive v1)."""
+    """List the roles (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -241,7 +241,7 @@ class GetRoles(ListInput):
 
 
 class UpdateRole(ToolInput):
-    """PUT /api/v1/roles/{id} (pipedrive v1)."""
+    """Replace one role, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -259,7 +259,7 @@ class UpdateRole(ToolInput):
 
 
 class UpdateRolePipelines(ToolInput):
-    """PUT /api/v1/roles/{id}/pipelines (pipedrive v1)."""
+    """Replace a pipeline of a role (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -13,7 +13,7 @@ __all__ = ["SearchItem", "SearchItemByField"]
 
 
 class SearchItem(ListInput):
-    """GET /api/v2/itemSearch (pipedrive v2)."""
+    """List the item search (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -48,7 +48,7 @@ class SearchItem(ListInput):
 
 
 class SearchItemByField(ListInput):
-    """GET /api/v2/itemSearch/field (pipedrive v2)."""
+    """List the field (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

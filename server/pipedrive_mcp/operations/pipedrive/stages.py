@@ -13,7 +13,7 @@ __all__ = ["AddStage", "DeleteStage", "GetStage", "GetStageDeals", "GetStages", 
 
 
 class AddStage(ToolInput):
-    """POST /api/v2/stages (pipedrive v2)."""
+    """Create a stage (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -32,7 +32,7 @@ class AddStage(ToolInput):
 
 
 class DeleteStage(ToolInput):
-    """DELETE /api/v2/stages/{id} (pipedrive v2)."""
+    """Delete one stage, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -46,7 +46,7 @@ class DeleteStage(ToolInput):
 
 
 class GetStage(ToolInput):
-    """GET /api/v2/stages/{id} (pipedrive v2)."""
+    """Get one stage, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -60,7 +60,7 @@ class GetStage(ToolInput):
 
 
 class GetStageDeals(ListInput):
-    """GET /api/v1/stages/{id}/deals (pipedrive v1)."""
+    """Deprecated: List the deals of a stage (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,7 +81,7 @@ class GetStageDeals(ListInput):
 
 
 class GetStages(ListInput):
-    """GET /api/v2/stages (pipedrive v2)."""
+    """List the stages (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -102,7 +102,7 @@ class GetStages(ListInput):
 
 
 class UpdateStage(ToolInput):
-    """PATCH /api/v2/stages/{id} (pipedrive v2)."""
+    """Update one stage, by its id (Pipedrive v2)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -22,7 +22,7 @@ __all__ = [
 
 
 class AddTeam(ToolInput):
-    """POST /api/v1/legacyTeams (pipedrive v1)."""
+    """Deprecated: Create a legacy team (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -40,7 +40,7 @@ class AddTeam(ToolInput):
 
 
 class AddTeamUser(ToolInput):
-    """POST /api/v1/legacyTeams/{id}/users (pipedrive v1)."""
+    """Deprecated: Create an user of a legacy team (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -57,7 +57,7 @@ class AddTeamUser(ToolInput):
 
 
 class DeleteTeamUser(ToolInput):
-    """DELETE /api/v1/legacyTeams/{id}/users (pipedrive v1)."""
+    """Deprecated: Delete the users of a legacy team (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -74,7 +74,7 @@ class DeleteTeamUser(ToolInput):
 
 
 class GetTeam(ToolInput):
-    """GET /api/v1/legacyTeams/{id} (pipedrive v1)."""
+    """Deprecated: Get one legacy team, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -90,7 +90,7 @@ class GetTeam(ToolInput):
 
 
 class GetTeamUsers(ToolInput):
-    """GET /api/v1/legacyTeams/{id}/users (pipedrive v1)."""
+    """Deprecated: List the users of a legacy team (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -104,7 +104,7 @@ class GetTeamUsers(ToolInput):
 
 
 class GetTeams(ToolInput):
-    """GET /api/v1/legacyTeams (pipedrive v1)."""
+    """Deprecated: List the legacy teams (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -121,7 +121,7 @@ class GetTeams(ToolInput):
 
 
 class GetUserTeams(ToolInput):
-    """GET /api/v1/legacyTeams/user/{id} (pipedrive v1)."""
+    """Deprecated: Get one user, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -140,7 +140,7 @@ class GetUserTeams(ToolInput):
 
 
 class UpdateTeam(ToolInput):
-    """PUT /api/v1/legacyTeams/{id} (pipedrive v1)."""
+    """Deprecated: Replace one legacy team, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -37,7 +37,7 @@ class AddUserAccessItem(BaseModel):
 
 
 class AddUser(ToolInput):
-    """POST /api/v1/users (pipedrive v1)."""
+    """Create an user (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -54,7 +54,7 @@ class AddUser(ToolInput):
 
 
 class FindUsersByName(ToolInput):
-    """GET /api/v1/users/find (pipedrive v1)."""
+    """List the find (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -69,7 +69,7 @@ class FindUsersByName(ToolInput):
 
 
 class GetCurrentUser(ToolInput):
-    """GET /api/v1/users/me (pipedrive v1)."""
+    """List the me (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/users/me", version="v1", token_cost=2
@@ -77,7 +77,7 @@ class GetCurrentUser(ToolInput):
 
 
 class GetDealUsers(ToolInput):
-    """GET /api/v1/deals/{id}/permittedUsers (pipedrive v1)."""
+    """List the permitted users of a deal (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -91,7 +91,7 @@ class GetDealUsers(ToolInput):
 
 
 class GetLeadUsers(ToolInput):
-    """GET /api/v1/leads/{id}/permittedUsers (pipedrive v1)."""
+    """List the permitted users of a lead (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -105,7 +105,7 @@ class GetLeadUsers(ToolInput):
 
 
 class GetOrganizationUsers(ToolInput):
-    """GET /api/v1/organizations/{id}/permittedUsers (pipedrive v1)."""
+    """List the permitted users of an organization (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -119,7 +119,7 @@ class GetOrganizationUsers(ToolInput):
 
 
 class GetPersonUsers(ToolInput):
-    """GET /api/v1/persons/{id}/permittedUsers (pipedrive v1)."""
+    """List the permitted users of a person (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -133,7 +133,7 @@ class GetPersonUsers(ToolInput):
 
 
 class GetProductUsers(ToolInput):
-    """GET /api/v1/products/{id}/permittedUsers (pipedrive v1)."""
+    """List the permitted users of a product (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -147,7 +147,7 @@ class GetProductUsers(ToolInput):
 
 
 class GetUser(ToolInput):
-    """GET /api/v1/users/{id} (pipedrive v1)."""
+    """Get one user, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -161,7 +161,7 @@ class GetUser(ToolInput):
 
 
 class GetUserConnections(ToolInput):
-    """GET /api/v1/userConnections (pipedrive v1)."""
+    """List the user connections (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/userConnections", version="v1", token_cost=20
@@ -169,7 +169,7 @@ class GetUserConnections(ToolInput):
 
 
 class GetUserPermissions(ToolInput):
-    """GET /api/v1/users/{id}/permissions (pipedrive v1)."""
+    """List the permissions of an user (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -183,7 +183,7 @@ class GetUserPermissions(ToolInput):
 
 
 class GetUserRoleAssignments(ListInput):
-    """GET /api/v1/users/{id}/roleAssignments (pipedrive v1)."""
+    """List the role assignments of an user (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -201,7 +201,7 @@ class GetUserRoleAssignments(ListInput):
 
 
 class GetUserRoleSettings(ToolInput):
-    """GET /api/v1/users/{id}/roleSettings (pipedrive v1)."""
+    """List the role settings of an user (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -215,7 +215,7 @@ class GetUserRoleSettings(ToolInput):
 
 
 class GetUserSettings(ToolInput):
-    """GET /api/v1/userSettings (pipedrive v1)."""
+    """List the user settings (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/userSettings", version="v1", token_cost=2
@@ -223,7 +223,7 @@ class GetUserSettings(ToolInput):
 
 
 class GetUsers(ToolInput):
-    """GET /api/v1/users (pipedrive v1)."""
+    """List the users (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/users", version="v1", token_cost=20
@@ -231,7 +231,7 @@ class GetUsers(ToolInput):
 
 
 class UpdateUser(ToolInput):
-    """PUT /api/v1/users/{id} (pipedrive v1)."""
+    """Replace one user, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -13,7 +13,7 @@ __all__ = ["AddWebhook", "DeleteWebhook", "GetWebhooks"]
 
 
 class AddWebhook(ToolInput):
-    """POST /api/v1/webhooks (pipedrive v1)."""
+    """Create a webhook (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -56,7 +56,7 @@ class AddWebhook(ToolInput):
 
 
 class DeleteWebhook(ToolInput):
-    """DELETE /api/v1/webhooks/{id} (pipedrive v1)."""
+    """Delete one webhook, by its id (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -70,7 +70,7 @@ class DeleteWebhook(ToolInput):
 
 
 class GetWebhooks(ToolInput):
-    """GET /api/v1/webhooks (pipedrive v1)."""
+    """List the webhooks (Pipedrive v1)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/webhooks", version="v1", token_cost=10
