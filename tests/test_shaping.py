@@ -174,3 +174,15 @@ async def test_session_info_counts_calls_and_api_token_cost(standin, tmp_path):
     assert info["toolsets"] == ["deals"]
     assert info["user"]["name"] == "Me"
     assert len(CUSTOM_FIELDS) == 8
+
+
+async def test_a_cut_page_still_names_every_id(standin, tmp_path):
+    standin.reply_with(crm)
+    async with connect(make_settings(standin, tmp_path, PIPEDRIVE_MAX_ANSWER_CHARS="8000")) as client:
+        result = await client.call_tool("get_deals", {"limit": 100})
+    answer = json.loads(text_of(result))
+    assert len(text_of(result)) <= 8000
+    shown = [d["id"] for d in records(answer)]
+    assert 0 < len(shown) < 100
+    assert shown + answer["cut"]["ids_cut"] == list(range(1, 101))
+    assert answer["cut"]["items_cut"] == 100 - len(shown)

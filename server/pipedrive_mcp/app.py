@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -230,6 +231,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     """The MCP server for `settings`. `transport` replaces the network (tests use it)."""
     runtime = Runtime(settings, transport=transport)
     tools = runtime.listed_tools()
+    schemas = {tool.name: tool.input_schema for tool in tools}
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=tools)
@@ -245,7 +247,8 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
                 log.info("%s failed: %s", params.name, runtime.scrub(exc.message))
             return _error(runtime, exc.message)
         except Exception as exc:  # a bug of ours must not take the connection down
-            log.exception("tool %s failed unexpectedly", params.name)
+            # The traceback is scrubbed like any answer: an exception's text may quote a header value.
+            log.error("tool %s failed unexpectedly:\n%s", params.name, runtime.scrub(traceback.format_exc()))
             return _error(
                 runtime, f"{params.name} failed inside the server ({type(exc).__name__}); see the server log."
             )
@@ -256,6 +259,8 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=runtime.lifespan,
+        # The HTTP transport checks a call's tool against its schema; a lookup spares it listing all tools.
+        get_tool_input_schema=schemas.get,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )

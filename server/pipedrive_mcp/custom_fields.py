@@ -155,8 +155,10 @@ def name_fields(item: Any, fields: EntityFields) -> Any:
     out: dict[str, Any] = {}
     for key, value in item.items():
         if key == "custom_fields" and isinstance(value, dict):
-            out[key] = {_display(k, fields): _field_value(k, v, fields) for k, v in value.items()}
-        elif HASH_KEY.match(key) or HASH_SUFFIXED.match(key):
+            out[key] = {
+                _display(k, fields): _field_value(k, v, fields) for k, v in value.items() if v is not None
+            }
+        elif len(key) >= 40 and (HASH_KEY.match(key) or HASH_SUFFIXED.match(key)):
             out[_display(key, fields)] = _field_value(key, value, fields)
         else:
             out[key] = value

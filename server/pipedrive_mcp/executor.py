@@ -293,13 +293,24 @@ class Executor:
         assert items is not None
         rest = {k: v for k, v in result.items() if k != "data"}
         data = shown["data"]
-        keep = shaping.fit_rows(data, limit - len(shaping.dumps(rest)) - SUMMARY_ROOM)
-        cut = {
-            "items_shown": keep,
-            "items_cut": len(items) - keep,
-            "full_answer_file": saved,
-            "how_to_get_the_rest": "read that file (JSON), or ask for fewer items per call (limit) or a narrower filter",
-        }
+        budget = limit - len(shaping.dumps(rest)) - SUMMARY_ROOM
+        # Every id stays in the answer: those of the items cut are listed too, while they fit in a
+        # quarter of the room (a walk of thousands keeps them in the file only).
+        ids = [item.get("id") if isinstance(item, dict) else None for item in items]
+        keep = shaping.fit_rows(data, budget)
+        ids_cut = ids[keep:]
+        listed_ids = any(i is not None for i in ids_cut) and len(shaping.dumps(ids_cut)) <= budget // 4
+        if listed_ids:
+            # Make room for the list: each row given up adds one id to it, so settle in two steps.
+            keep = shaping.fit_rows(data, budget - len(shaping.dumps(ids_cut)))
+            ids_cut = ids[keep:]
+        cut: dict[str, Any] = {"items_shown": keep, "items_cut": len(items) - keep}
+        if listed_ids:
+            cut["ids_cut"] = ids_cut
+        cut["full_answer_file"] = saved
+        cut["how_to_get_the_rest"] = (
+            "read that file (JSON), or ask for fewer items per call (limit) or a narrower filter"
+        )
         page = result.get("page") or {}
         if "start" in (page.get("next") or {}) and keep < len(items):
             # Offset lists can resume exactly at the first item not shown.

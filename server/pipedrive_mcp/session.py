@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import json
 import logging
 import random
 import time
@@ -44,20 +45,27 @@ def _retry_after(response: httpx.Response) -> float | None:
         try:
             return max(0.0, float(value))
         except ValueError:
+            pass
+        try:
             parsed = email.utils.parsedate_to_datetime(value) if header == "retry-after" else None
-            if parsed is not None:
-                return max(0.0, parsed.timestamp() - time.time())
+        except (TypeError, ValueError):
+            parsed = None  # not a date either: fall back to our own backoff
+        if parsed is not None:
+            return max(0.0, parsed.timestamp() - time.time())
     return None
 
 
-def error_message(response: httpx.Response) -> str:
-    """The API's own words about what went wrong, whatever shape its error body has."""
+def error_message(response: httpx.Response, secrets: list[str] = ()) -> str:
+    """The API's own words about what went wrong, whatever shape its error body has. Secrets an API
+    echoes back are removed before anything is cut to length, so no fragment of one survives."""
     content_type = response.headers.get("content-type", "")
     text = response.text.strip()
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
     if "html" in content_type or text[:15].lower().startswith(("<!doctype", "<html")):
         return "the server answered with an HTML page instead of JSON (a proxy or outage page)"
     try:
-        body = response.json()
+        body = json.loads(text)
     except ValueError:
         return text[:300] or response.reason_phrase or "no details"
     if isinstance(body, dict):

@@ -52,13 +52,25 @@ def compact(value: Any, key: str = "", depth: int = 0) -> Any:
                 return small
         out = {}
         for k, v in value.items():
-            v = compact(v, k, depth + 1)
-            if not is_empty(v):
-                out[k] = v
+            if v is None or v == "":
+                continue
+            if isinstance(v, (dict, list)):
+                v = compact(v, k, depth + 1)
+                if not v:
+                    continue
+            out[k] = v
         return out
     if isinstance(value, list):
-        items = [compact(v, key, depth + 1) for v in value]
-        return [v for v in items if not is_empty(v)]
+        out_list = []
+        for v in value:
+            if isinstance(v, (dict, list)):
+                v = compact(v, key, depth + 1)
+                if not v:
+                    continue
+            elif v is None or v == "":
+                continue
+            out_list.append(v)
+        return out_list
     return value
 
 
