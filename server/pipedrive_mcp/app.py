@@ -217,10 +217,12 @@ def _annotations(hints: dict[str, bool]) -> types.ToolAnnotations:
     )
 
 
-def _result(runtime: Runtime, value: Any) -> types.CallToolResult:
-    text = runtime.scrub(dumps(value))
-    structured = value if isinstance(value, dict) and text == dumps(value) else None
-    return types.CallToolResult(content=[types.TextContent(text=text)], structured_content=structured)
+def _result(runtime: Runtime, answer: Answer) -> types.CallToolResult:
+    text = answer.text if answer.text is not None else dumps(answer.value)
+    scrubbed = runtime.scrub(text)
+    # Structured content only where nothing had to be scrubbed from the text.
+    structured = answer.value if isinstance(answer.value, dict) and scrubbed == text else None
+    return types.CallToolResult(content=[types.TextContent(text=scrubbed)], structured_content=structured)
 
 
 def _error(runtime: Runtime, message: str) -> types.CallToolResult:
@@ -252,7 +254,7 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
             return _error(
                 runtime, f"{params.name} failed inside the server ({type(exc).__name__}); see the server log."
             )
-        return _result(runtime, answer.value)
+        return _result(runtime, answer)
 
     server: Server[Any] = Server(
         "pipedrive-mcp",

@@ -39,9 +39,10 @@ MAX_FIELD_PAGES = 10
 
 @dataclass
 class Answer:
-    """What a tool call returns: the JSON value shown to the agent."""
+    """What a tool call returns: the JSON value shown to the agent (and its text, once serialised)."""
 
     value: Any
+    text: str | None = None
 
 
 def describe_validation_error(tool: str, error: ValidationError, model: type[ToolInput]) -> str:
@@ -224,7 +225,7 @@ class Executor:
             if pages > 1:
                 summary["pages"] = pages
             result["page"] = summary
-        return Answer(self._cap(entry, result, items, table=not raw))
+        return self._cap(entry, result, items, table=not raw)
 
     async def _small(
         self, route: Route, answer: dict[str, Any], page: Page | None
@@ -269,27 +270,21 @@ class Executor:
                 result[key] = value
         return result, items
 
-    def _cap(
-        self, entry: ToolEntry, result: dict[str, Any], items: list | None, *, table: bool
-    ) -> dict[str, Any]:
+    def _cap(self, entry: ToolEntry, result: dict[str, Any], items: list | None, *, table: bool) -> Answer:
         """Lists become tables; past the size limit, cut at item boundaries and keep the whole in a file."""
         limit = self.settings.max_answer_chars
         listed = items is not None and isinstance(result.get("data"), list)
         shown = {**result, "data": shaping.as_table(items)} if listed and table else result
         text = shaping.dumps(shown)
         if len(text) <= limit:
-            return shown
+            return Answer(shown, text)
         saved = files.write_json_file(
             self.settings.download_dir, f"{entry.name}-{int(time.time())}.json", shaping.dumps(result)
         )
         if not listed:
-            return {
-                "cut": {
-                    "note": f"the answer is {len(text)} characters, over the {limit} limit",
-                    "full_answer_file": saved,
-                    "preview": text[: max(0, limit - SUMMARY_ROOM)],
-                }
-            }
+            note = f"the answer is {len(text)} characters, over the {limit} limit"
+            preview = text[: max(0, limit - SUMMARY_ROOM)]
+            return Answer({"cut": {"note": note, "full_answer_file": saved, "preview": preview}})
         assert items is not None
         rest = {k: v for k, v in result.items() if k != "data"}
         data = shown["data"]
@@ -316,7 +311,7 @@ class Executor:
             # Offset lists can resume exactly at the first item not shown.
             cut["next_for_cut_items"] = {"start": int(page["next"]["start"]) - (len(items) - keep)}
         kept = {**data, "rows": data["rows"][:keep]} if isinstance(data, dict) else data[:keep]
-        return {**rest, "data": kept, "cut": cut}
+        return Answer({**rest, "data": kept, "cut": cut})
 
     # -- files ------------------------------------------------------------------------------------
     async def _upload(
