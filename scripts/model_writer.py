@@ -13,7 +13,8 @@ from pydantic import BaseModel
 from pipedrive_mcp.route import CONTROL_FIELDS
 
 _RESERVED = set(dir(BaseModel)) | {"route"}
-_SIMPLE = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+# Numbers are strict: JSON true is not 1 (a boolean would otherwise pick record 1), "5" is not 5.
+_SIMPLE = {"string": "str", "integer": "StrictInt", "number": "StrictFloat", "boolean": "bool"}
 
 
 def class_name(tool: str) -> str:
@@ -54,6 +55,8 @@ class ModuleWriter:
             return " | ".join(self.annotation({**schema, "type": k}, hint) for k in kind)
         if kind == "string" and schema.get("format") == "uuid":
             return "UUID"
+        if kind == "string" and schema.get("format") == "date":
+            return "date"
         if kind in _SIMPLE:
             if schema.get("format") and hint.endswith("Item"):
                 # Array items keep their format in the schema (a field's own goes on its Field).
@@ -118,8 +121,8 @@ class ModuleWriter:
         if note:
             args.append(f"description={note!r}")
         extra = {k: schema[k] for k in ("format", "default", "pattern") if k in schema}
-        if kind.startswith("UUID"):
-            extra.pop("format", None)  # the UUID type says so itself
+        if kind.startswith(("UUID", "date")) and not kind.startswith("datetime"):
+            extra.pop("format", None)  # the type says so itself
         if extra:
             args.append(f"json_schema_extra={extra!r}")
         if args == ["default=None"]:

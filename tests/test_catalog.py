@@ -143,7 +143,7 @@ def test_descriptions_are_ours_and_tight(documents):
             vendor[(method.upper(), prefix + path)] = f"{op.get('summary', '')} {op.get('description', '')}"
     for tool in load_catalog().tools.values():
         text = tool.description
-        assert 20 <= len(text) <= 300, (tool.name, len(text))
+        assert 15 <= len(text) <= 300, (tool.name, len(text))
         ours = _words(text)
         theirs = " ".join(_words(vendor[(tool.method, tool.path)]))
         for i in range(len(ours) - 7):

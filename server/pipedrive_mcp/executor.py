@@ -68,7 +68,7 @@ def _parse_json(response: httpx.Response, route: Route) -> Any:
         return {"success": response.is_success}
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         kind = response.headers.get("content-type", "unknown type")
         raise ApiError(
             f"{route.api} answered {route.method} {route.path} with something that is not valid JSON ({kind}, "
@@ -361,7 +361,12 @@ class Executor:
         )
         ident = "-".join(str(v) for v in model.model_dump(by_alias=True, exclude_unset=True).values())
         name = model.save_as or files.file_name_from(response) or f"{route.api}-file-{ident or 'download'}"
-        saved = await files.save_download(response, self.settings.download_dir, name)
+        try:
+            saved = await files.save_download(
+                response, self.settings.download_dir, name, max_bytes=self.settings.max_upload_bytes * 20
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(f"the download broke off ({type(exc).__name__}); nothing was saved.") from None
         return Answer(
             {
                 "saved": {

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from pipedrive_mcp.errors import InvalidArguments
 from pipedrive_mcp.route import Route, ToolInput
 
 
@@ -41,7 +42,13 @@ def build_request(model: ToolInput, *, overrides: dict[str, Any] | None = None) 
 
     path = route.path
     for name in route.path_params:
-        path = path.replace("{" + name + "}", quote(str(values[name]), safe=""))
+        value = str(values[name])
+        if value.strip() in ("", ".", ".."):
+            # Empty and dot segments would be collapsed on the way and reach another endpoint.
+            raise InvalidArguments(
+                f"Invalid arguments; nothing was sent:\n- {name}: {value!r} is not a usable value"
+            )
+        path = path.replace("{" + name + "}", quote(value, safe=""))
 
     request = OutgoingRequest(method=route.method, path=path)
     for name in route.query_params:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -23,6 +24,10 @@ from pipedrive_mcp.errors import ApiError, RateLimited
 log = logging.getLogger(__name__)
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+# The longest Retry-After we take at its word; anything larger (or not finite) is capped.
+RETRY_AFTER_CAP = 3600.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 
@@ -43,9 +48,11 @@ def _retry_after(response: httpx.Response) -> float | None:
         if not value:
             continue
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
             pass
+        else:
+            return min(RETRY_AFTER_CAP, max(0.0, seconds)) if math.isfinite(seconds) else RETRY_AFTER_CAP
         try:
             parsed = email.utils.parsedate_to_datetime(value) if header == "retry-after" else None
         except (TypeError, ValueError):
@@ -99,7 +106,7 @@ class Session:
                 timeout=httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout)),
                 transport=self._transport,
                 headers={"user-agent": f"pipedrive-mcp/{__version__}"},
-                follow_redirects=True,
+                follow_redirects=False,  # see _follow: credentials must not leave the API's origin
             )
         return self._client
 
@@ -157,7 +164,7 @@ class Session:
                     f"{api} did not answer within {self.settings.timeout:g} s ({method} {path}); "
                     "try again, or narrow the request."
                 ) from None
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 if idempotent and attempt < self.settings.max_retries:
                     attempt += 1
                     waited += await self._backoff(attempt)
@@ -195,11 +202,49 @@ class Session:
             if status >= 400:
                 if stream:
                     await response.aread()
-                raise ApiError(
-                    f"{api} answered HTTP {status} for {method} {path}: {error_message(response)}",
-                    status=status,
-                )
+                details = error_message(response, self.credentials.secrets())
+                raise ApiError(f"{api} answered HTTP {status} for {method} {path}: {details}", status=status)
+            if status in REDIRECTS and response.headers.get("location"):
+                return await self._follow(response, stream=stream)
             return response
+
+    async def _follow(self, response: httpx.Response, *, stream: bool) -> httpx.Response:
+        """Follow a redirect by hand: our credentials go only to the API's own origin, so a file
+        download may continue at a storage host, but never with the token (httpx would strip only
+        Authorization, not x-api-token)."""
+        for _ in range(MAX_REDIRECTS):
+            target = response.url.join(response.headers["location"])
+            same_origin = (target.scheme, target.host, target.port) == (
+                response.url.scheme,
+                response.url.host,
+                response.url.port,
+            )
+            headers = (
+                dict(response.request.headers)
+                if same_origin
+                else {"accept": response.request.headers["accept"]}
+            )
+            await self._discard(response)
+            try:
+                response = await self.client.send(
+                    self.client.build_request("GET", target, headers=headers), stream=stream
+                )
+            except httpx.RequestError as exc:
+                raise ApiError(
+                    f"following a redirect to {target.host} failed ({type(exc).__name__})."
+                ) from None
+            if response.status_code not in REDIRECTS or not response.headers.get("location"):
+                if response.status_code >= 400:
+                    if stream:
+                        await response.aread()
+                    details = error_message(response, self.credentials.secrets())
+                    raise ApiError(
+                        f"the redirect target answered HTTP {response.status_code}: {details}",
+                        status=response.status_code,
+                    )
+                return response
+        await self._discard(response)
+        raise ApiError(f"too many redirects (more than {MAX_REDIRECTS}).")
 
     async def _backoff(self, attempt: int) -> float:
         self.stats.retries += 1

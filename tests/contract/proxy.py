@@ -55,6 +55,7 @@ class Exchange:
     status: int
     violations: tuple[dict[str, Any], ...] = ()
     complaint: str | None = None
+    body: bytes = b""  # what Prism answered, for the response checks
 
     @property
     def rejected(self) -> bool:
@@ -170,7 +171,9 @@ class RoutingProxy:
                 complaint = "sent but not declared by the document (our check, beyond Prism's): " + "; ".join(
                     extra
                 )
-        self.exchanges.append(Exchange(request.method, path, query, status, violations, complaint))
+        self.exchanges.append(
+            Exchange(request.method, path, query, status, violations, complaint, answer.content)
+        )
         if complaint is not None:
             return JSONResponse({"error": complaint, "validation": list(violations)}, status_code=status)
         kept = {k: v for k, v in answer.headers.items() if k.lower() not in DROPPED_HEADERS}

@@ -120,3 +120,57 @@ async def test_every_tool_request_is_accepted(
     problems += [f"unbuildable arguments: {u}" for u in unbuildable]
     problems += [f"unreported rejection: {e.method} {e.path}?{e.query} -> {e.complaint}" for e in unreported]
     assert not problems, f"{tally}\n" + "\n".join(problems)
+
+
+def _ids(value: Any) -> set[str]:
+    """Every value under an "id" key, anywhere in an answer (but the actor behind each of Attio's
+    versioned values: the shaped answer gives the current value, raw=true its history)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "created_by_actor":
+                continue
+            if key == "id" and not isinstance(item, (dict, list)):
+                found.add(json.dumps(item))
+            found |= _ids(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= _ids(item)
+    return found
+
+
+async def test_answers_are_prisms_reshaped_only_by_the_rules(mocks: Mocks, tmp_path: Path) -> None:
+    """For every read tool: raw=true gives exactly the body Prism sent (plus our page summary), and the
+    shaped answer keeps every id of it."""
+    checked = 0
+    problems: list[str] = []
+    async with Client(build_server(_settings(mocks, tmp_path))) as client:
+        for tool in (await client.list_tools()).tools:
+            if not (tool.annotations and tool.annotations.read_only_hint) or tool.name == "get_session_info":
+                continue
+            if "save_as" in tool.input_schema["properties"]:
+                continue  # downloads answer with a saved file, checked in test_files
+            (case, *_) = build_cases(tool.name, tool.input_schema)
+            seen = len(mocks.pipedrive.exchanges), len(mocks.attio.exchanges)
+            raw = await client.call_tool(tool.name, {**case.arguments, "raw": True})
+            exchanges = mocks.pipedrive.exchanges[seen[0] :] + mocks.attio.exchanges[seen[1] :]
+            if raw.is_error or len(exchanges) != 1:
+                problems.append(f"{tool.name}: raw call failed: {_text(raw)[:200]}")
+                continue
+            prism = json.loads(exchanges[0].body)
+            answer = json.loads(_text(raw))
+            answer.pop("page", None)
+            if "cut" not in answer and answer != prism:
+                diff = [k for k in set(answer) | set(prism) if answer.get(k) != prism.get(k)]
+                problems.append(
+                    f"{tool.name}: raw answer differs from Prism's body in {diff}: {json.dumps(answer)[:300]} vs {json.dumps(prism)[:300]}"
+                )
+            shaped = await client.call_tool(tool.name, case.arguments)
+            text = _text(shaped)
+            missing = [i for i in _ids(prism.get("data", prism)) if i not in text]
+            if shaped.is_error or (missing and "full_answer_file" not in text):
+                problems.append(f"{tool.name}: shaped answer lost ids {missing[:5]}: {text[:200]}")
+            checked += 1
+    print(f"\ncontract answers: {checked} read tools checked, {len(problems)} problems")
+    assert checked > 150
+    assert not problems, "\n".join(problems)

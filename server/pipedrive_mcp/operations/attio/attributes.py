@@ -3,10 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio attributes operations."""
 
+from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -107,7 +108,7 @@ class AttioCreateAttributeDefaultValue2TemplateItem3(BaseModel):
 
 class AttioCreateAttributeDefaultValue2TemplateItem4(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    currency_value: float
+    currency_value: StrictFloat
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem5(BaseModel):
@@ -143,7 +144,7 @@ class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeI
 
 class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float = None
+    value: StrictFloat = None
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4(BaseModel):
@@ -714,7 +715,7 @@ class AttioCreateAttributeDefaultValue2TemplateItem11(BaseModel):
 
 class AttioCreateAttributeDefaultValue2TemplateItem12(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float
+    value: StrictFloat
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem13(BaseModel):
@@ -993,7 +994,7 @@ class AttioCreateAttributeDefaultValue2TemplateItem15(BaseModel):
 
 class AttioCreateAttributeDefaultValue2TemplateItem16(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float
+    value: StrictFloat
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem17(BaseModel):
@@ -1008,7 +1009,7 @@ class AttioCreateAttributeDefaultValue2TemplateItem18(BaseModel):
 
 class AttioCreateAttributeDefaultValue2TemplateItem19(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = Field(json_schema_extra={"format": "date"})
+    value: date
 
 
 class AttioCreateAttributeDefaultValue2(BaseModel):
@@ -1069,7 +1070,7 @@ class AttioUpdateAttributeDefaultValue2TemplateItem3(BaseModel):
 
 class AttioUpdateAttributeDefaultValue2TemplateItem4(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    currency_value: float
+    currency_value: StrictFloat
 
 
 class AttioUpdateAttributeDefaultValue2TemplateItem5(BaseModel):
@@ -1105,7 +1106,7 @@ class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeI
 
 class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float = None
+    value: StrictFloat = None
 
 
 class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4(BaseModel):
@@ -1676,7 +1677,7 @@ class AttioUpdateAttributeDefaultValue2TemplateItem11(BaseModel):
 
 class AttioUpdateAttributeDefaultValue2TemplateItem12(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float
+    value: StrictFloat
 
 
 class AttioUpdateAttributeDefaultValue2TemplateItem13(BaseModel):
@@ -1955,7 +1956,7 @@ class AttioUpdateAttributeDefaultValue2TemplateItem15(BaseModel):
 
 class AttioUpdateAttributeDefaultValue2TemplateItem16(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float
+    value: StrictFloat
 
 
 class AttioUpdateAttributeDefaultValue2TemplateItem17(BaseModel):
@@ -1970,7 +1971,7 @@ class AttioUpdateAttributeDefaultValue2TemplateItem18(BaseModel):
 
 class AttioUpdateAttributeDefaultValue2TemplateItem19(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = Field(json_schema_extra={"format": "date"})
+    value: date
 
 
 class AttioUpdateAttributeDefaultValue2(BaseModel):
@@ -2186,8 +2187,8 @@ class AttioListAttributes(ListInput):
     )
     target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
     identifier: str = Field(description="Slug or UUID of that object or list.")
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None
     show_archived: bool = Field(default=None, description="Also return archived attributes.")
 
 

@@ -6,7 +6,7 @@
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -76,5 +76,5 @@ class AttioListCallRecordings(ListInput):
         query_params=("limit", "cursor"),
     )
     meeting_id: UUID
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = Field(default=None, min_length=1)

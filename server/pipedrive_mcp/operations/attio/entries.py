@@ -6,7 +6,7 @@
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -122,8 +122,8 @@ class AttioListAttributeValuesForListEntry(ListInput):
         description="Include past values, not only the current ones.",
         json_schema_extra={"default": False},
     )
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None
 
 
 class AttioListEntries(ListInput):
@@ -152,8 +152,8 @@ class AttioListEntries(ListInput):
         default=None,
         description="Each item: direction plus attribute slug (or path to reach parent record attributes).",
     )
-    limit: float = None
-    offset: float = None
+    limit: StrictFloat = None
+    offset: StrictFloat = None
 
 
 class AttioUpdateListEntryAppendMultiselectValues(ToolInput):

@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import DownloadInput, ListInput, Route, ToolInput, UploadInput
 
@@ -135,7 +135,7 @@ class AttioListFiles(ListInput):
     parent_folder_id: UUID = Field(
         default=None, description="Only entries in this folder; when omitted, entries at every depth."
     )
-    limit: int = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
+    limit: StrictInt = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
     cursor: str = None
 
 

@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -76,7 +76,7 @@ class AttioListViewsForList(ListInput):
     show_archived: bool = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
-    limit: int = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
+    limit: StrictInt = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
     cursor: str = None
 
 

@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -118,7 +118,7 @@ class AttioListMeetings(ListInput):
             "timezone",
         ),
     )
-    limit: int = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
+    limit: StrictInt = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
     cursor: str = None
     linked_object: str = Field(default=None, min_length=1)
     linked_record_id: UUID = None

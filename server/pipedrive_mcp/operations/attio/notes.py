@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -71,8 +71,8 @@ class AttioListNotes(ListInput):
         pagination="offset",
         query_params=("limit", "offset", "parent_object", "parent_record_id"),
     )
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None
     parent_object: str = Field(
         default=None, description="Object slug or id of the record; use with parent_record_id."
     )

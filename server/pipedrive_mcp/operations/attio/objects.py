@@ -5,7 +5,7 @@
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -67,7 +67,7 @@ class AttioListViewsForObject(ListInput):
     show_archived: bool = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
-    limit: int = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
+    limit: StrictInt = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
     cursor: str = None
 
 

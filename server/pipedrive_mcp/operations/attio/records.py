@@ -6,7 +6,7 @@
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -141,8 +141,8 @@ class AttioListRecordAttributeValues(ListInput):
         description="Include past values, not only the current ones.",
         json_schema_extra={"default": False},
     )
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None
 
 
 class AttioListRecordEntries(ListInput):
@@ -159,8 +159,8 @@ class AttioListRecordEntries(ListInput):
     )
     object: str
     record_id: UUID
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None
 
 
 class AttioListRecords(ListInput):
@@ -189,8 +189,8 @@ class AttioListRecords(ListInput):
         default=None,
         description="Each item: direction plus attribute slug (or path through record references).",
     )
-    limit: float = None
-    offset: float = None
+    limit: StrictFloat = None
+    offset: StrictFloat = None
 
 
 class AttioSearchRecords(ToolInput):
@@ -213,7 +213,7 @@ class AttioSearchRecords(ToolInput):
             description="Search as the whole workspace, or as one member (id or email) to see only what they see."
         )
     )
-    limit: float = Field(default=None, ge=1, le=25, json_schema_extra={"default": 25})
+    limit: StrictFloat = Field(default=None, ge=1, le=25, json_schema_extra={"default": 25})
 
 
 class AttioUpdateRecordAppendMultiselectValues(ToolInput):

@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -31,7 +31,7 @@ class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2(BaseMode
 
 class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float = None
+    value: StrictFloat = None
 
 
 class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(BaseModel):
@@ -342,7 +342,7 @@ class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2(BaseMode
 
 class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: float = None
+    value: StrictFloat = None
 
 
 class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(BaseModel):
@@ -692,8 +692,8 @@ class AttioListTasks(ListInput):
             "is_completed",
         ),
     )
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None
     sort: Literal["created_at:asc", "created_at:desc"] = None
     linked_object: str = Field(
         default=None, description="Object slug or id of the linked record; use with linked_record_id."

@@ -6,7 +6,7 @@
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -37,5 +37,5 @@ class AttioListThreads(ListInput):
     object: str = Field(default=None, description="Object slug or id; use with record_id.")
     entry_id: UUID = None
     list: str = Field(default=None, description="List slug or id; use with entry_id.")
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None

@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -222,8 +222,8 @@ class AttioListWebhooks(ListInput):
         pagination="offset",
         query_params=("limit", "offset"),
     )
-    limit: int = None
-    offset: int = None
+    limit: StrictInt = None
+    offset: StrictInt = None
 
 
 class AttioUpdateWebhook(ToolInput):

@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -13,7 +13,7 @@ __all__ = ["GetCompanyAddons", "GetCurrencies", "GetRecents"]
 
 
 class GetCompanyAddons(ToolInput):
-    """List the addons of a subscription (Pipedrive v1)."""
+    """List the billing add-ons the company subscribes to."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -25,7 +25,7 @@ class GetCompanyAddons(ToolInput):
 
 
 class GetCurrencies(ToolInput):
-    """List the currencies (Pipedrive v1)."""
+    """List the currencies of the account with their codes, for monetary values; term narrows by name or code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -39,7 +39,7 @@ class GetCurrencies(ToolInput):
 
 
 class GetRecents(ListInput):
-    """List the recents (Pipedrive v1)."""
+    """List items changed since since_timestamp (UTC), optionally only certain item types."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -64,6 +64,6 @@ class GetRecents(ListInput):
         "product",
         "stage",
         "user",
-    ] = None
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    ] = Field(default=None, description="Item types to include.")
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None

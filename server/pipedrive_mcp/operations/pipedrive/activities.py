@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -28,7 +28,7 @@ class AddActivityLocation(BaseModel):
 
 class AddActivityParticipantsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    person_id: int = None
+    person_id: StrictInt = None
     primary: bool = None
 
 
@@ -38,8 +38,8 @@ class AddActivityAttendeesItem(BaseModel):
     name: str = None
     status: str = None
     is_organizer: bool = None
-    person_id: int = None
-    user_id: int = None
+    person_id: StrictInt = None
+    user_id: StrictInt = None
 
 
 class UpdateActivityLocation(BaseModel):
@@ -58,7 +58,7 @@ class UpdateActivityLocation(BaseModel):
 
 class UpdateActivityParticipantsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    person_id: int = None
+    person_id: StrictInt = None
     primary: bool = None
 
 
@@ -68,8 +68,8 @@ class UpdateActivityAttendeesItem(BaseModel):
     name: str = None
     status: str = None
     is_organizer: bool = None
-    person_id: int = None
-    user_id: int = None
+    person_id: StrictInt = None
+    user_id: StrictInt = None
 
 
 class AddActivity(ToolInput):
@@ -106,12 +106,12 @@ class AddActivity(ToolInput):
     )
     subject: str = None
     type: str = None
-    owner_id: int = None
-    deal_id: int = None
+    owner_id: StrictInt = None
+    deal_id: StrictInt = None
     lead_id: str = None
-    person_id: int = None
-    org_id: int = None
-    project_id: int = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    project_id: StrictInt = None
     due_date: str = None
     due_time: str = None
     duration: str = None
@@ -121,7 +121,7 @@ class AddActivity(ToolInput):
     participants: list[AddActivityParticipantsItem] = None
     attendees: list[AddActivityAttendeesItem] = None
     public_description: str = None
-    priority: int = None
+    priority: StrictInt = None
     note: str = None
 
 
@@ -136,7 +136,7 @@ class DeleteActivity(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetActivities(ListInput):
@@ -167,13 +167,13 @@ class GetActivities(ListInput):
             "cursor",
         ),
     )
-    filter_id: int = None
+    filter_id: StrictInt = None
     ids: str = None
-    owner_id: int = None
-    deal_id: int = None
+    owner_id: StrictInt = None
+    deal_id: StrictInt = None
     lead_id: str = None
-    person_id: int = None
-    org_id: int = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
     done: bool = None
     updated_since: str = None
     updated_until: str = None
@@ -182,7 +182,7 @@ class GetActivities(ListInput):
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
     include_fields: Literal["attendees"] = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -198,7 +198,7 @@ class GetActivity(ToolInput):
         path_params=("id",),
         query_params=("include_fields",),
     )
-    id: int
+    id: StrictInt
     include_fields: Literal["attendees"] = None
 
 
@@ -235,15 +235,15 @@ class UpdateActivity(ToolInput):
             "note",
         ),
     )
-    id: int
+    id: StrictInt
     subject: str = None
     type: str = None
-    owner_id: int = None
-    deal_id: int = None
+    owner_id: StrictInt = None
+    deal_id: StrictInt = None
     lead_id: str = None
-    person_id: int = None
-    org_id: int = None
-    project_id: int = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    project_id: StrictInt = None
     due_date: str = None
     due_time: str = None
     duration: str = None
@@ -253,5 +253,5 @@ class UpdateActivity(ToolInput):
     participants: list[UpdateActivityParticipantsItem] = None
     attendees: list[UpdateActivityAttendeesItem] = None
     public_description: str = None
-    priority: int = None
+    priority: StrictInt = None
     note: str = None

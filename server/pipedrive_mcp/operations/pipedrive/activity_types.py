@@ -5,6 +5,8 @@
 
 from typing import ClassVar, Literal
 
+from pydantic import StrictInt
+
 from pipedrive_mcp.route import Route, ToolInput
 
 __all__ = ["AddActivityType", "DeleteActivityType", "GetActivityTypes", "UpdateActivityType"]
@@ -79,7 +81,7 @@ class DeleteActivityType(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetActivityTypes(ToolInput):
@@ -103,7 +105,7 @@ class UpdateActivityType(ToolInput):
         path_params=("id",),
         body_params=("name", "icon_key", "color", "order_nr"),
     )
-    id: int
+    id: StrictInt
     name: str = None
     icon_key: Literal[
         "task",
@@ -148,4 +150,4 @@ class UpdateActivityType(ToolInput):
         "presentation",
     ] = None
     color: str = None
-    order_nr: int = None
+    order_nr: StrictInt = None

@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput, UploadInput
 
@@ -14,7 +14,7 @@ __all__ = ["AddCallLog", "AddCallLogAudioFile", "DeleteCallLog", "GetCallLog", "
 
 
 class AddCallLog(ToolInput):
-    """Create a call log (Pipedrive v1)."""
+    """Log a phone call: to_phone_number, outcome, start_time and end_time (UTC) are required; link a person, org and a deal or lead. Add audio with add_call_log_audio_file."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -44,20 +44,22 @@ class AddCallLog(ToolInput):
     to_phone_number: str
     start_time: str = Field(json_schema_extra={"format": "date-time"})
     end_time: str = Field(json_schema_extra={"format": "date-time"})
-    user_id: int = None
-    activity_id: int = None
+    user_id: StrictInt = None
+    activity_id: StrictInt = Field(
+        default=None, description="Turns this call-type activity into the log; its links win over yours."
+    )
     subject: str = None
     duration: str = None
     from_phone_number: str = None
-    person_id: int = None
-    org_id: int = None
-    deal_id: int = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    deal_id: StrictInt = Field(default=None, description="Link a deal or a lead, never both.")
     lead_id: UUID = None
-    note: str = None
+    note: str = Field(default=None, description="HTML text.")
 
 
 class AddCallLogAudioFile(UploadInput):
-    """Create a recording of a call log (Pipedrive v1)."""
+    """Attach an audio recording to a call log. Give a local file `path` to the audio."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -73,7 +75,7 @@ class AddCallLogAudioFile(UploadInput):
 
 
 class DeleteCallLog(ToolInput):
-    """Delete one call log, by its id (Pipedrive v1)."""
+    """Delete a call log and its recording; the linked activity stays (remove it with delete_activity)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -87,7 +89,7 @@ class DeleteCallLog(ToolInput):
 
 
 class GetCallLog(ToolInput):
-    """Get one call log, by its id (Pipedrive v1)."""
+    """Get one call log by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -101,7 +103,7 @@ class GetCallLog(ToolInput):
 
 
 class GetUserCallLogs(ListInput):
-    """List the call logs (Pipedrive v1)."""
+    """List the call logs of the user behind the API token."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -112,5 +114,5 @@ class GetUserCallLogs(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None

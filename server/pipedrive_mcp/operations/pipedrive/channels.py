@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -17,14 +17,14 @@ class ReceiveMessageAttachmentsItem(BaseModel):
     id: str
     type: str
     name: str = None
-    size: float = None
+    size: StrictFloat = None
     url: str
     preview_url: str = None
     link_expires: bool = Field(default=None, json_schema_extra={"default": False})
 
 
 class AddChannel(ToolInput):
-    """Deprecated: Create a channel (Pipedrive v1)."""
+    """Deprecated: register a messaging channel (admins only). Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -36,7 +36,7 @@ class AddChannel(ToolInput):
         body_params=("name", "provider_channel_id", "avatar_url", "template_support", "provider_type"),
     )
     name: str
-    provider_channel_id: str
+    provider_channel_id: str = Field(description="Your integration's own id for the channel.")
     avatar_url: str = Field(default=None, json_schema_extra={"format": "url"})
     template_support: bool = Field(default=None, json_schema_extra={"default": False})
     provider_type: Literal["facebook", "whatsapp", "other"] = Field(
@@ -45,7 +45,7 @@ class AddChannel(ToolInput):
 
 
 class DeleteChannel(ToolInput):
-    """Deprecated: Delete one channel, by its id (Pipedrive v1)."""
+    """Deprecated: remove a messaging channel with its conversations and messages. Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -59,7 +59,7 @@ class DeleteChannel(ToolInput):
 
 
 class DeleteConversation(ToolInput):
-    """Deprecated: Delete one conversation of a channel, by its conversation-id (Pipedrive v1)."""
+    """Deprecated: delete one conversation of a messaging channel. Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -74,7 +74,7 @@ class DeleteConversation(ToolInput):
 
 
 class ReceiveMessage(ToolInput):
-    """Deprecated: Create a receive of a message (Pipedrive v1)."""
+    """Deprecated: push an incoming provider message into a channel conversation. Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -96,7 +96,7 @@ class ReceiveMessage(ToolInput):
             "attachments",
         ),
     )
-    id: str
+    id: str = Field(description="The message id on the provider side.")
     channel_id: str
     sender_id: str
     conversation_id: str

@@ -3,10 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive deal_products operations."""
 
+from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -31,25 +32,23 @@ __all__ = [
 
 class AddManyDealProductsDataItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    product_id: int
-    item_price: float
-    quantity: float
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
+    product_id: StrictInt
+    item_price: StrictFloat
+    quantity: StrictFloat
+    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     comments: str = None
-    discount: float = Field(default=None, json_schema_extra={"default": 0})
+    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
     tax_method: Literal["exclusive", "inclusive", "none"] = None
     discount_type: Literal["percentage", "amount"] = Field(
         default=None, json_schema_extra={"default": "percentage"}
     )
-    product_variation_id: int | None = None
+    product_variation_id: StrictInt | None = None
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
         Field(default=None, json_schema_extra={"default": "one-time"})
     )
-    billing_frequency_cycles: int | None = Field(default=None, json_schema_extra={"default": None})
-    billing_start_date: str | None = Field(
-        default=None, json_schema_extra={"format": "date", "default": None}
-    )
+    billing_frequency_cycles: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
+    billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class AddDealProduct(ToolInput):
@@ -79,26 +78,24 @@ class AddDealProduct(ToolInput):
             "billing_start_date",
         ),
     )
-    id: int
-    product_id: int
-    item_price: float
-    quantity: float
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
+    id: StrictInt
+    product_id: StrictInt
+    item_price: StrictFloat
+    quantity: StrictFloat
+    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     comments: str = None
-    discount: float = Field(default=None, json_schema_extra={"default": 0})
+    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
     tax_method: Literal["exclusive", "inclusive", "none"] = None
     discount_type: Literal["percentage", "amount"] = Field(
         default=None, json_schema_extra={"default": "percentage"}
     )
-    product_variation_id: int | None = None
+    product_variation_id: StrictInt | None = None
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
         Field(default=None, json_schema_extra={"default": "one-time"})
     )
-    billing_frequency_cycles: int | None = Field(default=None, json_schema_extra={"default": None})
-    billing_start_date: str | None = Field(
-        default=None, json_schema_extra={"format": "date", "default": None}
-    )
+    billing_frequency_cycles: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
+    billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class AddManyDealProducts(ToolInput):
@@ -114,7 +111,7 @@ class AddManyDealProducts(ToolInput):
         path_params=("id",),
         body_params=("data",),
     )
-    id: int
+    id: StrictInt
     data: list[AddManyDealProductsDataItem] = Field(max_length=100)
 
 
@@ -129,7 +126,7 @@ class DeleteAdditionalDiscount(ToolInput):
         token_cost=3,
         path_params=("id", "discount_id"),
     )
-    id: int
+    id: StrictInt
     discount_id: UUID
 
 
@@ -144,8 +141,8 @@ class DeleteDealProduct(ToolInput):
         token_cost=3,
         path_params=("id", "product_attachment_id"),
     )
-    id: int
-    product_attachment_id: int
+    id: StrictInt
+    product_attachment_id: StrictInt
 
 
 class DeleteInstallment(ToolInput):
@@ -159,8 +156,8 @@ class DeleteInstallment(ToolInput):
         token_cost=3,
         path_params=("id", "installment_id"),
     )
-    id: int
-    installment_id: int
+    id: StrictInt
+    installment_id: StrictInt
 
 
 class DeleteManyDealProducts(ToolInput):
@@ -175,7 +172,7 @@ class DeleteManyDealProducts(ToolInput):
         path_params=("id",),
         query_params=("ids",),
     )
-    id: int
+    id: StrictInt
     ids: str = None
 
 
@@ -190,7 +187,7 @@ class GetAdditionalDiscounts(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetDealProducts(ListInput):
@@ -206,9 +203,9 @@ class GetDealProducts(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit", "sort_by", "sort_direction"),
     )
-    id: int
+    id: StrictInt
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
     sort_by: Literal["id", "add_time", "update_time", "order_nr"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
@@ -228,9 +225,9 @@ class GetDealsProducts(ListInput):
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
         comma_params=("deal_ids",),
     )
-    deal_ids: list[int]
+    deal_ids: list[StrictInt]
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
     sort_by: Literal["id", "deal_id", "add_time", "update_time", "order_nr"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
@@ -249,9 +246,9 @@ class GetInstallments(ListInput):
         token_cost=10,
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
     )
-    deal_ids: list[int]
+    deal_ids: list[StrictInt]
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
     sort_by: Literal["id", "billing_date", "deal_id"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
@@ -271,9 +268,9 @@ class PostAdditionalDiscount(ToolInput):
         path_params=("id",),
         body_params=("description", "amount", "type"),
     )
-    id: int
+    id: StrictInt
     description: str
-    amount: float
+    amount: StrictFloat
     type: Literal["percentage", "amount"]
 
 
@@ -290,9 +287,9 @@ class PostInstallment(ToolInput):
         path_params=("id",),
         body_params=("description", "amount", "billing_date"),
     )
-    id: int
+    id: StrictInt
     description: str
-    amount: float
+    amount: StrictFloat
     billing_date: str
 
 
@@ -309,10 +306,10 @@ class UpdateAdditionalDiscount(ToolInput):
         path_params=("id", "discount_id"),
         body_params=("description", "amount", "type"),
     )
-    id: int
+    id: StrictInt
     discount_id: UUID
     description: str = None
-    amount: float = None
+    amount: StrictFloat = None
     type: Literal["percentage", "amount"] = None
 
 
@@ -343,25 +340,25 @@ class UpdateDealProduct(ToolInput):
             "billing_start_date",
         ),
     )
-    id: int
-    product_attachment_id: int
-    product_id: int = None
-    item_price: float = None
-    quantity: float = None
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
+    id: StrictInt
+    product_attachment_id: StrictInt
+    product_id: StrictInt = None
+    item_price: StrictFloat = None
+    quantity: StrictFloat = None
+    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     comments: str = None
-    discount: float = Field(default=None, json_schema_extra={"default": 0})
+    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
     tax_method: Literal["exclusive", "inclusive", "none"] = None
     discount_type: Literal["percentage", "amount"] = Field(
         default=None, json_schema_extra={"default": "percentage"}
     )
-    product_variation_id: int | None = None
+    product_variation_id: StrictInt | None = None
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
         None
     )
-    billing_frequency_cycles: int | None = None
-    billing_start_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
+    billing_frequency_cycles: StrictInt | None = None
+    billing_start_date: date | None = None
 
 
 class UpdateInstallment(ToolInput):
@@ -377,8 +374,8 @@ class UpdateInstallment(ToolInput):
         path_params=("id", "installment_id"),
         body_params=("description", "amount", "billing_date"),
     )
-    id: int
-    installment_id: int
+    id: StrictInt
+    installment_id: StrictInt
     description: str = None
-    amount: float = None
+    amount: StrictFloat = None
     billing_date: str = None

@@ -3,10 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive deals operations."""
 
+from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -67,25 +68,25 @@ class AddDeal(ToolInput):
         ),
     )
     title: str
-    owner_id: int = None
-    person_id: int = None
-    org_id: int = None
-    pipeline_id: int = None
-    stage_id: int = None
-    value: float = None
+    owner_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    stage_id: StrictInt = None
+    value: StrictFloat = None
     currency: str = None
     is_deleted: bool = None
     is_archived: bool = None
     archive_time: str = None
     status: str = None
-    probability: float | None = None
+    probability: StrictFloat | None = None
     lost_reason: str | None = None
-    visible_to: int = None
+    visible_to: StrictInt = None
     close_time: str | None = None
     won_time: str = None
     lost_time: str = None
-    expected_close_date: str = Field(default=None, json_schema_extra={"format": "date"})
-    label_ids: list[int] = None
+    expected_close_date: date = None
+    label_ids: list[StrictInt] = None
     custom_fields: dict[str, Any] = None
 
 
@@ -102,8 +103,8 @@ class AddDealParticipant(ToolInput):
         path_params=("id",),
         body_params=("person_id",),
     )
-    id: int
-    person_id: int
+    id: StrictInt
+    person_id: StrictInt
 
 
 class ConvertDealToLead(ToolInput):
@@ -117,7 +118,7 @@ class ConvertDealToLead(ToolInput):
         token_cost=40,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteDeal(ToolInput):
@@ -131,7 +132,7 @@ class DeleteDeal(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteDealParticipant(ToolInput):
@@ -145,8 +146,8 @@ class DeleteDealParticipant(ToolInput):
         token_cost=6,
         path_params=("id", "deal_participant_id"),
     )
-    id: int
-    deal_participant_id: int
+    id: StrictInt
+    deal_participant_id: StrictInt
 
 
 class DuplicateDeal(ToolInput):
@@ -160,7 +161,7 @@ class DuplicateDeal(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetArchivedDeals(ListInput):
@@ -192,13 +193,13 @@ class GetArchivedDeals(ListInput):
             "cursor",
         ),
     )
-    filter_id: int = None
+    filter_id: StrictInt = None
     ids: str = None
-    owner_id: int = None
-    person_id: int = None
-    org_id: int = None
-    pipeline_id: int = None
-    stage_id: int = None
+    owner_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    stage_id: StrictInt = None
     status: Literal["open", "won", "lost", "deleted"] = None
     updated_since: str = None
     updated_until: str = None
@@ -225,7 +226,7 @@ class GetArchivedDeals(ListInput):
         "source_lead_id",
     ] = None
     custom_fields: str = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -241,10 +242,10 @@ class GetArchivedDealsSummary(ToolInput):
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
     status: Literal["open", "won", "lost"] = None
-    filter_id: int = None
-    user_id: int = None
-    pipeline_id: int = None
-    stage_id: int = None
+    filter_id: StrictInt = None
+    user_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    stage_id: StrictInt = None
 
 
 class GetArchivedDealsTimeline(ToolInput):
@@ -268,13 +269,13 @@ class GetArchivedDealsTimeline(ToolInput):
             "totals_convert_currency",
         ),
     )
-    start_date: str = Field(json_schema_extra={"format": "date"})
+    start_date: date
     interval: Literal["day", "week", "month", "quarter"]
-    amount: int
+    amount: StrictInt
     field_key: str
-    user_id: int = None
-    pipeline_id: int = None
-    filter_id: int = None
+    user_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    filter_id: StrictInt = None
     exclude_deals: Literal[0, 1] = None
     totals_convert_currency: str = None
 
@@ -291,7 +292,7 @@ class GetDeal(ToolInput):
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
-    id: int
+    id: StrictInt
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -326,7 +327,7 @@ class GetDealConversionStatus(ToolInput):
         token_cost=1,
         path_params=("id", "conversion_id"),
     )
-    id: int
+    id: StrictInt
     conversion_id: UUID
 
 
@@ -343,9 +344,9 @@ class GetDealParticipants(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetDeals(ListInput):
@@ -379,13 +380,13 @@ class GetDeals(ListInput):
             "cursor",
         ),
     )
-    filter_id: int = None
+    filter_id: StrictInt = None
     ids: str = None
-    owner_id: int = None
-    person_id: int = None
-    org_id: int = None
-    pipeline_id: int = None
-    stage_id: int = None
+    owner_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    stage_id: StrictInt = None
     status: Literal["open", "won", "lost", "deleted"] = None
     updated_since: str = None
     updated_until: str = None
@@ -414,7 +415,7 @@ class GetDeals(ListInput):
     custom_fields: str = None
     include_option_labels: bool = None
     include_labels: bool = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -430,10 +431,10 @@ class GetDealsSummary(ToolInput):
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
     status: Literal["open", "won", "lost"] = None
-    filter_id: int = None
-    user_id: int = None
-    pipeline_id: int = None
-    stage_id: int = None
+    filter_id: StrictInt = None
+    user_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    stage_id: StrictInt = None
 
 
 class GetDealsTimeline(ToolInput):
@@ -457,13 +458,13 @@ class GetDealsTimeline(ToolInput):
             "totals_convert_currency",
         ),
     )
-    start_date: str = Field(json_schema_extra={"format": "date"})
+    start_date: date
     interval: Literal["day", "week", "month", "quarter"]
-    amount: int
+    amount: StrictInt
     field_key: str
-    user_id: int = None
-    pipeline_id: int = None
-    filter_id: int = None
+    user_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    filter_id: StrictInt = None
     exclude_deals: Literal[0, 1] = None
     totals_convert_currency: str = None
 
@@ -481,8 +482,8 @@ class MergeDeals(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: int
-    merge_with_id: int
+    id: StrictInt
+    merge_with_id: StrictInt
 
 
 class SearchDeals(ListInput):
@@ -510,11 +511,11 @@ class SearchDeals(ListInput):
     term: str
     fields: Literal["custom_fields", "notes", "title"] = None
     exact_match: bool = None
-    person_id: int = None
-    organization_id: int = None
+    person_id: StrictInt = None
+    organization_id: StrictInt = None
     status: Literal["open", "won", "lost"] = None
     include_fields: Literal["deal.cc_email"] = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -553,25 +554,25 @@ class UpdateDeal(ToolInput):
             "custom_fields",
         ),
     )
-    id: int
+    id: StrictInt
     title: str = None
-    owner_id: int = None
-    person_id: int = None
-    org_id: int = None
-    pipeline_id: int = None
-    stage_id: int = None
-    value: float = None
+    owner_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    pipeline_id: StrictInt = None
+    stage_id: StrictInt = None
+    value: StrictFloat = None
     currency: str = None
     is_deleted: bool = None
     is_archived: bool = None
     archive_time: str = None
     status: str = None
-    probability: float | None = None
+    probability: StrictFloat | None = None
     lost_reason: str | None = None
-    visible_to: int = None
+    visible_to: StrictInt = None
     close_time: str | None = None
     won_time: str = None
     lost_time: str = None
-    expected_close_date: str = Field(default=None, json_schema_extra={"format": "date"})
-    label_ids: list[int] = None
+    expected_close_date: date = None
+    label_ids: list[StrictInt] = None
     custom_fields: dict[str, Any] = None

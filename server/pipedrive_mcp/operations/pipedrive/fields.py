@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -69,7 +69,7 @@ class AddDealFieldOptionsItem(BaseModel):
 class AddDealFieldUiVisibilityShowInPipelines(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show_in_all: bool = Field(default=None, json_schema_extra={"default": True})
-    pipeline_ids: list[int] = None
+    pipeline_ids: list[StrictInt] = None
 
 
 class AddDealFieldUiVisibility(BaseModel):
@@ -83,13 +83,13 @@ class AddDealFieldUiVisibility(BaseModel):
 class AddDealFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class AddDealFieldRequiredFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
     statuses: dict[str, list[Literal["won", "lost"]]] = Field(default=None, json_schema_extra={"default": {}})
 
 
@@ -106,13 +106,13 @@ class AddOrganizationFieldOptionsItem(BaseModel):
 class AddOrganizationFieldUiVisibilityShowInAddDealDialog(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: int | None = Field(default=None, json_schema_extra={"default": None})
+    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class AddOrganizationFieldUiVisibilityShowInAddPersonDialog(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: int | None = Field(default=None, json_schema_extra={"default": None})
+    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class AddOrganizationFieldUiVisibility(BaseModel):
@@ -126,7 +126,7 @@ class AddOrganizationFieldUiVisibility(BaseModel):
 class AddOrganizationFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class AddOrganizationFieldRequiredFields(BaseModel):
@@ -147,7 +147,7 @@ class AddPersonFieldOptionsItem(BaseModel):
 class AddPersonFieldUiVisibilityShowInAddDealDialog(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: int | None = Field(default=None, json_schema_extra={"default": None})
+    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class AddPersonFieldUiVisibility(BaseModel):
@@ -160,7 +160,7 @@ class AddPersonFieldUiVisibility(BaseModel):
 class AddPersonFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class AddPersonFieldRequiredFields(BaseModel):
@@ -203,7 +203,7 @@ class AddProjectFieldUiVisibility(BaseModel):
 class AddProjectFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class AddProjectFieldRequiredFields(BaseModel):
@@ -218,33 +218,33 @@ class AddProjectFieldOptionsOptionsItem(BaseModel):
 
 class DeleteDealFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
 
 
 class DeleteOrganizationFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
 
 
 class DeletePersonFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
 
 
 class DeleteProductFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
 
 
 class DeleteProjectFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
 
 
 class UpdateDealFieldUiVisibilityShowInPipelines(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show_in_all: bool = Field(default=None, json_schema_extra={"default": True})
-    pipeline_ids: list[int] = None
+    pipeline_ids: list[StrictInt] = None
 
 
 class UpdateDealFieldUiVisibility(BaseModel):
@@ -258,32 +258,32 @@ class UpdateDealFieldUiVisibility(BaseModel):
 class UpdateDealFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class UpdateDealFieldRequiredFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
     statuses: dict[str, list[Literal["won", "lost"]]] = Field(default=None, json_schema_extra={"default": {}})
 
 
 class UpdateDealFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
     label: str = Field(min_length=1, max_length=255)
 
 
 class UpdateOrganizationFieldUiVisibilityShowInAddDealDialog(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: int | None = Field(default=None, json_schema_extra={"default": None})
+    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class UpdateOrganizationFieldUiVisibilityShowInAddPersonDialog(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: int | None = Field(default=None, json_schema_extra={"default": None})
+    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class UpdateOrganizationFieldUiVisibility(BaseModel):
@@ -297,7 +297,7 @@ class UpdateOrganizationFieldUiVisibility(BaseModel):
 class UpdateOrganizationFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class UpdateOrganizationFieldRequiredFields(BaseModel):
@@ -307,14 +307,14 @@ class UpdateOrganizationFieldRequiredFields(BaseModel):
 
 class UpdateOrganizationFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
     label: str = Field(min_length=1, max_length=255)
 
 
 class UpdatePersonFieldUiVisibilityShowInAddDealDialog(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: int | None = Field(default=None, json_schema_extra={"default": None})
+    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
 
 
 class UpdatePersonFieldUiVisibility(BaseModel):
@@ -327,7 +327,7 @@ class UpdatePersonFieldUiVisibility(BaseModel):
 class UpdatePersonFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class UpdatePersonFieldRequiredFields(BaseModel):
@@ -337,7 +337,7 @@ class UpdatePersonFieldRequiredFields(BaseModel):
 
 class UpdatePersonFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
     label: str = Field(min_length=1, max_length=255)
 
 
@@ -349,7 +349,7 @@ class UpdateProductFieldUiVisibility(BaseModel):
 
 class UpdateProductFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
     label: str = Field(min_length=1, max_length=255)
 
 
@@ -362,7 +362,7 @@ class UpdateProjectFieldUiVisibility(BaseModel):
 class UpdateProjectFieldImportantFields(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[int] = Field(default=None, json_schema_extra={"default": []})
+    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
 
 
 class UpdateProjectFieldRequiredFields(BaseModel):
@@ -372,12 +372,12 @@ class UpdateProjectFieldRequiredFields(BaseModel):
 
 class UpdateProjectFieldOptionsOptionsItem(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: int
+    id: StrictInt
     label: str = Field(min_length=1, max_length=255)
 
 
 class AddDealField(ToolInput):
-    """Create a deal field (Pipedrive v2)."""
+    """Create a deal custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -415,15 +415,21 @@ class AddDealField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddDealFieldOptionsItem] = None
+    options: list[AddDealFieldOptionsItem] = Field(
+        default=None, description="Initial option labels; needed for enum and set types."
+    )
     ui_visibility: AddDealFieldUiVisibility = None
-    important_fields: AddDealFieldImportantFields = None
-    required_fields: AddDealFieldRequiredFields = None
+    important_fields: AddDealFieldImportantFields = Field(
+        default=None, description="Highlight the field in chosen stages."
+    )
+    required_fields: AddDealFieldRequiredFields = Field(
+        default=None, description="Make the field mandatory in chosen stages."
+    )
     description: str | None = None
 
 
 class AddDealFieldOptions(ToolInput):
-    """Create an option of a deal field (Pipedrive v2)."""
+    """Append choices to a deal enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -441,7 +447,7 @@ class AddDealFieldOptions(ToolInput):
 
 
 class AddOrganizationField(ToolInput):
-    """Create an organization field (Pipedrive v2)."""
+    """Create an organization custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -478,14 +484,20 @@ class AddOrganizationField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddOrganizationFieldOptionsItem] = None
+    options: list[AddOrganizationFieldOptionsItem] = Field(
+        default=None, description="Initial option labels; needed for enum and set types."
+    )
     ui_visibility: AddOrganizationFieldUiVisibility = None
-    important_fields: AddOrganizationFieldImportantFields = None
-    required_fields: AddOrganizationFieldRequiredFields = None
+    important_fields: AddOrganizationFieldImportantFields = Field(
+        default=None, description="Highlight the field in chosen stages."
+    )
+    required_fields: AddOrganizationFieldRequiredFields = Field(
+        default=None, description="Make the field mandatory in chosen stages."
+    )
 
 
 class AddOrganizationFieldOptions(ToolInput):
-    """Create an option of an organization field (Pipedrive v2)."""
+    """Append choices to an organization enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -503,7 +515,7 @@ class AddOrganizationFieldOptions(ToolInput):
 
 
 class AddPersonField(ToolInput):
-    """Create a person field (Pipedrive v2)."""
+    """Create a person custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -540,14 +552,20 @@ class AddPersonField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddPersonFieldOptionsItem] = None
+    options: list[AddPersonFieldOptionsItem] = Field(
+        default=None, description="Initial option labels; needed for enum and set types."
+    )
     ui_visibility: AddPersonFieldUiVisibility = None
-    important_fields: AddPersonFieldImportantFields = None
-    required_fields: AddPersonFieldRequiredFields = None
+    important_fields: AddPersonFieldImportantFields = Field(
+        default=None, description="Highlight the field in chosen stages."
+    )
+    required_fields: AddPersonFieldRequiredFields = Field(
+        default=None, description="Make the field mandatory in chosen stages."
+    )
 
 
 class AddPersonFieldOptions(ToolInput):
-    """Create an option of a person field (Pipedrive v2)."""
+    """Append choices to a person enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -565,7 +583,7 @@ class AddPersonFieldOptions(ToolInput):
 
 
 class AddProductField(ToolInput):
-    """Create a product field (Pipedrive v2)."""
+    """Create a product custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -595,12 +613,16 @@ class AddProductField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddProductFieldOptionsItem] = None
-    ui_visibility: AddProductFieldUiVisibility = None
+    options: list[AddProductFieldOptionsItem] = Field(
+        default=None, description="Initial option labels; needed for enum and set types."
+    )
+    ui_visibility: AddProductFieldUiVisibility = Field(
+        default=None, description="Where the field shows in the web app."
+    )
 
 
 class AddProductFieldOptions(ToolInput):
-    """Create an option of a product field (Pipedrive v2)."""
+    """Append choices to a product enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -618,7 +640,7 @@ class AddProductFieldOptions(ToolInput):
 
 
 class AddProjectField(ToolInput):
-    """Create a project field (Pipedrive v2)."""
+    """Create a project custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -655,14 +677,20 @@ class AddProjectField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddProjectFieldOptionsItem] = None
+    options: list[AddProjectFieldOptionsItem] = Field(
+        default=None, description="Initial option labels; needed for enum and set types."
+    )
     ui_visibility: AddProjectFieldUiVisibility = None
-    important_fields: AddProjectFieldImportantFields = None
-    required_fields: AddProjectFieldRequiredFields = None
+    important_fields: AddProjectFieldImportantFields = Field(
+        default=None, description="Highlight the field in chosen stages."
+    )
+    required_fields: AddProjectFieldRequiredFields = Field(
+        default=None, description="Make the field mandatory in chosen stages."
+    )
 
 
 class AddProjectFieldOptions(ToolInput):
-    """Create an option of a project field (Pipedrive v2)."""
+    """Append choices to a project enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -680,7 +708,7 @@ class AddProjectFieldOptions(ToolInput):
 
 
 class DeleteDealField(ToolInput):
-    """Delete one deal field, by its field_code (Pipedrive v2)."""
+    """Delete one deal custom field by field_code. For several numeric ids at once use delete_deal_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -694,7 +722,7 @@ class DeleteDealField(ToolInput):
 
 
 class DeleteDealFieldOptions(ToolInput):
-    """Delete the options of a deal field (Pipedrive v2)."""
+    """Remove choices from a deal enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -712,7 +740,7 @@ class DeleteDealFieldOptions(ToolInput):
 
 
 class DeleteDealFields(ToolInput):
-    """Delete the deal fields (Pipedrive v1)."""
+    """Bulk-delete deal custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_deal_field with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -726,7 +754,7 @@ class DeleteDealFields(ToolInput):
 
 
 class DeleteOrganizationField(ToolInput):
-    """Delete one organization field, by its field_code (Pipedrive v2)."""
+    """Delete one organization custom field by field_code. For several numeric ids at once use delete_organization_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -740,7 +768,7 @@ class DeleteOrganizationField(ToolInput):
 
 
 class DeleteOrganizationFieldOptions(ToolInput):
-    """Delete the options of an organization field (Pipedrive v2)."""
+    """Remove choices from an organization enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -758,7 +786,7 @@ class DeleteOrganizationFieldOptions(ToolInput):
 
 
 class DeleteOrganizationFields(ToolInput):
-    """Delete the organization fields (Pipedrive v1)."""
+    """Bulk-delete organization custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_organization_field with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -772,7 +800,7 @@ class DeleteOrganizationFields(ToolInput):
 
 
 class DeletePersonField(ToolInput):
-    """Delete one person field, by its field_code (Pipedrive v2)."""
+    """Delete one person custom field by field_code. For several numeric ids at once use delete_person_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -786,7 +814,7 @@ class DeletePersonField(ToolInput):
 
 
 class DeletePersonFieldOptions(ToolInput):
-    """Delete the options of a person field (Pipedrive v2)."""
+    """Remove choices from a person enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -804,7 +832,7 @@ class DeletePersonFieldOptions(ToolInput):
 
 
 class DeletePersonFields(ToolInput):
-    """Delete the person fields (Pipedrive v1)."""
+    """Bulk-delete person custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_person_field with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -818,7 +846,7 @@ class DeletePersonFields(ToolInput):
 
 
 class DeleteProductField(ToolInput):
-    """Delete one product field, by its field_code (Pipedrive v2)."""
+    """Delete one product custom field by field_code. For several numeric ids at once use delete_product_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -832,7 +860,7 @@ class DeleteProductField(ToolInput):
 
 
 class DeleteProductFieldOptions(ToolInput):
-    """Delete the options of a product field (Pipedrive v2)."""
+    """Remove choices from a product enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -850,7 +878,7 @@ class DeleteProductFieldOptions(ToolInput):
 
 
 class DeleteProductFields(ToolInput):
-    """Delete the product fields (Pipedrive v1)."""
+    """Bulk-delete product custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_product_field with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -864,7 +892,7 @@ class DeleteProductFields(ToolInput):
 
 
 class DeleteProjectField(ToolInput):
-    """Delete one project field, by its field_code (Pipedrive v2)."""
+    """Delete one project custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -878,7 +906,7 @@ class DeleteProjectField(ToolInput):
 
 
 class DeleteProjectFieldOptions(ToolInput):
-    """Delete the options of a project field (Pipedrive v2)."""
+    """Remove choices from a project enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -896,7 +924,7 @@ class DeleteProjectFieldOptions(ToolInput):
 
 
 class GetActivityField(ToolInput):
-    """Get one activity field, by its field_code (Pipedrive v2)."""
+    """Get one activity field by field_code (hash for custom fields, attribute name for built-in ones)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -908,11 +936,13 @@ class GetActivityField(ToolInput):
         query_params=("include_fields",),
     )
     field_code: str
-    include_fields: Literal["ui_visibility"] = None
+    include_fields: Literal["ui_visibility"] = Field(
+        default=None, description="Adds UI visibility, important and required settings to each field."
+    )
 
 
 class GetActivityFields(ListInput):
-    """List the activity fields (Pipedrive v2)."""
+    """List activity fields with field_code, type and options. Activity fields can only be read; get_activity_field fetches one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -923,13 +953,15 @@ class GetActivityFields(ListInput):
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
     )
-    include_fields: Literal["ui_visibility"] = None
-    limit: int = None
+    include_fields: Literal["ui_visibility"] = Field(
+        default=None, description="Adds UI visibility, important and required settings to each field."
+    )
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetDealField(ToolInput):
-    """Get one deal field, by its field_code (Pipedrive v2)."""
+    """Get one deal field by field_code, with its options; find codes with get_deal_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -949,11 +981,11 @@ class GetDealField(ToolInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = None
+    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
 
 
 class GetDealFields(ListInput):
-    """List the deal fields (Pipedrive v2)."""
+    """List deal fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -972,13 +1004,13 @@ class GetDealFields(ListInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = None
-    limit: int = None
+    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetLeadFields(ListInput):
-    """List the lead fields (Pipedrive v1)."""
+    """List lead fields with their keys, types and options, to read or set lead attributes correctly."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -989,12 +1021,12 @@ class GetLeadFields(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetNoteFields(ToolInput):
-    """List the note fields (Pipedrive v1)."""
+    """List note fields with their keys and types, to interpret note data."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/noteFields", version="v1", token_cost=20
@@ -1002,7 +1034,7 @@ class GetNoteFields(ToolInput):
 
 
 class GetOrganizationField(ToolInput):
-    """Get one organization field, by its field_code (Pipedrive v2)."""
+    """Get one organization field by field_code, with its options; find codes with get_organization_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1022,11 +1054,11 @@ class GetOrganizationField(ToolInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = None
+    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
 
 
 class GetOrganizationFields(ListInput):
-    """List the organization fields (Pipedrive v2)."""
+    """List organization fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1045,13 +1077,13 @@ class GetOrganizationFields(ListInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = None
-    limit: int = None
+    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetPersonField(ToolInput):
-    """Get one person field, by its field_code (Pipedrive v2)."""
+    """Get one person field by field_code, with its options; find codes with get_person_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1071,11 +1103,11 @@ class GetPersonField(ToolInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = None
+    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
 
 
 class GetPersonFields(ListInput):
-    """List the person fields (Pipedrive v2)."""
+    """List person fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1094,13 +1126,13 @@ class GetPersonFields(ListInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = None
-    limit: int = None
+    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetProductField(ToolInput):
-    """Get one product field, by its field_code (Pipedrive v2)."""
+    """Get one product field by field_code, with its options; find codes with get_product_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1112,11 +1144,13 @@ class GetProductField(ToolInput):
         query_params=("include_fields",),
     )
     field_code: str
-    include_fields: Literal["ui_visibility"] = None
+    include_fields: Literal["ui_visibility"] = Field(
+        default=None, description="Adds UI visibility, important and required settings to each field."
+    )
 
 
 class GetProductFields(ListInput):
-    """List the product fields (Pipedrive v2)."""
+    """List product fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1127,13 +1161,15 @@ class GetProductFields(ListInput):
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
     )
-    include_fields: Literal["ui_visibility"] = None
-    limit: int = None
+    include_fields: Literal["ui_visibility"] = Field(
+        default=None, description="Adds UI visibility, important and required settings to each field."
+    )
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetProjectField(ToolInput):
-    """Get one project field, by its field_code (Pipedrive v2)."""
+    """Get one project field by field_code, with its options; find codes with get_project_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1147,7 +1183,7 @@ class GetProjectField(ToolInput):
 
 
 class GetProjectFields(ListInput):
-    """List the project fields (Pipedrive v2)."""
+    """List project fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1158,12 +1194,12 @@ class GetProjectFields(ListInput):
         token_cost=10,
         query_params=("limit", "cursor"),
     )
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
 class UpdateDealField(ToolInput):
-    """Update one deal field, by its field_code (Pipedrive v2)."""
+    """Change a deal custom field's name, description or UI settings by field_code; the code and type stay fixed. Edit choices with update_deal_field_options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1185,7 +1221,7 @@ class UpdateDealField(ToolInput):
 
 
 class UpdateDealFieldOptions(ToolInput):
-    """Update an option of a deal field (Pipedrive v2)."""
+    """Relabel choices of a deal enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1203,7 +1239,7 @@ class UpdateDealFieldOptions(ToolInput):
 
 
 class UpdateOrganizationField(ToolInput):
-    """Update one organization field, by its field_code (Pipedrive v2)."""
+    """Change an organization custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_organization_field_options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1224,7 +1260,7 @@ class UpdateOrganizationField(ToolInput):
 
 
 class UpdateOrganizationFieldOptions(ToolInput):
-    """Update an option of an organization field (Pipedrive v2)."""
+    """Relabel choices of an organization enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1242,7 +1278,7 @@ class UpdateOrganizationFieldOptions(ToolInput):
 
 
 class UpdatePersonField(ToolInput):
-    """Update one person field, by its field_code (Pipedrive v2)."""
+    """Change a person custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_person_field_options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1263,7 +1299,7 @@ class UpdatePersonField(ToolInput):
 
 
 class UpdatePersonFieldOptions(ToolInput):
-    """Update an option of a person field (Pipedrive v2)."""
+    """Relabel choices of a person enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1281,7 +1317,7 @@ class UpdatePersonFieldOptions(ToolInput):
 
 
 class UpdateProductField(ToolInput):
-    """Update one product field, by its field_code (Pipedrive v2)."""
+    """Change a product custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_product_field_options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1300,7 +1336,7 @@ class UpdateProductField(ToolInput):
 
 
 class UpdateProductFieldOptions(ToolInput):
-    """Update an option of a product field (Pipedrive v2)."""
+    """Relabel choices of a product enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1318,7 +1354,7 @@ class UpdateProductFieldOptions(ToolInput):
 
 
 class UpdateProjectField(ToolInput):
-    """Update one project field, by its field_code (Pipedrive v2)."""
+    """Change a project custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_project_field_options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1339,7 +1375,7 @@ class UpdateProjectField(ToolInput):
 
 
 class UpdateProjectFieldOptions(ToolInput):
-    """Update an option of a project field (Pipedrive v2)."""
+    """Relabel choices of a project enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

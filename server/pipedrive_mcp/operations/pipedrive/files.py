@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import DownloadInput, ListInput, Route, ToolInput, UploadInput
 
@@ -38,13 +38,13 @@ class AddFile(UploadInput):
         body_params=("deal_id", "person_id", "org_id", "product_id", "activity_id", "lead_id", "project_id"),
         file_part="file",
     )
-    deal_id: int = None
-    person_id: int = None
-    org_id: int = None
-    product_id: int = None
-    activity_id: int = None
+    deal_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    product_id: StrictInt = None
+    activity_id: StrictInt = None
     lead_id: UUID = None
-    project_id: int = None
+    project_id: StrictInt = None
 
 
 class AddFileAndLinkIt(ToolInput):
@@ -62,7 +62,7 @@ class AddFileAndLinkIt(ToolInput):
     file_type: Literal["gdoc", "gslides", "gsheet", "gform", "gdraw"]
     title: str
     item_type: Literal["deal", "organization", "person"]
-    item_id: int
+    item_id: StrictInt
     remote_location: Literal["googledrive"]
 
 
@@ -77,7 +77,7 @@ class DeleteFile(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DownloadFile(DownloadInput):
@@ -92,7 +92,7 @@ class DownloadFile(DownloadInput):
         path_params=("id",),
         downloads=True,
     )
-    id: int
+    id: StrictInt
 
 
 class GetDealFiles(ListInput):
@@ -109,9 +109,9 @@ class GetDealFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = Field(default=None, le=100)
     sort: str = None
 
 
@@ -126,7 +126,7 @@ class GetFile(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetFiles(ListInput):
@@ -142,8 +142,8 @@ class GetFiles(ListInput):
         token_cost=20,
         query_params=("start", "limit", "sort"),
     )
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = Field(default=None, le=100)
     sort: str = None
 
 
@@ -161,9 +161,9 @@ class GetOrganizationFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = Field(default=None, le=100)
     sort: str = None
 
 
@@ -181,9 +181,9 @@ class GetPersonFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = Field(default=None, le=100)
     sort: str = None
 
 
@@ -200,7 +200,7 @@ class LinkFileToItem(ToolInput):
         body_params=("item_type", "item_id", "remote_id", "remote_location"),
     )
     item_type: Literal["deal", "organization", "person"]
-    item_id: int
+    item_id: StrictInt
     remote_id: str
     remote_location: Literal["googledrive"]
 
@@ -218,6 +218,6 @@ class UpdateFile(ToolInput):
         path_params=("id",),
         body_params=("name", "description"),
     )
-    id: int
+    id: StrictInt
     name: str = None
     description: str = None

@@ -5,6 +5,8 @@
 
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field, StrictInt
+
 from pipedrive_mcp.route import Route, ToolInput
 
 __all__ = [
@@ -19,7 +21,7 @@ __all__ = [
 
 
 class AddFilter(ToolInput):
-    """Create a filter (Pipedrive v1)."""
+    """Create a saved filter from a conditions tree; check get_filter_helpers for valid operators. The top AND group holds one AND group and one OR group."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -32,13 +34,15 @@ class AddFilter(ToolInput):
         body_params=("name", "conditions", "type"),
     )
     name: str
-    conditions: dict[str, Any]
+    conditions: dict[str, Any] = Field(
+        description="Nested glue and conditions tree; at most 16 conditions, dates as YYYY-MM-DD."
+    )
     type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"]
-    include_field_code: bool = None
+    include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
 
 
 class DeleteFilter(ToolInput):
-    """Delete one filter, by its id (Pipedrive v1)."""
+    """Delete one saved filter by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -48,11 +52,11 @@ class DeleteFilter(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteFilters(ToolInput):
-    """Delete the filters (Pipedrive v1)."""
+    """Delete several saved filters at once by comma-separated ids; delete_filter removes one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -66,7 +70,7 @@ class DeleteFilters(ToolInput):
 
 
 class GetFilter(ToolInput):
-    """Get one filter, by its id (Pipedrive v1)."""
+    """Get one saved filter by id, including its condition tree."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -77,12 +81,12 @@ class GetFilter(ToolInput):
         path_params=("id",),
         query_params=("include_field_code",),
     )
-    id: int
-    include_field_code: bool = None
+    id: StrictInt
+    include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
 
 
 class GetFilterHelpers(ToolInput):
-    """List the helpers (Pipedrive v1)."""
+    """List the operators, field types and date helpers usable in conditions for add_filter and update_filter."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/filters/helpers", version="v1", token_cost=20
@@ -90,7 +94,7 @@ class GetFilterHelpers(ToolInput):
 
 
 class GetFilters(ToolInput):
-    """List the filters (Pipedrive v1)."""
+    """List saved filters, optionally of one type; their ids serve as filter_id in list tools like get_deals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -104,7 +108,7 @@ class GetFilters(ToolInput):
 
 
 class UpdateFilter(ToolInput):
-    """Replace one filter, by its id (Pipedrive v1)."""
+    """Replace a saved filter's conditions (always required) and optionally rename it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -117,7 +121,7 @@ class UpdateFilter(ToolInput):
         query_params=("include_field_code",),
         body_params=("name", "conditions"),
     )
-    id: int
-    conditions: dict[str, Any]
-    include_field_code: bool = None
+    id: StrictInt
+    conditions: dict[str, Any] = Field(description="Full new tree, same shape as in add_filter.")
+    include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
     name: str = None

@@ -5,6 +5,8 @@
 
 from typing import ClassVar
 
+from pydantic import StrictInt
+
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
 __all__ = [
@@ -41,8 +43,8 @@ class AddDealFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: int
-    user_id: int
+    id: StrictInt
+    user_id: StrictInt
 
 
 class AddOrganizationFollower(ToolInput):
@@ -58,8 +60,8 @@ class AddOrganizationFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: int
-    user_id: int
+    id: StrictInt
+    user_id: StrictInt
 
 
 class AddPersonFollower(ToolInput):
@@ -75,12 +77,12 @@ class AddPersonFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: int
-    user_id: int
+    id: StrictInt
+    user_id: StrictInt
 
 
 class AddProductFollower(ToolInput):
-    """Create a follower of a product (Pipedrive v2)."""
+    """Make a user (user_id) follow a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -92,8 +94,8 @@ class AddProductFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: int
-    user_id: int
+    id: StrictInt
+    user_id: StrictInt
 
 
 class DeleteDealFollower(ToolInput):
@@ -107,8 +109,8 @@ class DeleteDealFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: int
-    follower_id: int
+    id: StrictInt
+    follower_id: StrictInt
 
 
 class DeleteOrganizationFollower(ToolInput):
@@ -122,8 +124,8 @@ class DeleteOrganizationFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: int
-    follower_id: int
+    id: StrictInt
+    follower_id: StrictInt
 
 
 class DeletePersonFollower(ToolInput):
@@ -137,12 +139,12 @@ class DeletePersonFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: int
-    follower_id: int
+    id: StrictInt
+    follower_id: StrictInt
 
 
 class DeleteProductFollower(ToolInput):
-    """Delete one follower of a product, by its follower_id (Pipedrive v2)."""
+    """Stop a user following a product; follower_id is that user's id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -152,8 +154,8 @@ class DeleteProductFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: int
-    follower_id: int
+    id: StrictInt
+    follower_id: StrictInt
 
 
 class GetDealFollowers(ListInput):
@@ -169,8 +171,8 @@ class GetDealFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -187,8 +189,8 @@ class GetDealFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -205,8 +207,8 @@ class GetOrganizationFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -223,8 +225,8 @@ class GetOrganizationFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -241,8 +243,8 @@ class GetPersonFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -259,13 +261,13 @@ class GetPersonFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetProductFollowers(ListInput):
-    """List the followers of a product (Pipedrive v2)."""
+    """List the users following a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -277,13 +279,13 @@ class GetProductFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetProductFollowersChangelog(ListInput):
-    """List the changelog of a follower (Pipedrive v2)."""
+    """List the history of users starting or stopping to follow a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -295,13 +297,13 @@ class GetProductFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetUserFollowers(ListInput):
-    """List the followers of an user (Pipedrive v2)."""
+    """List the users following a given user."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -313,6 +315,6 @@ class GetUserFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None

@@ -3,9 +3,10 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive goals operations."""
 
+from datetime import date
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -13,7 +14,7 @@ __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
 
 class AddGoal(ToolInput):
-    """Create a goal (Pipedrive v1)."""
+    """Create a goal from type, assignee, expected_outcome, duration and interval; a progress report is made for it automatically."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -24,16 +25,20 @@ class AddGoal(ToolInput):
         token_cost=10,
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
-    assignee: dict[str, Any]
-    type: dict[str, Any]
-    expected_outcome: dict[str, Any]
+    assignee: dict[str, Any] = Field(description="Object with id and type (person, company or team).")
+    type: dict[str, Any] = Field(
+        description="Object: goal type name plus params such as pipeline_id or activity_type_id lists."
+    )
+    expected_outcome: dict[str, Any] = Field(
+        description="Object: target and tracking_metric; sum tracking also needs currency_id."
+    )
     duration: dict[str, Any]
     interval: Literal["weekly", "monthly", "quarterly", "yearly"]
     title: str = None
 
 
 class DeleteGoal(ToolInput):
-    """Delete one goal, by its id (Pipedrive v1)."""
+    """Delete a goal by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -47,7 +52,7 @@ class DeleteGoal(ToolInput):
 
 
 class GetGoalResult(ToolInput):
-    """List the results of a goal (Pipedrive v1)."""
+    """Get a goal's progress between period.start and period.end, which must lie within the goal's duration."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -59,12 +64,12 @@ class GetGoalResult(ToolInput):
         query_params=("period.start", "period.end"),
     )
     id: str
-    period_start: str = Field(alias="period.start", json_schema_extra={"format": "date"})
-    period_end: str = Field(alias="period.end", json_schema_extra={"format": "date"})
+    period_start: date = Field(alias="period.start")
+    period_end: date = Field(alias="period.end")
 
 
 class GetGoals(ToolInput):
-    """List the find (Pipedrive v1)."""
+    """Find goals by dotted criteria such as type.name, assignee.id or period. With no criteria only your own goals come back."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -93,22 +98,24 @@ class GetGoals(ToolInput):
     ] = Field(default=None, alias="type.name")
     title: str = None
     is_active: bool = Field(default=None, json_schema_extra={"default": True})
-    assignee_id: int = Field(default=None, alias="assignee.id")
+    assignee_id: StrictInt = Field(
+        default=None, alias="assignee.id", description="User whose goals to find; omitted means your own."
+    )
     assignee_type: Literal["person", "company", "team"] = Field(default=None, alias="assignee.type")
-    expected_outcome_target: float = Field(default=None, alias="expected_outcome.target")
+    expected_outcome_target: StrictFloat = Field(default=None, alias="expected_outcome.target")
     expected_outcome_tracking_metric: Literal["quantity", "sum"] = Field(
         default=None, alias="expected_outcome.tracking_metric"
     )
-    expected_outcome_currency_id: int = Field(default=None, alias="expected_outcome.currency_id")
-    type_params_pipeline_id: list[int] = Field(default=None, alias="type.params.pipeline_id")
-    type_params_stage_id: int = Field(default=None, alias="type.params.stage_id")
-    type_params_activity_type_id: list[int] = Field(default=None, alias="type.params.activity_type_id")
-    period_start: str = Field(default=None, alias="period.start", json_schema_extra={"format": "date"})
-    period_end: str = Field(default=None, alias="period.end", json_schema_extra={"format": "date"})
+    expected_outcome_currency_id: StrictInt = Field(default=None, alias="expected_outcome.currency_id")
+    type_params_pipeline_id: list[StrictInt] = Field(default=None, alias="type.params.pipeline_id")
+    type_params_stage_id: StrictInt = Field(default=None, alias="type.params.stage_id")
+    type_params_activity_type_id: list[StrictInt] = Field(default=None, alias="type.params.activity_type_id")
+    period_start: date = Field(default=None, alias="period.start", description="Needs period.end as well.")
+    period_end: date = Field(default=None, alias="period.end")
 
 
 class UpdateGoal(ToolInput):
-    """Replace one goal, by its id (Pipedrive v1)."""
+    """Change a goal's title, assignee, type, target, duration or interval by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -122,8 +129,15 @@ class UpdateGoal(ToolInput):
     )
     id: str
     title: str = None
-    assignee: dict[str, Any] = None
-    type: dict[str, Any] = None
-    expected_outcome: dict[str, Any] = None
+    assignee: dict[str, Any] = Field(
+        default=None, description="Object with id and type (person, company or team)."
+    )
+    type: dict[str, Any] = Field(
+        default=None,
+        description="Object: goal type name plus params such as pipeline_id or activity_type_id lists.",
+    )
+    expected_outcome: dict[str, Any] = Field(
+        default=None, description="Object: target and tracking_metric; sum tracking also needs currency_id."
+    )
     duration: dict[str, Any] = None
     interval: Literal["weekly", "monthly", "quarterly", "yearly"] = None

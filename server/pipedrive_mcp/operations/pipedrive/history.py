@@ -5,7 +5,7 @@
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route
 
@@ -34,9 +34,9 @@ class GetDealChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: int
+    id: StrictInt
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
 
 
 class GetDealParticipantsChangelog(ListInput):
@@ -52,8 +52,8 @@ class GetDealParticipantsChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -70,9 +70,9 @@ class GetDealUpdates(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     all_changes: str = None
     items: str = None
 
@@ -90,9 +90,9 @@ class GetOrganizationChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: int
+    id: StrictInt
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
 
 
 class GetOrganizationUpdates(ListInput):
@@ -108,9 +108,9 @@ class GetOrganizationUpdates(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     all_changes: str = None
     items: str = None
 
@@ -128,9 +128,9 @@ class GetPersonChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: int
+    id: StrictInt
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
 
 
 class GetPersonUpdates(ListInput):
@@ -146,15 +146,15 @@ class GetPersonUpdates(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     all_changes: str = None
     items: str = None
 
 
 class GetProjectChangelog(ListInput):
-    """List the changelog of a project (Pipedrive v2)."""
+    """List the history of changes to a project's field values."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -166,6 +166,6 @@ class GetProjectChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: int
-    limit: int = None
+    id: StrictInt
+    limit: StrictInt = None
     cursor: str = None

@@ -3,10 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive leads operations."""
 
+from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -25,13 +26,13 @@ __all__ = [
 
 class AddLeadValue(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    amount: float
+    amount: StrictFloat
     currency: str
 
 
 class UpdateLeadValue(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    amount: float
+    amount: StrictFloat
     currency: str
 
 
@@ -61,16 +62,16 @@ class AddLead(ToolInput):
         ),
     )
     title: str
-    owner_id: int = None
+    owner_id: StrictInt = None
     label_ids: list[UUID] = None
-    person_id: int = None
-    organization_id: int = None
+    person_id: StrictInt = None
+    organization_id: StrictInt = None
     value: AddLeadValue | None = None
-    expected_close_date: str = Field(default=None, json_schema_extra={"format": "date"})
+    expected_close_date: date = None
     visible_to: Literal["1", "3", "5", "7"] = None
     was_seen: bool = None
     origin_id: str | None = None
-    channel: int | None = None
+    channel: StrictInt | None = None
     channel_id: str | None = None
 
 
@@ -88,8 +89,8 @@ class ConvertLeadToDeal(ToolInput):
         body_params=("stage_id", "pipeline_id"),
     )
     id: UUID
-    stage_id: int = None
-    pipeline_id: int = None
+    stage_id: StrictInt = None
+    pipeline_id: StrictInt = None
 
 
 class DeleteLead(ToolInput):
@@ -118,12 +119,12 @@ class GetArchivedLeads(ListInput):
         token_cost=40,
         query_params=("limit", "start", "owner_id", "person_id", "organization_id", "filter_id", "sort"),
     )
-    limit: int = None
-    start: int = None
-    owner_id: int = None
-    person_id: int = None
-    organization_id: int = None
-    filter_id: int = None
+    limit: StrictInt = None
+    start: StrictInt = None
+    owner_id: StrictInt = None
+    person_id: StrictInt = None
+    organization_id: StrictInt = None
+    filter_id: StrictInt = None
     sort: Literal[
         "id",
         "title",
@@ -187,12 +188,12 @@ class GetLeads(ListInput):
             "sort",
         ),
     )
-    limit: int = None
-    start: int = None
-    owner_id: int = None
-    person_id: int = None
-    organization_id: int = None
-    filter_id: int = None
+    limit: StrictInt = None
+    start: StrictInt = None
+    owner_id: StrictInt = None
+    person_id: StrictInt = None
+    organization_id: StrictInt = None
+    filter_id: StrictInt = None
     updated_since: str = None
     sort: Literal[
         "id",
@@ -231,10 +232,10 @@ class SearchLeads(ListInput):
     term: str
     fields: Literal["custom_fields", "notes", "title"] = None
     exact_match: bool = None
-    person_id: int = None
-    organization_id: int = None
+    person_id: StrictInt = None
+    organization_id: StrictInt = None
     include_fields: Literal["lead.was_seen"] = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -266,14 +267,14 @@ class UpdateLead(ToolInput):
     )
     id: UUID
     title: str | None = None
-    owner_id: int = None
+    owner_id: StrictInt = None
     label_ids: list[UUID] = None
-    person_id: int | None = None
-    organization_id: int | None = None
+    person_id: StrictInt | None = None
+    organization_id: StrictInt | None = None
     is_archived: bool = None
     value: UpdateLeadValue | None = None
-    expected_close_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
+    expected_close_date: date | None = None
     visible_to: Literal["1", "3", "5", "7"] = None
     was_seen: bool = None
-    channel: int | None = None
+    channel: StrictInt | None = None
     channel_id: str | None = None

@@ -6,7 +6,7 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -24,7 +24,7 @@ __all__ = [
 
 
 class DeleteMailThread(ToolInput):
-    """Delete one mail thread, by its id (Pipedrive v1)."""
+    """Delete a mail thread by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -34,7 +34,7 @@ class DeleteMailThread(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetDealMailMessages(ListInput):
@@ -50,14 +50,14 @@ class GetDealMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetMailMessage(ToolInput):
-    """Get one mail message, by its id (Pipedrive v1)."""
+    """Get one mail message by id; set include_body to get its full body."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -68,12 +68,12 @@ class GetMailMessage(ToolInput):
         path_params=("id",),
         query_params=("include_body",),
     )
-    id: int
+    id: StrictInt
     include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetMailThread(ToolInput):
-    """Get one mail thread, by its id (Pipedrive v1)."""
+    """Get one mail thread by id; read its messages with get_mail_thread_messages."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -83,11 +83,11 @@ class GetMailThread(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetMailThreadMessages(ToolInput):
-    """List the mail messages of a mail thread (Pipedrive v1)."""
+    """List all messages in a mail thread."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -97,11 +97,11 @@ class GetMailThreadMessages(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetMailThreads(ListInput):
-    """List the mail threads (Pipedrive v1)."""
+    """List mail threads of one mailbox folder, most recently active first."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -113,8 +113,8 @@ class GetMailThreads(ListInput):
         query_params=("folder", "start", "limit"),
     )
     folder: Literal["inbox", "drafts", "sent", "archive"] = Field(json_schema_extra={"default": "inbox"})
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetOrganizationMailMessages(ListInput):
@@ -130,9 +130,9 @@ class GetOrganizationMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
 
 
@@ -149,14 +149,14 @@ class GetPersonMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class UpdateMailThreadDetails(ToolInput):
-    """Replace one mail thread, by its id (Pipedrive v1)."""
+    """Link a mail thread to a deal or lead, or change its shared, read and archived flags."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -168,9 +168,11 @@ class UpdateMailThreadDetails(ToolInput):
         path_params=("id",),
         body_params=("deal_id", "lead_id", "shared_flag", "read_flag", "archived_flag"),
     )
-    id: int
-    deal_id: int = None
+    id: StrictInt
+    deal_id: StrictInt = None
     lead_id: UUID = None
     shared_flag: Literal[0, 1] = None
     read_flag: Literal[0, 1] = None
-    archived_flag: Literal[0, 1] = None
+    archived_flag: Literal[0, 1] = Field(
+        default=None, description="Only inbox threads can be archived; they then leave the inbox."
+    )

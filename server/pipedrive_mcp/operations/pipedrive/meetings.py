@@ -6,13 +6,15 @@
 from typing import ClassVar
 from uuid import UUID
 
+from pydantic import Field, StrictInt
+
 from pipedrive_mcp.route import Route, ToolInput
 
 __all__ = ["DeleteUserProviderLink", "SaveUserProviderLink"]
 
 
 class DeleteUserProviderLink(ToolInput):
-    """Delete one user provider link, by its id (Pipedrive v1)."""
+    """For video call integrations: remove a user's link to the installed app; id is the user_provider_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -26,7 +28,7 @@ class DeleteUserProviderLink(ToolInput):
 
 
 class SaveUserProviderLink(ToolInput):
-    """Create an user provider link (Pipedrive v1)."""
+    """For video call integrations: link a Pipedrive user to the installed app right after install."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -37,7 +39,7 @@ class SaveUserProviderLink(ToolInput):
         token_cost=10,
         body_params=("user_provider_id", "user_id", "company_id", "marketplace_client_id"),
     )
-    user_provider_id: UUID
-    user_id: int
-    company_id: int
+    user_provider_id: UUID = Field(description="Your integration's own id for this user link.")
+    user_id: StrictInt
+    company_id: StrictInt
     marketplace_client_id: str

@@ -3,10 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive notes operations."""
 
+from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -54,12 +55,12 @@ class AddNote(ToolInput):
     )
     content: str
     lead_id: UUID = None
-    deal_id: int = None
-    person_id: int = None
-    org_id: int = None
-    project_id: int = None
-    task_id: int = None
-    user_id: int = None
+    deal_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    project_id: StrictInt = None
+    task_id: StrictInt = None
+    user_id: StrictInt = None
     add_time: str = None
     pinned_to_lead_flag: Literal[0, 1] = None
     pinned_to_deal_flag: Literal[0, 1] = None
@@ -82,7 +83,7 @@ class AddNoteComment(ToolInput):
         path_params=("id",),
         body_params=("content",),
     )
-    id: int
+    id: StrictInt
     content: str
 
 
@@ -97,7 +98,7 @@ class DeleteComment(ToolInput):
         token_cost=6,
         path_params=("id", "commentId"),
     )
-    id: int
+    id: StrictInt
     commentId: UUID
 
 
@@ -112,7 +113,7 @@ class DeleteNote(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetComment(ToolInput):
@@ -126,7 +127,7 @@ class GetComment(ToolInput):
         token_cost=2,
         path_params=("id", "commentId"),
     )
-    id: int
+    id: StrictInt
     commentId: UUID
 
 
@@ -141,7 +142,7 @@ class GetNote(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetNoteComments(ListInput):
@@ -157,9 +158,9 @@ class GetNoteComments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetNotes(ListInput):
@@ -194,18 +195,18 @@ class GetNotes(ListInput):
             "pinned_to_task_flag",
         ),
     )
-    user_id: int = None
+    user_id: StrictInt = None
     lead_id: UUID = None
-    deal_id: int = None
-    person_id: int = None
-    org_id: int = None
-    project_id: int = None
-    task_id: int = None
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    deal_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    project_id: StrictInt = None
+    task_id: StrictInt = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     sort: str = None
-    start_date: str = Field(default=None, json_schema_extra={"format": "date"})
-    end_date: str = Field(default=None, json_schema_extra={"format": "date"})
+    start_date: date = None
+    end_date: date = None
     updated_since: str = Field(default=None, json_schema_extra={"format": "date-time"})
     pinned_to_lead_flag: Literal[0, 1] = None
     pinned_to_deal_flag: Literal[0, 1] = None
@@ -228,7 +229,7 @@ class UpdateCommentForNote(ToolInput):
         path_params=("id", "commentId"),
         body_params=("content",),
     )
-    id: int
+    id: StrictInt
     commentId: UUID
     content: str
 
@@ -262,15 +263,15 @@ class UpdateNote(ToolInput):
             "pinned_to_task_flag",
         ),
     )
-    id: int
+    id: StrictInt
     content: str = None
     lead_id: UUID = None
-    deal_id: int = None
-    person_id: int = None
-    org_id: int = None
-    project_id: int = None
-    task_id: int = None
-    user_id: int = None
+    deal_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    project_id: StrictInt = None
+    task_id: StrictInt = None
+    user_id: StrictInt = None
     add_time: str = None
     pinned_to_lead_flag: Literal[0, 1] = None
     pinned_to_deal_flag: Literal[0, 1] = None

@@ -5,6 +5,8 @@
 
 from typing import ClassVar, Literal
 
+from pydantic import StrictInt
+
 from pipedrive_mcp.route import Route, ToolInput
 
 __all__ = [
@@ -29,9 +31,9 @@ class AddOrganizationRelationship(ToolInput):
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
     type: Literal["parent", "related"]
-    rel_owner_org_id: int
-    rel_linked_org_id: int
-    org_id: int = None
+    rel_owner_org_id: StrictInt
+    rel_linked_org_id: StrictInt
+    org_id: StrictInt = None
 
 
 class DeleteOrganizationRelationship(ToolInput):
@@ -45,7 +47,7 @@ class DeleteOrganizationRelationship(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetOrganizationRelationship(ToolInput):
@@ -60,8 +62,8 @@ class GetOrganizationRelationship(ToolInput):
         path_params=("id",),
         query_params=("org_id",),
     )
-    id: int
-    org_id: int = None
+    id: StrictInt
+    org_id: StrictInt = None
 
 
 class GetOrganizationRelationships(ToolInput):
@@ -75,7 +77,7 @@ class GetOrganizationRelationships(ToolInput):
         token_cost=20,
         query_params=("org_id",),
     )
-    org_id: int
+    org_id: StrictInt
 
 
 class UpdateOrganizationRelationship(ToolInput):
@@ -91,8 +93,8 @@ class UpdateOrganizationRelationship(ToolInput):
         path_params=("id",),
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
-    id: int
-    org_id: int = None
+    id: StrictInt
+    org_id: StrictInt = None
     type: Literal["parent", "related"] = None
-    rel_owner_org_id: int = None
-    rel_linked_org_id: int = None
+    rel_owner_org_id: StrictInt = None
+    rel_linked_org_id: StrictInt = None

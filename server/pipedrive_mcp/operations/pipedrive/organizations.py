@@ -5,7 +5,7 @@
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -74,16 +74,16 @@ class AddOrganization(ToolInput):
         ),
     )
     name: str
-    owner_id: int = None
+    owner_id: StrictInt = None
     add_time: str = None
-    visible_to: int = None
-    label_ids: list[int] = None
+    visible_to: StrictInt = None
+    label_ids: list[StrictInt] = None
     address: AddOrganizationAddress = None
     website: str | None = None
     linkedin: str | None = None
-    industry: int | None = None
-    annual_revenue: int | None = None
-    employee_count: int | None = None
+    industry: StrictInt | None = None
+    annual_revenue: StrictInt | None = None
+    employee_count: StrictInt | None = None
     custom_fields: dict[str, Any] = None
 
 
@@ -98,7 +98,7 @@ class DeleteOrganization(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetOrganization(ToolInput):
@@ -113,7 +113,7 @@ class GetOrganization(ToolInput):
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
-    id: int
+    id: StrictInt
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -166,9 +166,9 @@ class GetOrganizations(ListInput):
             "cursor",
         ),
     )
-    filter_id: int = None
+    filter_id: StrictInt = None
     ids: str = None
-    owner_id: int = None
+    owner_id: StrictInt = None
     updated_since: str = None
     updated_until: str = None
     sort_by: Literal["id", "update_time", "add_time"] = Field(
@@ -199,7 +199,7 @@ class GetOrganizations(ListInput):
     custom_fields: str = None
     include_option_labels: bool = None
     include_labels: bool = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -216,8 +216,8 @@ class MergeOrganizations(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: int
-    merge_with_id: int
+    id: StrictInt
+    merge_with_id: StrictInt
 
 
 class SearchOrganization(ListInput):
@@ -235,7 +235,7 @@ class SearchOrganization(ListInput):
     term: str
     fields: Literal["address", "custom_fields", "notes", "name"] = None
     exact_match: bool = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -264,15 +264,15 @@ class UpdateOrganization(ToolInput):
             "custom_fields",
         ),
     )
-    id: int
+    id: StrictInt
     name: str = None
-    owner_id: int = None
-    visible_to: int = None
-    label_ids: list[int] = None
+    owner_id: StrictInt = None
+    visible_to: StrictInt = None
+    label_ids: list[StrictInt] = None
     address: UpdateOrganizationAddress = None
     website: str | None = None
     linkedin: str | None = None
-    industry: int | None = None
-    annual_revenue: int | None = None
-    employee_count: int | None = None
+    industry: StrictInt | None = None
+    annual_revenue: StrictInt | None = None
+    employee_count: StrictInt | None = None
     custom_fields: dict[str, Any] = None

@@ -5,7 +5,7 @@
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput, UploadInput
 
@@ -123,13 +123,13 @@ class AddPerson(ToolInput):
         ),
     )
     name: str = None
-    owner_id: int = None
-    org_id: int = None
+    owner_id: StrictInt = None
+    org_id: StrictInt = None
     add_time: str = None
     emails: list[AddPersonEmailsItem] = None
     phones: list[AddPersonPhonesItem] = None
-    visible_to: int = None
-    label_ids: list[int] = None
+    visible_to: StrictInt = None
+    label_ids: list[StrictInt] = None
     postal_address: AddPersonPostalAddress = None
     notes: str = None
     im: list[AddPersonImItem] = None
@@ -153,11 +153,11 @@ class AddPersonPicture(UploadInput):
         body_params=("crop_x", "crop_y", "crop_width", "crop_height"),
         file_part="file",
     )
-    id: int
-    crop_x: int = None
-    crop_y: int = None
-    crop_width: int = None
-    crop_height: int = None
+    id: StrictInt
+    crop_x: StrictInt = None
+    crop_y: StrictInt = None
+    crop_width: StrictInt = None
+    crop_height: StrictInt = None
 
 
 class DeletePerson(ToolInput):
@@ -171,7 +171,7 @@ class DeletePerson(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeletePersonPicture(ToolInput):
@@ -185,7 +185,7 @@ class DeletePersonPicture(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetPerson(ToolInput):
@@ -200,7 +200,7 @@ class GetPerson(ToolInput):
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
-    id: int
+    id: StrictInt
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -243,7 +243,7 @@ class GetPersonPicture(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetPersonProducts(ListInput):
@@ -259,9 +259,9 @@ class GetPersonProducts(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetPersons(ListInput):
@@ -292,11 +292,11 @@ class GetPersons(ListInput):
             "cursor",
         ),
     )
-    filter_id: int = None
+    filter_id: StrictInt = None
     ids: str = None
-    owner_id: int = None
-    org_id: int = None
-    deal_id: int = None
+    owner_id: StrictInt = None
+    org_id: StrictInt = None
+    deal_id: StrictInt = None
     updated_since: str = None
     updated_until: str = None
     sort_by: Literal["id", "update_time", "add_time"] = Field(
@@ -332,7 +332,7 @@ class GetPersons(ListInput):
     custom_fields: str = None
     include_option_labels: bool = None
     include_labels: bool = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -349,8 +349,8 @@ class MergePersons(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: int
-    merge_with_id: int
+    id: StrictInt
+    merge_with_id: StrictInt
 
 
 class SearchPersons(ListInput):
@@ -376,9 +376,9 @@ class SearchPersons(ListInput):
     term: str
     fields: Literal["custom_fields", "email", "notes", "phone", "name"] = None
     exact_match: bool = None
-    organization_id: int = None
+    organization_id: StrictInt = None
     include_fields: Literal["person.picture"] = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -410,14 +410,14 @@ class UpdatePerson(ToolInput):
             "custom_fields",
         ),
     )
-    id: int
+    id: StrictInt
     name: str = None
-    owner_id: int = None
-    org_id: int = None
+    owner_id: StrictInt = None
+    org_id: StrictInt = None
     emails: list[UpdatePersonEmailsItem] = None
     phones: list[UpdatePersonPhonesItem] = None
-    visible_to: int = None
-    label_ids: list[int] = None
+    visible_to: StrictInt = None
+    label_ids: list[StrictInt] = None
     postal_address: UpdatePersonPostalAddress = None
     notes: str = None
     im: list[UpdatePersonImItem] = None

@@ -3,9 +3,10 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive pipelines operations."""
 
+from datetime import date
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -48,7 +49,7 @@ class DeletePipeline(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetPipeline(ToolInput):
@@ -62,7 +63,7 @@ class GetPipeline(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetPipelineConversionStatistics(ToolInput):
@@ -77,10 +78,10 @@ class GetPipelineConversionStatistics(ToolInput):
         path_params=("id",),
         query_params=("start_date", "end_date", "user_id"),
     )
-    id: int
-    start_date: str = Field(json_schema_extra={"format": "date"})
-    end_date: str = Field(json_schema_extra={"format": "date"})
-    user_id: int = None
+    id: StrictInt
+    start_date: date
+    end_date: date
+    user_id: StrictInt = None
 
 
 class GetPipelineDeals(ListInput):
@@ -105,13 +106,13 @@ class GetPipelineDeals(ListInput):
             "totals_convert_currency",
         ),
     )
-    id: int
-    filter_id: int = None
-    user_id: int = None
+    id: StrictInt
+    filter_id: StrictInt = None
+    user_id: StrictInt = None
     everyone: Literal[0, 1] = None
-    stage_id: int = None
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    stage_id: StrictInt = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     get_summary: Literal[0, 1] = None
     totals_convert_currency: str = None
 
@@ -128,10 +129,10 @@ class GetPipelineMovementStatistics(ToolInput):
         path_params=("id",),
         query_params=("start_date", "end_date", "user_id"),
     )
-    id: int
-    start_date: str = Field(json_schema_extra={"format": "date"})
-    end_date: str = Field(json_schema_extra={"format": "date"})
-    user_id: int = None
+    id: StrictInt
+    start_date: date
+    end_date: date
+    user_id: StrictInt = None
 
 
 class GetPipelines(ListInput):
@@ -150,7 +151,7 @@ class GetPipelines(ListInput):
         default=None, json_schema_extra={"default": "id"}
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -167,6 +168,6 @@ class UpdatePipeline(ToolInput):
         path_params=("id",),
         body_params=("name", "is_deal_probability_enabled"),
     )
-    id: int
+    id: StrictInt
     name: str = None
     is_deal_probability_enabled: bool = Field(default=None, json_schema_extra={"default": False})

@@ -5,7 +5,7 @@
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput, UploadInput
 
@@ -31,7 +31,7 @@ __all__ = [
 
 
 class AddProduct(ToolInput):
-    """Create a product (Pipedrive v2)."""
+    """Create a product; name is required. Give prices as one entry per currency and custom values in custom_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -60,21 +60,29 @@ class AddProduct(ToolInput):
     code: str = None
     description: str = None
     unit: str = None
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
-    category: float = None
-    owner_id: int = None
+    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
+    category: StrictFloat = None
+    owner_id: StrictInt = None
     is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
     visible_to: Literal[1, 3, 5, 7] = None
-    prices: list[dict[str, Any]] = None
-    custom_fields: dict[str, Any] = None
+    prices: list[dict[str, Any]] = Field(
+        default=None, description="One entry per currency: price, with optional cost and direct_cost."
+    )
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Object keyed by product field_code; null clears a value."
+    )
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
         Field(default=None, json_schema_extra={"default": "one-time"})
     )
-    billing_frequency_cycles: int | None = Field(default=None, json_schema_extra={"default": None})
+    billing_frequency_cycles: StrictInt | None = Field(
+        default=None,
+        description="How often the billing repeats; null for one-time, required for weekly.",
+        json_schema_extra={"default": None},
+    )
 
 
 class AddProductVariation(ToolInput):
-    """Create a variation of a product (Pipedrive v2)."""
+    """Add a variation to a product; name is required, prices are optional."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -86,13 +94,15 @@ class AddProductVariation(ToolInput):
         path_params=("id",),
         body_params=("name", "prices"),
     )
-    id: int
+    id: StrictInt
     name: str
-    prices: list[dict[str, Any]] = None
+    prices: list[dict[str, Any]] = Field(
+        default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
+    )
 
 
 class DeleteProduct(ToolInput):
-    """Delete one product, by its id (Pipedrive v2)."""
+    """Delete a product by id; it is purged for good 30 days later."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -102,11 +112,11 @@ class DeleteProduct(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteProductImage(ToolInput):
-    """Delete the images of a product (Pipedrive v2)."""
+    """Remove the image of a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -116,11 +126,11 @@ class DeleteProductImage(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteProductVariation(ToolInput):
-    """Delete one variation of a product, by its product_variation_id (Pipedrive v2)."""
+    """Delete one variation of a product; needs the product id and product_variation_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -130,12 +140,12 @@ class DeleteProductVariation(ToolInput):
         token_cost=3,
         path_params=("id", "product_variation_id"),
     )
-    id: int
-    product_variation_id: int
+    id: StrictInt
+    product_variation_id: StrictInt
 
 
 class DuplicateProduct(ToolInput):
-    """Create a duplicate of a product (Pipedrive v2)."""
+    """Copy a product, with its variations, prices and custom fields, into a new product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -145,11 +155,11 @@ class DuplicateProduct(ToolInput):
         token_cost=5,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProduct(ToolInput):
-    """Get one product, by its id (Pipedrive v2)."""
+    """Get one product by id, with prices and custom field values."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -159,11 +169,11 @@ class GetProduct(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProductDeals(ListInput):
-    """List the deals of a product (Pipedrive v1)."""
+    """List deals that include a given product, optionally by deal status. For the products of one deal use get_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -175,16 +185,18 @@ class GetProductDeals(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "status"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
     status: Literal["open", "won", "lost", "deleted", "all_not_deleted"] = Field(
-        default=None, json_schema_extra={"default": "all_not_deleted"}
+        default=None,
+        description="Deal status to keep; deleted also returns deals removed in the last 30 days.",
+        json_schema_extra={"default": "all_not_deleted"},
     )
 
 
 class GetProductFiles(ListInput):
-    """List the files of a product (Pipedrive v1)."""
+    """List files attached to a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -197,14 +209,14 @@ class GetProductFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = Field(default=None, le=100)
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = Field(default=None, le=100)
     sort: str = None
 
 
 class GetProductImage(ToolInput):
-    """List the images of a product (Pipedrive v2)."""
+    """Get a product's image details, including a public link that stops working after 7 days."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -214,11 +226,11 @@ class GetProductImage(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProductVariations(ListInput):
-    """List the variations of a product (Pipedrive v2)."""
+    """List the variations of a product (sizes, editions and the like) with their prices."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -230,13 +242,13 @@ class GetProductVariations(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: int
+    id: StrictInt
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
 
 
 class GetProducts(ListInput):
-    """List the products (Pipedrive v2)."""
+    """List products, optionally by owner, saved filter, explicit ids or update time, with sorting. Use search_products to find them by name or code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -257,21 +269,27 @@ class GetProducts(ListInput):
             "custom_fields",
         ),
     )
-    owner_id: int = None
-    ids: str = None
-    filter_id: int = None
+    owner_id: StrictInt = None
+    ids: str = Field(
+        default=None, description="Up to 100 comma-separated product ids; ignored when filter_id is set."
+    )
+    filter_id: StrictInt = None
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
     sort_by: Literal["id", "name", "add_time", "update_time"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    updated_since: str = None
-    custom_fields: str = None
+    updated_since: str = Field(
+        default=None, description="RFC3339 time; keeps products updated at or after it."
+    )
+    custom_fields: str = Field(
+        default=None, description="Comma-separated field codes to return (max 15), to shrink the answer."
+    )
 
 
 class SearchProducts(ListInput):
-    """List the search (Pipedrive v2)."""
+    """Search products by name, code or custom field text. Use get_products to filter by owner, saved filter or ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -283,15 +301,19 @@ class SearchProducts(ListInput):
         query_params=("term", "fields", "exact_match", "include_fields", "limit", "cursor"),
     )
     term: str
-    fields: Literal["code", "custom_fields", "name"] = None
+    fields: Literal["code", "custom_fields", "name"] = Field(
+        default=None, description="Which fields to search in; all searchable ones if omitted."
+    )
     exact_match: bool = None
-    include_fields: Literal["product.price"] = None
-    limit: int = None
+    include_fields: Literal["product.price"] = Field(
+        default=None, description="Extra attributes to add to each hit."
+    )
+    limit: StrictInt = None
     cursor: str = None
 
 
 class UpdateProduct(ToolInput):
-    """Update one product, by its id (Pipedrive v2)."""
+    """Change a product's fields by id; send only what changes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -317,26 +339,32 @@ class UpdateProduct(ToolInput):
             "billing_frequency_cycles",
         ),
     )
-    id: int
+    id: StrictInt
     name: str = None
     code: str = None
     description: str = None
     unit: str = None
-    tax: float = Field(default=None, json_schema_extra={"default": 0})
-    category: float = None
-    owner_id: int = None
+    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
+    category: StrictFloat = None
+    owner_id: StrictInt = None
     is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
     visible_to: Literal[1, 3, 5, 7] = None
-    prices: list[dict[str, Any]] = None
-    custom_fields: dict[str, Any] = None
+    prices: list[dict[str, Any]] = Field(
+        default=None, description="One entry per currency: price, with optional cost and direct_cost."
+    )
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Object keyed by product field_code; null clears a value."
+    )
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
         None
     )
-    billing_frequency_cycles: int | None = None
+    billing_frequency_cycles: StrictInt | None = Field(
+        default=None, description="How often the billing repeats; null for one-time, required for weekly."
+    )
 
 
 class UpdateProductImage(UploadInput):
-    """Replace an image of a product (Pipedrive v2)."""
+    """Replace a product's image. Give a local file `path` to the new image."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -348,11 +376,11 @@ class UpdateProductImage(UploadInput):
         path_params=("id",),
         file_part="data",
     )
-    id: int
+    id: StrictInt
 
 
 class UpdateProductVariation(ToolInput):
-    """Update one variation of a product, by its product_variation_id (Pipedrive v2)."""
+    """Rename a product variation or change its prices; needs the product id and product_variation_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -364,14 +392,16 @@ class UpdateProductVariation(ToolInput):
         path_params=("id", "product_variation_id"),
         body_params=("name", "prices"),
     )
-    id: int
-    product_variation_id: int
+    id: StrictInt
+    product_variation_id: StrictInt
     name: str = None
-    prices: list[dict[str, Any]] = None
+    prices: list[dict[str, Any]] = Field(
+        default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
+    )
 
 
 class UploadProductImage(UploadInput):
-    """Create an image of a product (Pipedrive v2)."""
+    """Add an image to a product; to replace an existing one use update_product_image. Give a local file `path` to the image."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -383,4 +413,4 @@ class UploadProductImage(UploadInput):
         path_params=("id",),
         file_part="data",
     )
-    id: int
+    id: StrictInt

@@ -3,9 +3,10 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive projects operations."""
 
+from datetime import date
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -46,7 +47,7 @@ __all__ = [
 
 
 class AddProject(ToolInput):
-    """Create a project (Pipedrive v2)."""
+    """Create a project; title is required. Place it with board_id and phase_id, link deals, persons and orgs by id lists, and set custom values in custom_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -76,22 +77,26 @@ class AddProject(ToolInput):
     title: str
     description: str = None
     status: str = None
-    board_id: int = None
-    phase_id: int = None
-    owner_id: int = None
-    start_date: str = Field(default=None, json_schema_extra={"format": "date"})
-    end_date: str = Field(default=None, json_schema_extra={"format": "date"})
-    deal_ids: list[int] = None
-    person_ids: list[int] = None
-    org_ids: list[int] = None
-    label_ids: list[int] = None
-    health_status: int = None
-    template_id: int = None
-    custom_fields: dict[str, Any] = None
+    board_id: StrictInt = None
+    phase_id: StrictInt = None
+    owner_id: StrictInt = None
+    start_date: date = None
+    end_date: date = None
+    deal_ids: list[StrictInt] = None
+    person_ids: list[StrictInt] = None
+    org_ids: list[StrictInt] = None
+    label_ids: list[StrictInt] = None
+    health_status: StrictInt = None
+    template_id: StrictInt = Field(
+        default=None, description="Project template to build from (creation only)."
+    )
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Object keyed by project field_code; null clears a value."
+    )
 
 
 class AddProjectBoard(ToolInput):
-    """Create a board (Pipedrive v2)."""
+    """Create a project board; name is required."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -103,11 +108,11 @@ class AddProjectBoard(ToolInput):
         body_params=("name", "order_nr"),
     )
     name: str
-    order_nr: int = Field(default=None, ge=1)
+    order_nr: StrictInt = Field(default=None, ge=1, description="Position among boards, counting from 1.")
 
 
 class AddProjectPhase(ToolInput):
-    """Create a phase (Pipedrive v2)."""
+    """Create a phase on a project board; name and board_id are required."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -119,12 +124,12 @@ class AddProjectPhase(ToolInput):
         body_params=("name", "board_id", "order_nr"),
     )
     name: str
-    board_id: int
-    order_nr: int = Field(default=None, ge=1)
+    board_id: StrictInt
+    order_nr: StrictInt = Field(default=None, ge=1, description="Position within the board, counting from 1.")
 
 
 class AddTask(ToolInput):
-    """Create a task (Pipedrive v2)."""
+    """Create a project task; title and project_id are required. Set parent_task_id for a subtask (one level only)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -148,20 +153,26 @@ class AddTask(ToolInput):
         ),
     )
     title: str = Field(min_length=1, max_length=255)
-    project_id: int
-    parent_task_id: int | None = None
+    project_id: StrictInt
+    parent_task_id: StrictInt | None = Field(
+        default=None, description="Makes it a subtask; the parent must not itself be a subtask."
+    )
     description: str | None = None
     done: Literal[0, 1] = None
     milestone: Literal[0, 1] = None
-    due_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
-    start_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
-    assignee_id: int | None = None
-    assignee_ids: list[int] = Field(default=None, max_length=10)
-    priority: int | None = Field(default=None, ge=0)
+    due_date: date | None = None
+    start_date: date | None = None
+    assignee_id: StrictInt | None = None
+    assignee_ids: list[StrictInt] = Field(
+        default=None,
+        max_length=10,
+        description="Several assignees; setting assignee_id instead replaces them with one user.",
+    )
+    priority: StrictInt | None = Field(default=None, ge=0)
 
 
 class ArchiveProject(ToolInput):
-    """Create an archive of a project (Pipedrive v2)."""
+    """Archive a project by id; afterwards it shows up only in get_archived_projects."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -171,11 +182,11 @@ class ArchiveProject(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteProject(ToolInput):
-    """Delete one project, by its id (Pipedrive v2)."""
+    """Delete a project by id. To keep it out of view without deleting, use archive_project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -185,11 +196,11 @@ class DeleteProject(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteProjectBoard(ToolInput):
-    """Delete one board, by its id (Pipedrive v2)."""
+    """Delete a project board by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -199,11 +210,11 @@ class DeleteProjectBoard(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteProjectPhase(ToolInput):
-    """Delete one phase, by its id (Pipedrive v2)."""
+    """Delete a project phase by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -213,11 +224,11 @@ class DeleteProjectPhase(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteTask(ToolInput):
-    """Delete one task, by its id (Pipedrive v2)."""
+    """Delete a project task by id; its subtasks go with it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -227,11 +238,11 @@ class DeleteTask(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetArchivedProjects(ListInput):
-    """List the archived (Pipedrive v2)."""
+    """List archived projects, filterable by saved filter, status or phase. Use get_projects for active ones."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -242,15 +253,15 @@ class GetArchivedProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "limit", "cursor"),
     )
-    filter_id: int = None
+    filter_id: StrictInt = None
     status: str = None
-    phase_id: int = None
-    limit: int = None
+    phase_id: StrictInt = None
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetProject(ToolInput):
-    """Get one project, by its id (Pipedrive v2)."""
+    """Get one project by id, with custom field values under custom_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -260,11 +271,11 @@ class GetProject(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectActivities(ToolInput):
-    """List the activities of a project (Pipedrive v1)."""
+    """List activities linked to one project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -274,11 +285,11 @@ class GetProjectActivities(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectGroups(ToolInput):
-    """List the groups of a project (Pipedrive v1)."""
+    """List the active groups of a project, whose ids serve as group_id in plan updates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -288,11 +299,11 @@ class GetProjectGroups(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectPlan(ToolInput):
-    """List the plan of a project (Pipedrive v1)."""
+    """Show a project's plan: its tasks and activities with the phase and group each sits in. Move items with put_project_plan_task or put_project_plan_activity."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -302,11 +313,11 @@ class GetProjectPlan(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectTasks(ToolInput):
-    """List the tasks of a project (Pipedrive v1)."""
+    """List tasks linked to one project. get_tasks with project_id can also filter by done, milestone or assignee."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -316,11 +327,11 @@ class GetProjectTasks(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectTemplate(ToolInput):
-    """Get one project template, by its id (Pipedrive v2)."""
+    """Get one project template by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -330,11 +341,11 @@ class GetProjectTemplate(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectTemplates(ListInput):
-    """List the project templates (Pipedrive v2)."""
+    """List project templates; their ids can seed add_project through template_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -346,11 +357,11 @@ class GetProjectTemplates(ListInput):
         query_params=("cursor", "limit"),
     )
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
 
 
 class GetProjectUsers(ToolInput):
-    """List the permitted users of a project (Pipedrive v2)."""
+    """List the users allowed to access a project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -360,11 +371,11 @@ class GetProjectUsers(ToolInput):
         token_cost=5,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjects(ListInput):
-    """List the projects (Pipedrive v2)."""
+    """List non-archived projects, optionally by saved filter, status, phase, deal, person or org. Use get_archived_projects for archived ones, search_projects for text."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -375,18 +386,20 @@ class GetProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "deal_id", "person_id", "org_id", "limit", "cursor"),
     )
-    filter_id: int = None
-    status: str = None
-    phase_id: int = None
-    deal_id: int = None
-    person_id: int = None
-    org_id: int = None
-    limit: int = None
+    filter_id: StrictInt = None
+    status: str = Field(
+        default=None, description="Statuses to include; deleted projects are left out unless asked for."
+    )
+    phase_id: StrictInt = None
+    deal_id: StrictInt = None
+    person_id: StrictInt = None
+    org_id: StrictInt = None
+    limit: StrictInt = None
     cursor: str = None
 
 
 class GetProjectsBoard(ToolInput):
-    """Get one board, by its id (Pipedrive v2)."""
+    """Get one project board by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -396,11 +409,11 @@ class GetProjectsBoard(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectsBoards(ToolInput):
-    """List the boards (Pipedrive v2)."""
+    """List active project boards. Each board holds phases (get_projects_phases), and every project sits in a board and phase."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v2/boards", version="v2", token_cost=10
@@ -408,7 +421,7 @@ class GetProjectsBoards(ToolInput):
 
 
 class GetProjectsPhase(ToolInput):
-    """Get one phase, by its id (Pipedrive v2)."""
+    """Get one project phase by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -418,11 +431,11 @@ class GetProjectsPhase(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProjectsPhases(ToolInput):
-    """List the phases (Pipedrive v2)."""
+    """List the active phases of one project board; board_id is required."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -432,11 +445,11 @@ class GetProjectsPhases(ToolInput):
         token_cost=10,
         query_params=("board_id",),
     )
-    board_id: int
+    board_id: StrictInt
 
 
 class GetTask(ToolInput):
-    """Get one task, by its id (Pipedrive v2)."""
+    """Get one project task by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -446,11 +459,11 @@ class GetTask(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetTasks(ListInput):
-    """List the tasks (Pipedrive v2)."""
+    """List project tasks across projects, filterable by project, assignee, parent task, done and milestone state."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -470,16 +483,18 @@ class GetTasks(ListInput):
         ),
     )
     cursor: str = None
-    limit: int = None
+    limit: StrictInt = None
     is_done: bool = None
     is_milestone: bool = None
-    assignee_id: int = None
-    project_id: int = None
-    parent_task_id: str = None
+    assignee_id: StrictInt = None
+    project_id: StrictInt = None
+    parent_task_id: str = Field(
+        default=None, description="null for top-level tasks only; a task id for that task's subtasks."
+    )
 
 
 class PutProjectPlanActivity(ToolInput):
-    """Replace one activity of a plan, by its activityId (Pipedrive v1)."""
+    """Move an activity inside a project plan to another phase and/or group; id is the project, activityId the activity."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -491,14 +506,14 @@ class PutProjectPlanActivity(ToolInput):
         path_params=("id", "activityId"),
         body_params=("phase_id", "group_id"),
     )
-    id: int
-    activityId: int
-    phase_id: float = None
-    group_id: float = None
+    id: StrictInt
+    activityId: StrictInt
+    phase_id: StrictFloat = None
+    group_id: StrictFloat = Field(default=None, description="Group id from get_project_groups.")
 
 
 class PutProjectPlanTask(ToolInput):
-    """Replace one task of a plan, by its taskId (Pipedrive v1)."""
+    """Move a task inside a project plan to another phase and/or group; id is the project, taskId the task."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -510,14 +525,14 @@ class PutProjectPlanTask(ToolInput):
         path_params=("id", "taskId"),
         body_params=("phase_id", "group_id"),
     )
-    id: int
-    taskId: int
-    phase_id: float = None
-    group_id: float = None
+    id: StrictInt
+    taskId: StrictInt
+    phase_id: StrictFloat = None
+    group_id: StrictFloat = Field(default=None, description="Group id from get_project_groups.")
 
 
 class SearchProjects(ListInput):
-    """List the search (Pipedrive v2)."""
+    """Search projects by text in title, description, notes or custom fields, optionally within a person or organization. Use get_projects for structured filters."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -529,16 +544,18 @@ class SearchProjects(ListInput):
         query_params=("term", "fields", "exact_match", "person_id", "organization_id", "limit", "cursor"),
     )
     term: str
-    fields: Literal["custom_fields", "notes", "title", "description"] = None
+    fields: Literal["custom_fields", "notes", "title", "description"] = Field(
+        default=None, description="Which fields to search in; all searchable ones if omitted."
+    )
     exact_match: bool = None
-    person_id: int = None
-    organization_id: int = None
-    limit: int = None
+    person_id: StrictInt = None
+    organization_id: StrictInt = None
+    limit: StrictInt = None
     cursor: str = None
 
 
 class UpdateProject(ToolInput):
-    """Update one project, by its id (Pipedrive v2)."""
+    """Change a project's fields by id; send only what changes. To archive it use archive_project instead."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -566,26 +583,28 @@ class UpdateProject(ToolInput):
             "custom_fields",
         ),
     )
-    id: int
+    id: StrictInt
     title: str = None
     description: str = None
     status: str = None
-    board_id: int = None
-    phase_id: int = None
-    owner_id: int = None
-    start_date: str = Field(default=None, json_schema_extra={"format": "date"})
-    end_date: str = Field(default=None, json_schema_extra={"format": "date"})
-    deal_ids: list[int] = None
-    person_ids: list[int] = None
-    org_ids: list[int] = None
-    label_ids: list[int] = None
-    health_status: int = None
-    template_id: int = None
-    custom_fields: dict[str, Any] = None
+    board_id: StrictInt = None
+    phase_id: StrictInt = None
+    owner_id: StrictInt = None
+    start_date: date = None
+    end_date: date = None
+    deal_ids: list[StrictInt] = None
+    person_ids: list[StrictInt] = None
+    org_ids: list[StrictInt] = None
+    label_ids: list[StrictInt] = None
+    health_status: StrictInt = None
+    template_id: StrictInt = None
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Object keyed by project field_code; null clears a value."
+    )
 
 
 class UpdateProjectBoard(ToolInput):
-    """Update one board, by its id (Pipedrive v2)."""
+    """Rename or reorder a project board by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -597,13 +616,13 @@ class UpdateProjectBoard(ToolInput):
         path_params=("id",),
         body_params=("name", "order_nr"),
     )
-    id: int
+    id: StrictInt
     name: str = None
-    order_nr: int = Field(default=None, ge=1)
+    order_nr: StrictInt = Field(default=None, ge=1, description="Position among boards, counting from 1.")
 
 
 class UpdateProjectPhase(ToolInput):
-    """Update one phase, by its id (Pipedrive v2)."""
+    """Rename or reorder a project phase by id, or move it to another board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -615,14 +634,14 @@ class UpdateProjectPhase(ToolInput):
         path_params=("id",),
         body_params=("name", "board_id", "order_nr"),
     )
-    id: int
+    id: StrictInt
     name: str = None
-    board_id: int = None
-    order_nr: int = Field(default=None, ge=1)
+    board_id: StrictInt = None
+    order_nr: StrictInt = Field(default=None, ge=1, description="Position within the board, counting from 1.")
 
 
 class UpdateTask(ToolInput):
-    """Update one task, by its id (Pipedrive v2)."""
+    """Change a project task by id (title, dates, done state, assignees, priority, parent); send only what changes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -646,15 +665,21 @@ class UpdateTask(ToolInput):
             "priority",
         ),
     )
-    id: int
+    id: StrictInt
     title: str = Field(default=None, min_length=1, max_length=255)
-    project_id: int = None
-    parent_task_id: int | None = None
+    project_id: StrictInt = None
+    parent_task_id: StrictInt | None = Field(
+        default=None, description="Makes it a subtask; the parent must not itself be a subtask."
+    )
     description: str | None = None
     done: Literal[0, 1] = None
     milestone: Literal[0, 1] = None
-    due_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
-    start_date: str | None = Field(default=None, json_schema_extra={"format": "date"})
-    assignee_id: int | None = None
-    assignee_ids: list[int] = Field(default=None, max_length=10)
-    priority: int | None = Field(default=None, ge=0)
+    due_date: date | None = None
+    start_date: date | None = None
+    assignee_id: StrictInt | None = None
+    assignee_ids: list[StrictInt] = Field(
+        default=None,
+        max_length=10,
+        description="Several assignees; setting assignee_id instead replaces them with one user.",
+    )
+    priority: StrictInt | None = Field(default=None, ge=0)

@@ -5,7 +5,7 @@
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -29,7 +29,7 @@ __all__ = [
 
 
 class AddOrUpdateRoleSetting(ToolInput):
-    """Create a setting of a role (Pipedrive v1)."""
+    """Set one visibility setting of a role by setting_key and value, creating or overwriting it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -41,7 +41,7 @@ class AddOrUpdateRoleSetting(ToolInput):
         path_params=("id",),
         body_params=("setting_key", "value"),
     )
-    id: int
+    id: StrictInt
     setting_key: Literal[
         "deal_default_visibility",
         "lead_default_visibility",
@@ -49,11 +49,13 @@ class AddOrUpdateRoleSetting(ToolInput):
         "person_default_visibility",
         "product_default_visibility",
     ]
-    value: Literal[1, 3, 5, 7]
+    value: Literal[1, 3, 5, 7] = Field(
+        description="Visibility level; the allowed numbers depend on the company plan."
+    )
 
 
 class AddRole(ToolInput):
-    """Create a role (Pipedrive v1)."""
+    """Create a role; name is required and parent_role_id places it under another role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -65,11 +67,11 @@ class AddRole(ToolInput):
         body_params=("name", "parent_role_id"),
     )
     name: str
-    parent_role_id: int | None = None
+    parent_role_id: StrictInt | None = None
 
 
 class AddRoleAssignment(ToolInput):
-    """Create an assignment of a role (Pipedrive v1)."""
+    """Assign a user (user_id) to a role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,12 +83,12 @@ class AddRoleAssignment(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: int
-    user_id: int
+    id: StrictInt
+    user_id: StrictInt
 
 
 class DeleteRole(ToolInput):
-    """Delete one role, by its id (Pipedrive v1)."""
+    """Delete a role by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -96,11 +98,11 @@ class DeleteRole(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class DeleteRoleAssignment(ToolInput):
-    """Delete the assignments of a role (Pipedrive v1)."""
+    """Take a user (user_id) off a role; the user falls back to the default role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -112,12 +114,12 @@ class DeleteRoleAssignment(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: int
-    user_id: int
+    id: StrictInt
+    user_id: StrictInt
 
 
 class GetPermissionSet(ToolInput):
-    """Get one permission set, by its id (Pipedrive v1)."""
+    """Get one permission set by id, with the permissions it grants."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -131,7 +133,7 @@ class GetPermissionSet(ToolInput):
 
 
 class GetPermissionSetAssignments(ListInput):
-    """List the assignments of a permission set (Pipedrive v1)."""
+    """List the users assigned to a permission set."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -144,12 +146,12 @@ class GetPermissionSetAssignments(ListInput):
         query_params=("start", "limit"),
     )
     id: str
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetPermissionSets(ToolInput):
-    """List the permission sets (Pipedrive v1)."""
+    """List permission sets, optionally for one app; their ids serve in add_user access and get_permission_set_assignments."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -163,7 +165,7 @@ class GetPermissionSets(ToolInput):
 
 
 class GetRole(ToolInput):
-    """Get one role, by its id (Pipedrive v1)."""
+    """Get one role by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -173,11 +175,11 @@ class GetRole(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetRoleAssignments(ListInput):
-    """List the assignments of a role (Pipedrive v1)."""
+    """List the users assigned to a role. For the roles of one user use get_user_role_assignments."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -189,13 +191,13 @@ class GetRoleAssignments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetRolePipelines(ToolInput):
-    """List the pipelines of a role (Pipedrive v1)."""
+    """List the pipeline ids a role can see, or with visible false the ones hidden from it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -206,12 +208,12 @@ class GetRolePipelines(ToolInput):
         path_params=("id",),
         query_params=("visible",),
     )
-    id: int
+    id: StrictInt
     visible: bool = Field(default=None, json_schema_extra={"default": True})
 
 
 class GetRoleSettings(ToolInput):
-    """List the settings of a role (Pipedrive v1)."""
+    """Show a role's visibility settings, such as the default visibility of each item type."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -221,11 +223,11 @@ class GetRoleSettings(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetRoles(ListInput):
-    """List the roles (Pipedrive v1)."""
+    """List all roles of the company, which form the visibility hierarchy."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -236,12 +238,12 @@ class GetRoles(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class UpdateRole(ToolInput):
-    """Replace one role, by its id (Pipedrive v1)."""
+    """Rename a role or move it under another parent role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -253,13 +255,13 @@ class UpdateRole(ToolInput):
         path_params=("id",),
         body_params=("parent_role_id", "name"),
     )
-    id: int
-    parent_role_id: int | None = None
+    id: StrictInt
+    parent_role_id: StrictInt | None = None
     name: str = None
 
 
 class UpdateRolePipelines(ToolInput):
-    """Replace a pipeline of a role (Pipedrive v1)."""
+    """Show or hide pipelines for a role through add and remove lists of pipeline ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -271,5 +273,7 @@ class UpdateRolePipelines(ToolInput):
         path_params=("id",),
         body_params=("visible_pipeline_ids",),
     )
-    id: int
-    visible_pipeline_ids: dict[str, Any]
+    id: StrictInt
+    visible_pipeline_ids: dict[str, Any] = Field(
+        description="Object with add (ids to show) and remove (ids to hide)."
+    )

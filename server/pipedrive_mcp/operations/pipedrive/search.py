@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route
 
@@ -43,7 +43,7 @@ class SearchItem(ListInput):
     search_for_related_items: bool = None
     exact_match: bool = None
     include_fields: Literal["deal.cc_email", "person.picture", "product.price"] = None
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -65,5 +65,5 @@ class SearchItemByField(ListInput):
     match: Literal["exact", "beginning", "middle"] = Field(
         default=None, json_schema_extra={"default": "exact"}
     )
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None

@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -25,10 +25,10 @@ class AddStage(ToolInput):
         body_params=("name", "pipeline_id", "deal_probability", "is_deal_rot_enabled", "days_to_rotten"),
     )
     name: str
-    pipeline_id: int
-    deal_probability: int = None
+    pipeline_id: StrictInt
+    deal_probability: StrictInt = None
     is_deal_rot_enabled: bool = None
-    days_to_rotten: int = None
+    days_to_rotten: StrictInt = None
 
 
 class DeleteStage(ToolInput):
@@ -42,7 +42,7 @@ class DeleteStage(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetStage(ToolInput):
@@ -56,7 +56,7 @@ class GetStage(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetStageDeals(ListInput):
@@ -72,12 +72,12 @@ class GetStageDeals(ListInput):
         path_params=("id",),
         query_params=("filter_id", "user_id", "everyone", "start", "limit"),
     )
-    id: int
-    filter_id: int = None
-    user_id: int = None
+    id: StrictInt
+    filter_id: StrictInt = None
+    user_id: StrictInt = None
     everyone: Literal[0, 1] = None
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetStages(ListInput):
@@ -92,12 +92,12 @@ class GetStages(ListInput):
         token_cost=5,
         query_params=("pipeline_id", "sort_by", "sort_direction", "limit", "cursor"),
     )
-    pipeline_id: int = None
+    pipeline_id: StrictInt = None
     sort_by: Literal["id", "update_time", "add_time", "order_nr"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    limit: int = None
+    limit: StrictInt = None
     cursor: str = None
 
 
@@ -114,9 +114,9 @@ class UpdateStage(ToolInput):
         path_params=("id",),
         body_params=("name", "pipeline_id", "deal_probability", "is_deal_rot_enabled", "days_to_rotten"),
     )
-    id: int
+    id: StrictInt
     name: str = None
-    pipeline_id: int = None
-    deal_probability: int = None
+    pipeline_id: StrictInt = None
+    deal_probability: StrictInt = None
     is_deal_rot_enabled: bool = None
-    days_to_rotten: int = None
+    days_to_rotten: StrictInt = None

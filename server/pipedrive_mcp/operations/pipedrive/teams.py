@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -22,7 +22,7 @@ __all__ = [
 
 
 class AddTeam(ToolInput):
-    """Deprecated: Create a legacy team (Pipedrive v1)."""
+    """Deprecated: create a team; name and manager_id are required, users lists member ids. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -34,13 +34,13 @@ class AddTeam(ToolInput):
         body_params=("name", "description", "manager_id", "users"),
     )
     name: str
-    manager_id: int
+    manager_id: StrictInt
     description: str = None
-    users: list[int] = None
+    users: list[StrictInt] = None
 
 
 class AddTeamUser(ToolInput):
-    """Deprecated: Create an user of a legacy team (Pipedrive v1)."""
+    """Deprecated: add users (list of user ids) to a team. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -52,12 +52,12 @@ class AddTeamUser(ToolInput):
         path_params=("id",),
         body_params=("users",),
     )
-    id: int
-    users: list[int]
+    id: StrictInt
+    users: list[StrictInt]
 
 
 class DeleteTeamUser(ToolInput):
-    """Deprecated: Delete the users of a legacy team (Pipedrive v1)."""
+    """Deprecated: remove users (list of user ids) from a team. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -69,12 +69,12 @@ class DeleteTeamUser(ToolInput):
         path_params=("id",),
         body_params=("users",),
     )
-    id: int
-    users: list[int]
+    id: StrictInt
+    users: list[StrictInt]
 
 
 class GetTeam(ToolInput):
-    """Deprecated: Get one legacy team, by its id (Pipedrive v1)."""
+    """Deprecated: get one team by id. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -85,12 +85,14 @@ class GetTeam(ToolInput):
         path_params=("id",),
         query_params=("skip_users",),
     )
-    id: int
-    skip_users: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    id: StrictInt
+    skip_users: Literal[0, 1] = Field(
+        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+    )
 
 
 class GetTeamUsers(ToolInput):
-    """Deprecated: List the users of a legacy team (Pipedrive v1)."""
+    """Deprecated: list the user ids in a team. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -100,11 +102,11 @@ class GetTeamUsers(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetTeams(ToolInput):
-    """Deprecated: List the legacy teams (Pipedrive v1)."""
+    """Deprecated: list teams with their member user ids. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -117,11 +119,13 @@ class GetTeams(ToolInput):
     order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    skip_users: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    skip_users: Literal[0, 1] = Field(
+        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+    )
 
 
 class GetUserTeams(ToolInput):
-    """Deprecated: Get one user, by its id (Pipedrive v1)."""
+    """Deprecated: list the teams a user belongs to; id is the user id. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -132,15 +136,17 @@ class GetUserTeams(ToolInput):
         path_params=("id",),
         query_params=("order_by", "skip_users"),
     )
-    id: int
+    id: StrictInt
     order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    skip_users: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    skip_users: Literal[0, 1] = Field(
+        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+    )
 
 
 class UpdateTeam(ToolInput):
-    """Deprecated: Replace one legacy team, by its id (Pipedrive v1)."""
+    """Deprecated: change a team's name, description, manager, members or active/deleted flags. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -152,10 +158,10 @@ class UpdateTeam(ToolInput):
         path_params=("id",),
         body_params=("name", "description", "manager_id", "users", "active_flag", "deleted_flag"),
     )
-    id: int
+    id: StrictInt
     name: str = None
     description: str = None
-    manager_id: int = None
-    users: list[int] = None
+    manager_id: StrictInt = None
+    users: list[StrictInt] = None
     active_flag: Literal[0, 1] = None
     deleted_flag: Literal[0, 1] = None

@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -37,7 +37,7 @@ class AddUserAccessItem(BaseModel):
 
 
 class AddUser(ToolInput):
-    """Create an user (Pipedrive v1)."""
+    """Invite a new user by email, optionally with per-app access (admin or a permission set)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -49,12 +49,16 @@ class AddUser(ToolInput):
         body_params=("email", "access", "active_flag"),
     )
     email: str
-    access: list[AddUserAccessItem] = Field(default=None, json_schema_extra={"default": [{"app": "sales"}]})
+    access: list[AddUserAccessItem] = Field(
+        default=None,
+        description="One item per app, each optionally with admin or a permission_set_id.",
+        json_schema_extra={"default": [{"app": "sales"}]},
+    )
     active_flag: bool = Field(default=None, json_schema_extra={"default": True})
 
 
 class FindUsersByName(ToolInput):
-    """List the find (Pipedrive v1)."""
+    """Find users by name, or by email with search_by_email. Use get_users for the full list."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -69,7 +73,7 @@ class FindUsersByName(ToolInput):
 
 
 class GetCurrentUser(ToolInput):
-    """List the me (Pipedrive v1)."""
+    """Get the user behind the API token, with company id, name and domain; locale there means date and number format."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/users/me", version="v1", token_cost=2
@@ -87,7 +91,7 @@ class GetDealUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetLeadUsers(ToolInput):
@@ -115,7 +119,7 @@ class GetOrganizationUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetPersonUsers(ToolInput):
@@ -129,11 +133,11 @@ class GetPersonUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetProductUsers(ToolInput):
-    """List the permitted users of a product (Pipedrive v1)."""
+    """List the users who may access a product (visibility check)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -143,11 +147,11 @@ class GetProductUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetUser(ToolInput):
-    """Get one user, by its id (Pipedrive v1)."""
+    """Get one user by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -157,11 +161,11 @@ class GetUser(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetUserConnections(ToolInput):
-    """List the user connections (Pipedrive v1)."""
+    """List the external account connections of the user behind the API token."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/userConnections", version="v1", token_cost=20
@@ -169,7 +173,7 @@ class GetUserConnections(ToolInput):
 
 
 class GetUserPermissions(ToolInput):
-    """List the permissions of an user (Pipedrive v1)."""
+    """List the combined permissions a user holds across assigned permission sets."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -179,11 +183,11 @@ class GetUserPermissions(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetUserRoleAssignments(ListInput):
-    """List the role assignments of an user (Pipedrive v1)."""
+    """List the roles a user is assigned to. For the users of one role use get_role_assignments."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -195,13 +199,13 @@ class GetUserRoleAssignments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: int
-    start: int = Field(default=None, json_schema_extra={"default": 0})
-    limit: int = None
+    id: StrictInt
+    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
+    limit: StrictInt = None
 
 
 class GetUserRoleSettings(ToolInput):
-    """List the role settings of an user (Pipedrive v1)."""
+    """Show the settings of the role assigned to a user."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -211,11 +215,11 @@ class GetUserRoleSettings(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetUserSettings(ToolInput):
-    """List the user settings (Pipedrive v1)."""
+    """List the settings and preferences of the user behind the API token."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/userSettings", version="v1", token_cost=2
@@ -223,7 +227,7 @@ class GetUserSettings(ToolInput):
 
 
 class GetUsers(ToolInput):
-    """List the users (Pipedrive v1)."""
+    """List every user of the company with id, name, email, role and active state."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/users", version="v1", token_cost=20
@@ -231,7 +235,7 @@ class GetUsers(ToolInput):
 
 
 class UpdateUser(ToolInput):
-    """Replace one user, by its id (Pipedrive v1)."""
+    """Activate or deactivate a user by id; active_flag is the only property that can change."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -243,5 +247,5 @@ class UpdateUser(ToolInput):
         path_params=("id",),
         body_params=("active_flag",),
     )
-    id: int
+    id: StrictInt
     active_flag: bool

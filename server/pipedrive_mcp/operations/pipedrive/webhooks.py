@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -13,7 +13,7 @@ __all__ = ["AddWebhook", "DeleteWebhook", "GetWebhooks"]
 
 
 class AddWebhook(ToolInput):
-    """Create a webhook (Pipedrive v1)."""
+    """Subscribe a public URL to events picked by event_action plus event_object (* matches all)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -33,7 +33,7 @@ class AddWebhook(ToolInput):
             "version",
         ),
     )
-    subscription_url: str
+    subscription_url: str = Field(description="Public URL with no redirects; Pipedrive API URLs are refused.")
     event_action: Literal["create", "change", "delete", "*"]
     event_object: Literal[
         "activity",
@@ -49,14 +49,16 @@ class AddWebhook(ToolInput):
         "*",
     ]
     name: str = Field(max_length=255)
-    user_id: int = None
+    user_id: StrictInt = Field(
+        default=None, description="User whose permissions decide which events are sent; defaults to you."
+    )
     http_auth_user: str | None = None
     http_auth_password: str | None = None
     version: Literal["1.0", "2.0"] = Field(default=None, json_schema_extra={"default": "2.0"})
 
 
 class DeleteWebhook(ToolInput):
-    """Delete one webhook, by its id (Pipedrive v1)."""
+    """Delete a webhook by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -66,11 +68,11 @@ class DeleteWebhook(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: int
+    id: StrictInt
 
 
 class GetWebhooks(ToolInput):
-    """List the webhooks (Pipedrive v1)."""
+    """List the company's webhooks with their events, target URLs and state."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/webhooks", version="v1", token_cost=10
