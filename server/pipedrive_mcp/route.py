@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 
 BodyEncoding = Literal["none", "json", "form", "multipart"]
 Pagination = Literal["none", "offset", "cursor", "body_offset"]
@@ -86,7 +86,7 @@ class ToolInput(BaseModel):
 class ListInput(ToolInput):
     """A list operation: the session can walk its pages itself up to `max_items`."""
 
-    max_items: int = Field(default=None, ge=1, le=10_000, exclude=True)
+    max_items: StrictInt = Field(default=None, ge=1, le=10_000, exclude=True)
 
 
 class UploadInput(ToolInput):

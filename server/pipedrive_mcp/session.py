@@ -164,6 +164,10 @@ class Session:
                     f"{api} did not answer within {self.settings.timeout:g} s ({method} {path}); "
                     "try again, or narrow the request."
                 ) from None
+            except httpx.DecodingError:
+                raise ApiError(
+                    f"the answer from {api} to {method} {path} could not be decoded (bad compression)."
+                ) from None
             except httpx.RequestError as exc:
                 if idempotent and attempt < self.settings.max_retries:
                     attempt += 1

@@ -134,9 +134,6 @@ async def test_no_secret_in_any_result_or_log(
     print(f"\nsecrets: {len(results)} calls, {len(caplog.records)} log records at DEBUG, no secret shown")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG-6: session.send calls error_message(response) without the secrets"
-)
 async def test_a_long_error_that_cuts_the_token_in_half_hides_it_too(
     standin: StandIn, tmp_path: Path
 ) -> None:
