@@ -23,7 +23,7 @@ __all__ = [
 
 
 class AddPipeline(ToolInput):
-    """Create a pipeline (Pipedrive v2)."""
+    """Create a new sales pipeline with a name. Add stages to it afterwards with add_stage."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -39,7 +39,7 @@ class AddPipeline(ToolInput):
 
 
 class DeletePipeline(ToolInput):
-    """Delete one pipeline, by its id (Pipedrive v2)."""
+    """Remove a pipeline by ID. Use update_pipeline if you only need to rename it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -53,7 +53,7 @@ class DeletePipeline(ToolInput):
 
 
 class GetPipeline(ToolInput):
-    """Get one pipeline, by its id (Pipedrive v2)."""
+    """Fetch one pipeline's details by ID. Use get_pipelines when the ID is unknown."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -67,7 +67,7 @@ class GetPipeline(ToolInput):
 
 
 class GetPipelineConversionStatistics(ToolInput):
-    """List the conversion statistics of a pipeline (Pipedrive v1)."""
+    """Report stage-to-stage conversion rates and won/lost ratios for a pipeline over a date range. Use get_pipeline_movement_statistics for deal flow counts."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -85,7 +85,7 @@ class GetPipelineConversionStatistics(ToolInput):
 
 
 class GetPipelineDeals(ListInput):
-    """Deprecated: List the deals of a pipeline (Pipedrive v1)."""
+    """Deprecated: use get_deals with pipeline_id instead. Lists deals within one pipeline, optionally by stage, owner or filter."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -118,7 +118,7 @@ class GetPipelineDeals(ListInput):
 
 
 class GetPipelineMovementStatistics(ToolInput):
-    """List the movement statistics of a pipeline (Pipedrive v1)."""
+    """Report how many deals entered, moved through, were won or lost in a pipeline over a date range. Use get_pipeline_conversion_statistics for conversion rates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -136,7 +136,7 @@ class GetPipelineMovementStatistics(ToolInput):
 
 
 class GetPipelines(ListInput):
-    """List the pipelines (Pipedrive v2)."""
+    """List all sales pipelines in the company. Use get_pipeline for one pipeline, or get_stages for the stages inside pipelines."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -156,7 +156,7 @@ class GetPipelines(ListInput):
 
 
 class UpdatePipeline(ToolInput):
-    """Update one pipeline, by its id (Pipedrive v2)."""
+    """Rename a pipeline or switch deal probability tracking on or off for it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

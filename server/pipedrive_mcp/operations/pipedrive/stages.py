@@ -13,7 +13,7 @@ __all__ = ["AddStage", "DeleteStage", "GetStage", "GetStageDeals", "GetStages", 
 
 
 class AddStage(ToolInput):
-    """Create a stage (Pipedrive v2)."""
+    """Create a new stage in a pipeline; name and pipeline_id are required. Use get_pipelines to find the pipeline ID."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -28,11 +28,14 @@ class AddStage(ToolInput):
     pipeline_id: StrictInt
     deal_probability: StrictInt = None
     is_deal_rot_enabled: bool = None
-    days_to_rotten: StrictInt = None
+    days_to_rotten: StrictInt = Field(
+        default=None,
+        description="Days of inactivity before a deal is marked rotten; needs is_deal_rot_enabled.",
+    )
 
 
 class DeleteStage(ToolInput):
-    """Delete one stage, by its id (Pipedrive v2)."""
+    """Remove a stage by ID. Use update_stage if you only need to rename it or change its settings."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -46,7 +49,7 @@ class DeleteStage(ToolInput):
 
 
 class GetStage(ToolInput):
-    """Get one stage, by its id (Pipedrive v2)."""
+    """Fetch one stage's details by ID, including its pipeline, probability and rotting settings."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -60,7 +63,7 @@ class GetStage(ToolInput):
 
 
 class GetStageDeals(ListInput):
-    """Deprecated: List the deals of a stage (Pipedrive v1)."""
+    """Deprecated: use get_deals with stage_id instead. Lists deals that sit in one stage, optionally by owner or filter."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,7 +84,7 @@ class GetStageDeals(ListInput):
 
 
 class GetStages(ListInput):
-    """List the stages (Pipedrive v2)."""
+    """List pipeline stages, optionally only those of one pipeline. Use get_stage for a single stage's settings."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -102,7 +105,7 @@ class GetStages(ListInput):
 
 
 class UpdateStage(ToolInput):
-    """Update one stage, by its id (Pipedrive v2)."""
+    """Change a stage's name, pipeline, deal probability or rotting settings. Only the fields you pass are modified."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
