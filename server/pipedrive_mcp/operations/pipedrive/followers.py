@@ -5,7 +5,7 @@
 
 from typing import ClassVar
 
-from pydantic import StrictInt
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -31,7 +31,7 @@ __all__ = [
 
 
 class AddDealFollower(ToolInput):
-    """Create a follower of a deal (Pipedrive v2)."""
+    """Make a user follow a deal so they get notified of its changes; pass the deal id and the user_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -48,7 +48,7 @@ class AddDealFollower(ToolInput):
 
 
 class AddOrganizationFollower(ToolInput):
-    """Create a follower of an organization (Pipedrive v2)."""
+    """Make a user follow an organization so they are notified of its changes; pass the organization id and user_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -65,7 +65,7 @@ class AddOrganizationFollower(ToolInput):
 
 
 class AddPersonFollower(ToolInput):
-    """Create a follower of a person (Pipedrive v2)."""
+    """Make a user follow a person so they are notified of changes to that contact; pass the person id and user_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -99,7 +99,7 @@ class AddProductFollower(ToolInput):
 
 
 class DeleteDealFollower(ToolInput):
-    """Delete one follower of a deal, by its follower_id (Pipedrive v2)."""
+    """Stop a user from following a deal. Look up current followers first with get_deal_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -110,11 +110,13 @@ class DeleteDealFollower(ToolInput):
         path_params=("id", "follower_id"),
     )
     id: StrictInt
-    follower_id: StrictInt
+    follower_id: StrictInt = Field(
+        description="User ID of the follower to remove, as listed by get_deal_followers."
+    )
 
 
 class DeleteOrganizationFollower(ToolInput):
-    """Delete one follower of an organization, by its follower_id (Pipedrive v2)."""
+    """Stop a user from following an organization. Look up current followers first with get_organization_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -125,11 +127,13 @@ class DeleteOrganizationFollower(ToolInput):
         path_params=("id", "follower_id"),
     )
     id: StrictInt
-    follower_id: StrictInt
+    follower_id: StrictInt = Field(
+        description="User ID of the follower to remove, as listed by get_organization_followers."
+    )
 
 
 class DeletePersonFollower(ToolInput):
-    """Delete one follower of a person, by its follower_id (Pipedrive v2)."""
+    """Stop a user from following a person. Look up current followers first with get_person_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -140,7 +144,9 @@ class DeletePersonFollower(ToolInput):
         path_params=("id", "follower_id"),
     )
     id: StrictInt
-    follower_id: StrictInt
+    follower_id: StrictInt = Field(
+        description="User ID of the follower to remove, as listed by get_person_followers."
+    )
 
 
 class DeleteProductFollower(ToolInput):
@@ -159,7 +165,7 @@ class DeleteProductFollower(ToolInput):
 
 
 class GetDealFollowers(ListInput):
-    """List the followers of a deal (Pipedrive v2)."""
+    """List the users who currently follow a deal. For who was added or removed over time, use get_deal_followers_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -177,7 +183,7 @@ class GetDealFollowers(ListInput):
 
 
 class GetDealFollowersChangelog(ListInput):
-    """List the changelog of a follower (Pipedrive v2)."""
+    """Show the history of followers being added to or removed from a deal. For the current follower list, use get_deal_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -195,7 +201,7 @@ class GetDealFollowersChangelog(ListInput):
 
 
 class GetOrganizationFollowers(ListInput):
-    """List the followers of an organization (Pipedrive v2)."""
+    """List the users who currently follow an organization. For past additions and removals, use get_organization_followers_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -213,7 +219,7 @@ class GetOrganizationFollowers(ListInput):
 
 
 class GetOrganizationFollowersChangelog(ListInput):
-    """List the changelog of a follower (Pipedrive v2)."""
+    """Show the history of followers added to or removed from an organization. For the current list, use get_organization_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -231,7 +237,7 @@ class GetOrganizationFollowersChangelog(ListInput):
 
 
 class GetPersonFollowers(ListInput):
-    """List the followers of a person (Pipedrive v2)."""
+    """List the users who currently follow a person. For past additions and removals, use get_person_followers_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -249,7 +255,7 @@ class GetPersonFollowers(ListInput):
 
 
 class GetPersonFollowersChangelog(ListInput):
-    """List the changelog of a follower (Pipedrive v2)."""
+    """Show the history of followers added to or removed from a person. For the current list, use get_person_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -22,7 +22,7 @@ __all__ = [
 
 
 class GetDealChangelog(ListInput):
-    """List the changelog of a deal (Pipedrive v1)."""
+    """Show the old and new values of a deal's fields over time, custom fields included. For a mixed timeline of notes, activities and emails, use get_deal_updates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -40,7 +40,7 @@ class GetDealChangelog(ListInput):
 
 
 class GetDealParticipantsChangelog(ListInput):
-    """List the participants changelog of a deal (Pipedrive v1)."""
+    """Show when people were added to or removed from a deal as participants. For field value changes, use get_deal_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -58,7 +58,7 @@ class GetDealParticipantsChangelog(ListInput):
 
 
 class GetDealUpdates(ListInput):
-    """List the flow of a deal (Pipedrive v1)."""
+    """Get a deal's activity timeline, mixing field changes, notes, activities, files, emails and follower events. For field value history only, use get_deal_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -73,12 +73,17 @@ class GetDealUpdates(ListInput):
     id: StrictInt
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    all_changes: str = None
-    items: str = None
+    all_changes: str = Field(
+        default=None, description="Set to 1 to also include custom field changes in the timeline."
+    )
+    items: str = Field(
+        default=None,
+        description="Comma-separated event kinds to keep, e.g. note,activity,dealChange,mailMessage.",
+    )
 
 
 class GetOrganizationChangelog(ListInput):
-    """List the changelog of an organization (Pipedrive v1)."""
+    """Show the old and new values of an organization's fields over time. For the full timeline with notes, activities and emails, use get_organization_updates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -96,7 +101,7 @@ class GetOrganizationChangelog(ListInput):
 
 
 class GetOrganizationUpdates(ListInput):
-    """List the flow of an organization (Pipedrive v1)."""
+    """Get an organization's activity timeline, mixing field changes, notes, activities, files and emails. For field value history only, use get_organization_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -111,12 +116,17 @@ class GetOrganizationUpdates(ListInput):
     id: StrictInt
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    all_changes: str = None
-    items: str = None
+    all_changes: str = Field(
+        default=None, description="Set to 1 to also include custom field changes in the timeline."
+    )
+    items: str = Field(
+        default=None,
+        description="Comma-separated event kinds to keep, e.g. note,activity,organizationChange.",
+    )
 
 
 class GetPersonChangelog(ListInput):
-    """List the changelog of a person (Pipedrive v1)."""
+    """Show the old and new values of a person's fields over time. For the full timeline with notes, activities and emails, use get_person_updates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -134,7 +144,7 @@ class GetPersonChangelog(ListInput):
 
 
 class GetPersonUpdates(ListInput):
-    """List the flow of a person (Pipedrive v1)."""
+    """Get a person's activity timeline, mixing field changes, notes, activities, files and emails. For field value history only, use get_person_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -149,8 +159,12 @@ class GetPersonUpdates(ListInput):
     id: StrictInt
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    all_changes: str = None
-    items: str = None
+    all_changes: str = Field(
+        default=None, description="Set to 1 to also include custom field changes in the timeline."
+    )
+    items: str = Field(
+        default=None, description="Comma-separated event kinds to keep, e.g. note,activity,personChange."
+    )
 
 
 class GetProjectChangelog(ListInput):

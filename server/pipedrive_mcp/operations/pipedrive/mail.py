@@ -38,7 +38,7 @@ class DeleteMailThread(ToolInput):
 
 
 class GetDealMailMessages(ListInput):
-    """List the mail messages of a deal (Pipedrive v1)."""
+    """List the emails linked to a deal. For emails tied to a contact or company, use get_person_mail_messages or get_organization_mail_messages."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -118,7 +118,7 @@ class GetMailThreads(ListInput):
 
 
 class GetOrganizationMailMessages(ListInput):
-    """List the mail messages of an organization (Pipedrive v1)."""
+    """List the emails linked to an organization. For a deal's or a person's emails, use get_deal_mail_messages or get_person_mail_messages."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -137,7 +137,7 @@ class GetOrganizationMailMessages(ListInput):
 
 
 class GetPersonMailMessages(ListInput):
-    """List the mail messages of a person (Pipedrive v1)."""
+    """List the emails exchanged with a person. For a deal's or an organization's emails, use get_deal_mail_messages or get_organization_mail_messages."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -81,7 +81,7 @@ class GetCurrentUser(ToolInput):
 
 
 class GetDealUsers(ToolInput):
-    """List the permitted users of a deal (Pipedrive v1)."""
+    """List the users who are allowed to see a deal. To see who follows it instead, use get_deal_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -95,7 +95,7 @@ class GetDealUsers(ToolInput):
 
 
 class GetLeadUsers(ToolInput):
-    """List the permitted users of a lead (Pipedrive v1)."""
+    """List the users who are allowed to see a lead. For who can see a converted deal, use get_deal_users."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -109,7 +109,7 @@ class GetLeadUsers(ToolInput):
 
 
 class GetOrganizationUsers(ToolInput):
-    """List the permitted users of an organization (Pipedrive v1)."""
+    """List the users who are allowed to see an organization. To see who follows it instead, use get_organization_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -123,7 +123,7 @@ class GetOrganizationUsers(ToolInput):
 
 
 class GetPersonUsers(ToolInput):
-    """List the permitted users of a person (Pipedrive v1)."""
+    """List the users who are allowed to see a person. To see who follows it instead, use get_person_followers."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
