@@ -73,7 +73,7 @@ class UpdateActivityAttendeesItem(BaseModel):
 
 
 class AddActivity(ToolInput):
-    """Create an activity (Pipedrive v2)."""
+    """Schedule an activity such as a call, meeting or task, optionally tied to a deal, lead, person or organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -105,7 +105,7 @@ class AddActivity(ToolInput):
         ),
     )
     subject: str = None
-    type: str = None
+    type: str = Field(default=None, description="Activity type key, as listed by get_activity_types.")
     owner_id: StrictInt = None
     deal_id: StrictInt = None
     lead_id: str = None
@@ -126,7 +126,7 @@ class AddActivity(ToolInput):
 
 
 class DeleteActivity(ToolInput):
-    """Delete one activity, by its id (Pipedrive v2)."""
+    """Remove an activity by id. To close it out instead, set done with update_activity."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -140,7 +140,7 @@ class DeleteActivity(ToolInput):
 
 
 class GetActivities(ListInput):
-    """List the activities (Pipedrive v2)."""
+    """List calls, meetings, tasks and other activities, filtered by owner, deal, lead, person, organization or done state."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -187,7 +187,7 @@ class GetActivities(ListInput):
 
 
 class GetActivity(ToolInput):
-    """Get one activity, by its id (Pipedrive v2)."""
+    """Fetch one activity by id with its details. Use get_activities to browse many."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -203,7 +203,7 @@ class GetActivity(ToolInput):
 
 
 class UpdateActivity(ToolInput):
-    """Update one activity, by its id (Pipedrive v2)."""
+    """Change an existing activity, e.g. reschedule it, reassign it or mark it done."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -237,7 +237,7 @@ class UpdateActivity(ToolInput):
     )
     id: StrictInt
     subject: str = None
-    type: str = None
+    type: str = Field(default=None, description="Activity type key, as listed by get_activity_types.")
     owner_id: StrictInt = None
     deal_id: StrictInt = None
     lead_id: str = None

@@ -13,7 +13,7 @@ __all__ = ["AddActivityType", "DeleteActivityType", "GetActivityTypes", "UpdateA
 
 
 class AddActivityType(ToolInput):
-    """Create an activity type (Pipedrive v1)."""
+    """Create a custom activity kind with a name and icon, usable when scheduling activities."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -71,7 +71,7 @@ class AddActivityType(ToolInput):
 
 
 class DeleteActivityType(ToolInput):
-    """Delete one activity type, by its id (Pipedrive v1)."""
+    """Remove a custom activity kind; existing activities of that kind are not deleted."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -85,7 +85,7 @@ class DeleteActivityType(ToolInput):
 
 
 class GetActivityTypes(ToolInput):
-    """List the activity types (Pipedrive v1)."""
+    """List the activity kinds available in the account, such as call or meeting, with their keys for add_activity."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/activityTypes", version="v1", token_cost=20
@@ -93,7 +93,7 @@ class GetActivityTypes(ToolInput):
 
 
 class UpdateActivityType(ToolInput):
-    """Replace one activity type, by its id (Pipedrive v1)."""
+    """Rename a custom activity kind or change its icon, color or position in the list."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -52,7 +52,7 @@ class AddManyDealProductsDataItem(BaseModel):
 
 
 class AddDealProduct(ToolInput):
-    """Create a product of a deal (Pipedrive v2)."""
+    """Attach a catalog product to a deal as a line item with price and quantity. For many at once use add_many_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -99,7 +99,7 @@ class AddDealProduct(ToolInput):
 
 
 class AddManyDealProducts(ToolInput):
-    """Create a bulk of a product (Pipedrive v2)."""
+    """Attach several products to one deal in a single request. Use add_deal_product for just one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -112,11 +112,14 @@ class AddManyDealProducts(ToolInput):
         body_params=("data",),
     )
     id: StrictInt
-    data: list[AddManyDealProductsDataItem] = Field(max_length=100)
+    data: list[AddManyDealProductsDataItem] = Field(
+        max_length=100,
+        description="List of line items, each shaped like add_deal_product input (product_id, item_price, ...).",
+    )
 
 
 class DeleteAdditionalDiscount(ToolInput):
-    """Delete one discount of a deal, by its discount_id (Pipedrive v2)."""
+    """Remove a deal-level discount from a deal, using its id from get_additional_discounts."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -131,7 +134,7 @@ class DeleteAdditionalDiscount(ToolInput):
 
 
 class DeleteDealProduct(ToolInput):
-    """Delete one product of a deal, by its product_attachment_id (Pipedrive v2)."""
+    """Detach one product line item from a deal. To remove several at once use delete_many_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -142,11 +145,13 @@ class DeleteDealProduct(ToolInput):
         path_params=("id", "product_attachment_id"),
     )
     id: StrictInt
-    product_attachment_id: StrictInt
+    product_attachment_id: StrictInt = Field(
+        description="Line item id from get_deal_products, not the catalog product id."
+    )
 
 
 class DeleteInstallment(ToolInput):
-    """Delete one installment of a deal, by its installment_id (Pipedrive v2)."""
+    """Remove a payment installment from a deal, using its id from get_installments."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -161,7 +166,7 @@ class DeleteInstallment(ToolInput):
 
 
 class DeleteManyDealProducts(ToolInput):
-    """Delete the products of a deal (Pipedrive v2)."""
+    """Detach several product line items from a deal in one call; use delete_deal_product for a single item."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -177,7 +182,7 @@ class DeleteManyDealProducts(ToolInput):
 
 
 class GetAdditionalDiscounts(ToolInput):
-    """List the discounts of a deal (Pipedrive v2)."""
+    """List the extra deal-level discounts applied to a deal, separate from per-product discounts."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -191,7 +196,7 @@ class GetAdditionalDiscounts(ToolInput):
 
 
 class GetDealProducts(ListInput):
-    """List the products of a deal (Pipedrive v2)."""
+    """List the product line items attached to one deal. For several deals at once use get_deals_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -213,7 +218,7 @@ class GetDealProducts(ListInput):
 
 
 class GetDealsProducts(ListInput):
-    """List the products (Pipedrive v2)."""
+    """List product line items across several deals in one call, given their deal ids. For a single deal use get_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -235,7 +240,7 @@ class GetDealsProducts(ListInput):
 
 
 class GetInstallments(ListInput):
-    """List the installments (Pipedrive v2)."""
+    """List payment installments scheduled on one or more deals, given their ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -256,7 +261,7 @@ class GetInstallments(ListInput):
 
 
 class PostAdditionalDiscount(ToolInput):
-    """Create a discount of a deal (Pipedrive v2)."""
+    """Add a deal-level discount, as a fixed amount or percentage, on top of product line items."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -275,7 +280,7 @@ class PostAdditionalDiscount(ToolInput):
 
 
 class PostInstallment(ToolInput):
-    """Create an installment of a deal (Pipedrive v2)."""
+    """Schedule a payment installment on a deal with an amount and billing date."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -294,7 +299,7 @@ class PostInstallment(ToolInput):
 
 
 class UpdateAdditionalDiscount(ToolInput):
-    """Update one discount of a deal, by its discount_id (Pipedrive v2)."""
+    """Change the description, amount or kind of an existing deal-level discount."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -314,7 +319,7 @@ class UpdateAdditionalDiscount(ToolInput):
 
 
 class UpdateDealProduct(ToolInput):
-    """Update one product of a deal, by its product_attachment_id (Pipedrive v2)."""
+    """Change a product line item on a deal, such as price, quantity, discount or billing schedule."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -341,7 +346,9 @@ class UpdateDealProduct(ToolInput):
         ),
     )
     id: StrictInt
-    product_attachment_id: StrictInt
+    product_attachment_id: StrictInt = Field(
+        description="Line item id from get_deal_products, not the catalog product id."
+    )
     product_id: StrictInt = None
     item_price: StrictFloat = None
     quantity: StrictFloat = None
@@ -362,7 +369,7 @@ class UpdateDealProduct(ToolInput):
 
 
 class UpdateInstallment(ToolInput):
-    """Update one installment of a deal, by its installment_id (Pipedrive v2)."""
+    """Change the description, amount or billing date of an installment on a deal."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -34,7 +34,7 @@ __all__ = [
 
 
 class AddDeal(ToolInput):
-    """Create a deal (Pipedrive v2)."""
+    """Create a deal; only title is required. Set custom fields in custom_fields, keyed by field name."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -91,7 +91,7 @@ class AddDeal(ToolInput):
 
 
 class AddDealParticipant(ToolInput):
-    """Create a participant of a deal (Pipedrive v1)."""
+    """Attach an extra person to a deal as a participant. Use update_deal to change the deal's primary person instead."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -108,7 +108,7 @@ class AddDealParticipant(ToolInput):
 
 
 class ConvertDealToLead(ToolInput):
-    """Create a lead of a convert (Pipedrive v2)."""
+    """Start turning a deal into a lead; runs in the background and returns a conversion id to check with get_deal_conversion_status."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -122,7 +122,7 @@ class ConvertDealToLead(ToolInput):
 
 
 class DeleteDeal(ToolInput):
-    """Delete one deal, by its id (Pipedrive v2)."""
+    """Remove a deal by id. To keep it out of lists without deleting, archive it via update_deal instead."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -136,7 +136,7 @@ class DeleteDeal(ToolInput):
 
 
 class DeleteDealParticipant(ToolInput):
-    """Delete one participant of a deal, by its deal_participant_id (Pipedrive v1)."""
+    """Remove a participant from a deal, using the participant link id from get_deal_participants."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -151,7 +151,7 @@ class DeleteDealParticipant(ToolInput):
 
 
 class DuplicateDeal(ToolInput):
-    """Create a duplicate of a deal (Pipedrive v1)."""
+    """Make a copy of an existing deal and get back the new deal."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -165,7 +165,7 @@ class DuplicateDeal(ToolInput):
 
 
 class GetArchivedDeals(ListInput):
-    """List the archived (Pipedrive v2)."""
+    """List only archived deals, with the same filters as get_deals. Use get_deals for active ones."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -231,7 +231,7 @@ class GetArchivedDeals(ListInput):
 
 
 class GetArchivedDealsSummary(ToolInput):
-    """Deprecated: List the archived of a summary (Pipedrive v1)."""
+    """Deprecated: totals of archived deal counts and values per currency. No direct replacement; list them with get_archived_deals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -249,7 +249,7 @@ class GetArchivedDealsSummary(ToolInput):
 
 
 class GetArchivedDealsTimeline(ToolInput):
-    """Deprecated: List the archived of a timeline (Pipedrive v1)."""
+    """Deprecated: timeline of archived deals grouped by a date field. No direct replacement; get_deals_timeline covers active deals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -271,8 +271,10 @@ class GetArchivedDealsTimeline(ToolInput):
     )
     start_date: date
     interval: Literal["day", "week", "month", "quarter"]
-    amount: StrictInt
-    field_key: str
+    amount: StrictInt = Field(description="Number of intervals to return, starting at start_date.")
+    field_key: str = Field(
+        description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
+    )
     user_id: StrictInt = None
     pipeline_id: StrictInt = None
     filter_id: StrictInt = None
@@ -281,7 +283,7 @@ class GetArchivedDealsTimeline(ToolInput):
 
 
 class GetDeal(ToolInput):
-    """Get one deal, by its id (Pipedrive v2)."""
+    """Fetch one deal by id with its fields. Use get_deals to browse many, or search_deals to find one by name."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -317,7 +319,7 @@ class GetDeal(ToolInput):
 
 
 class GetDealConversionStatus(ToolInput):
-    """Get one statu of a convert, by its conversion_id (Pipedrive v2)."""
+    """Check progress of a deal-to-lead conversion started by convert_deal_to_lead, and get the new lead id when done."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -332,7 +334,7 @@ class GetDealConversionStatus(ToolInput):
 
 
 class GetDealParticipants(ListInput):
-    """List the participants of a deal (Pipedrive v1)."""
+    """List the persons added as participants on a deal, beyond its main contact person."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -350,7 +352,7 @@ class GetDealParticipants(ListInput):
 
 
 class GetDeals(ListInput):
-    """List the deals (Pipedrive v2)."""
+    """List deals, filtered by owner, person, organization, pipeline, stage, status or update time. For text search use search_deals; for archived deals use get_archived_deals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -420,7 +422,7 @@ class GetDeals(ListInput):
 
 
 class GetDealsSummary(ToolInput):
-    """List the summary (Pipedrive v1)."""
+    """Get totals of deal counts and values per currency, optionally narrowed by status, user, pipeline, stage or filter."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -438,7 +440,7 @@ class GetDealsSummary(ToolInput):
 
 
 class GetDealsTimeline(ToolInput):
-    """List the timeline (Pipedrive v1)."""
+    """Group deals into time buckets by a date field, for forecasting or reporting charts. Use get_deals_summary for plain totals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -460,8 +462,10 @@ class GetDealsTimeline(ToolInput):
     )
     start_date: date
     interval: Literal["day", "week", "month", "quarter"]
-    amount: StrictInt
-    field_key: str
+    amount: StrictInt = Field(description="Number of intervals to return, starting at start_date.")
+    field_key: str = Field(
+        description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
+    )
     user_id: StrictInt = None
     pipeline_id: StrictInt = None
     filter_id: StrictInt = None
@@ -470,7 +474,7 @@ class GetDealsTimeline(ToolInput):
 
 
 class MergeDeals(ToolInput):
-    """Replace a merge of a deal (Pipedrive v1)."""
+    """Fold one deal into another; the deal given by id is absorbed into merge_with_id, which survives."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -487,7 +491,7 @@ class MergeDeals(ToolInput):
 
 
 class SearchDeals(ListInput):
-    """List the search (Pipedrive v2)."""
+    """Find deals by text matching title, notes or custom fields. Use get_deals when filtering by owner, stage or status without a search term."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -509,7 +513,10 @@ class SearchDeals(ListInput):
         ),
     )
     term: str
-    fields: Literal["custom_fields", "notes", "title"] = None
+    fields: Literal["custom_fields", "notes", "title"] = Field(
+        default=None,
+        description="Which fields the term is matched against; leave empty to search all searchable fields.",
+    )
     exact_match: bool = None
     person_id: StrictInt = None
     organization_id: StrictInt = None
@@ -520,7 +527,7 @@ class SearchDeals(ListInput):
 
 
 class UpdateDeal(ToolInput):
-    """Update one deal, by its id (Pipedrive v2)."""
+    """Change fields of an existing deal, such as stage, status, value or owner. Only the fields you pass are modified."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -26,7 +26,7 @@ __all__ = [
 
 
 class AddFile(UploadInput):
-    """Create a file (Pipedrive v1)."""
+    """Upload a local file and attach it to a deal, person, organization, product, activity, lead or project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -48,7 +48,7 @@ class AddFile(UploadInput):
 
 
 class AddFileAndLinkIt(ToolInput):
-    """Create a remote (Pipedrive v1)."""
+    """Create a new empty Google Drive document, sheet or slide deck and attach it to a deal, person or organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -67,7 +67,7 @@ class AddFileAndLinkIt(ToolInput):
 
 
 class DeleteFile(ToolInput):
-    """Delete one file, by its id (Pipedrive v1)."""
+    """Remove a file by id from Pipedrive and from the records it is attached to."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,7 +81,7 @@ class DeleteFile(ToolInput):
 
 
 class DownloadFile(DownloadInput):
-    """List the download of a file (Pipedrive v1)."""
+    """Save a file's contents to the local downloads folder; answers the saved path, size and sha256. Use get_file for metadata only."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -96,7 +96,7 @@ class DownloadFile(DownloadInput):
 
 
 class GetDealFiles(ListInput):
-    """List the files of a deal (Pipedrive v1)."""
+    """List files attached to one deal. Use get_files for all files in the account."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -116,7 +116,7 @@ class GetDealFiles(ListInput):
 
 
 class GetFile(ToolInput):
-    """Get one file, by its id (Pipedrive v1)."""
+    """Fetch metadata of one file by id. To get its contents use download_file."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -130,7 +130,7 @@ class GetFile(ToolInput):
 
 
 class GetFiles(ListInput):
-    """List the files (Pipedrive v1)."""
+    """List all files in the account. For files on a single record use get_deal_files, get_person_files or get_organization_files."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -148,7 +148,7 @@ class GetFiles(ListInput):
 
 
 class GetOrganizationFiles(ListInput):
-    """List the files of an organization (Pipedrive v1)."""
+    """List files attached to one organization. Use get_files for all files in the account."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -168,7 +168,7 @@ class GetOrganizationFiles(ListInput):
 
 
 class GetPersonFiles(ListInput):
-    """List the files of a person (Pipedrive v1)."""
+    """List files attached to one person. Use get_files for all files in the account."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -188,7 +188,7 @@ class GetPersonFiles(ListInput):
 
 
 class LinkFileToItem(ToolInput):
-    """Create a remote link (Pipedrive v1)."""
+    """Attach an existing Google Drive file to a deal, person or organization. Use add_file_and_link_it to create a new one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -201,12 +201,12 @@ class LinkFileToItem(ToolInput):
     )
     item_type: Literal["deal", "organization", "person"]
     item_id: StrictInt
-    remote_id: str
+    remote_id: str = Field(description="The file's id on the remote storage (Google Drive).")
     remote_location: Literal["googledrive"]
 
 
 class UpdateFile(ToolInput):
-    """Replace one file, by its id (Pipedrive v1)."""
+    """Rename a file or change its description; contents cannot be replaced this way."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -12,7 +12,7 @@ __all__ = ["AddLeadLabel", "DeleteLeadLabel", "GetLeadLabels", "GetLeadSources",
 
 
 class AddLeadLabel(ToolInput):
-    """Create a lead label (Pipedrive v1)."""
+    """Create a new label for tagging leads, with a name and color."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -28,7 +28,7 @@ class AddLeadLabel(ToolInput):
 
 
 class DeleteLeadLabel(ToolInput):
-    """Delete one lead label, by its id (Pipedrive v1)."""
+    """Remove a lead label; leads tagged with it simply lose the tag."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -42,7 +42,7 @@ class DeleteLeadLabel(ToolInput):
 
 
 class GetLeadLabels(ToolInput):
-    """List the lead labels (Pipedrive v1)."""
+    """List the labels available for tagging leads, with ids to pass as label_ids in add_lead or update_lead."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/leadLabels", version="v1", token_cost=10
@@ -50,7 +50,7 @@ class GetLeadLabels(ToolInput):
 
 
 class GetLeadSources(ToolInput):
-    """List the lead sources (Pipedrive v1)."""
+    """List the origins a lead can come from, such as manual entry or web forms. Read-only; sources cannot be created."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/leadSources", version="v1", token_cost=2
@@ -58,7 +58,7 @@ class GetLeadSources(ToolInput):
 
 
 class UpdateLeadLabel(ToolInput):
-    """Update one lead label, by its id (Pipedrive v1)."""
+    """Rename an existing lead label or change its color; leads keep the label."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -7,7 +7,7 @@ from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from pipedrive_mcp.route import ListInput, Route, ToolInput
 
@@ -37,7 +37,7 @@ class UpdateLeadValue(BaseModel):
 
 
 class AddLead(ToolInput):
-    """Create a lead (Pipedrive v1)."""
+    """Create a lead; needs a title plus a person_id or organization_id. Use add_deal when the opportunity is already qualified."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -66,7 +66,9 @@ class AddLead(ToolInput):
     label_ids: list[UUID] = None
     person_id: StrictInt = None
     organization_id: StrictInt = None
-    value: AddLeadValue | None = None
+    value: AddLeadValue | None = Field(
+        default=None, description="Object with amount and currency, not a bare number."
+    )
     expected_close_date: date = None
     visible_to: Literal["1", "3", "5", "7"] = None
     was_seen: bool = None
@@ -76,7 +78,7 @@ class AddLead(ToolInput):
 
 
 class ConvertLeadToDeal(ToolInput):
-    """Create a deal of a convert (Pipedrive v2)."""
+    """Start promoting a lead into a deal, optionally choosing pipeline or stage; returns a conversion id for get_lead_conversion_status."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -94,7 +96,7 @@ class ConvertLeadToDeal(ToolInput):
 
 
 class DeleteLead(ToolInput):
-    """Delete one lead, by its id (Pipedrive v1)."""
+    """Remove a lead by id. To hide it without deleting, archive it via update_lead."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -108,7 +110,7 @@ class DeleteLead(ToolInput):
 
 
 class GetArchivedLeads(ListInput):
-    """List the archived (Pipedrive v1)."""
+    """List only archived leads, with the same filters as get_leads."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -139,7 +141,7 @@ class GetArchivedLeads(ListInput):
 
 
 class GetLead(ToolInput):
-    """Get one lead, by its id (Pipedrive v1)."""
+    """Fetch one lead by its id (a UUID string) with all fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -153,7 +155,7 @@ class GetLead(ToolInput):
 
 
 class GetLeadConversionStatus(ToolInput):
-    """Get one statu of a convert, by its conversion_id (Pipedrive v2)."""
+    """Check progress of a lead-to-deal conversion started by convert_lead_to_deal, and get the new deal id once finished."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -168,7 +170,7 @@ class GetLeadConversionStatus(ToolInput):
 
 
 class GetLeads(ListInput):
-    """List the leads (Pipedrive v1)."""
+    """List active (non-archived) leads, filtered by owner, person, organization or saved filter. Use search_leads for text and get_archived_leads for archived ones."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -209,7 +211,7 @@ class GetLeads(ListInput):
 
 
 class SearchLeads(ListInput):
-    """List the search (Pipedrive v2)."""
+    """Find leads by text matching title, notes or custom fields. Use get_leads to filter by owner or contact without a term."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -240,7 +242,7 @@ class SearchLeads(ListInput):
 
 
 class UpdateLead(ToolInput):
-    """Update one lead, by its id (Pipedrive v1)."""
+    """Change fields of an existing lead, including archiving it or marking it seen. Use convert_lead_to_deal to promote it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

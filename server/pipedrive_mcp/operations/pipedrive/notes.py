@@ -26,7 +26,7 @@ __all__ = [
 
 
 class AddNote(ToolInput):
-    """Create a note (Pipedrive v1)."""
+    """Write a note (HTML allowed) on a deal, lead, person, organization, project or task; at least one link is required."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -71,7 +71,7 @@ class AddNote(ToolInput):
 
 
 class AddNoteComment(ToolInput):
-    """Create a comment of a note (Pipedrive v1)."""
+    """Post a comment under an existing note. To create a new note use add_note."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -88,7 +88,7 @@ class AddNoteComment(ToolInput):
 
 
 class DeleteComment(ToolInput):
-    """Delete one comment of a note, by its commentId (Pipedrive v1)."""
+    """Remove one comment from a note; the note itself stays."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -103,7 +103,7 @@ class DeleteComment(ToolInput):
 
 
 class DeleteNote(ToolInput):
-    """Delete one note, by its id (Pipedrive v1)."""
+    """Remove a note by id, along with its comments. To edit it instead use update_note."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -117,7 +117,7 @@ class DeleteNote(ToolInput):
 
 
 class GetComment(ToolInput):
-    """Get one comment of a note, by its commentId (Pipedrive v1)."""
+    """Fetch one comment on a note by note id and comment id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -132,7 +132,7 @@ class GetComment(ToolInput):
 
 
 class GetNote(ToolInput):
-    """Get one note, by its id (Pipedrive v1)."""
+    """Fetch one note by id with its content and linked records."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -146,7 +146,7 @@ class GetNote(ToolInput):
 
 
 class GetNoteComments(ListInput):
-    """List the comments of a note (Pipedrive v1)."""
+    """List the comments posted under one note. Use get_comment for a single comment."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -164,7 +164,7 @@ class GetNoteComments(ListInput):
 
 
 class GetNotes(ListInput):
-    """List the notes (Pipedrive v1)."""
+    """List notes, filtered by author, deal, lead, person, organization, project, date range or pinned state."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -217,7 +217,7 @@ class GetNotes(ListInput):
 
 
 class UpdateCommentForNote(ToolInput):
-    """Replace one comment of a note, by its commentId (Pipedrive v1)."""
+    """Edit the text of an existing comment on a note. To change the note itself use update_note."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -235,7 +235,7 @@ class UpdateCommentForNote(ToolInput):
 
 
 class UpdateNote(ToolInput):
-    """Replace one note, by its id (Pipedrive v1)."""
+    """Change a note's content, its linked records or whether it is pinned."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

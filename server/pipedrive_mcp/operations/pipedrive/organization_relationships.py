@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import StrictInt
+from pydantic import Field, StrictInt
 
 from pipedrive_mcp.route import Route, ToolInput
 
@@ -19,7 +19,7 @@ __all__ = [
 
 
 class AddOrganizationRelationship(ToolInput):
-    """Create an organization relationship (Pipedrive v1)."""
+    """Link two organizations as parent/child or as related companies."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -31,13 +31,15 @@ class AddOrganizationRelationship(ToolInput):
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
     type: Literal["parent", "related"]
-    rel_owner_org_id: StrictInt
+    rel_owner_org_id: StrictInt = Field(
+        description="The parent company when type is parent; either side when type is related."
+    )
     rel_linked_org_id: StrictInt
     org_id: StrictInt = None
 
 
 class DeleteOrganizationRelationship(ToolInput):
-    """Delete one organization relationship, by its id (Pipedrive v1)."""
+    """Remove a link between two organizations; the companies themselves are kept."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -51,7 +53,7 @@ class DeleteOrganizationRelationship(ToolInput):
 
 
 class GetOrganizationRelationship(ToolInput):
-    """Get one organization relationship, by its id (Pipedrive v1)."""
+    """Fetch one link between two organizations by its id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -63,11 +65,14 @@ class GetOrganizationRelationship(ToolInput):
         query_params=("org_id",),
     )
     id: StrictInt
-    org_id: StrictInt = None
+    org_id: StrictInt = Field(
+        default=None,
+        description="Organization whose point of view is used to compute the calculated fields of the result.",
+    )
 
 
 class GetOrganizationRelationships(ToolInput):
-    """List the organization relationships (Pipedrive v1)."""
+    """List parent and related-company links for one organization. Use get_organization_relationship for a single link."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,7 +86,7 @@ class GetOrganizationRelationships(ToolInput):
 
 
 class UpdateOrganizationRelationship(ToolInput):
-    """Replace one organization relationship, by its id (Pipedrive v1)."""
+    """Change the type or the two organizations of an existing link between companies."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

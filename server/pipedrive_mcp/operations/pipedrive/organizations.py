@@ -49,7 +49,7 @@ class UpdateOrganizationAddress(BaseModel):
 
 
 class AddOrganization(ToolInput):
-    """Create an organization (Pipedrive v2)."""
+    """Create a company; only name is required. Custom fields go in custom_fields, keyed by field name."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -88,7 +88,7 @@ class AddOrganization(ToolInput):
 
 
 class DeleteOrganization(ToolInput):
-    """Delete one organization, by its id (Pipedrive v2)."""
+    """Remove a company by id. To combine duplicates instead, use merge_organizations."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -102,7 +102,7 @@ class DeleteOrganization(ToolInput):
 
 
 class GetOrganization(ToolInput):
-    """Get one organization, by its id (Pipedrive v2)."""
+    """Fetch one company by id with all its fields. Use get_organizations to browse or search_organization to look one up by text."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -141,7 +141,7 @@ class GetOrganization(ToolInput):
 
 
 class GetOrganizations(ListInput):
-    """List the organizations (Pipedrive v2)."""
+    """List companies, filtered by owner, ids, saved filter or update time. To find one by name or address use search_organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -204,7 +204,7 @@ class GetOrganizations(ListInput):
 
 
 class MergeOrganizations(ToolInput):
-    """Replace a merge of an organization (Pipedrive v1)."""
+    """Combine two duplicate companies; the one given by id is absorbed into merge_with_id, which survives."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -221,7 +221,7 @@ class MergeOrganizations(ToolInput):
 
 
 class SearchOrganization(ListInput):
-    """List the search (Pipedrive v2)."""
+    """Find companies by text matching name, address, notes or custom fields. Use get_organizations for filtering without a term."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -240,7 +240,7 @@ class SearchOrganization(ListInput):
 
 
 class UpdateOrganization(ToolInput):
-    """Update one organization, by its id (Pipedrive v2)."""
+    """Change fields of an existing company, such as name, owner, address or labels. Unsent fields stay as they are."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

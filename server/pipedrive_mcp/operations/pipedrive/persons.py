@@ -95,7 +95,7 @@ class UpdatePersonImItem(BaseModel):
 
 
 class AddPerson(ToolInput):
-    """Create a person (Pipedrive v2)."""
+    """Create a contact; only name is required. Emails and phones are lists, custom fields go in custom_fields, keyed by field name."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -140,7 +140,7 @@ class AddPerson(ToolInput):
 
 
 class AddPersonPicture(UploadInput):
-    """Create a picture of a person (Pipedrive v1)."""
+    """Upload a local image file as a contact's profile picture, optionally cropping it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -161,7 +161,7 @@ class AddPersonPicture(UploadInput):
 
 
 class DeletePerson(ToolInput):
-    """Delete one person, by its id (Pipedrive v2)."""
+    """Remove a contact by id. To combine duplicates instead, use merge_persons."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -175,7 +175,7 @@ class DeletePerson(ToolInput):
 
 
 class DeletePersonPicture(ToolInput):
-    """Delete the picture of a person (Pipedrive v1)."""
+    """Remove the profile picture from a contact. Use add_person_picture to set a new one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -189,7 +189,7 @@ class DeletePersonPicture(ToolInput):
 
 
 class GetPerson(ToolInput):
-    """Get one person, by its id (Pipedrive v2)."""
+    """Fetch one contact by id with all fields. Use get_persons to browse many or search_persons to look one up by text."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -233,7 +233,7 @@ class GetPerson(ToolInput):
 
 
 class GetPersonPicture(ToolInput):
-    """List the picture of a person (Pipedrive v2)."""
+    """Get the profile picture URLs and details of a contact, if one is set."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -247,7 +247,7 @@ class GetPersonPicture(ToolInput):
 
 
 class GetPersonProducts(ListInput):
-    """List the products of a person (Pipedrive v1)."""
+    """List products linked to a contact through the deals they take part in."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -265,7 +265,7 @@ class GetPersonProducts(ListInput):
 
 
 class GetPersons(ListInput):
-    """List the persons (Pipedrive v2)."""
+    """List contacts, filtered by owner, organization, deal or update time. To find someone by name, email or phone use search_persons."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -337,7 +337,7 @@ class GetPersons(ListInput):
 
 
 class MergePersons(ToolInput):
-    """Replace a merge of a person (Pipedrive v1)."""
+    """Combine two duplicate contacts; the person given by id is absorbed into merge_with_id, which survives."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -354,7 +354,7 @@ class MergePersons(ToolInput):
 
 
 class SearchPersons(ListInput):
-    """List the search (Pipedrive v2)."""
+    """Find contacts by text matching name, email, phone, notes or custom fields. Use get_persons for filtering without a term."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -383,7 +383,7 @@ class SearchPersons(ListInput):
 
 
 class UpdatePerson(ToolInput):
-    """Update one person, by its id (Pipedrive v2)."""
+    """Change fields of an existing contact, such as name, emails, phones, organization or owner. Unsent fields stay as they are."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

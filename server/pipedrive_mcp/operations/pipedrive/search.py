@@ -13,7 +13,7 @@ __all__ = ["SearchItem", "SearchItemByField"]
 
 
 class SearchItem(ListInput):
-    """List the item search (Pipedrive v2)."""
+    """Search across deals, persons, organizations, products, leads, files and projects at once. Prefer search_deals, search_persons and the like when the type is known."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -40,7 +40,10 @@ class SearchItem(ListInput):
     fields: Literal[
         "address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description"
     ] = None
-    search_for_related_items: bool = None
+    search_for_related_items: bool = Field(
+        default=None,
+        description="Also return records linked to the matches, e.g. a matched person's organization.",
+    )
     exact_match: bool = None
     include_fields: Literal["deal.cc_email", "person.picture", "product.price"] = None
     limit: StrictInt = None
@@ -48,7 +51,7 @@ class SearchItem(ListInput):
 
 
 class SearchItemByField(ListInput):
-    """List the field (Pipedrive v2)."""
+    """Look up values of one specific field of one record type, for example to autocomplete or check a custom field value. Use search_item for general text search."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -61,7 +64,9 @@ class SearchItemByField(ListInput):
     )
     term: str
     entity_type: Literal["deal", "lead", "person", "organization", "product", "project"]
-    field: str
+    field: str = Field(
+        description="Field key to search in, as listed by the fields tools for that record type."
+    )
     match: Literal["exact", "beginning", "middle"] = Field(
         default=None, json_schema_extra={"default": "exact"}
     )
