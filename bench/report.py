@@ -73,10 +73,14 @@ def ids_kept(text: str) -> tuple[int, int, int]:
     else:
         return 0, len(page), -1
     by_id = {row.get("id"): row for row in rows}
-    kept = [deal for deal in page if deal["id"] in by_id]
+    # A cut answer names the ids of the items it left out (their whole records are in its file).
+    cut = doc.get("cut") if isinstance(doc, dict) else None
+    listed = set(cut.get("ids_cut") or ()) if isinstance(cut, dict) else set()
+    kept = [deal for deal in page if deal["id"] in by_id or deal["id"] in listed]
     wrong = sum(
         1
         for deal in kept
+        if deal["id"] in by_id
         for key, value in deal.items()
         if (key == "id" or key.endswith("_id")) and value is not None and by_id[deal["id"]].get(key) != value
     )
@@ -214,7 +218,9 @@ def render(res: Results, elapsed: float) -> str:
     raw_text = res.calls.get("generic", {}).get("cases", {}).get("get_deals", {}).get("answer_text")
     raw_len = len(raw_text) if raw_text else len(json.dumps(standin.deals_page(), separators=(",", ":")))
     raw_label = "generic tool result text (raw JSON)" if raw_text else "stand-in body (raw JSON; generic n/a)"
-    w("| answer | chars | / raw | deals whose id is in the text | id values differing | met |")
+    w(
+        "| answer | chars | / raw | deals whose id is in the text (rows, or ids_cut) | id values differing | met |"
+    )
     w("|---|---|---|---|---|---|")
     w(f"| {raw_label} | {raw_len:,} | 1.00 | 100/100 | 0 | |")
     ours_text = res.calls.get("ours", {}).get("cases", {}).get("get_deals", {}).get("answer_text")
