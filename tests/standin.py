@@ -107,9 +107,14 @@ class StandIn:
             def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A deep accept queue: many calls may connect at once. Short polling: quick teardown.
+        server_class = type(
+            "Server", (ThreadingHTTPServer,), {"request_queue_size": 128, "daemon_threads": True}
+        )
+        self._server = server_class(("127.0.0.1", 0), _Handler)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def origin(self) -> str:

@@ -102,7 +102,11 @@ class Runtime:
 
     def _find_hint(self, name: str) -> str:
         close = difflib.get_close_matches(name, list(self.catalog.tools), n=3, cutoff=0.6)
-        return f"Did you mean: {', '.join(close)}?" if close else "search_operations finds tools by words."
+        if close:
+            return f"Did you mean: {', '.join(close)}?"
+        return (
+            "search_operations finds tools by words." if self.settings.discovery else "tools/list shows them."
+        )
 
     async def _call_builtin(self, name: str, arguments: dict[str, Any], progress: Progress | None) -> Answer:
         model_cls = builtin.MODELS[name]

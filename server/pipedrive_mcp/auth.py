@@ -45,6 +45,8 @@ class Credentials:
                 expires_at=None if settings.pipedrive_access_token else 0.0,
             )
         self.origin_override: str | None = None
+        # Access tokens replaced by a refresh: still secrets, still kept out of every output.
+        self._retired: list[str] = []
         self._refresh_lock = anyio.Lock()
 
     @property
@@ -57,7 +59,7 @@ class Credentials:
         values = [self._pipedrive_token, self._attio_key]
         if self._oauth:
             values += [self._oauth.access_token, self._oauth.refresh_token, self._oauth.client_secret]
-        return [v for v in values if v and len(v) >= 12]
+        return [v for v in [*values, *self._retired] if v and len(v) >= 12]
 
     def has(self, api: str) -> bool:
         if api == "attio":
@@ -118,11 +120,13 @@ class Credentials:
                 )
             try:
                 answer = response.json()
-                state.access_token = answer["access_token"]
+                new_token = answer["access_token"]
             except (ValueError, KeyError, TypeError):
                 raise ApiError(
                     "The Pipedrive OAuth token endpoint answered without an access token."
                 ) from None
+            self._retired += [t for t in (state.access_token, state.refresh_token) if t]
+            state.access_token = str(new_token)
             state.refresh_token = answer.get("refresh_token") or state.refresh_token
             expires_in = answer.get("expires_in")
             if expires_in:

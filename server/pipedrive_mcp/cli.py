@@ -86,7 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     host = args.host or env.get("PIPEDRIVE_MCP_HOST", "127.0.0.1")
-    port = args.port or int(env.get("PIPEDRIVE_MCP_PORT", "8000"))
+    if args.port is not None:
+        port = args.port
+    else:
+        try:
+            port = int(env.get("PIPEDRIVE_MCP_PORT") or 8000)
+        except ValueError:
+            print("pipedrive-mcp: PIPEDRIVE_MCP_PORT must be an integer", file=sys.stderr)
+            return 2
 
     sandbox = None
     if args.sandbox or args.sandbox_reset:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import anyio
@@ -157,8 +158,10 @@ async def test_a_token_that_is_about_to_expire_is_refreshed_before_the_call(
         await client.call_tool("get_deals", {})
         assert len(pipedrive.token_calls) == 1
         # As if the hour had passed: the token is now inside the refresh margin.
+        # Only auth's view of the clock moves: patching time.monotonic itself would also freeze
+        # the event loop's clock (asyncio reads it for every sleep and timeout).
         later = time.monotonic() + pipedrive.expires_in
-        monkeypatch.setattr(auth.time, "monotonic", lambda: later)
+        monkeypatch.setattr(auth, "time", SimpleNamespace(monotonic=lambda: later))
         result = await client.call_tool("get_deals", {})
     assert not result.is_error, text_of(result)
     # The second call refreshed up front instead of collecting a 401 first.
