@@ -3,10 +3,8 @@ long-lived in-memory client that synchronous (hypothesis) tests drive through an
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +18,6 @@ from tests.standin import Recorded, StandIn
 
 UPLOAD_FILES = ["upload.txt", "Bericht für Müller.pdf", "sub/dir/picture.png"]
 CALL_SECONDS = 15.0
-
-
-def quick_standin() -> StandIn:
-    """A started StandIn that accepts many connections at once and stops without a 0.5 s poll wait."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ThreadingHTTPServer, "request_queue_size", 128)
-        server = StandIn()
-    server._thread = threading.Thread(
-        target=server._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    return server.start()
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    server = quick_standin()
-    yield server
-    server.stop()
 
 
 def make_upload_files(root: Path) -> list[str]:
@@ -76,7 +56,7 @@ class Live:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     root = tmp_path_factory.mktemp("reliability")
-    server = quick_standin()
+    server = StandIn().start()
     files = make_upload_files(root)
     settings = make_settings(server, root, PIPEDRIVE_MAX_RETRIES="1", PIPEDRIVE_MAX_RETRY_WAIT="1")
     try:

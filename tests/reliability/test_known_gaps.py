@@ -15,7 +15,6 @@ import anyio
 import pytest
 
 from tests.conftest import ATTIO_KEY, TOKEN, connect, make_settings, text_of
-from tests.reliability.conftest import quick_standin
 from tests.standin import Recorded, Reply, StandIn
 
 RECORD = "0b0f6c37-9a3f-4a43-9b46-1f2e3d4c5b6a"
@@ -74,7 +73,7 @@ async def test_a_malformed_date_is_refused(standin: StandIn, tmp_path: Path) -> 
 async def test_a_redirect_to_another_origin_does_not_carry_the_pipedrive_token(
     standin: StandIn, tmp_path: Path
 ) -> None:
-    elsewhere = quick_standin()
+    elsewhere = StandIn().start()
     try:
         standin.reply_with(lambda r: Reply(302, "", {"location": elsewhere.origin + "/collect"}))
         await call(standin, tmp_path, "get_deal", {"id": 1})
@@ -86,7 +85,7 @@ async def test_a_redirect_to_another_origin_does_not_carry_the_pipedrive_token(
 async def test_a_redirect_to_another_origin_does_not_carry_the_attio_key(
     standin: StandIn, tmp_path: Path
 ) -> None:
-    elsewhere = quick_standin()
+    elsewhere = StandIn().start()
     try:
         standin.reply_with(lambda r: Reply(302, "", {"location": elsewhere.origin + "/collect"}))
         await call(standin, tmp_path, "attio_list_objects", {})

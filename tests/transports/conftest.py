@@ -7,11 +7,9 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -120,29 +118,6 @@ def wait_for_port(proc: ServerProcess, timeout: float = STARTUP_SECONDS) -> None
 
 
 StartServer = Callable[..., ServerProcess]
-
-
-def quick_standin() -> StandIn:
-    """A started StandIn with a deep accept queue and a quick shutdown.
-
-    socketserver's default backlog of 5 drops connection attempts when many calls start at once
-    (each costs a 1 s SYN retry), and serve_forever's 0.5 s poll makes every teardown wait. Both are
-    proposed for tests/standin.py itself; until then this folder overrides `standin` with it.
-    """
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ThreadingHTTPServer, "request_queue_size", 128)
-        server = StandIn()
-    server._thread = threading.Thread(
-        target=server._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    return server.start()
-
-
-@pytest.fixture
-def standin() -> Iterator[StandIn]:
-    server = quick_standin()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

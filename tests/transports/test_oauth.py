@@ -18,7 +18,7 @@ import pytest
 from pipedrive_mcp import auth
 from tests.conftest import connect, make_settings, text_of
 from tests.standin import Recorded, Reply, StandIn
-from tests.transports.conftest import DEALS, quick_standin
+from tests.transports.conftest import DEALS
 
 OLD_ACCESS = "old-access-9f2c4b1e7d3a4c5b8e6f0a1b2c3d4e5f"
 NEW_ACCESS = "new-access-1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6"
@@ -64,7 +64,7 @@ class Pipedrive:
 @pytest.fixture
 def company() -> Iterator[StandIn]:
     """A second loopback API standing for https://COMPANY.pipedrive.com (the token answer's api_domain)."""
-    server = quick_standin()
+    server = StandIn().start()
     yield server
     server.stop()
 
