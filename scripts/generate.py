@@ -90,7 +90,7 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
             "",
             "from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt",
             "",
-            "from pipedrive_mcp.route import DownloadInput, ListInput, Route, ToolInput, UploadInput",
+            "from pipedrive_mcp.route import DownloadInput, ListInput, NotBool, Route, ToolInput, UploadInput",
             "",
             "__all__ = ["
             + ", ".join(repr(class_name(o.name)) for o in sorted(members, key=lambda o: o.name))

@@ -44,6 +44,8 @@ class ModuleWriter:
 
     def annotation(self, schema: Schema, hint: str) -> str:
         if schema.get("enum"):
+            if schema.get("type") in ("integer", "number"):
+                return f"Annotated[{_literal(schema['enum'])}, NotBool]"
             return _literal(schema["enum"])
         if "const" in schema:
             return _literal([schema["const"]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
 BodyEncoding = Literal["none", "json", "form", "multipart"]
 Pagination = Literal["none", "offset", "cursor", "body_offset"]
@@ -43,6 +43,17 @@ class Route:
     @property
     def writes(self) -> bool:
         return self.method != "GET"
+
+
+def _refuse_bool(value: Any) -> Any:
+    # Python's True == 1 would let a boolean pass as a numeric enum value such as 0/1 flags.
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true or false")
+    return value
+
+
+# For numeric enums (Literal[0, 1] and the like), which strict mode cannot cover.
+NotBool = BeforeValidator(_refuse_bool)
 
 
 class ToolInput(BaseModel):

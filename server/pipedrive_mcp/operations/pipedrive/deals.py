@@ -4,12 +4,12 @@
 """Input models of the pipedrive deals operations."""
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "AddDeal",
@@ -278,7 +278,7 @@ class GetArchivedDealsTimeline(ToolInput):
     user_id: StrictInt = None
     pipeline_id: StrictInt = None
     filter_id: StrictInt = None
-    exclude_deals: Literal[0, 1] = None
+    exclude_deals: Annotated[Literal[0, 1], NotBool] = None
     totals_convert_currency: str = None
 
 
@@ -469,7 +469,7 @@ class GetDealsTimeline(ToolInput):
     user_id: StrictInt = None
     pipeline_id: StrictInt = None
     filter_id: StrictInt = None
-    exclude_deals: Literal[0, 1] = None
+    exclude_deals: Annotated[Literal[0, 1], NotBool] = None
     totals_convert_currency: str = None
 
 

@@ -3,12 +3,12 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive mail operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "DeleteMailThread",
@@ -53,7 +53,7 @@ class GetDealMailMessages(ListInput):
     id: StrictInt
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetMailMessage(ToolInput):
@@ -69,7 +69,7 @@ class GetMailMessage(ToolInput):
         query_params=("include_body",),
     )
     id: StrictInt
-    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetMailThread(ToolInput):
@@ -133,7 +133,7 @@ class GetOrganizationMailMessages(ListInput):
     id: StrictInt
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetPersonMailMessages(ListInput):
@@ -152,7 +152,7 @@ class GetPersonMailMessages(ListInput):
     id: StrictInt
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    include_body: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class UpdateMailThreadDetails(ToolInput):
@@ -171,8 +171,8 @@ class UpdateMailThreadDetails(ToolInput):
     id: StrictInt
     deal_id: StrictInt = None
     lead_id: UUID = None
-    shared_flag: Literal[0, 1] = None
-    read_flag: Literal[0, 1] = None
-    archived_flag: Literal[0, 1] = Field(
+    shared_flag: Annotated[Literal[0, 1], NotBool] = None
+    read_flag: Annotated[Literal[0, 1], NotBool] = None
+    archived_flag: Annotated[Literal[0, 1], NotBool] = Field(
         default=None, description="Only inbox threads can be archived; they then leave the inbox."
     )

@@ -4,12 +4,12 @@
 """Input models of the pipedrive notes operations."""
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "AddNote",
@@ -62,12 +62,12 @@ class AddNote(ToolInput):
     task_id: StrictInt = None
     user_id: StrictInt = None
     add_time: str = None
-    pinned_to_lead_flag: Literal[0, 1] = None
-    pinned_to_deal_flag: Literal[0, 1] = None
-    pinned_to_organization_flag: Literal[0, 1] = None
-    pinned_to_person_flag: Literal[0, 1] = None
-    pinned_to_project_flag: Literal[0, 1] = None
-    pinned_to_task_flag: Literal[0, 1] = None
+    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
 
 
 class AddNoteComment(ToolInput):
@@ -208,12 +208,12 @@ class GetNotes(ListInput):
     start_date: date = None
     end_date: date = None
     updated_since: str = Field(default=None, json_schema_extra={"format": "date-time"})
-    pinned_to_lead_flag: Literal[0, 1] = None
-    pinned_to_deal_flag: Literal[0, 1] = None
-    pinned_to_organization_flag: Literal[0, 1] = None
-    pinned_to_person_flag: Literal[0, 1] = None
-    pinned_to_project_flag: Literal[0, 1] = None
-    pinned_to_task_flag: Literal[0, 1] = None
+    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
 
 
 class UpdateCommentForNote(ToolInput):
@@ -273,9 +273,9 @@ class UpdateNote(ToolInput):
     task_id: StrictInt = None
     user_id: StrictInt = None
     add_time: str = None
-    pinned_to_lead_flag: Literal[0, 1] = None
-    pinned_to_deal_flag: Literal[0, 1] = None
-    pinned_to_organization_flag: Literal[0, 1] = None
-    pinned_to_person_flag: Literal[0, 1] = None
-    pinned_to_project_flag: Literal[0, 1] = None
-    pinned_to_task_flag: Literal[0, 1] = None
+    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
+    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None

@@ -4,11 +4,11 @@
 """Input models of the pipedrive pipelines operations."""
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "AddPipeline",
@@ -109,11 +109,11 @@ class GetPipelineDeals(ListInput):
     id: StrictInt
     filter_id: StrictInt = None
     user_id: StrictInt = None
-    everyone: Literal[0, 1] = None
+    everyone: Annotated[Literal[0, 1], NotBool] = None
     stage_id: StrictInt = None
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    get_summary: Literal[0, 1] = None
+    get_summary: Annotated[Literal[0, 1], NotBool] = None
     totals_convert_currency: str = None
 
 

@@ -3,11 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive products operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput, UploadInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput, UploadInput
 
 __all__ = [
     "AddProduct",
@@ -64,7 +64,7 @@ class AddProduct(ToolInput):
     category: StrictFloat = None
     owner_id: StrictInt = None
     is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Literal[1, 3, 5, 7] = None
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
     prices: list[dict[str, Any]] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )
@@ -348,7 +348,7 @@ class UpdateProduct(ToolInput):
     category: StrictFloat = None
     owner_id: StrictInt = None
     is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Literal[1, 3, 5, 7] = None
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
     prices: list[dict[str, Any]] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )

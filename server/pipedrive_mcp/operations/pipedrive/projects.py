@@ -4,11 +4,11 @@
 """Input models of the pipedrive projects operations."""
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "AddProject",
@@ -158,8 +158,8 @@ class AddTask(ToolInput):
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
     description: str | None = None
-    done: Literal[0, 1] = None
-    milestone: Literal[0, 1] = None
+    done: Annotated[Literal[0, 1], NotBool] = None
+    milestone: Annotated[Literal[0, 1], NotBool] = None
     due_date: date | None = None
     start_date: date | None = None
     assignee_id: StrictInt | None = None
@@ -672,8 +672,8 @@ class UpdateTask(ToolInput):
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
     description: str | None = None
-    done: Literal[0, 1] = None
-    milestone: Literal[0, 1] = None
+    done: Annotated[Literal[0, 1], NotBool] = None
+    milestone: Annotated[Literal[0, 1], NotBool] = None
     due_date: date | None = None
     start_date: date | None = None
     assignee_id: StrictInt | None = None

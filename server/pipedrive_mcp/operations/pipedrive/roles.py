@@ -3,11 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive roles operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "AddOrUpdateRoleSetting",
@@ -49,7 +49,7 @@ class AddOrUpdateRoleSetting(ToolInput):
         "person_default_visibility",
         "product_default_visibility",
     ]
-    value: Literal[1, 3, 5, 7] = Field(
+    value: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
         description="Visibility level; the allowed numbers depend on the company plan."
     )
 

@@ -3,11 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive stages operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = ["AddStage", "DeleteStage", "GetStage", "GetStageDeals", "GetStages", "UpdateStage"]
 
@@ -78,7 +78,7 @@ class GetStageDeals(ListInput):
     id: StrictInt
     filter_id: StrictInt = None
     user_id: StrictInt = None
-    everyone: Literal[0, 1] = None
+    everyone: Annotated[Literal[0, 1], NotBool] = None
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
 

@@ -3,11 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive teams operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from pipedrive_mcp.route import Route, ToolInput
+from pipedrive_mcp.route import NotBool, Route, ToolInput
 
 __all__ = [
     "AddTeam",
@@ -86,7 +86,7 @@ class GetTeam(ToolInput):
         query_params=("skip_users",),
     )
     id: StrictInt
-    skip_users: Literal[0, 1] = Field(
+    skip_users: Annotated[Literal[0, 1], NotBool] = Field(
         default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
     )
 
@@ -119,7 +119,7 @@ class GetTeams(ToolInput):
     order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    skip_users: Literal[0, 1] = Field(
+    skip_users: Annotated[Literal[0, 1], NotBool] = Field(
         default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
     )
 
@@ -140,7 +140,7 @@ class GetUserTeams(ToolInput):
     order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    skip_users: Literal[0, 1] = Field(
+    skip_users: Annotated[Literal[0, 1], NotBool] = Field(
         default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
     )
 
@@ -163,5 +163,5 @@ class UpdateTeam(ToolInput):
     description: str = None
     manager_id: StrictInt = None
     users: list[StrictInt] = None
-    active_flag: Literal[0, 1] = None
-    deleted_flag: Literal[0, 1] = None
+    active_flag: Annotated[Literal[0, 1], NotBool] = None
+    deleted_flag: Annotated[Literal[0, 1], NotBool] = None

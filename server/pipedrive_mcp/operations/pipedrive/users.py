@@ -3,11 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive users operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from pipedrive_mcp.route import ListInput, Route, ToolInput
+from pipedrive_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "AddUser",
@@ -69,7 +69,7 @@ class FindUsersByName(ToolInput):
         query_params=("term", "search_by_email"),
     )
     term: str
-    search_by_email: Literal[0, 1] = Field(default=None, json_schema_extra={"default": 0})
+    search_by_email: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
 class GetCurrentUser(ToolInput):
