@@ -56,8 +56,8 @@ async def run(side: str, origin: str, calls: int, warmup: int, answer_only: bool
         import httpx
         import mcp
 
-        from pipedrive_mcp.app import build_server
-        from pipedrive_mcp.config import Settings
+        from dealdesk_mcp.app import build_server
+        from dealdesk_mcp.config import Settings
 
         server = build_server(Settings.from_env(dict(os.environ)))
         client_cm = mcp.Client(server, cache=None)

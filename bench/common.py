@@ -18,7 +18,7 @@ REPO = BENCH.parent
 WORK = BENCH / ".work"
 SPECS = Path("/work/shared/specs")
 MAIN_PYTHON = REPO / ".venv" / "bin" / "python"
-OUR_SCRIPT = REPO / ".venv" / "bin" / "pipedrive-mcp"
+OUR_SCRIPT = REPO / ".venv" / "bin" / "dealdesk-mcp"
 TOKEN = "bench-token-0123456789"
 
 

@@ -22,8 +22,8 @@ PERCALL = """
 import asyncio, os, sys
 import mcp
 from pyinstrument import Profiler
-from pipedrive_mcp.app import build_server
-from pipedrive_mcp.config import Settings
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.config import Settings
 
 CALLS = {"get_deals": {"limit": 100}, "add_deal": {"title": "Bench deal", "value": 1200, "currency": "EUR"}}
 
@@ -141,9 +141,9 @@ def profile_http(origin: str) -> None:
 
 HOOKED_SERVER = """
 import os, sys, anyio
-from pipedrive_mcp import transports
-from pipedrive_mcp.app import build_server
-from pipedrive_mcp.config import Settings
+from dealdesk_mcp import transports
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.config import Settings
 server = build_server(Settings.from_env(dict(os.environ)))
 if sys.argv[2] == "hook":
     # The SDK's own hook: tools/call header checks look the schema up instead of re-listing every tool.

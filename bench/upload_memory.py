@@ -21,8 +21,8 @@ import anyio
 import httpx
 from mcp import Client
 
-from pipedrive_mcp.app import build_server
-from pipedrive_mcp.config import Settings
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.config import Settings
 
 # A server that counts the bytes of each request body and answers like Pipedrive.
 DISCARD_SERVER = r"""

@@ -10,7 +10,7 @@ from api_sources import Operation, Param
 from openapi_schema import Schema
 from pydantic import BaseModel
 
-from pipedrive_mcp.route import CONTROL_FIELDS
+from dealdesk_mcp.route import CONTROL_FIELDS
 
 _RESERVED = set(dir(BaseModel)) | {"route"}
 # Numbers are strict: JSON true is not 1 (a boolean would otherwise pick record 1), "5" is not 5.

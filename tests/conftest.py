@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from pipedrive_mcp.app import build_server
-from pipedrive_mcp.config import Settings
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.config import Settings
 from tests.standin import StandIn
 
 ROOT = Path(__file__).resolve().parent.parent

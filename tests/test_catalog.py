@@ -10,7 +10,7 @@ import sys
 import jsonschema
 import pytest
 
-from pipedrive_mcp.catalog import load_catalog
+from dealdesk_mcp.catalog import load_catalog
 from tests.conftest import ROOT, SPECS
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

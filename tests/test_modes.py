@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from pipedrive_mcp.app import build_server
-from pipedrive_mcp.catalog import DEFAULT_TOOLSETS, load_catalog
-from pipedrive_mcp.errors import ConfigError
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.catalog import DEFAULT_TOOLSETS, load_catalog
+from dealdesk_mcp.errors import ConfigError
 from tests.conftest import connect, make_settings, text_of
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

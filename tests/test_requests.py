@@ -177,7 +177,7 @@ async def test_http_error_carries_status_and_the_apis_message(standin, tmp_path)
 
 
 async def test_company_domain_sets_the_origin():
-    from pipedrive_mcp.config import Settings
+    from dealdesk_mcp.config import Settings
 
     settings = Settings.from_env({"PIPEDRIVE_COMPANY_DOMAIN": "acme"})
     assert settings.pipedrive_origin == "https://acme.pipedrive.com"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from pipedrive_mcp.config import Settings
-from pipedrive_mcp.sandbox import SandboxHandle, start_sandbox
+from dealdesk_mcp.config import Settings
+from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
 from tests.conftest import connect, records, text_of
 
 

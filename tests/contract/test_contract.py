@@ -19,8 +19,8 @@ import anyio
 import pytest
 from mcp import Client
 
-from pipedrive_mcp.app import build_server
-from pipedrive_mcp.config import Settings
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.config import Settings
 from tests.contract.argbuilder import Case, UnbuildableSchema, build_cases, takes_upload
 from tests.contract.conftest import Mocks
 

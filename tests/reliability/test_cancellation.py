@@ -10,7 +10,7 @@ import anyio
 import httpx
 from mcp import Client
 
-from pipedrive_mcp.app import build_server
+from dealdesk_mcp.app import build_server
 from tests.conftest import make_settings, text_of
 from tests.standin import Recorded, Reply, StandIn
 

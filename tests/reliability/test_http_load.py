@@ -20,7 +20,7 @@ from mcp import Client
 from tests.conftest import ATTIO_KEY, TOKEN, text_of
 from tests.standin import Recorded, Reply, StandIn
 
-SCRIPT = Path(sys.executable).parent / "pipedrive-mcp"
+SCRIPT = Path(sys.executable).parent / "dealdesk-mcp"
 CLIENTS = 10
 CALLS_PER_CLIENT = 20
 BOUND_SECONDS = 60.0

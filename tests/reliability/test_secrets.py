@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
-from pipedrive_mcp import executor
+from dealdesk_mcp import executor
 from tests.conftest import ATTIO_KEY, TOKEN, connect, make_settings, text_of
 from tests.standin import Recorded, Reply, StandIn
 

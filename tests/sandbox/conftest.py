@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from pipedrive_mcp.sandbox import SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
 
 TOKEN = "sandbox-test-token"
 

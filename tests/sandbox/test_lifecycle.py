@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipedrive_mcp.sandbox import create_app, default_db_path, start_sandbox
+from dealdesk_mcp.sandbox import create_app, default_db_path, start_sandbox
 
 HEADERS = {"x-api-token": "t"}
 
@@ -42,11 +42,11 @@ def test_seeding_in_memory_is_fast() -> None:
 
 def test_default_db_path_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    assert default_db_path() == str(tmp_path / "pipedrive-mcp" / "sandbox.sqlite3")
+    assert default_db_path() == str(tmp_path / "dealdesk-mcp" / "sandbox.sqlite3")
 
 
 def test_package_import_stays_light() -> None:
-    code = "import sys, pipedrive_mcp.sandbox; print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
+    code = "import sys, dealdesk_mcp.sandbox; print(sorted(m for m in ('starlette', 'uvicorn') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=30)
     assert out.stdout.strip() == "[]"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from pipedrive_mcp.sandbox import SandboxHandle
-from pipedrive_mcp.sandbox.fields import hash_key
+from dealdesk_mcp.sandbox import SandboxHandle
+from dealdesk_mcp.sandbox.fields import hash_key
 
 SOURCE = hash_key("deal:source_channel")
 

@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import ATTIO_KEY, ROOT, TOKEN
 from tests.standin import Recorded, Reply, StandIn
 
-SCRIPT = Path(sys.executable).parent / "pipedrive-mcp"
+SCRIPT = Path(sys.executable).parent / "dealdesk-mcp"
 INSPECTOR = ROOT / ".tools" / "inspector" / "node_modules" / ".bin" / "mcp-inspector"
 AUTH_TOKEN = "mcp-bearer-5b7e0c2a9d4f4e1b8c3a6d2f0e9b7a51"
 STARTUP_SECONDS = 20.0
@@ -66,14 +66,14 @@ def server_env(standin: StandIn, **extra: str) -> dict[str, str]:
 
 def expected_tool_count() -> int:
     """Every generated operation (all toolsets) plus the built-in get_session_info."""
-    from pipedrive_mcp.catalog import load_catalog
+    from dealdesk_mcp.catalog import load_catalog
 
     return len(load_catalog().tools) + 1
 
 
 @dataclass
 class ServerProcess:
-    """A `pipedrive-mcp --transport sse|http` subprocess listening on 127.0.0.1."""
+    """A `dealdesk-mcp --transport sse|http` subprocess listening on 127.0.0.1."""
 
     process: subprocess.Popen[bytes]
     port: int
@@ -128,7 +128,7 @@ def crm(standin: StandIn) -> StandIn:
 
 @pytest.fixture
 def start_server(crm: StandIn, tmp_path: Path) -> Iterator[StartServer]:
-    """Start `pipedrive-mcp --transport T --port P` as a subprocess; stopped after the test."""
+    """Start `dealdesk-mcp --transport T --port P` as a subprocess; stopped after the test."""
     started: list[ServerProcess] = []
 
     def start(transport: str = "http", *args: str, wait: bool = True, **env: str) -> ServerProcess:

@@ -11,8 +11,8 @@ import pytest
 from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
-from pipedrive_mcp import cli
-from pipedrive_mcp.catalog import DEFAULT_TOOLSETS, load_catalog
+from dealdesk_mcp import cli
+from dealdesk_mcp.catalog import DEFAULT_TOOLSETS, load_catalog
 from tests.conftest import ROOT, TOKEN, connect, make_settings, text_of
 from tests.standin import StandIn
 from tests.transports.conftest import SCRIPT, server_env
@@ -37,7 +37,7 @@ def test_the_example_has_a_token_entry_and_a_sandbox_entry() -> None:
     servers = entries()
     assert set(servers) == {"pipedrive", "pipedrive-sandbox"}
     for entry in servers.values():
-        assert entry["command"] == "pipedrive-mcp"  # the pip-installed console script
+        assert entry["command"] == "dealdesk-mcp"  # the pip-installed console script
         assert set(entry) <= {"command", "args", "env"}
         assert all(isinstance(a, str) for a in entry["args"])
         assert all(isinstance(v, str) for v in entry.get("env", {}).values())
@@ -95,7 +95,7 @@ async def test_the_sandbox_entry_serves_demo_data(standin: StandIn, tmp_path: Pa
     assert not deals.is_error, text_of(deals)
     assert json.loads(text_of(deals))["data"]  # seeded demo deals
     assert standin.requests == []  # nothing left the machine
-    assert (tmp_path / "data" / "pipedrive-mcp" / "sandbox.sqlite3").exists()
+    assert (tmp_path / "data" / "dealdesk-mcp" / "sandbox.sqlite3").exists()
 
 
 async def test_toolsets_default_means_the_same_as_no_choice(standin: StandIn, tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.server.transport_security import TransportSecurityMiddleware
 from mcp.shared.exceptions import MCPError
 
-from pipedrive_mcp import transports
-from pipedrive_mcp.app import build_server
-from pipedrive_mcp.config import Settings
+from dealdesk_mcp import transports
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.config import Settings
 from tests.conftest import TOKEN, text_of
 from tests.standin import StandIn
 from tests.transports.conftest import (
@@ -175,11 +175,11 @@ async def test_listening_beyond_loopback_without_a_token_warns(
     no_listen: list[Any], caplog: pytest.LogCaptureFixture, host: str, token: str | None, warns: bool
 ) -> None:
     server = build_server(Settings.from_env({"PIPEDRIVE_API_TOKEN": TOKEN, "PIPEDRIVE_TOOLSETS": "deals"}))
-    with caplog.at_level(logging.WARNING, logger="pipedrive_mcp.transports"):
+    with caplog.at_level(logging.WARNING, logger="dealdesk_mcp.transports"):
         await transports.serve_http(server, transport="http", host=host, port=8000, auth_token=token)
     [config] = no_listen
     assert (config.host, config.port) == (host, 8000)
-    warnings = [r for r in caplog.records if r.name == "pipedrive_mcp.transports"]
+    warnings = [r for r in caplog.records if r.name == "dealdesk_mcp.transports"]
     assert bool(warnings) is warns
     if warns:
         assert "PIPEDRIVE_MCP_AUTH_TOKEN" in warnings[0].getMessage()
@@ -188,7 +188,7 @@ async def test_listening_beyond_loopback_without_a_token_warns(
 
 def test_cli_warns_on_stderr_when_bound_beyond_loopback(no_listen: list[Any], capsys, monkeypatch) -> None:
     """The console entry point routes that warning to stderr (stdout stays free)."""
-    from pipedrive_mcp import cli
+    from dealdesk_mcp import cli
 
     for name in ("PIPEDRIVE_MCP_AUTH_TOKEN", "PIPEDRIVE_TOOLSETS", "PIPEDRIVE_LOG_LEVEL"):
         monkeypatch.delenv(name, raising=False)

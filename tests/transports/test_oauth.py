@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 import anyio
 import pytest
 
-from pipedrive_mcp import auth
+from dealdesk_mcp import auth
 from tests.conftest import connect, make_settings, text_of
 from tests.standin import Recorded, Reply, StandIn
 from tests.transports.conftest import DEALS
