@@ -16,7 +16,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 WORK = BENCH / ".work"
-SPECS = Path("/work/shared/specs")
+# The facts-only vendor documents in this repository (scripts/strip_specs.py writes them).
+SPECS = REPO / "specs"
 MAIN_PYTHON = REPO / ".venv" / "bin" / "python"
 OUR_SCRIPT = REPO / ".venv" / "bin" / "dealdesk-mcp"
 TOKEN = "bench-token-0123456789"

@@ -8,7 +8,6 @@ that installs with its own dependency pins, so that is the pin.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +16,7 @@ from common import SPECS, WORK, BenchError
 
 FASTMCP_PIN = "fastmcp==4.1.2"
 VENV = WORK / "fastmcp-venv"
-SPEC_JSON = WORK / "specs"
+SPEC_JSON = SPECS
 
 
 def venv_python() -> Path:
@@ -58,16 +57,8 @@ def ensure_venv(log=print) -> Path:
 
 
 def ensure_spec_json() -> Path:
-    """JSON copies of the two Pipedrive documents (converted once; the generic side reads these)."""
-    import yaml
-
-    SPEC_JSON.mkdir(parents=True, exist_ok=True)
+    """The folder of the two Pipedrive documents as JSON (the generic side reads these)."""
     for version in ("v1", "v2"):
-        source = SPECS / f"pipedrive-{version}.openapi.yaml"
-        target = SPEC_JSON / f"pipedrive-{version}.json"
-        if not target.exists() or target.stat().st_mtime < source.stat().st_mtime:
-            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-            with source.open() as handle:
-                document = yaml.load(handle, Loader=loader)
-            target.write_text(json.dumps(document))
+        if not (SPEC_JSON / f"pipedrive-{version}.json").is_file():
+            raise BenchError(f"pipedrive-{version}.json is missing from {SPEC_JSON}")
     return SPEC_JSON

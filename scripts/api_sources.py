@@ -99,7 +99,6 @@ class Operation:
     page_size_max: int | None = None
     token_cost: int | None = None
     deprecated: bool = False
-    vendor_text: str = ""  # the document's own prose, kept only to check ours is not copied
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -109,9 +108,9 @@ def snake_case(text: str) -> str:
     return text.lower()
 
 
-def attio_name(summary: str) -> str:
-    words = re.split(r"[^a-z0-9]+", summary.lower())
-    return "attio_" + "_".join(w for w in words if w and w not in ("a", "an", "the"))
+def attio_name(operation_id: str) -> str:
+    # specs/attio.json names each operation by its summary's words (scripts/strip_specs.py).
+    return "attio_" + operation_id.replace("-", "_")
 
 
 def attio_toolset(tag: str) -> str:
@@ -197,7 +196,6 @@ def _operation(
         params=params,
         token_cost=op.get("x-token-cost"),
         deprecated=bool(op.get("deprecated")),
-        vendor_text=" ".join(str(op.get(k, "")) for k in ("summary", "description")),
     )
     encoding, body, body_required = _body_parts(resolver, op, path)
     result.body = encoding
@@ -262,8 +260,8 @@ def _operation(
 
 def pipedrive_operations(specs: Path) -> list[Operation]:
     docs = {
-        "v1": load_document(specs / "pipedrive-v1.openapi.yaml"),
-        "v2": load_document(specs / "pipedrive-v2.openapi.yaml"),
+        "v1": load_document(specs / "pipedrive-v1.json"),
+        "v2": load_document(specs / "pipedrive-v2.json"),
     }
     in_v2 = {op["operationId"] for _, _, op in _iter_operations(docs["v2"])}
     out = []
@@ -290,12 +288,12 @@ def pipedrive_operations(specs: Path) -> list[Operation]:
 
 
 def attio_operations(specs: Path) -> list[Operation]:
-    document = load_document(specs / "attio.openapi.json")
+    document = load_document(specs / "attio.json")
     resolver = SchemaResolver(document)
     return [
         _operation(
             resolver=resolver,
-            name=attio_name(op["summary"]),
+            name=attio_name(op["operationId"]),
             api="attio",
             toolset=attio_toolset(op["tags"][0]),
             method=method,

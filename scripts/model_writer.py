@@ -133,7 +133,7 @@ class ModuleWriter:
             return f"{py}: {kind}"
         return f"{py}: {kind} = Field({', '.join(args)})"
 
-    def tool_model(self, op: Operation, description: str, notes: dict[str, str]) -> str:
+    def tool_model(self, op: Operation, description: str, notes: dict[str, dict[str, Any]]) -> str:
         base = "ToolInput"
         if op.file_part:
             base = "UploadInput"
@@ -147,13 +147,22 @@ class ModuleWriter:
         ordered = sorted(op.params, key=lambda p: (not p.required, p.location != "path"))
         for param in ordered:
             hint = name + class_name(python_name(param.name))
+            note = notes.get(param.name) or {}
+            schema = with_enum(param.schema, note.get("enum"))
             lines.append(
                 "    "
-                + self.field_line(
-                    param.name, param.schema, param.required, hint=hint, note=notes.get(param.name)
-                )
+                + self.field_line(param.name, schema, param.required, hint=hint, note=note.get("description"))
             )
         return "\n".join(lines)
+
+
+def with_enum(schema: Schema, values: list[Any] | None) -> Schema:
+    """A closed value set the documents state only in prose, made an enum (of the items, for arrays)."""
+    if not values:
+        return schema
+    if schema.get("type") == "array":
+        return {**schema, "items": {**(schema.get("items") or {}), "enum": list(values)}}
+    return {**schema, "enum": list(values)}
 
 
 def _docstring(text: str) -> str:

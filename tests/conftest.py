@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,7 +15,9 @@ from dealdesk_mcp.config import Settings
 from tests.standin import StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
-SPECS = Path(os.environ.get("PIPEDRIVE_MCP_SPECS", ROOT.parent / "shared" / "specs"))
+# The facts-only vendor documents (scripts/strip_specs.py); the originals sit in ../shared/specs.
+SPECS = ROOT / "specs"
+SHARED_SPECS = ROOT.parent / "shared" / "specs"
 TOKEN = "tok-3f9a1c77e2b54d0c9aa1d2e3f4b5c6d7"
 ATTIO_KEY = "attio-key-8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
 

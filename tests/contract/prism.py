@@ -8,7 +8,6 @@ the document lacks, 405 for a method the path lacks, 415 for a wrong content typ
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -20,11 +19,11 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 PRISM = ROOT / ".tools" / "prism" / "node_modules" / ".bin" / "prism"
-SPECS = Path(os.environ.get("PIPEDRIVE_MCP_SPECS", ROOT.parent / "shared" / "specs"))
+SPECS = ROOT / "specs"
 DOCUMENTS = {
-    "pipedrive-v1": "pipedrive-v1.openapi.yaml",
-    "pipedrive-v2": "pipedrive-v2.openapi.yaml",
-    "attio": "attio.openapi.json",
+    "pipedrive-v1": "pipedrive-v1.json",
+    "pipedrive-v2": "pipedrive-v2.json",
+    "attio": "attio.json",
 }
 STARTUP_SECONDS = 90.0
 

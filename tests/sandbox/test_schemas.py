@@ -8,27 +8,17 @@ the sandbox; the check therefore also admits null for object properties and chec
 
 from __future__ import annotations
 
-import os
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import httpx
 import jsonschema
 import pytest
-import yaml
 
-SPECS = Path(os.environ.get("PIPEDRIVE_MCP_SPECS", Path(__file__).resolve().parents[3] / "shared" / "specs"))
-pytestmark = pytest.mark.skipif(
-    not (SPECS / "pipedrive-v2.openapi.yaml").exists(), reason="vendor specs not present"
-)
+from dealdesk_mcp import specs
 
 
-@cache
 def document(version: str) -> dict[str, Any]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with open(SPECS / f"pipedrive-{version}.openapi.yaml", encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=loader)
+    return specs.load(f"pipedrive-{version}")
 
 
 def as_json_schema(node: Any, *, may_be_null: bool = False) -> Any:

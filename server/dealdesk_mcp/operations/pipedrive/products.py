@@ -196,7 +196,7 @@ class GetProductDeals(ListInput):
 
 
 class GetProductFiles(ListInput):
-    """List files attached to a product."""
+    """List the files stored on one product, such as datasheets or price sheets."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
