@@ -234,11 +234,15 @@ def _operation(
     query = {p.name: p for p in params if p.location == "query"}
     body_props = {p.name for p in params if p.location == "body"}
     limit = query.get("limit")
+    # The paging style is named by the parameter that moves it: Pipedrive v1 `start`, Attio `offset`
+    # (in the query, or in the JSON body of its query operations), or an opaque `cursor`.
     if "cursor" in query:
         result.pagination = "cursor"
-    elif "start" in query or "offset" in query:
+    elif "start" in query and "limit" in query:
+        result.pagination = "start"
+    elif "offset" in query:
         result.pagination = "offset"
-    elif api == "attio" and "offset" in body_props:
+    elif "offset" in body_props:
         result.pagination = "body_offset"
     if result.pagination != "none" and limit is not None:
         result.page_size_max = limit.schema.get("maximum")

@@ -31,7 +31,7 @@ import yaml  # noqa: E402
 from api_sources import Operation, attio_operations, pipedrive_operations  # noqa: E402
 from model_writer import ModuleWriter, class_name  # noqa: E402
 
-from dealdesk_mcp.route import CONTROL_FIELDS  # noqa: E402
+from dealdesk_mcp.route import CONTROL_FIELDS, NotNull  # noqa: E402
 
 # The facts-only form of the vendors' documents (scripts/strip_specs.py writes it).
 DEFAULT_SPECS = ROOT / "specs"
@@ -76,14 +76,29 @@ def module_for(op: Operation) -> str:
     return f"dealdesk_mcp.operations.{op.api}.{resource}"
 
 
-def annotations(method: str) -> dict[str, bool]:
-    hints: dict[str, bool] = {"readOnlyHint": method == "GET"}
-    if method == "DELETE":
-        hints["destructiveHint"] = True
-    if method in ("PUT", "PATCH"):
+# Beyond DELETE: operations whose effect cannot be undone (merging two records into one).
+DESTRUCTIVE_NAME = re.compile(r"(^|_)(delete|remove|merge)(_|$)")
+
+
+def destructive(op: Operation) -> bool:
+    return op.method == "DELETE" or bool(DESTRUCTIVE_NAME.search(op.name))
+
+
+def annotations(op: Operation) -> dict[str, bool]:
+    """MCP tool hints, written only where they differ from the protocol's defaults (readOnlyHint
+    false, destructiveHint true, idempotentHint false, openWorldHint true)."""
+    if op.method == "GET":
+        return {"readOnlyHint": True}
+    hints: dict[str, bool] = {"destructiveHint": destructive(op)}
+    if op.method in ("PUT", "PATCH", "DELETE"):
         hints["idempotentHint"] = True
-    hints["openWorldHint"] = True
     return hints
+
+
+def answer_kind(op: Operation) -> str:
+    if op.downloads:
+        return "download"
+    return "list" if op.pagination != "none" else "object"
 
 
 def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -112,7 +127,7 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
             "",
             "from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt",
             "",
-            "from dealdesk_mcp.route import DownloadInput, ListInput, NotBool, Route, ToolInput, UploadInput",
+            "from dealdesk_mcp.route import (\n    DownloadInput, ListInput, NestedInput, NotBool, NotNull, Route, ToolInput, UploadInput,\n)",
             "",
             "__all__ = ["
             + ", ".join(repr(class_name(o.name)) for o in sorted(members, key=lambda o: o.name))
@@ -165,43 +180,86 @@ def fallback_description(op: Operation) -> str:
     return ("Deprecated: " + text) if op.deprecated else text
 
 
-def clean_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Make a pydantic JSON Schema plain for every host: inline $defs, drop titles and null defaults."""
+def fallback_title(op: Operation) -> str:
+    """A title from the description's first words, for a tool nobody has titled yet."""
+    words = re.sub(r"\(.*?\)", "", fallback_description(op)).rstrip(".").split()
+    return " ".join(words[:6])
+
+
+# Controls every tool accepts that the listing leaves out (the server's instructions explain them once):
+# `raw` is for debugging, and `skip` is only ever passed as a cut answer's page.next says.
+UNLISTED_CONTROLS = frozenset({"raw", "skip"})
+
+
+def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
+    """Make a pydantic JSON Schema plain for every host: inline $defs, drop titles and null defaults,
+    and admit null only where the document does (`"type": [T, "null"]`)."""
     defs = schema.pop("$defs", {})
 
-    def walk(node: Any) -> Any:
+    def walk(node: Any, nullable: frozenset[str] = frozenset()) -> Any:
         if isinstance(node, list):
             return [walk(n) for n in node]
         if not isinstance(node, dict):
             return node
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            merged = {**defs[ref.removeprefix("#/$defs/")], **{k: v for k, v in node.items() if k != "$ref"}}
-            return walk(merged)
-        out = {}
+            name = ref.removeprefix("#/$defs/")
+            merged = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
+            return walk(merged, nullable_fields(getattr(module, name, None)))
+        out: dict[str, Any] = {}
         for key, value in node.items():
             if key == "title" and isinstance(value, str):
                 continue
             if key == "default" and value is None:
                 continue
             if key == "properties":
-                out[key] = {name: walk(sub) for name, sub in value.items()}
+                out[key] = {name: walk(null_form(sub, name in nullable)) for name, sub in value.items()}
             else:
                 out[key] = walk(value)
         if out.get("additionalProperties") is False:
             out.pop("additionalProperties")  # the model rejects unknown arguments itself
         return out
 
-    cleaned = walk(schema)
+    model = getattr(module, schema.get("title", ""), None)
+    cleaned = walk(schema, nullable_fields(model))
     cleaned.pop("description", None)  # the tool description carries it
-    # A local file path first, then the API's own arguments, then the session's controls (raw, max_items...).
-    props = cleaned.get("properties", {})
+    # A local file path first, then the API's own arguments, then the session's controls (max_items...).
+    props = {k: v for k, v in cleaned.get("properties", {}).items() if k not in UNLISTED_CONTROLS}
     cleaned["properties"] = {
         **({"path": props["path"]} if "path" in props else {}),
         **{k: v for k, v in props.items() if k not in CONTROL_FIELDS},
         **{k: v for k, v in props.items() if k in CONTROL_FIELDS},
     }
     return cleaned
+
+
+def nullable_fields(model: Any) -> frozenset[str]:
+    """Wire names of the fields an explicit null may be sent for: optional ones without NotNull."""
+    if model is None:
+        return frozenset()
+    return frozenset(
+        field.alias or name
+        for name, field in model.model_fields.items()
+        if not any(m is NotNull for m in field.metadata)
+    )
+
+
+def null_form(schema: dict[str, Any], nullable: bool) -> dict[str, Any]:
+    """`anyOf [X, {type: null}]` (how pydantic writes `X | None`) as X, or as `type: [X, "null"]` where
+    the document lets the field be sent as null."""
+    options = schema.get("anyOf")
+    if not isinstance(options, list) or {"type": "null"} not in options:
+        return schema
+    rest = {k: v for k, v in schema.items() if k != "anyOf"}
+    real = [o for o in options if o != {"type": "null"}]
+    if len(real) != 1:
+        return {**rest, "anyOf": real + ([{"type": "null"}] if nullable else [])}
+    only = {**real[0], **rest}
+    if nullable:
+        if isinstance(only.get("type"), str):
+            return {**only, "type": [only["type"], "null"]}
+        return {**rest, "anyOf": [real[0], {"type": "null"}]}
+    return only
 
 
 def load_module(package_root: Path, name: str) -> ModuleType:
@@ -239,21 +297,20 @@ def export_schemas(
         name = module_for(op)
         module = modules.get(name) or modules.setdefault(name, load_module(package_root, name))
         model = getattr(module, class_name(op.name))
-        schema = clean_schema(model.model_json_schema(by_alias=True))
+        schema = clean_schema(model.model_json_schema(by_alias=True), module)
         schema.update(body_constraints(model.route))
         entry = toolsets.setdefault(op.toolset, {"toolset": op.toolset, "api": op.api, "tools": []})
         entry["tools"].append(
             {
                 "name": op.name,
+                "title": descriptions.get(op.name, {}).get("title") or fallback_title(op),
                 "description": tool_description(op, descriptions.get(op.name, {})),
                 "input_schema": schema,
-                "annotations": annotations(op.method),
+                "annotations": annotations(op),
                 "method": op.method,
                 "path": op.path,
-                "version": op.version,
-                "body_encoding": op.body,
-                "pagination": op.pagination,
-                "token_cost": op.token_cost,
+                "answer": answer_kind(op),
+                "destructive": destructive(op),
                 "deprecated": op.deprecated,
                 "model": f"{module_for(op)}:{class_name(op.name)}",
             }

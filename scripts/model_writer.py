@@ -13,6 +13,28 @@ from pydantic import BaseModel
 from dealdesk_mcp.route import CONTROL_FIELDS
 
 _RESERVED = set(dir(BaseModel)) | {"route"}
+# Names the generated annotations use: a field called `list` or `date` would shadow them in its class.
+_ANNOTATION_NAMES = {
+    "list",
+    "dict",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "date",
+    "Any",
+    "Literal",
+    "Annotated",
+    "UUID",
+    "Field",
+    "StrictInt",
+    "StrictFloat",
+    "NotBool",
+    "NotNull",
+    "ClassVar",
+    "Route",
+    "None",
+}
 # Numbers are strict: JSON true is not 1 (a boolean would otherwise pick record 1), "5" is not 5.
 _SIMPLE = {"string": "str", "integer": "StrictInt", "number": "StrictFloat", "boolean": "bool"}
 
@@ -25,7 +47,13 @@ def python_name(wire: str) -> str:
     name = re.sub(r"\W", "_", wire).lstrip("_")
     if not name or name[0].isdigit():
         name = "f_" + name
-    if keyword.iskeyword(name) or name in _RESERVED or name in CONTROL_FIELDS or name.startswith("model_"):
+    if (
+        keyword.iskeyword(name)
+        or name in _RESERVED
+        or name in _ANNOTATION_NAMES
+        or name in CONTROL_FIELDS
+        or name.startswith("model_")
+    ):
         name += "_"
     return name
 
@@ -41,6 +69,7 @@ class ModuleWriter:
     def __init__(self) -> None:
         self.blocks: list[str] = []
         self._nested_names: set[str] = set()
+        self._by_shape: dict[str, str] = {}
 
     def annotation(self, schema: Schema, hint: str) -> str:
         if schema.get("enum"):
@@ -79,23 +108,25 @@ class ModuleWriter:
         return "Any"
 
     def _nested(self, schema: Schema, hint: str) -> str:
+        required = set(schema.get("required", ()))
+        extra = schema.get("additionalProperties")
+        config = "allow" if extra not in (None, False) else "forbid"
+        fields = [
+            self.field_line(prop, sub, prop in required, hint=hint + class_name(python_name(prop)))
+            for prop, sub in schema["properties"].items()
+        ]
+        body = [f'    model_config = ConfigDict(extra="{config}", populate_by_name=True)']
+        body += ["    " + line for line in fields]
+        # Identical shapes (an update body repeating its create body's objects) share one class.
+        key = "\n".join(body)
+        if key in self._by_shape:
+            return self._by_shape[key]
         name = hint
         while name in self._nested_names:
             name += "_"
         self._nested_names.add(name)
-        required = set(schema.get("required", ()))
-        extra = schema.get("additionalProperties")
-        config = "allow" if extra not in (None, False) else "forbid"
-        lines = [
-            f"class {name}(BaseModel):",
-            f'    model_config = ConfigDict(extra="{config}", populate_by_name=True)',
-        ]
-        for prop, sub in schema["properties"].items():
-            lines.append(
-                "    "
-                + self.field_line(prop, sub, prop in required, hint=name + class_name(python_name(prop)))
-            )
-        self.blocks.append("\n".join(lines))
+        self._by_shape[key] = name
+        self.blocks.append("\n".join([f"class {name}(NestedInput):", *body]))
         return name
 
     def field_line(
@@ -103,8 +134,13 @@ class ModuleWriter:
     ) -> str:
         py = python_name(wire)
         kind = self.annotation(schema, hint)
-        if schema.get("nullable") and kind != "Any":
-            kind = f"{kind} | None"
+        # Optional fields are None when not given (and then not sent); only those the document marks
+        # nullable may also be sent as an explicit null (NotNull refuses it on the others).
+        if kind != "Any":
+            if schema.get("nullable"):
+                kind = f"{kind} | None"
+            elif not required:
+                kind = f"Annotated[{kind} | None, NotNull]"
         args: list[str] = [] if required else ["default=None"]
         if py != wire:
             args.append(f"alias={wire!r}")
@@ -195,7 +231,6 @@ def _route_source(op: Operation) -> str:
         "body_min_fields": (op.body_min_fields, 0),
         "body_variants": (tuple(op.body_variants), ()),
         "file_part": (op.file_part, None),
-        "downloads": (op.downloads, False),
     }
     for key, (value, default) in optional.items():
         if value != default:

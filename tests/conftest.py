@@ -36,6 +36,8 @@ def make_settings(standin: StandIn, tmp_path: Path, **env: str) -> Settings:
         "ATTIO_API_KEY": ATTIO_KEY,
         "ATTIO_BASE_URL": standin.origin,
         "PIPEDRIVE_TOOLSETS": "all",
+        "PIPEDRIVE_WRITES": "all",
+        "PIPEDRIVE_MCP_STATE_DIR": str(tmp_path / "state"),
         "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
         "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
         "PIPEDRIVE_MAX_RETRY_WAIT": "5",

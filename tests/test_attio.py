@@ -39,7 +39,7 @@ async def test_raw_keeps_attios_versioned_values(standin, tmp_path):
             "attio_get_record",
             {"object": "people", "record_id": "bf071e1f-6035-429d-b874-000000000001", "raw": True},
         )
-    assert json.loads(text_of(result))["data"] == record
+    assert json.loads(text_of(result))["data"] == {"data": record}  # the API's answer, untouched
 
 
 async def test_attio_errors_are_clear_and_keep_their_code(standin, tmp_path):

@@ -104,13 +104,28 @@ def test_every_schema_is_plain_valid_json_schema():
         assert set(schema.get("required", ())) <= set(schema["properties"]), tool.name
 
 
-def test_annotations_follow_the_method():
+def test_annotations_follow_the_method_and_the_protocols_defaults():
+    """Hints are written only where they differ from MCP's defaults (readOnlyHint false, destructiveHint
+    true, idempotentHint false, openWorldHint true), so each tool's effective hints are checked."""
+    defaults = {
+        "readOnlyHint": False,
+        "destructiveHint": True,
+        "idempotentHint": False,
+        "openWorldHint": True,
+    }
     for tool in load_catalog().tools.values():
-        hints = tool.annotations
-        assert hints["openWorldHint"] is True
+        hints = {**defaults, **tool.annotations}
         assert hints["readOnlyHint"] is (tool.method == "GET"), tool.name
-        assert hints.get("destructiveHint", False) is (tool.method == "DELETE"), tool.name
-        assert hints.get("idempotentHint", False) is (tool.method in ("PUT", "PATCH")), tool.name
+        assert hints["openWorldHint"] is True, tool.name
+        if tool.method != "GET":
+            assert hints["destructiveHint"] is tool.destructive, tool.name
+            assert hints["idempotentHint"] is (tool.method in ("PUT", "PATCH", "DELETE")), tool.name
+
+
+def test_every_delete_and_merge_is_destructive():
+    for tool in load_catalog().tools.values():
+        named = re.search(r"(^|_)(delete|remove|merge)(_|$)", tool.name) is not None
+        assert tool.destructive is (tool.method == "DELETE" or named), tool.name
 
 
 def test_path_parameters_are_required():

@@ -7,8 +7,9 @@ import json
 import pytest
 
 from dealdesk_mcp.app import build_server
-from dealdesk_mcp.catalog import DEFAULT_TOOLSETS, load_catalog
+from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.errors import ConfigError
+from dealdesk_mcp.toolsets import DEFAULTS as DEFAULT_TOOLSETS
 from tests.conftest import connect, make_settings, text_of
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -59,9 +60,17 @@ async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_p
 
 
 async def test_default_set_includes_attio_only_with_its_key(standin, tmp_path):
-    with_key = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="")
+    with_key = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="", PIPEDRIVE_WRITES="safe")
     attio = {t.name for t in with_key if t.name.startswith("attio_")}
-    assert len(attio) == 83
+    catalog = load_catalog()
+    everyday_attio = {
+        t.name
+        for t in catalog.tools.values()
+        if t.api == "attio" and t.toolset != "attio_scim" and not t.destructive
+    }
+    assert attio == everyday_attio
+    without_key = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="", ATTIO_API_KEY="")
+    assert not any(t.name.startswith("attio_") for t in without_key)
 
 
 async def test_all_lists_every_operation(standin, tmp_path):

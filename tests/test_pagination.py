@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.conftest import connect, make_settings, records, text_of
 from tests.standin import Recorded, Reply
 
@@ -115,7 +117,48 @@ async def test_walk_bigger_than_the_answer_cap_keeps_everything_in_a_file(standi
     with open(cut["full_answer_file"], encoding="utf-8") as handle:
         saved = json.load(handle)
     assert [d["id"] for d in saved["data"]] == list(range(1, 1001))
-    assert answer["page"]["next"] == {"cursor": "1000"}
+    # page.next resumes at the first item not shown: inside the first page, by skipping what was seen.
+    assert answer["page"]["next"] == {"limit": 500, "skip": len(shown)}
+
+
+async def follow(client, tool: str, arguments: dict) -> list:
+    """Every item an agent sees by following page.next from `arguments` until the list ends."""
+    seen: list = []
+    for _ in range(500):
+        result = await client.call_tool(tool, arguments)
+        assert not result.is_error, text_of(result)
+        answer = json.loads(text_of(result))
+        seen += [item["id"] for item in records(answer)]
+        following = answer["page"].get("next")
+        if not following:
+            return seen
+        arguments = {**{k: v for k, v in arguments.items() if k not in ("skip",)}, **following}
+    raise AssertionError("page.next never ended")
+
+
+@pytest.mark.parametrize(
+    ("tool", "pages", "arguments"),
+    [
+        ("get_deals", cursor_pages, {"limit": 300}),
+        ("get_deals", cursor_pages, {"max_items": 700}),
+        ("get_notes", offset_pages, {"limit": 300}),
+        ("get_notes", offset_pages, {"max_items": 700}),
+        ("attio_list_notes", attio_offset_pages, {"limit": 300}),
+    ],
+)
+async def test_following_next_after_cuts_reaches_every_item_exactly_once(
+    standin, tmp_path, tool, pages, arguments
+):
+    """Issue 16, item 2: a cut answer's page.next must not skip the items the cut left out."""
+    standin.reply_with(pages)
+    async with connect(make_settings(standin, tmp_path, PIPEDRIVE_MAX_ANSWER_CHARS="3000")) as client:
+        seen = await follow(client, tool, arguments)
+    expected = (
+        list(range(1, TOTAL + 1))
+        if tool != "attio_list_notes"
+        else [{"note_id": f"n{i}"} for i in range(1, TOTAL + 1)]
+    )
+    assert seen == expected
 
 
 async def test_attio_offset_lists_page_by_offset(standin, tmp_path):

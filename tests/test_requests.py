@@ -6,6 +6,8 @@ import json
 from urllib.parse import parse_qsl
 
 import pytest
+from mcp.shared.exceptions import MCPError
+from mcp_types.jsonrpc import INVALID_PARAMS
 
 from tests.conftest import ATTIO_KEY, TOKEN, connect, make_settings, text_of
 from tests.standin import Reply
@@ -131,7 +133,7 @@ async def test_success_answer_is_text_and_structured(standin, tmp_path):
         ("add_deal", {"value": 3}, ["title: required"]),
         ("get_deals", {"status": "pending"}, ["status:", "'open'", "'won'"]),
         ("get_deals", {"colour": "red"}, ["colour: not an argument of get_deals", "Valid arguments:"]),
-        ("update_deal", {"id": 1, "stage_id": None}, ["stage_id:", "valid integer"]),
+        ("update_deal", {"id": 1, "stage_id": None}, ["stage_id:", "null is not accepted"]),
         ("add_deal", {"title": "x", "label_ids": ["a"]}, ["label_ids.0:"]),
     ],
 )
@@ -145,11 +147,14 @@ async def test_bad_arguments_name_the_field_and_send_nothing(standin, tmp_path, 
     assert standin.requests == []
 
 
-async def test_unknown_tool_is_a_clear_error(standin, tmp_path):
-    result = await call(standin, tmp_path, "get_deeals", {})
-    assert result.is_error
-    assert "Unknown tool 'get_deeals'" in text_of(result)
-    assert "get_deals" in text_of(result)
+async def test_unknown_tool_is_the_protocol_error_with_a_hint(standin, tmp_path):
+    # The specification's answer to a tool that does not exist: JSON-RPC "invalid params", not a result.
+    async with connect(make_settings(standin, tmp_path)) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.call_tool("get_deeals", {})
+    assert refused.value.code == INVALID_PARAMS
+    assert "Unknown tool 'get_deeals'" in refused.value.message
+    assert "get_deals" in refused.value.message
     assert standin.requests == []
 
 

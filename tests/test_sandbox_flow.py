@@ -27,6 +27,7 @@ def settings_for(sandbox: SandboxHandle, tmp_path: Path) -> Settings:
             "PIPEDRIVE_API_TOKEN": "sandbox-local-token",
             "PIPEDRIVE_BASE_URL": sandbox.base_url,
             "PIPEDRIVE_TOOLSETS": "all",
+            "PIPEDRIVE_WRITES": "all",
             "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
             "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
         }

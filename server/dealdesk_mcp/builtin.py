@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import difflib
+import re
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+import mcp_types as types
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from dealdesk_mcp import __version__, executor
+from dealdesk_mcp.account import Account
+from dealdesk_mcp.call import Progress
+from dealdesk_mcp.catalog import ToolEntry
+from dealdesk_mcp.errors import InvalidArguments, NotAllowed, ToolError
+from dealdesk_mcp.jsonvalues import is_object
+from dealdesk_mcp.validation import describe
+
+if TYPE_CHECKING:
+    from dealdesk_mcp.app import Runtime
 
 
 class _Input(BaseModel):
@@ -17,9 +31,13 @@ class SessionInfoInput(_Input):
 
 class SearchOperationsInput(_Input):
     query: str = Field(default="", description="Words to match in tool names and descriptions.")
-    toolset: str = Field(default=None, description="Only this toolset (e.g. deals, persons, attio_records).")
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = None
-    limit: int = Field(default=15, ge=1, le=100)
+    toolset: str | None = Field(
+        default=None, description="Only this toolset (e.g. deals, persons, attio_records)."
+    )
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = Field(
+        default=None, description="Only this HTTP method."
+    )
+    limit: int = Field(default=15, ge=1, le=100, description="Most operations to list.")
 
 
 class DescribeOperationInput(_Input):
@@ -35,7 +53,14 @@ SESSION_INFO = "get_session_info"
 SEARCH = "search_operations"
 DESCRIBE = "describe_operation"
 CALL = "call_operation"
+DISCOVERY = (SEARCH, DESCRIBE, CALL)
 
+TITLES = {
+    SESSION_INFO: "Show this server's session",
+    SEARCH: "Search the API's operations",
+    DESCRIBE: "Describe one operation",
+    CALL: "Call an operation",
+}
 DESCRIPTIONS = {
     SESSION_INFO: (
         "Show this server's mode, enabled toolsets, which APIs have credentials, the signed-in Pipedrive user, "
@@ -51,7 +76,6 @@ DESCRIPTIONS = {
         "Arguments follow the schema from describe_operation."
     ),
 }
-
 MODELS: dict[str, type[_Input]] = {
     SESSION_INFO: SessionInfoInput,
     SEARCH: SearchOperationsInput,
@@ -66,6 +90,149 @@ def input_schema(model: type[_Input]) -> dict[str, Any]:
     schema.pop("additionalProperties", None)
     for prop in schema.get("properties", {}).values():
         prop.pop("title", None)
+        options = prop.pop("anyOf", None)
+        if options:  # `X | None`: the null is how "not given" looks in Python, not a value to send
+            prop.update(next(o for o in options if o != {"type": "null"}))
         if prop.get("default") is None:
             prop.pop("default", None)
     return schema
+
+
+def tool(name: str) -> types.Tool:
+    read_only = name != CALL
+    return types.Tool(
+        name=name,
+        title=TITLES[name],
+        description=DESCRIPTIONS[name],
+        input_schema=input_schema(MODELS[name]),
+        annotations=types.ToolAnnotations(read_only_hint=read_only, open_world_hint=name == CALL),
+    )
+
+
+def serves(name: str, *, discovery: bool) -> bool:
+    return name == SESSION_INFO or (discovery and name in DISCOVERY)
+
+
+async def call(
+    runtime: Runtime, account: Account, name: str, arguments: dict[str, Any], progress: Progress | None
+) -> dict[str, Any]:
+    model_cls = MODELS[name]
+    try:
+        args = model_cls.model_validate(arguments)
+    except ValidationError as exc:
+        raise InvalidArguments(describe(name, exc, model_cls)) from None
+    if isinstance(args, SearchOperationsInput):
+        return search(runtime, args)
+    if isinstance(args, DescribeOperationInput):
+        entry = runtime.reachable(args.name)
+        return {
+            "name": entry.name,
+            "title": entry.title,
+            "description": entry.description,
+            "toolset": entry.toolset,
+            "method": entry.method,
+            "input_schema": entry.input_schema,
+        }
+    if isinstance(args, CallOperationInput):
+        entry = runtime.reachable(args.name)
+        answer = await executor.run(runtime.new_call(entry, args.arguments, account, progress))
+        return answer.value
+    return await session_info(runtime, account)
+
+
+def search(runtime: Runtime, args: SearchOperationsInput) -> dict[str, Any]:
+    words = [w for w in re.split(r"\W+", args.query.lower()) if w]
+    scored: list[tuple[int, bool, str, ToolEntry]] = []
+    for entry in runtime.enabled.values():
+        if args.toolset and entry.toolset != args.toolset:
+            continue
+        if args.method and entry.method != args.method:
+            continue
+        name_text = entry.name.replace("_", " ")
+        text = f"{name_text} {entry.toolset} {entry.description}".lower()
+        score = sum(3 if w in name_text else 1 for w in words if w in text)
+        if words and score == 0:
+            continue
+        scored.append((-score, entry.deprecated, entry.name, entry))
+    scored.sort(key=lambda s: s[:3])
+    hits = [{"name": e.name, "summary": e.summary} for *_, e in scored[: args.limit]]
+    return {"operations": hits, "matched": len(scored), "shown": len(hits)}
+
+
+def find_hint(runtime: Runtime, name: str) -> str:
+    close = difflib.get_close_matches(name, list(runtime.catalog.tools), n=3, cutoff=0.6)
+    if close:
+        return f"Did you mean: {', '.join(close)}?"
+    return (
+        "search_operations finds tools by words." if runtime.settings.discovery else "tools/list shows them."
+    )
+
+
+def not_offered(runtime: Runtime, entry: ToolEntry) -> ToolError:
+    level = runtime.settings.writes
+    if not entry.allowed_at(level):
+        if level == "none":
+            return NotAllowed(
+                f"{entry.name} changes data, and this server runs read-only (PIPEDRIVE_WRITES=none)."
+            )
+        return NotAllowed(
+            f"{entry.name} is destructive (it cannot be undone), and this server's write level is 'safe' "
+            "(PIPEDRIVE_WRITES); start it with --writes all to allow it."
+        )
+    return NotAllowed(
+        f"{entry.name} is in the {entry.toolset!r} toolset, which is not enabled; enabled: {', '.join(runtime.toolsets)}. "
+        f"Start the server with --toolsets {entry.toolset} (or all)."
+    )
+
+
+async def session_info(runtime: Runtime, account: Account) -> dict[str, Any]:
+    tally = account.tally
+    info: dict[str, Any] = {
+        "version": __version__,
+        "mode": "discovery" if runtime.settings.discovery else "tools",
+        "writes": runtime.settings.writes,
+        "read_only": runtime.settings.read_only,
+        "toolsets": runtime.toolsets,
+        "tools_enabled": len(runtime.enabled),
+        "apis": {
+            name: {"origin": account.origin(profile), "credentials": account.has(name)}
+            for name, profile in runtime.profiles.items()
+        },
+        "calls": tally.calls,
+        "api_token_cost": tally.token_cost,
+        "retries": tally.retries,
+        "rate_limit_last_seen": tally.rate_limit,
+        "api_versions_used": sorted(
+            {e.path.split("/")[2] for e in runtime.enabled.values() if e.api == "pipedrive"}
+        ),
+    }
+    identities = {
+        name: await identity(runtime, account, name) for name in runtime.profiles if account.has(name)
+    }
+    identities = {name: who for name, who in identities.items() if who is not None}
+    if identities:
+        # The first API's identity is "the user"; the others are listed by API.
+        info["user"] = next(iter(identities.values()))
+        info["identities"] = identities
+    return info
+
+
+async def identity(runtime: Runtime, account: Account, api: str) -> Any:
+    """Who `account` is at `api` (asked once), or None where the API has no way to say."""
+    profile = runtime.profiles[api]
+    if profile.identity_tool is None:
+        return None
+    known = account.identities.get(api)
+    if known is None:
+        try:
+            answer = await executor.run(
+                runtime.new_call(runtime.catalog.tools[profile.identity_tool], {}, account)
+            )
+        except ToolError as exc:
+            return {"error": exc.message}
+        data = answer.value.get("data")
+        if not is_object(data):
+            return None
+        known = {k: data[k] for k in profile.identity_keys if k in data}
+        account.identities[api] = known
+    return known

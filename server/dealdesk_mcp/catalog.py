@@ -1,30 +1,32 @@
-"""Which tools exist, which toolsets a user picked, and each tool's model on demand.
+"""Which tools exist, which of them a server offers, and each tool's model on demand.
 
-Tool listings come from the precomputed JSON in tool_schemas/ (milliseconds to load); a
-tool's pydantic model is imported only when the tool is first called.
+Tool listings come from the precomputed JSON in tool_schemas/ (milliseconds to load); a tool's
+pydantic model is imported only when the tool is first called. `Selection` is the one place that
+applies the whole selection policy: toolsets, write level, named tools, exclusions, deprecation.
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from dealdesk_mcp import toolsets as toolset_table
+from dealdesk_mcp.answers import AnswerKind
+from dealdesk_mcp.config import WriteLevel
 from dealdesk_mcp.errors import ConfigError
 from dealdesk_mcp.route import ToolInput
-
-# Everyday CRM work; the rest is one --toolsets away (or reachable through --discovery).
-DEFAULT_TOOLSETS = ("deals", "persons", "organizations", "activities", "notes", "files", "leads", "search")
-ATTIO_ALL = "attio"
 
 
 @dataclass(frozen=True, slots=True)
 class ToolEntry:
     name: str
+    title: str
     description: str
     input_schema: dict[str, Any]
     annotations: dict[str, bool]
@@ -33,6 +35,8 @@ class ToolEntry:
     method: str
     path: str
     model_ref: str
+    answer: AnswerKind = "object"
+    destructive: bool = False
     deprecated: bool = False
 
     @property
@@ -48,6 +52,9 @@ class ToolEntry:
     def model(self) -> type[ToolInput]:
         return _load_model(self.model_ref)
 
+    def allowed_at(self, level: WriteLevel) -> bool:
+        return not self.writes or level == "all" or (level == "safe" and not self.destructive)
+
 
 @cache
 def _load_model(ref: str) -> type[ToolInput]:
@@ -55,59 +62,110 @@ def _load_model(ref: str) -> type[ToolInput]:
     return getattr(importlib.import_module(module), name)
 
 
+@dataclass(frozen=True)
+class Selection:
+    """What a user asked for: toolsets (None: the default), a write level, tools by name."""
+
+    toolsets: tuple[str, ...] | None = None
+    writes: WriteLevel = "all"
+    tools: tuple[str, ...] = ()
+    exclude_tools: tuple[str, ...] = ()
+
+
+@dataclass
 class Catalog:
     """All tools of every API, grouped by toolset."""
 
-    def __init__(self, tools: Iterable[ToolEntry]) -> None:
-        self.tools: dict[str, ToolEntry] = {t.name: t for t in tools}
-        self.toolsets: dict[str, list[ToolEntry]] = {}
+    tools: dict[str, ToolEntry]
+    toolsets: dict[str, list[ToolEntry]] = field(default_factory=dict[str, list[ToolEntry]])
+
+    def __post_init__(self) -> None:
         for tool in self.tools.values():
             self.toolsets.setdefault(tool.toolset, []).append(tool)
 
     def toolset_names(self) -> list[str]:
         return sorted(self.toolsets)
 
-    def resolve_toolsets(self, requested: Iterable[str] | None, *, attio_enabled: bool) -> list[str]:
-        """Expand a user's toolset choice ('all', 'attio', names) into toolset names, or fail clearly."""
+    def api_of(self, toolset: str) -> str:
+        return self.toolsets[toolset][0].api
+
+    def resolve_toolsets(self, requested: Iterable[str] | None, *, apis: Iterable[str]) -> list[str]:
+        """A user's toolset choice ('all', 'default', 'attio', names) as toolset names, or a clear error.
+        The default takes the default toolsets of the APIs that have credentials (`apis`)."""
+        with_credentials = set(apis)
+        defaults = [
+            t.name
+            for t in toolset_table.TOOLSETS
+            if t.default != "none" and t.name in self.toolsets and self.api_of(t.name) in with_credentials
+        ]
         if requested is None:
-            chosen = list(DEFAULT_TOOLSETS)
-            if attio_enabled:
-                chosen += [t for t in self.toolset_names() if t.startswith("attio_")]
-            return chosen
+            return defaults
         chosen: list[str] = []
         unknown: list[str] = []
-        for name in requested:
-            name = name.strip().lower()
-            if name == "all":
+        for raw in requested:
+            name = raw.strip().lower()
+            if name == toolset_table.ALL:
                 return self.toolset_names()
-            if name == "default":
-                chosen += self.resolve_toolsets(None, attio_enabled=attio_enabled)
-            elif name == ATTIO_ALL:
-                chosen += [t for t in self.toolset_names() if t.startswith("attio_")]
+            if name == toolset_table.DEFAULT:
+                chosen += defaults
+            elif name == toolset_table.ATTIO:
+                chosen += [t for t in self.toolset_names() if self.api_of(t) == "attio"]
             elif name in self.toolsets:
                 chosen.append(name)
-            else:
+            elif name:
                 unknown.append(name)
         if unknown:
-            valid = ", ".join(["all", "default", ATTIO_ALL, *self.toolset_names()])
+            valid = ", ".join(
+                [toolset_table.ALL, toolset_table.DEFAULT, toolset_table.ATTIO, *self.toolset_names()]
+            )
             raise ConfigError(f"unknown toolset(s): {', '.join(unknown)}. Valid names: {valid}")
         return list(dict.fromkeys(chosen))
 
-    def select(self, toolsets: Iterable[str], *, read_only: bool, deprecated: bool = True) -> list[ToolEntry]:
-        picked = set(toolsets)
-        return [
-            tool
-            for tool in self.tools.values()
-            if tool.toolset in picked
-            and not (read_only and tool.writes)
-            and (deprecated or not tool.deprecated)
-        ]
+    def select(self, selection: Selection, *, apis: Iterable[str]) -> dict[str, ToolEntry]:
+        """The tools a server with this selection offers, by name, in catalog order."""
+        apis = tuple(apis)
+        names = self.resolve_toolsets(selection.toolsets, apis=apis)
+        asked = {t.strip().lower() for t in selection.toolsets or ()}
+        from_default = selection.toolsets is None or toolset_table.DEFAULT in asked
+        explicit = {n for n in names if n in asked or toolset_table.ALL in asked}
+        self._check_names(selection.tools + selection.exclude_tools)
+        picked: dict[str, ToolEntry] = {}
+        for name in names:
+            part = toolset_table.BY_NAME[name].default if name in toolset_table.BY_NAME else "all"
+            for tool in self.toolsets[name]:
+                # The default is everyday work: no deprecated tools, and reads only where marked so.
+                everyday = name not in explicit and from_default
+                if everyday and (tool.deprecated or (part == "reads" and tool.writes)):
+                    continue
+                if tool.allowed_at(selection.writes):
+                    picked[tool.name] = tool
+        for name in selection.tools:
+            tool = self.tools[name]
+            if not tool.allowed_at(selection.writes):
+                raise ConfigError(
+                    f"{name} is {'destructive' if tool.destructive else 'a write'}, which write level "
+                    f"{selection.writes!r} does not allow; start with --writes all to offer it."
+                )
+            picked[name] = tool
+        for name in selection.exclude_tools:
+            picked.pop(name, None)
+        return {name: picked[name] for name in self.tools if name in picked}
+
+    def _check_names(self, names: Iterable[str]) -> None:
+        unknown = [n for n in names if n not in self.tools]
+        if unknown:
+            hints: list[str] = []
+            for name in unknown:
+                close = difflib.get_close_matches(name, list(self.tools), n=3, cutoff=0.6)
+                hints.append(f"{name} (did you mean {', '.join(close)}?)" if close else name)
+            raise ConfigError(f"unknown tool(s): {'; '.join(hints)}")
 
 
 def _entries(document: dict[str, Any]) -> Iterable[ToolEntry]:
     for tool in document["tools"]:
         yield ToolEntry(
             name=tool["name"],
+            title=tool["title"],
             description=tool["description"],
             input_schema=tool["input_schema"],
             annotations=tool["annotations"],
@@ -116,7 +174,9 @@ def _entries(document: dict[str, Any]) -> Iterable[ToolEntry]:
             method=tool["method"],
             path=tool["path"],
             model_ref=tool["model"],
-            deprecated=tool.get("deprecated", False),
+            answer=tool["answer"],
+            destructive=tool["destructive"],
+            deprecated=tool["deprecated"],
         )
 
 
@@ -127,4 +187,4 @@ def load_catalog() -> Catalog:
     for item in sorted(root.iterdir(), key=lambda p: p.name):
         if item.name.endswith(".json"):
             tools.extend(_entries(json.loads(item.read_text(encoding="utf-8"))))
-    return Catalog(tools)
+    return Catalog({t.name: t for t in tools})

@@ -27,7 +27,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--toolsets", help="comma-separated toolsets, 'all', or 'attio' (env PIPEDRIVE_TOOLSETS)"
     )
-    parser.add_argument("--read-only", action="store_true", default=None, help="register no tool that writes")
+    parser.add_argument(
+        "--writes",
+        choices=("none", "safe", "all"),
+        help="what may be written: none, safe (all but what cannot be undone; the default), all (env PIPEDRIVE_WRITES)",
+    )
+    parser.add_argument("--read-only", action="store_true", default=None, help="the same as --writes none")
+    parser.add_argument(
+        "--confirm",
+        choices=("destructive", "writes", "never"),
+        help="which calls the user confirms first (default destructive; env PIPEDRIVE_CONFIRM)",
+    )
+    parser.add_argument(
+        "--tools", help="comma-separated tool names to offer besides the toolsets (env PIPEDRIVE_TOOLS)"
+    )
+    parser.add_argument(
+        "--exclude-tools", help="comma-separated tool names not to offer (env PIPEDRIVE_EXCLUDE_TOOLS)"
+    )
     parser.add_argument(
         "--discovery", action="store_true", default=None, help="a few tools that reach every operation"
     )
@@ -53,7 +69,15 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
     if args.toolsets is not None:
         env["PIPEDRIVE_TOOLSETS"] = args.toolsets
     if args.read_only:
-        env["PIPEDRIVE_READ_ONLY"] = "true"
+        env["PIPEDRIVE_WRITES"] = "none"
+    for flag, name in (
+        ("writes", "PIPEDRIVE_WRITES"),
+        ("confirm", "PIPEDRIVE_CONFIRM"),
+        ("tools", "PIPEDRIVE_TOOLS"),
+        ("exclude_tools", "PIPEDRIVE_EXCLUDE_TOOLS"),
+    ):
+        if getattr(args, flag) is not None:
+            env[name] = getattr(args, flag)
     if args.discovery:
         env["PIPEDRIVE_DISCOVERY"] = "true"
     return Settings.from_env(env)

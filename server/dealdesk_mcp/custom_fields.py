@@ -1,7 +1,9 @@
 """Custom fields by name: Pipedrive keys them by 40-character hashes, agents think in field names.
 
-The directory reads an entity's *Fields list once per session (with a short expiry) and maps
-hash keys to names and option ids to labels in answers, and back again in writes.
+The directory reads an entity's *Fields list once per account (with a short expiry) and maps hash
+keys to names and option ids to labels in answers, and back again in writes and in the read-side
+`custom_fields` selection. Named fields never replace a standard key: answers keep them under
+`custom_fields`, whatever the API version put them.
 """
 
 from __future__ import annotations
@@ -9,28 +11,17 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from dealdesk_mcp.errors import InvalidArguments
+from dealdesk_mcp.jsonvalues import is_array, is_object
 
 HASH_KEY = re.compile(r"^[0-9a-f]{40}$")
-# Sibling keys Pipedrive v1 adds next to a monetary or range field: <hash>_currency, <hash>_until ...
-HASH_SUFFIXED = re.compile(r"^([0-9a-f]{40})_(\w+)$")
 ENTITY_PATH = re.compile(
     r"^/api/v[12]/(deals|persons|organizations|products|activities|projects|leads)(?:/|$)"
 )
-# Leads carry the deal fields.
-FIELDS_TOOL = {
-    "deals": "get_deal_fields",
-    "leads": "get_deal_fields",
-    "persons": "get_person_fields",
-    "organizations": "get_organization_fields",
-    "products": "get_product_fields",
-    "activities": "get_activity_fields",
-    "projects": "get_project_fields",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +39,20 @@ class EntityFields:
 
     def __post_init__(self) -> None:
         self.by_name = {f.name.casefold(): f for f in self.by_key.values()}
-
-    def name_of(self, key: str) -> FieldInfo | None:
-        return self.by_key.get(key)
+        # Answer key -> shown name, built once: the field's own key, and v1's `<key>_<part>` siblings
+        # of monetary and range fields ("Contract value (currency)"). A name two fields share keeps
+        # a short key beside it, so neither hides the other.
+        counts: dict[str, int] = {}
+        for info in self.by_key.values():
+            counts[info.name] = counts.get(info.name, 0) + 1
+        self.shown: dict[str, tuple[str, FieldInfo | None]] = {}
+        for info in self.by_key.values():
+            if not HASH_KEY.match(info.key):
+                continue  # a standard field: its key is its name already
+            name = info.name if counts[info.name] == 1 else f"{info.name} [{info.key[:8]}]"
+            self.shown[info.key] = (name, info)
+            for part in ("currency", "until", "timezone_id", "formatted_address", "lat", "long"):
+                self.shown[f"{info.key}_{part}"] = (f"{name} ({part})", None)
 
     def resolve(self, name: str) -> FieldInfo:
         """The field an agent means by `name` (a field name, any case, or the hash key itself)."""
@@ -74,21 +76,34 @@ class EntityFields:
             f"custom_fields.{info.name}: {label!r} is not an option; options: {', '.join(info.options.values())}"
         )
 
+    def labelled(self, info: FieldInfo | None, value: Any) -> Any:
+        """An answer's value with option ids turned into their labels."""
+        if info is None or not info.options:
+            return value
+        if is_object(value) and "value" in value:
+            return {**value, "value": self.labelled(info, value["value"])}  # v2 monetary and ranges
+        if is_array(value):
+            return [info.options.get(str(v), v) for v in value]
+        if isinstance(value, int | str):
+            text = str(value)
+            if "," in text and info.field_type == "set":
+                return [info.options.get(part.strip(), part.strip()) for part in text.split(",")]
+            return info.options.get(text, value)
+        return value
+
 
 def parse_fields(items: list[Any]) -> EntityFields:
     """Both answer styles: v2 (field_code, field_name, field_type) and v1 (key, name, field_type)."""
     by_key: dict[str, FieldInfo] = {}
     for item in items:
-        if not isinstance(item, dict):
+        if not is_object(item):
             continue
         key = item.get("field_code") or item.get("key")
         name = item.get("field_name") or item.get("name")
         if not key or not name:
             continue
         options = {
-            str(o["id"]): str(o.get("label"))
-            for o in item.get("options") or ()
-            if isinstance(o, dict) and "id" in o
+            str(o["id"]): str(o.get("label")) for o in item.get("options") or () if is_object(o) and "id" in o
         }
         by_key[str(key)] = FieldInfo(str(key), str(name), item.get("field_type"), options)
     return EntityFields(by_key)
@@ -99,29 +114,23 @@ def entity_of(path: str) -> str | None:
     return match.group(1) if match else None
 
 
-def has_hash_keys(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(HASH_KEY.match(k) or HASH_SUFFIXED.match(k) for k in value) or any(
-            has_hash_keys(v) for v in value.values() if isinstance(v, (dict, list))
-        )
-    if isinstance(value, list):
-        return any(has_hash_keys(v) for v in value[:5])
-    return False
-
-
 Loader = Callable[[str], Awaitable[list[Any]]]
 
 
 class FieldDirectory:
-    """Per-session cache of each entity's custom fields."""
+    """Per-account cache of each entity's custom fields; `tools` names the *Fields tool per entity."""
 
-    def __init__(self, load: Loader, *, ttl: float) -> None:
+    def __init__(self, load: Loader, tools: Mapping[str, str], *, ttl: float) -> None:
         self._load = load
+        self._tools = tools
         self._ttl = ttl
         self._cache: dict[str, EntityFields] = {}
 
+    def knows(self, entity: str | None) -> bool:
+        return entity in self._tools
+
     async def fields(self, entity: str) -> EntityFields | None:
-        tool = FIELDS_TOOL.get(entity)
+        tool = self._tools.get(entity)
         if tool is None:
             return None
         cached = self._cache.get(tool)
@@ -135,64 +144,20 @@ class FieldDirectory:
         self._cache.clear()
 
 
-def _label(info: FieldInfo, value: Any) -> Any:
-    if not info.options:
-        return value
-    if isinstance(value, list):
-        return [info.options.get(str(v), v) for v in value]
-    if isinstance(value, (int, str)):
-        text = str(value)
-        if "," in text and info.field_type == "set":
-            return [info.options.get(part.strip(), part.strip()) for part in text.split(",")]
-        return info.options.get(text, value)
-    return value
-
-
-def name_fields(item: Any, fields: EntityFields) -> Any:
-    """Rename hash keys (top level, and inside a v2 `custom_fields` object) to field names."""
-    if not isinstance(item, dict):
-        return item
-    out: dict[str, Any] = {}
-    for key, value in item.items():
-        if key == "custom_fields" and isinstance(value, dict):
-            out[key] = {
-                _display(k, fields): _field_value(k, v, fields) for k, v in value.items() if v is not None
-            }
-        elif len(key) >= 40 and (HASH_KEY.match(key) or HASH_SUFFIXED.match(key)):
-            out[_display(key, fields)] = _field_value(key, value, fields)
-        else:
-            out[key] = value
-    return out
-
-
-def _display(key: str, fields: EntityFields) -> str:
-    info = fields.name_of(key)
-    if info:
-        return info.name
-    suffixed = HASH_SUFFIXED.match(key)
-    if suffixed and (base := fields.name_of(suffixed.group(1))):
-        return f"{base.name} ({suffixed.group(2)})"
-    return key
-
-
-def _field_value(key: str, value: Any, fields: EntityFields) -> Any:
-    info = fields.name_of(key)
-    if info is None:
-        return value
-    if isinstance(value, dict) and "value" in value:
-        # v2 monetary and range values come as objects; keep them but label the value.
-        return {**value, "value": _label(info, value["value"])}
-    return _label(info, value)
-
-
 def keys_for_write(custom: dict[str, Any], fields: EntityFields) -> dict[str, Any]:
     """Field names (and option labels) from the agent -> hash keys (and option ids) for the API."""
     out: dict[str, Any] = {}
     for name, value in custom.items():
         info = fields.resolve(name)
-        if isinstance(value, list):
+        if is_array(value):
             value = [fields.option_id(info, v) for v in value]
         else:
             value = fields.option_id(info, value)
         out[info.key] = value
     return out
+
+
+def keys_for_read(selection: str, fields: EntityFields) -> str:
+    """A read's `custom_fields` selection ("Region, Lead source") as the comma-joined keys it means."""
+    names = [part.strip() for part in selection.split(",") if part.strip()]
+    return ",".join(fields.resolve(name).key for name in names)

@@ -7,17 +7,27 @@ from typing import Any
 from urllib.parse import quote
 
 from dealdesk_mcp.errors import InvalidArguments
+from dealdesk_mcp.jsonvalues import is_array
 from dealdesk_mcp.route import Route, ToolInput
 
 
 @dataclass
 class OutgoingRequest:
+    """One API request, before it meets a session: what a dry run shows, byte for byte what is sent."""
+
     method: str
     path: str
-    params: list[tuple[str, str]] = field(default_factory=list)
+    params: list[tuple[str, str]] = field(default_factory=list[tuple[str, str]])
     json: Any = None
     form: dict[str, str] | None = None
     has_json: bool = False
+    # Multipart parts (the upload's file, streamed from its open descriptor).
+    files: dict[str, Any] | None = None
+    accept: str = "application/json"
+
+    @property
+    def body(self) -> Any:
+        return self.json if self.has_json else self.form
 
 
 def _query_value(value: Any) -> str:
@@ -55,7 +65,7 @@ def build_request(model: ToolInput, *, overrides: dict[str, Any] | None = None) 
         if name not in values or values[name] is None:
             continue
         value = values[name]
-        if isinstance(value, list):
+        if is_array(value):
             if name in route.comma_params:
                 request.params.append((name, ",".join(_query_value(v) for v in value)))
             else:

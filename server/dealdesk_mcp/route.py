@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 
 BodyEncoding = Literal["none", "json", "form", "multipart"]
-Pagination = Literal["none", "offset", "cursor", "body_offset"]
+# The argument that moves a list to its next page: Pipedrive v1 `start`, Attio `offset` (in the query,
+# or in the JSON body of its query operations), or an opaque `cursor`.
+Pagination = Literal["none", "start", "offset", "body_offset", "cursor"]
+# (required fields, allowed fields, fields with a fixed value) of one accepted body shape.
+BodyVariant = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +37,10 @@ class Route:
     body_wrapper: str | None = None
     # The API refuses a body with fewer fields (an update that changes nothing).
     body_min_fields: int = 0
-    # A body that is one of several shapes: (required, allowed, fixed values) per shape.
-    body_variants: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]], ...] = ()
+    # A body that is one of several shapes.
+    body_variants: tuple[BodyVariant, ...] = ()
     # Multipart upload: the wire name of the file part; the model carries a local `path` instead.
     file_part: str | None = None
-    downloads: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def writes(self) -> bool:
@@ -56,16 +58,31 @@ def _refuse_bool(value: Any) -> Any:
 NotBool = BeforeValidator(_refuse_bool)
 
 
-class ToolInput(BaseModel):
-    """Base of every generated input model: unknown arguments are errors, not silently dropped."""
+def _refuse_null(value: Any) -> Any:
+    # Optional fields are None when not given; only where the document allows it may null be sent.
+    if value is None:
+        raise ValueError("null is not accepted here; leave the argument out instead")
+    return value
+
+
+# On optional fields the document does not mark nullable (explicit nulls only: defaults are not validated).
+NotNull = BeforeValidator(_refuse_null)
+
+
+class NestedInput(BaseModel):
+    """Base of the generated models of nested objects."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, protected_namespaces=())
 
+
+class ToolInput(NestedInput):
+    """Base of every generated input model: unknown arguments are errors, not silently dropped."""
+
     route: ClassVar[Route]
 
-    # Optional fields default to None without admitting null: an explicit null is
-    # accepted only where the API documents the field as nullable.
-    raw: bool = Field(default=None, exclude=True)
+    raw: Annotated[bool | None, NotNull] = Field(
+        default=None, exclude=True, description="true: the API's own answer, unshaped."
+    )
 
     @model_validator(mode="after")
     def _body_fits_the_api(self) -> ToolInput:
@@ -80,38 +97,53 @@ class ToolInput(BaseModel):
             set(required) <= given <= set(allowed) and all(values.get(k) == v for k, v in fixed)
             for required, allowed, fixed in route.body_variants
         ):
-            shapes = "; ".join(
-                " ".join(f"{k}={v}" for k, v in fixed)
-                + f" needs {', '.join(required)}"
-                + (
-                    f" (may add {', '.join(sorted(set(allowed) - set(required)))})"
-                    if set(allowed) - set(required)
-                    else ""
-                )
-                for required, allowed, fixed in route.body_variants
+            raise ValueError(
+                f"these arguments fit none of the accepted shapes: {_shapes(route.body_variants)}"
             )
-            raise ValueError(f"these arguments fit none of the accepted shapes: {shapes}")
         return self
+
+
+def _shapes(variants: tuple[BodyVariant, ...]) -> str:
+    described: list[str] = []
+    for required, allowed, fixed in variants:
+        text = " ".join(f"{k}={v}" for k, v in fixed) + f" needs {', '.join(required)}"
+        optional = sorted(set(allowed) - set(required))
+        if optional:
+            text += f" (may add {', '.join(optional)})"
+        described.append(text)
+    return "; ".join(described)
 
 
 class ListInput(ToolInput):
     """A list operation: the session can walk its pages itself up to `max_items`."""
 
-    max_items: StrictInt = Field(default=None, ge=1, le=10_000, exclude=True)
+    max_items: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, le=10_000, exclude=True, description="Walk pages until this many items."
+    )
+    skip: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, exclude=True, description="Leave out this many leading items (from page.next)."
+    )
 
 
 class UploadInput(ToolInput):
     """A multipart upload: the file comes from a local path, streamed from disk."""
 
     path: str = Field(description="Local file to upload, inside the allowed folders.")
-    file_name: str = Field(default=None, exclude=True)
-    content_type: str = Field(default=None, exclude=True)
+    file_name: Annotated[str | None, NotNull] = Field(
+        default=None, exclude=True, description="Name to give it; default: from path."
+    )
+    content_type: Annotated[str | None, NotNull] = Field(
+        default=None, exclude=True, description="MIME type; default: from the name."
+    )
 
 
 class DownloadInput(ToolInput):
     """A download: the bytes go to a file in the downloads folder, never into the answer."""
 
-    save_as: str = Field(default=None, exclude=True)
+    save_as: Annotated[str | None, NotNull] = Field(
+        default=None, exclude=True, description="File name in the downloads folder."
+    )
 
 
-CONTROL_FIELDS = frozenset({"raw", "max_items", "path", "file_name", "content_type", "save_as"})
+# Arguments of the session itself, never sent to the API.
+CONTROL_FIELDS = frozenset({"raw", "max_items", "skip", "path", "file_name", "content_type", "save_as"})

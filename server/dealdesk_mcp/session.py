@@ -1,47 +1,48 @@
-"""One shared HTTP session per server: auth, base URLs, retries, rate limits, and a tally of the calls."""
+"""The send stage: one shared httpx client; each request goes out with its account's auth flow,
+is retried only where a retry can succeed, follows redirects without leaking credentials, and comes
+back read within a size bound, or raises an ApiError carrying the API's own status and words."""
 
 from __future__ import annotations
 
 import email.utils
-import json
-import logging
 import math
 import random
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import anyio
 import httpx
 
 from dealdesk_mcp import __version__
-from dealdesk_mcp.apis import ApiProfile, profiles
-from dealdesk_mcp.auth import Credentials
+from dealdesk_mcp.account import Account
+from dealdesk_mcp.apis import ApiProfile
 from dealdesk_mcp.config import Settings
+from dealdesk_mcp.decode import error_message
 from dealdesk_mcp.errors import ApiError, RateLimited
-
-log = logging.getLogger(__name__)
+from dealdesk_mcp.request import OutgoingRequest
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
+# Answers that may change on a retry; any other error status will not (501, 500, every 4xx but 429).
+RETRYABLE_STATUS = frozenset({502, 503, 504})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 # The longest Retry-After we take at its word; anything larger (or not finite) is capped.
 RETRY_AFTER_CAP = 3600.0
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
+CHUNK = 64 * 1024
 
 
 @dataclass
-class SessionStats:
-    calls: int = 0
-    token_cost: int = 0
-    retries: int = 0
-    by_api: dict[str, int] = field(default_factory=dict)
-    rate_limit: dict[str, str] = field(default_factory=dict)
+class Received:
+    """A success answer: its response (headers, status) and its body, read within the size bound.
+    For downloads `body` is None and `response` is still open, to be streamed to a file."""
+
+    response: httpx.Response
+    body: bytes | None
 
 
-def _retry_after(response: httpx.Response) -> float | None:
+def retry_after(response: httpx.Response) -> float | None:
     """Seconds to wait from Retry-After (seconds or an HTTP date) or Pipedrive's x-ratelimit-reset."""
     for header in ("retry-after", "x-ratelimit-reset"):
         value = response.headers.get(header)
@@ -58,44 +59,23 @@ def _retry_after(response: httpx.Response) -> float | None:
         except (TypeError, ValueError):
             parsed = None  # not a date either: fall back to our own backoff
         if parsed is not None:
-            return max(0.0, parsed.timestamp() - time.time())
+            return min(RETRY_AFTER_CAP, max(0.0, parsed.timestamp() - time.time()))
     return None
 
 
-def error_message(response: httpx.Response, secrets: list[str] = ()) -> str:
-    """The API's own words about what went wrong, whatever shape its error body has. Secrets an API
-    echoes back are removed before anything is cut to length, so no fragment of one survives."""
-    content_type = response.headers.get("content-type", "")
-    text = response.text.strip()
-    for secret in secrets:
-        text = text.replace(secret, "[redacted]")
-    if "html" in content_type or text[:15].lower().startswith(("<!doctype", "<html")):
-        return "the server answered with an HTML page instead of JSON (a proxy or outage page)"
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return text[:300] or response.reason_phrase or "no details"
-    if isinstance(body, dict):
-        parts = [str(body[k]) for k in ("error", "message", "title", "detail", "error_info") if body.get(k)]
-        code = body.get("code") or body.get("type")
-        if code and str(code) not in " ".join(parts):
-            parts.insert(0, f"[{code}]")
-        errors = body.get("errors") or body.get("validation")
-        if errors and not parts:
-            parts.append(str(errors)[:500])
-        if parts:
-            return " ".join(dict.fromkeys(parts))[:1000]
-    return str(body)[:500]
+def backoff(attempt: int) -> float:
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+class _BrokenBody(Exception):
+    """The answer's body stopped arriving (a reset mid-answer)."""
 
 
 class Session:
-    """The httpx client every tool call goes through."""
+    """The HTTP client every tool call goes through, shared by all accounts of a server."""
 
     def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
-        self.profiles: dict[str, ApiProfile] = profiles(settings)
-        self.credentials = Credentials(settings)
-        self.stats = SessionStats()
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
 
@@ -110,81 +90,63 @@ class Session:
             )
         return self._client
 
+    async def send_raw(self, request: httpx.Request) -> httpx.Response:
+        """Send one request as it is (auth flows use it for token requests)."""
+        return await self.client.send(request)
+
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
 
-    def origin(self, api: str) -> str:
-        if api == "pipedrive" and self.credentials.origin_override:
-            return self.credentials.origin_override
-        return self.profiles[api].origin
-
     async def send(
         self,
-        api: str,
-        method: str,
-        path: str,
+        account: Account,
+        profile: ApiProfile,
+        outgoing: OutgoingRequest,
         *,
-        params: list[tuple[str, str]] | None = None,
-        json: Any = None,
-        has_json: bool = False,
-        data: Mapping[str, str] | None = None,
-        files: Mapping[str, Any] | None = None,
         token_cost: int | None = None,
         stream: bool = False,
-        accept: str = "application/json",
-    ) -> httpx.Response:
-        """Send one API request with auth, retrying where that is safe. Error statuses raise ApiError."""
+    ) -> Received:
+        """Send `outgoing` for `account`, retrying where that is safe. Error statuses raise ApiError."""
+        api, method, path = profile.name, outgoing.method, outgoing.path
         idempotent = method in IDEMPOTENT
+        auth = account.auths[api]
         waited = 0.0
-        refreshed = False
         attempt = 0
         while True:
-            if self.credentials.needs_refresh(api):
-                await self.credentials.refresh(self.client, stale_token=self.credentials.current_token(api))
-            token_before = self.credentials.current_token(api)
             request = self.client.build_request(
                 method,
-                self.origin(api) + path,
-                params=params or None,
-                json=json if has_json else None,
-                data=data,
-                files=files,
-                headers={**self.credentials.headers(api), "accept": accept},
+                account.origin(profile) + path,
+                params=httpx.QueryParams(outgoing.params) if outgoing.params else None,
+                json=outgoing.json if outgoing.has_json else None,
+                data=outgoing.form,
+                files=outgoing.files,
+                headers={"accept": outgoing.accept},
             )
             try:
-                response = await self.client.send(request, stream=stream)
+                response = await self.client.send(request, auth=auth, stream=True)
             except httpx.TimeoutException:
                 if idempotent and attempt < self.settings.max_retries:
                     attempt += 1
-                    waited += await self._backoff(attempt)
+                    waited += await self._pause(account, backoff(attempt))
                     continue
                 raise ApiError(
                     f"{api} did not answer within {self.settings.timeout:g} s ({method} {path}); "
                     "try again, or narrow the request."
                 ) from None
-            except httpx.DecodingError:
-                raise ApiError(
-                    f"the answer from {api} to {method} {path} could not be decoded (bad compression)."
-                ) from None
             except httpx.RequestError as exc:
                 if idempotent and attempt < self.settings.max_retries:
                     attempt += 1
-                    waited += await self._backoff(attempt)
+                    waited += await self._pause(account, backoff(attempt))
                     continue
                 raise ApiError(f"could not reach {api} ({type(exc).__name__}) for {method} {path}.") from None
-            self._count(api, response, token_cost)
+            account.tally.count(api, response, token_cost)
 
             status = response.status_code
-            if status == 401 and not refreshed and self.credentials.can_refresh(api):
-                await self._discard(response)
-                await self.credentials.refresh(self.client, stale_token=token_before)
-                refreshed = True
-                continue
             if status == 429:
-                wait = _retry_after(response)
-                await self._discard(response)
+                wait = retry_after(response)
+                await response.aclose()
                 wait = wait if wait is not None else min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt)
                 if attempt >= self.settings.max_retries or waited + wait > self.settings.max_retry_wait:
                     raise RateLimited(
@@ -193,30 +155,92 @@ class Session:
                         retry_after=wait,
                     )
                 attempt += 1
-                self.stats.retries += 1
-                jittered = wait + random.uniform(0, min(1.0, wait * 0.1 + 0.05))
-                await anyio.sleep(jittered)
-                waited += jittered
+                waited += await self._pause(account, wait + random.uniform(0, min(1.0, wait * 0.1 + 0.05)))
                 continue
-            if status >= 500 and idempotent and attempt < self.settings.max_retries:
-                await self._discard(response)
+            if status in RETRYABLE_STATUS and idempotent and attempt < self.settings.max_retries:
+                await response.aclose()
                 attempt += 1
-                waited += await self._backoff(attempt)
+                waited += await self._pause(account, backoff(attempt))
                 continue
-            if status >= 400:
-                if stream:
-                    await response.aread()
-                details = error_message(response, self.credentials.secrets())
-                raise ApiError(f"{api} answered HTTP {status} for {method} {path}: {details}", status=status)
             if status in REDIRECTS and response.headers.get("location"):
-                return await self._follow(response, stream=stream)
-            return response
+                response = await self._follow(response, method)
+            try:
+                return await self._received(account, profile, response, method, path, stream=stream)
+            except _BrokenBody as broken:
+                # The connection failed mid-answer: like a failed connection, retried where that is safe.
+                if idempotent and attempt < self.settings.max_retries:
+                    attempt += 1
+                    waited += await self._pause(account, backoff(attempt))
+                    continue
+                if not idempotent:
+                    raise ApiError(
+                        f"{broken} The API may have carried out the request: check before sending it again."
+                    ) from None
+                raise ApiError(str(broken)) from None
 
-    async def _follow(self, response: httpx.Response, *, stream: bool) -> httpx.Response:
+    async def _received(
+        self,
+        account: Account,
+        profile: ApiProfile,
+        response: httpx.Response,
+        method: str,
+        path: str,
+        *,
+        stream: bool,
+    ) -> Received:
+        api = profile.name
+        status = response.status_code
+        if status >= 400:
+            body = await self._read(response, api, method, path)
+            details = error_message(response.headers, body, account.secrets())
+            message = f"{api} answered HTTP {status} for {method} {path}: {details}"
+            for hint in profile.error_hints:
+                if hint.path.search(path) and hint.message.search(details):
+                    message += f"\n{hint.hint}"
+            raise ApiError(message, status=status)
+        if stream:
+            return Received(response, None)
+        return Received(response, await self._read(response, api, method, path))
+
+    async def _read(self, response: httpx.Response, api: str, method: str, path: str) -> bytes:
+        """The body, decompressed chunk by chunk and refused once it passes the bound (a small gzip
+        answer may inflate a thousandfold)."""
+        limit = self.settings.max_answer_bytes
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in response.aiter_bytes(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise ApiError(
+                        f"the answer from {api} to {method} {path} is over {limit // 2**20} MB once decoded; "
+                        "refused. Ask for less (a smaller limit or a narrower filter)."
+                    )
+                chunks.append(chunk)
+        except httpx.DecodingError:
+            raise ApiError(
+                f"the answer from {api} to {method} {path} could not be decoded (bad compression)."
+            ) from None
+        except httpx.TransportError as exc:
+            raise _BrokenBody(
+                f"the answer from {api} to {method} {path} broke off ({type(exc).__name__})."
+            ) from None
+        finally:
+            await response.aclose()
+        return b"".join(chunks)
+
+    async def _follow(self, response: httpx.Response, method: str) -> httpx.Response:
         """Follow a redirect by hand: our credentials go only to the API's own origin, so a file
         download may continue at a storage host, but never with the token (httpx would strip only
-        Authorization, not x-api-token)."""
+        Authorization, not x-api-token). A redirect that would need the body sent again (307/308
+        after a write) is refused: the body is not ours to replay."""
         for _ in range(MAX_REDIRECTS):
+            if method != "GET" and response.status_code in (307, 308):
+                await response.aclose()
+                raise ApiError(
+                    f"the API redirected a {method} request (HTTP {response.status_code}) to "
+                    f"{response.url.join(response.headers['location']).host}; not followed, nothing more was sent."
+                )
             target = response.url.join(response.headers["location"])
             same_origin = (target.scheme, target.host, target.port) == (
                 response.url.scheme,
@@ -228,42 +252,25 @@ class Session:
                 if same_origin
                 else {"accept": response.request.headers["accept"]}
             )
-            await self._discard(response)
+            headers.pop("content-length", None)
+            headers.pop("content-type", None)
+            await response.aclose()
             try:
                 response = await self.client.send(
-                    self.client.build_request("GET", target, headers=headers), stream=stream
+                    self.client.build_request("GET", target, headers=headers), stream=True
                 )
             except httpx.RequestError as exc:
                 raise ApiError(
                     f"following a redirect to {target.host} failed ({type(exc).__name__})."
                 ) from None
+            method = "GET"
             if response.status_code not in REDIRECTS or not response.headers.get("location"):
-                if response.status_code >= 400:
-                    if stream:
-                        await response.aread()
-                    details = error_message(response, self.credentials.secrets())
-                    raise ApiError(
-                        f"the redirect target answered HTTP {response.status_code}: {details}",
-                        status=response.status_code,
-                    )
                 return response
-        await self._discard(response)
+        await response.aclose()
         raise ApiError(f"too many redirects (more than {MAX_REDIRECTS}).")
 
-    async def _backoff(self, attempt: int) -> float:
-        self.stats.retries += 1
-        delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
-        await anyio.sleep(delay)
-        return delay
-
     @staticmethod
-    async def _discard(response: httpx.Response) -> None:
-        await response.aclose()
-
-    def _count(self, api: str, response: httpx.Response, token_cost: int | None) -> None:
-        self.stats.calls += 1
-        self.stats.by_api[api] = self.stats.by_api.get(api, 0) + 1
-        self.stats.token_cost += token_cost or 0
-        for header, value in response.headers.items():
-            if header.startswith("x-ratelimit-"):
-                self.stats.rate_limit[header.removeprefix("x-ratelimit-")] = value
+    async def _pause(account: Account, seconds: float) -> float:
+        account.tally.retries += 1
+        await anyio.sleep(seconds)
+        return seconds

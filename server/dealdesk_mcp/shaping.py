@@ -1,9 +1,17 @@
-"""Make answers small without losing what matters: every id stays, empties and noise go."""
+"""The shape stage: answers made small without losing what matters. Every id stays; nulls and empties
+go; embedded related objects shrink to id and name; custom fields appear by name under
+`custom_fields`; versioned values (Attio) shrink to the current value. One pass per item."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
+
+from dealdesk_mcp.call import Call
+from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields, entity_of
+from dealdesk_mcp.errors import ToolError
+from dealdesk_mcp.jsonvalues import is_array, is_object
+from dealdesk_mcp.pagination import Walk
 
 # Embedded related objects (v1 style: {"value": 7, "name": "Acme", "email": [...], ...}) shrink to id and name.
 RELATED_KEYS = frozenset(
@@ -24,46 +32,61 @@ RELATED_KEYS = frozenset(
     }
 )
 NAME_KEYS = ("name", "title", "label", "email")
+# Keys of an answer's envelope that the page summary or the items already say.
+ENVELOPE = frozenset({"data", "success", "additional_data", "related_objects", "pagination"})
+
+
+@dataclass(frozen=True, slots=True)
+class ShapePlan:
+    """How to shape one answer's items: custom field names (if the entity has them) and whether
+    attribute values come as version lists."""
+
+    fields: EntityFields | None = None
+    versioned: bool = False
 
 
 def is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _shrink_related(key: str, value: dict[str, Any]) -> dict[str, Any] | None:
-    if not (key in RELATED_KEYS or key.endswith("_id") or key.endswith("_user")):
-        return None
+def _related(key: str) -> bool:
+    return key in RELATED_KEYS or key.endswith("_id") or key.endswith("_user")
+
+
+def _shrink_related(value: dict[str, Any]) -> dict[str, Any] | None:
     ident = value.get("id", value.get("value"))
-    if ident is None or isinstance(ident, (dict, list)):
+    if ident is None or (is_object(ident) or is_array(ident)):
         return None
-    name = next((value[k] for k in NAME_KEYS if isinstance(value.get(k), str) and value[k]), None)
-    small = {"id": ident}
-    if name is not None:
-        small["name"] = name
+    small: dict[str, Any] = {"id": ident}
+    for name_key in NAME_KEYS:
+        name = value.get(name_key)
+        if isinstance(name, str) and name:
+            small["name"] = name
+            break
     return small if len(small) < len(value) else None
 
 
 def compact(value: Any, key: str = "", depth: int = 0) -> Any:
     """Drop null/empty values recursively and shrink embedded related objects (below the top level)."""
-    if isinstance(value, dict):
-        if depth >= 2:
-            small = _shrink_related(key, value)
+    if is_object(value):
+        if depth >= 2 and _related(key):
+            small = _shrink_related(value)
             if small is not None:
                 return small
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if v is None or v == "":
                 continue
-            if isinstance(v, (dict, list)):
+            if is_object(v) or is_array(v):
                 v = compact(v, k, depth + 1)
                 if not v:
                     continue
             out[k] = v
         return out
-    if isinstance(value, list):
-        out_list = []
+    if is_array(value):
+        out_list: list[Any] = []
         for v in value:
-            if isinstance(v, (dict, list)):
+            if is_object(v) or is_array(v):
                 v = compact(v, key, depth + 1)
                 if not v:
                     continue
@@ -74,12 +97,54 @@ def compact(value: Any, key: str = "", depth: int = 0) -> Any:
     return value
 
 
+def shape_item(item: Any, plan: ShapePlan) -> Any:
+    """One record, small: its own keys first, custom fields by name under `custom_fields`."""
+    if not is_object(item):
+        return compact(item, depth=1)
+    fields = plan.fields
+    out: dict[str, Any] = {}
+    custom: dict[str, Any] = {}
+    for key, value in item.items():
+        if value is None or value == "" or value == [] or value == {}:
+            continue
+        if fields is not None:
+            if key == "custom_fields" and is_object(value):
+                for inner, inner_value in value.items():
+                    if not is_empty(inner_value):
+                        _add_custom(custom, fields, inner, inner_value)
+                continue
+            if key in fields.shown:
+                _add_custom(custom, fields, key, value)
+                continue
+        if plan.versioned and key in ("values", "entry_values") and is_object(value):
+            value = current_values(value)
+        if is_object(value) or is_array(value):
+            value = compact(value, key, 2)
+            if not value:
+                continue
+        out[key] = value
+    if custom:
+        out["custom_fields"] = custom
+    return out
+
+
+def _add_custom(custom: dict[str, Any], fields: EntityFields, key: str, value: Any) -> None:
+    name, info = fields.shown.get(key, (key, None))
+    value = fields.labelled(info, value)
+    custom[name] = compact(value, depth=2) if (is_object(value) or is_array(value)) else value
+
+
+def shape_envelope(answer: dict[str, Any]) -> dict[str, Any] | None:
+    """Other parts of an API answer besides its data and paging, small (kept under `extra`)."""
+    extra = {k: compact(v, k, 1) for k, v in answer.items() if k not in ENVELOPE}
+    extra = {k: v for k, v in extra.items() if not is_empty(v)}
+    return extra or None
+
+
 # Attio answers each attribute as a list of versioned values; agents want the current value.
-_ATTIO_META = frozenset({"active_from", "active_until", "created_by_actor", "attribute_type"})
-
-
+_VERSION_META = frozenset({"active_from", "active_until", "created_by_actor", "attribute_type"})
 # The one part of each Attio attribute type's value an agent needs; the rest stays in raw mode.
-_ATTIO_MAIN = {
+_MAIN_PART = {
     "personal-name": "full_name",
     "email-address": "email_address",
     "domain": "domain",
@@ -91,105 +156,103 @@ _ATTIO_MAIN = {
     "timestamp": "value",
     "rating": "value",
 }
-_ATTIO_PARTS = {
+_PARTS = {
     "record-reference": ("target_object", "target_record_id"),
     "actor-reference": ("referenced_actor_type", "referenced_actor_id"),
     "currency": ("currency_value", "currency_code"),
 }
 
 
-def _attio_value(entry: Any) -> Any:
-    if not isinstance(entry, dict):
+def _current_value(entry: Any) -> Any:
+    if not is_object(entry):
         return entry
     kind = entry.get("attribute_type")
-    rest = {k: v for k, v in entry.items() if k not in _ATTIO_META}
-    if kind in _ATTIO_MAIN and _ATTIO_MAIN[kind] in rest:
-        return rest[_ATTIO_MAIN[kind]]
-    if kind in _ATTIO_PARTS:
-        return {k: rest[k] for k in _ATTIO_PARTS[kind] if k in rest}
+    rest = {k: v for k, v in entry.items() if k not in _VERSION_META}
+    if kind in _MAIN_PART and _MAIN_PART[kind] in rest:
+        return rest[_MAIN_PART[kind]]
+    if kind in _PARTS:
+        return {k: rest[k] for k in _PARTS[kind] if k in rest}
     chosen = rest.get("option") or rest.get("status")
-    if kind in ("select", "status") and isinstance(chosen, dict):
+    if kind in ("select", "status") and is_object(chosen):
         return chosen.get("title", chosen)
     return rest
 
 
-def attio_current_values(item: Any) -> Any:
-    """Replace an Attio record's or entry's versioned `values` with the current value per slug."""
-    if not isinstance(item, dict):
-        return item
-    values = item.get("values") or item.get("entry_values")
-    if not isinstance(values, dict):
-        return item
+def current_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Attio's versioned `values` as the current value per attribute slug."""
     current: dict[str, Any] = {}
     for slug, versions in values.items():
-        if not isinstance(versions, list):
+        if not is_array(versions):
             current[slug] = versions
             continue
-        active = [v for v in versions if not (isinstance(v, dict) and v.get("active_until"))]
-        flat = [_attio_value(v) for v in active]
-        if flat:
-            current[slug] = flat[0] if len(flat) == 1 else flat
-    key = "values" if "values" in item else "entry_values"
-    return {**item, key: current}
+        active = [_current_value(v) for v in versions if not (is_object(v) and v.get("active_until"))]
+        if active:
+            current[slug] = active[0] if len(active) == 1 else active
+    return current
 
 
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+def _has_custom_fields(items: list[Any]) -> bool:
+    for item in items[:5]:
+        if is_object(item) and (is_object(item.get("custom_fields")) or any(HASH_KEY.match(k) for k in item)):
+            return True
+    return False
 
 
-# Lists of at least this many records go out as a table: each key once, not once per record.
-TABLE_MIN_ROWS = 3
-# Nested objects whose keys become columns of their own (custom fields, Attio attribute values).
-FLATTENED = ("custom_fields", "values")
+async def plan_for(call: Call, items: list[Any]) -> ShapePlan:
+    fields = None
+    directory = call.account.fields
+    entity = entity_of(call.route.path)
+    if directory is not None and directory.knows(entity) and _has_custom_fields(items):
+        assert entity is not None
+        try:
+            fields = await directory.fields(entity)
+        except ToolError:
+            fields = None  # names are a nicety; the answer itself still stands
+    return ShapePlan(fields=fields, versioned=call.profile.value_style == "versioned")
 
 
-def _flatten(item: dict[str, Any]) -> dict[str, Any]:
-    out = dict(item)
-    for key in FLATTENED:
-        nested = out.get(key)
-        if not isinstance(nested, dict) or set(nested) & set(out):
-            continue
-        del out[key]
-        for name, value in nested.items():
-            if isinstance(value, dict) and "value" in value:
-                # Monetary and range values ({"value", "currency"} ...): one column per part,
-                # as Pipedrive v1 does with its <key>_currency siblings.
-                out[name] = value["value"]
-                out.update({f"{name} {part}": v for part, v in value.items() if part != "value"})
-            else:
-                out[name] = value
-    return out
+def page_summary(call: Call, walk: Walk) -> dict[str, Any]:
+    last = walk.last
+    summary: dict[str, Any] = {"count": len(walk.items)}
+    if last is not None and last.more is not None:  # absent: the API does not say
+        summary["more"] = last.more
+    if last is not None and last.next_args:
+        summary["next"] = last.next_args
+    if len(walk.pages) > 1:
+        summary["pages"] = len(walk.pages)
+    return summary
 
 
-def as_table(items: list[Any]) -> Any:
-    """A list of records as {"columns", "rows", "same"}: each key written once, and columns holding
-    one value in every row given once in `same`. Other lists are returned unchanged."""
-    if len(items) < TABLE_MIN_ROWS or not all(isinstance(i, dict) for i in items):
-        return items
-    flat = [_flatten(item) for item in items]
-    columns = list(dict.fromkeys(key for item in flat for key in item))
-    same: dict[str, Any] = {}
-    for column in columns:
-        first = flat[0].get(column)
-        if (
-            column != "id"
-            and first is not None
-            and all(column in item and item[column] == first for item in flat)
-        ):
-            same[column] = first
-    columns = [c for c in columns if c not in same]
-    table: dict[str, Any] = {"columns": columns, "rows": [[item.get(c) for c in columns] for item in flat]}
-    if same:
-        table["same"] = same
-    return table
-
-
-def fit_rows(table: Any, budget: int) -> int:
-    """How many leading rows (or items) of `table` fit in `budget` characters of JSON."""
-    rows = table["rows"] if isinstance(table, dict) else table
-    used = len(dumps({**table, "rows": []})) if isinstance(table, dict) else 2
-    for count, row in enumerate(rows):
-        used += len(dumps(row)) + 1
-        if used > budget:
-            return count
-    return len(rows)
+async def shape(call: Call) -> None:
+    """The answer's parts: `data` (the CRM's content), `extra` (the rest of the API's answer), `page`."""
+    answer, walk = call.answer, call.walk
+    if call.saved is not None:
+        call.shaped = {"saved": call.saved}
+        return
+    if not is_object(answer):
+        call.shaped = {"data": answer}
+        return
+    if call.raw:
+        # The API's whole answer, untouched (a walk's pages' items joined under its own `data`).
+        whole = {**answer, "data": walk.items} if walk is not None and len(walk.pages) > 1 else answer
+        parts: dict[str, Any] = {"data": whole}
+    else:
+        data: Any = answer.get("data")
+        listed = walk.items if walk is not None else data if is_array(data) else [data]
+        plan = await plan_for(call, listed)
+        if walk is not None or is_array(data):
+            shaped: Any = [shape_item(item, plan) for item in listed]
+        elif is_object(data):
+            shaped = shape_item(data, plan)
+        elif "data" in answer:
+            shaped = data
+        else:
+            shaped = compact(answer)
+        parts = {"data": shaped}
+        if "data" in answer:
+            extra = shape_envelope(answer)
+            if extra:
+                parts["extra"] = extra
+    if walk is not None:
+        parts["page"] = page_summary(call, walk)
+    call.shaped = parts

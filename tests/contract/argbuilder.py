@@ -48,7 +48,12 @@ def _alternatives(schema: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def _non_null(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The first non-null alternative of an anyOf/oneOf, merged with the keywords beside it."""
+    """The first non-null alternative of an anyOf/oneOf (or of a type list such as ["number", "null"]),
+    merged with the keywords beside it."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        real = [k for k in kind if k != "null"]
+        schema = {**schema, "type": real[0] if len(real) == 1 else real}
     options = [o for o in _alternatives(schema) if o.get("type") != "null"]
     if not options:
         return schema
@@ -155,6 +160,8 @@ def _tool_arguments(schema: Mapping[str, Any], *, optional: bool, upload: Path |
     for name, prop in properties.items():
         if name in CONTROL_FIELDS:
             continue
+        if name == "custom_fields" and prop.get("type") == "string" and name not in required:
+            continue  # takes names of the account's custom fields; a made-up one is refused by design
         if name == "path" and upload is not None:
             arguments[name] = str(upload)  # a local file to upload, not a URL path
             continue

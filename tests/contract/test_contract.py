@@ -49,6 +49,7 @@ def _settings(mocks: Mocks, tmp_path: Path) -> Settings:
             "ATTIO_API_KEY": "contract-attio-key",
             "ATTIO_BASE_URL": mocks.attio.origin,
             "PIPEDRIVE_TOOLSETS": "all",
+            "PIPEDRIVE_WRITES": "all",
             "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
             "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
             "PIPEDRIVE_MAX_RETRIES": "1",
@@ -140,8 +141,8 @@ def _ids(value: Any) -> set[str]:
 
 
 async def test_answers_are_prisms_reshaped_only_by_the_rules(mocks: Mocks, tmp_path: Path) -> None:
-    """For every read tool: raw=true gives exactly the body Prism sent (plus our page summary), and the
-    shaped answer keeps every id of it."""
+    """For every read tool: raw=true gives exactly the body Prism sent, under `data` (beside our page
+    summary), and the shaped answer keeps every id of it."""
     checked = 0
     problems: list[str] = []
     async with Client(build_server(_settings(mocks, tmp_path))) as client:
@@ -158,9 +159,8 @@ async def test_answers_are_prisms_reshaped_only_by_the_rules(mocks: Mocks, tmp_p
                 problems.append(f"{tool.name}: raw call failed: {_text(raw)[:200]}")
                 continue
             prism = json.loads(exchanges[0].body)
-            answer = json.loads(_text(raw))
-            answer.pop("page", None)
-            if "cut" not in answer and answer != prism:
+            answer = json.loads(_text(raw)).get("data")
+            if "cut" not in json.loads(_text(raw)) and answer != prism:
                 diff = [k for k in set(answer) | set(prism) if answer.get(k) != prism.get(k)]
                 problems.append(
                     f"{tool.name}: raw answer differs from Prism's body in {diff}: {json.dumps(answer)[:300]} vs {json.dumps(prism)[:300]}"

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from mcp.shared.exceptions import MCPError
+from mcp_types.jsonrpc import INVALID_PARAMS
 
 from tests.conftest import ATTIO_KEY, TOKEN, text_of
 from tests.reliability.conftest import Live
@@ -106,9 +108,12 @@ def test_the_connection_survived_and_figures(live: Live) -> None:
     """Runs after the property tests above: the same client still lists every tool and calls one."""
     tools = live.list_tools()
     assert len(tools) == len(all_tools()) + 1
+    # A tool that does not exist is the protocol error the specification names (invalid params).
+    for name, words in (("no_such_tool", "Unknown tool"), ("get_deals_x", "Did you mean: get_deals")):
+        with pytest.raises(MCPError) as refused:
+            live.call(name, {})
+        assert refused.value.code == INVALID_PARAMS and words in refused.value.message
     odd = [
-        ("no_such_tool", {}, "Unknown tool"),
-        ("get_deals_x", {}, "Did you mean: get_deals"),
         ("get_deal", {"id": "x" * 1_000_000}, "- id: "),
         ("get_deal", {"id": 7, "raw": "yes please"}, "- raw: "),
     ]

@@ -68,6 +68,7 @@ def http_server(standin: StandIn, tmp_path: Path) -> Iterator[tuple[subprocess.P
             "ATTIO_API_KEY": ATTIO_KEY,
             "ATTIO_BASE_URL": standin.origin,
             "PIPEDRIVE_TOOLSETS": "all",
+            "PIPEDRIVE_WRITES": "all",
             "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
             "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
         }

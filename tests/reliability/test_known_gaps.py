@@ -152,10 +152,11 @@ async def test_a_failed_download_leaves_no_partial_file(standin: StandIn, tmp_pa
     assert not downloads.exists() or list(downloads.iterdir()) == []
 
 
-async def test_an_echoed_token_in_a_success_answer_drops_the_structured_copy(
+async def test_an_echoed_token_in_a_success_answer_is_scrubbed_from_both_copies(
     standin: StandIn, tmp_path: Path
 ) -> None:
     standin.reply_with(lambda r: Reply(body={"data": {"id": 1, "note": TOKEN}}))
     result = await call(standin, tmp_path, "get_deal", {"id": 1})
-    assert "[redacted]" in text_of(result) and result.structured_content is None
+    assert "[redacted]" in text_of(result) and TOKEN not in json.dumps(result.structured_content)
     assert json.loads(text_of(result))["data"]["note"] == "[redacted]"
+    assert result.structured_content["data"]["note"] == "[redacted]"

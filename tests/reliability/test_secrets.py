@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import pytest
 
-from dealdesk_mcp import executor
+from dealdesk_mcp import pagination
 from tests.conftest import ATTIO_KEY, TOKEN, connect, make_settings, text_of
 from tests.standin import Recorded, Reply, StandIn
 
@@ -90,10 +90,10 @@ CALLS: list[Call] = [
 def exploding_read_page(original: Callable[..., Any]) -> Callable[..., Any]:
     """A stand-in for a bug of ours: an unexpected exception whose text quotes the token."""
 
-    def read_page(route: Any, answer: Any, sent: Any) -> Any:
+    def read_page(route: Any, profile: Any, answer: Any, sent: Any) -> Any:
         if isinstance(answer, dict) and answer.get("data") == "explode":
             raise RuntimeError(f"unexpected state with header x-api-token: {TOKEN}")
-        return original(route, answer, sent)
+        return original(route, profile, answer, sent)
 
     return read_page
 
@@ -111,7 +111,7 @@ async def run_calls(standin: StandIn, tmp_path: Path, calls: list[Call]) -> list
 async def test_no_secret_in_any_result_or_log(
     standin: StandIn, tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(executor, "read_page", exploding_read_page(executor.read_page))
+    monkeypatch.setattr(pagination, "read_page", exploding_read_page(pagination.read_page))
     caplog.set_level(logging.DEBUG)
     results = await run_calls(standin, tmp_path, CALLS)
     # The calls did reach the API with the credentials: the secrets were there to leak.

@@ -58,6 +58,7 @@ def server_env(standin: StandIn, **extra: str) -> dict[str, str]:
             "ATTIO_API_KEY": ATTIO_KEY,
             "ATTIO_BASE_URL": standin.origin,
             "PIPEDRIVE_MAX_RETRY_WAIT": "5",
+            "PIPEDRIVE_WRITES": "all",
         }
     )
     env.update(extra)

@@ -12,7 +12,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from dealdesk_mcp import cli
-from dealdesk_mcp.catalog import DEFAULT_TOOLSETS, load_catalog
+from dealdesk_mcp.catalog import Selection, load_catalog
 from tests.conftest import ROOT, TOKEN, connect, make_settings, text_of
 from tests.standin import StandIn
 from tests.transports.conftest import SCRIPT, server_env
@@ -52,8 +52,12 @@ def test_args_and_env_are_accepted_by_the_cli(name: str) -> None:
     args = cli.parse_args(entry["args"])  # argparse exits (fails the test) on a flag we do not have
     settings = cli.settings_from(args, dict(entry.get("env", {})))
     assert args.transport is None  # stdio, what a desktop host speaks
-    resolved = load_catalog().resolve_toolsets(settings.toolsets, attio_enabled=False)
-    assert set(resolved) == set(DEFAULT_TOOLSETS)
+    catalog = load_catalog()
+    resolved = catalog.resolve_toolsets(settings.toolsets, apis=["pipedrive"])
+    assert set(resolved) == {t for t in catalog.toolsets if catalog.api_of(t) == "pipedrive"} & set(
+        catalog.resolve_toolsets(None, apis=["pipedrive"])
+    )
+    assert "deals" in resolved
     # "~" in the paths means the user's home, wherever the host starts us.
     assert all(not str(p).startswith("~") for p in settings.file_roots)
     if name == "pipedrive-sandbox":
@@ -77,11 +81,8 @@ async def test_the_token_entry_serves_once_a_token_is_filled_in(standin: StandIn
     env = {k: v for k, v in env.items() if not k.startswith("ATTIO_")}
     listed, deals = await spawn(entry, tmp_path, env)
     catalog = load_catalog()
-    everyday = {t.name for t in catalog.select(DEFAULT_TOOLSETS, read_only=False, deprecated=True)}
-    assert {t.name for t in listed.tools} - {"get_session_info"} <= everyday
-    assert {t.name for t in catalog.select(DEFAULT_TOOLSETS, read_only=False, deprecated=False)} <= {
-        t.name for t in listed.tools
-    }
+    everyday = set(catalog.select(Selection(), apis=["pipedrive"]))
+    assert {t.name for t in listed.tools} - {"get_session_info"} == everyday
     assert not deals.is_error, text_of(deals)
     assert standin.requests[-1].headers["x-api-token"] == TOKEN
 

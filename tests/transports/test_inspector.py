@@ -53,7 +53,13 @@ def stdio_target(crm: StandIn, *args: str) -> list[str]:
     env = server_env(crm)
     pairs = [
         item
-        for key in ("PIPEDRIVE_API_TOKEN", "PIPEDRIVE_BASE_URL", "ATTIO_API_KEY", "ATTIO_BASE_URL")
+        for key in (
+            "PIPEDRIVE_API_TOKEN",
+            "PIPEDRIVE_BASE_URL",
+            "ATTIO_API_KEY",
+            "ATTIO_BASE_URL",
+            "PIPEDRIVE_WRITES",
+        )
         for item in ("-e", f"{key}={env[key]}")
     ]
     return [*pairs, str(SCRIPT), *args]

@@ -160,8 +160,9 @@ async def test_a_token_that_is_about_to_expire_is_refreshed_before_the_call(
         # As if the hour had passed: the token is now inside the refresh margin.
         # Only auth's view of the clock moves: patching time.monotonic itself would also freeze
         # the event loop's clock (asyncio reads it for every sleep and timeout).
-        later = time.monotonic() + pipedrive.expires_in
-        monkeypatch.setattr(auth, "time", SimpleNamespace(monotonic=lambda: later))
+        # (Expiry is wall-clock time: a rotated token kept on disk must still be judged after a restart.)
+        later = time.time() + pipedrive.expires_in
+        monkeypatch.setattr(auth, "time", SimpleNamespace(time=lambda: later))
         result = await client.call_tool("get_deals", {})
     assert not result.is_error, text_of(result)
     # The second call refreshed up front instead of collecting a 401 first.

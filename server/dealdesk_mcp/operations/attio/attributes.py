@@ -4,12 +4,18 @@
 """Input models of the attio attributes operations."""
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AttioCreateAttribute",
@@ -25,7 +31,7 @@ __all__ = [
 ]
 
 
-class AttioCreateAttributeConfigCurrency(BaseModel):
+class AttioCreateAttributeConfigCurrency(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     default_currency_code: Literal[
         "ARS",
@@ -73,83 +79,73 @@ class AttioCreateAttributeConfigCurrency(BaseModel):
     display_type: Literal["code", "name", "narrowSymbol", "symbol"]
 
 
-class AttioCreateAttributeConfigRecordReference(BaseModel):
+class AttioCreateAttributeConfigRecordReference(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     allowed_objects: list[str] = Field(min_length=1)
 
 
-class AttioCreateAttributeConfig(BaseModel):
+class AttioCreateAttributeConfig(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    currency: AttioCreateAttributeConfigCurrency = None
-    record_reference: AttioCreateAttributeConfigRecordReference = None
+    currency: Annotated[AttioCreateAttributeConfigCurrency | None, NotNull] = None
+    record_reference: Annotated[AttioCreateAttributeConfigRecordReference | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue1(BaseModel):
+class AttioCreateAttributeDefaultValue1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["dynamic"]
     template: Literal["current-user"] | str
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem1(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     referenced_actor_type: Literal["workspace-member"]
     referenced_actor_id: UUID
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem2(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     workspace_member_email_address: str
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem3(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: bool
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem4(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem4(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     currency_value: StrictFloat
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem5(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem5(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: str
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem6(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem6(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    domain: str = None
+    domain: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem7(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem7(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email_address: str = None
+    email_address: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem8(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem8(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
     target_record_id: UUID
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem1(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    domain: str = None
+    value: Annotated[StrictFloat | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem2(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email_address: str = None
-
-
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: StrictFloat = None
-
-
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    original_phone_number: str = None
+    original_phone_number: Annotated[str | None, NotNull] = None
     country_code: (
         Literal[
             "AF",
@@ -409,30 +405,30 @@ class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeI
     ) = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
+    value: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem9(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
     slug_or_id_of_matching_attribute_: list[
-        AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem1
-        | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem2
+        AttioCreateAttributeDefaultValue2TemplateItem6
+        | AttioCreateAttributeDefaultValue2TemplateItem7
         | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3
         | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4
         | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5
     ] = Field(alias="[slug_or_id_of_matching_attribute]")
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem10OwnerActor(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem10OwnerActor(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     id: str | None = None
     type: Literal["api-token", "workspace-member", "system", "app"] | None = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem10(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem10(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     interaction_type: Literal[
         "calendar-event", "call", "chat-thread", "email", "in-person-meeting", "meeting"
@@ -441,7 +437,7 @@ class AttioCreateAttributeDefaultValue2TemplateItem10(BaseModel):
     owner_actor: AttioCreateAttributeDefaultValue2TemplateItem10OwnerActor
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem11(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem11(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     line_1: str | None
     line_2: str | None
@@ -713,19 +709,19 @@ class AttioCreateAttributeDefaultValue2TemplateItem11(BaseModel):
     )
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem12(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem12(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: StrictFloat
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem13(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem13(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    first_name: str = None
-    last_name: str = None
-    full_name: str = None
+    first_name: Annotated[str | None, NotNull] = None
+    last_name: Annotated[str | None, NotNull] = None
+    full_name: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem14(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem14(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     original_phone_number: str
     country_code: (
@@ -987,32 +983,22 @@ class AttioCreateAttributeDefaultValue2TemplateItem14(BaseModel):
     ) = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem15(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem15(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     status: str = Field(min_length=1)
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem16(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: StrictFloat
-
-
-class AttioCreateAttributeDefaultValue2TemplateItem17(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem17(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     option: str = Field(min_length=1)
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem18(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str
-
-
-class AttioCreateAttributeDefaultValue2TemplateItem19(BaseModel):
+class AttioCreateAttributeDefaultValue2TemplateItem19(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: date
 
 
-class AttioCreateAttributeDefaultValue2(BaseModel):
+class AttioCreateAttributeDefaultValue2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["static"]
     template: list[
@@ -1031,1032 +1017,17 @@ class AttioCreateAttributeDefaultValue2(BaseModel):
         | AttioCreateAttributeDefaultValue2TemplateItem13
         | AttioCreateAttributeDefaultValue2TemplateItem14
         | AttioCreateAttributeDefaultValue2TemplateItem15
-        | AttioCreateAttributeDefaultValue2TemplateItem16
         | AttioCreateAttributeDefaultValue2TemplateItem17
-        | AttioCreateAttributeDefaultValue2TemplateItem18
         | AttioCreateAttributeDefaultValue2TemplateItem19
     ]
 
 
-class AttioCreateAttributeRelationship(BaseModel):
+class AttioCreateAttributeRelationship(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     object: str
     title: str
     api_slug: str
     is_multiselect: bool
-
-
-class AttioUpdateAttributeDefaultValue1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    type: Literal["dynamic"]
-    template: Literal["current-user"] | str
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    referenced_actor_type: Literal["workspace-member"]
-    referenced_actor_id: UUID
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    workspace_member_email_address: str
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem3(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: bool
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem4(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    currency_value: StrictFloat
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem5(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem6(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    domain: str = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem7(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email_address: str = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem8(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    target_object: str
-    target_record_id: UUID
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    domain: str = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email_address: str = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: StrictFloat = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    original_phone_number: str = None
-    country_code: (
-        Literal[
-            "AF",
-            "AX",
-            "AL",
-            "DZ",
-            "AS",
-            "AD",
-            "AO",
-            "AI",
-            "AQ",
-            "AG",
-            "AR",
-            "AM",
-            "AW",
-            "AU",
-            "AT",
-            "AZ",
-            "BS",
-            "BH",
-            "BD",
-            "BB",
-            "BY",
-            "BE",
-            "BZ",
-            "BJ",
-            "BM",
-            "BT",
-            "BO",
-            "BA",
-            "BW",
-            "BV",
-            "BR",
-            "IO",
-            "BN",
-            "BG",
-            "BF",
-            "BI",
-            "KH",
-            "CM",
-            "CA",
-            "CV",
-            "KY",
-            "CF",
-            "TD",
-            "CL",
-            "CN",
-            "CX",
-            "CC",
-            "CO",
-            "KM",
-            "CG",
-            "CD",
-            "CK",
-            "CR",
-            "CI",
-            "HR",
-            "CU",
-            "CW",
-            "CY",
-            "CZ",
-            "DK",
-            "DJ",
-            "DM",
-            "DO",
-            "EC",
-            "EG",
-            "SV",
-            "GQ",
-            "ER",
-            "EE",
-            "ET",
-            "FK",
-            "FO",
-            "FJ",
-            "FI",
-            "FR",
-            "GF",
-            "PF",
-            "TF",
-            "GA",
-            "GM",
-            "GE",
-            "DE",
-            "GH",
-            "GI",
-            "GR",
-            "GL",
-            "GD",
-            "GP",
-            "GU",
-            "GT",
-            "GG",
-            "GN",
-            "GW",
-            "GY",
-            "HT",
-            "HM",
-            "VA",
-            "HN",
-            "HK",
-            "HU",
-            "IS",
-            "IN",
-            "ID",
-            "IR",
-            "IQ",
-            "IE",
-            "IM",
-            "IL",
-            "IT",
-            "JM",
-            "JP",
-            "JE",
-            "JO",
-            "KZ",
-            "KE",
-            "KI",
-            "KR",
-            "KW",
-            "KG",
-            "LA",
-            "LV",
-            "LB",
-            "LS",
-            "LR",
-            "LY",
-            "LI",
-            "LT",
-            "LU",
-            "MO",
-            "MK",
-            "MG",
-            "MW",
-            "MY",
-            "MV",
-            "ML",
-            "MT",
-            "MH",
-            "MQ",
-            "MR",
-            "MU",
-            "YT",
-            "MX",
-            "FM",
-            "MD",
-            "MC",
-            "MN",
-            "ME",
-            "MS",
-            "MA",
-            "MZ",
-            "MM",
-            "NA",
-            "NR",
-            "NP",
-            "NL",
-            "AN",
-            "NC",
-            "NZ",
-            "NI",
-            "NE",
-            "NG",
-            "NU",
-            "NF",
-            "MP",
-            "NO",
-            "OM",
-            "PK",
-            "PW",
-            "PS",
-            "PA",
-            "PG",
-            "PY",
-            "PE",
-            "PH",
-            "PN",
-            "PL",
-            "PT",
-            "PR",
-            "QA",
-            "RE",
-            "RO",
-            "RU",
-            "RW",
-            "BL",
-            "SH",
-            "KN",
-            "LC",
-            "MF",
-            "PM",
-            "VC",
-            "WS",
-            "SM",
-            "ST",
-            "SA",
-            "SN",
-            "SS",
-            "RS",
-            "SC",
-            "SL",
-            "SG",
-            "SK",
-            "SI",
-            "SB",
-            "SO",
-            "ZA",
-            "GS",
-            "ES",
-            "LK",
-            "SD",
-            "SR",
-            "SJ",
-            "SZ",
-            "SE",
-            "CH",
-            "SY",
-            "TW",
-            "TJ",
-            "TZ",
-            "TH",
-            "TL",
-            "TG",
-            "TK",
-            "TO",
-            "TT",
-            "TN",
-            "TR",
-            "TM",
-            "TC",
-            "TV",
-            "UG",
-            "UA",
-            "AE",
-            "GB",
-            "US",
-            "UM",
-            "UY",
-            "UZ",
-            "VU",
-            "VE",
-            "VN",
-            "VG",
-            "VI",
-            "WF",
-            "EH",
-            "YE",
-            "ZM",
-            "ZW",
-            "BQ",
-            "KP",
-            "SX",
-            "XK",
-            "AC",
-        ]
-        | None
-    ) = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem9(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    target_object: str
-    slug_or_id_of_matching_attribute_: list[
-        AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem1
-        | AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem2
-        | AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3
-        | AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4
-        | AttioUpdateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5
-    ] = Field(alias="[slug_or_id_of_matching_attribute]")
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem10OwnerActor(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: str | None = None
-    type: Literal["api-token", "workspace-member", "system", "app"] | None = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem10(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    interaction_type: Literal[
-        "calendar-event", "call", "chat-thread", "email", "in-person-meeting", "meeting"
-    ]
-    interacted_at: str = Field(json_schema_extra={"format": "date-time"})
-    owner_actor: AttioUpdateAttributeDefaultValue2TemplateItem10OwnerActor
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem11(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    line_1: str | None
-    line_2: str | None
-    line_3: str | None
-    line_4: str | None
-    locality: str | None
-    region: str | None
-    postcode: str | None
-    country_code: (
-        Literal[
-            "AF",
-            "AX",
-            "AL",
-            "DZ",
-            "AS",
-            "AD",
-            "AO",
-            "AI",
-            "AQ",
-            "AG",
-            "AR",
-            "AM",
-            "AW",
-            "AU",
-            "AT",
-            "AZ",
-            "BS",
-            "BH",
-            "BD",
-            "BB",
-            "BY",
-            "BE",
-            "BZ",
-            "BJ",
-            "BM",
-            "BT",
-            "BO",
-            "BA",
-            "BW",
-            "BV",
-            "BR",
-            "IO",
-            "BN",
-            "BG",
-            "BF",
-            "BI",
-            "KH",
-            "CM",
-            "CA",
-            "CV",
-            "KY",
-            "CF",
-            "TD",
-            "CL",
-            "CN",
-            "CX",
-            "CC",
-            "CO",
-            "KM",
-            "CG",
-            "CD",
-            "CK",
-            "CR",
-            "CI",
-            "HR",
-            "CU",
-            "CW",
-            "CY",
-            "CZ",
-            "DK",
-            "DJ",
-            "DM",
-            "DO",
-            "EC",
-            "EG",
-            "SV",
-            "GQ",
-            "ER",
-            "EE",
-            "ET",
-            "FK",
-            "FO",
-            "FJ",
-            "FI",
-            "FR",
-            "GF",
-            "PF",
-            "TF",
-            "GA",
-            "GM",
-            "GE",
-            "DE",
-            "GH",
-            "GI",
-            "GR",
-            "GL",
-            "GD",
-            "GP",
-            "GU",
-            "GT",
-            "GG",
-            "GN",
-            "GW",
-            "GY",
-            "HT",
-            "HM",
-            "VA",
-            "HN",
-            "HK",
-            "HU",
-            "IS",
-            "IN",
-            "ID",
-            "IR",
-            "IQ",
-            "IE",
-            "IM",
-            "IL",
-            "IT",
-            "JM",
-            "JP",
-            "JE",
-            "JO",
-            "KZ",
-            "KE",
-            "KI",
-            "KR",
-            "KW",
-            "KG",
-            "LA",
-            "LV",
-            "LB",
-            "LS",
-            "LR",
-            "LY",
-            "LI",
-            "LT",
-            "LU",
-            "MO",
-            "MK",
-            "MG",
-            "MW",
-            "MY",
-            "MV",
-            "ML",
-            "MT",
-            "MH",
-            "MQ",
-            "MR",
-            "MU",
-            "YT",
-            "MX",
-            "FM",
-            "MD",
-            "MC",
-            "MN",
-            "ME",
-            "MS",
-            "MA",
-            "MZ",
-            "MM",
-            "NA",
-            "NR",
-            "NP",
-            "NL",
-            "AN",
-            "NC",
-            "NZ",
-            "NI",
-            "NE",
-            "NG",
-            "NU",
-            "NF",
-            "MP",
-            "NO",
-            "OM",
-            "PK",
-            "PW",
-            "PS",
-            "PA",
-            "PG",
-            "PY",
-            "PE",
-            "PH",
-            "PN",
-            "PL",
-            "PT",
-            "PR",
-            "QA",
-            "RE",
-            "RO",
-            "RU",
-            "RW",
-            "BL",
-            "SH",
-            "KN",
-            "LC",
-            "MF",
-            "PM",
-            "VC",
-            "WS",
-            "SM",
-            "ST",
-            "SA",
-            "SN",
-            "SS",
-            "RS",
-            "SC",
-            "SL",
-            "SG",
-            "SK",
-            "SI",
-            "SB",
-            "SO",
-            "ZA",
-            "GS",
-            "ES",
-            "LK",
-            "SD",
-            "SR",
-            "SJ",
-            "SZ",
-            "SE",
-            "CH",
-            "SY",
-            "TW",
-            "TJ",
-            "TZ",
-            "TH",
-            "TL",
-            "TG",
-            "TK",
-            "TO",
-            "TT",
-            "TN",
-            "TR",
-            "TM",
-            "TC",
-            "TV",
-            "UG",
-            "UA",
-            "AE",
-            "GB",
-            "US",
-            "UM",
-            "UY",
-            "UZ",
-            "VU",
-            "VE",
-            "VN",
-            "VG",
-            "VI",
-            "WF",
-            "EH",
-            "YE",
-            "ZM",
-            "ZW",
-            "BQ",
-            "KP",
-            "SX",
-            "XK",
-            "AC",
-        ]
-        | None
-    )
-    latitude: str | None = Field(json_schema_extra={"pattern": "^[-+]?([1-8]?\\d(\\.\\d+)?|90(\\.0+)?)$"})
-    longitude: str | None = Field(
-        json_schema_extra={"pattern": "^[-+]?(180(\\.0+)?|((1[0-7]\\d)|([1-9]?\\d))(\\.\\d+)?)$"}
-    )
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem12(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: StrictFloat
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem13(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    first_name: str = None
-    last_name: str = None
-    full_name: str = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem14(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    original_phone_number: str
-    country_code: (
-        Literal[
-            "AF",
-            "AX",
-            "AL",
-            "DZ",
-            "AS",
-            "AD",
-            "AO",
-            "AI",
-            "AQ",
-            "AG",
-            "AR",
-            "AM",
-            "AW",
-            "AU",
-            "AT",
-            "AZ",
-            "BS",
-            "BH",
-            "BD",
-            "BB",
-            "BY",
-            "BE",
-            "BZ",
-            "BJ",
-            "BM",
-            "BT",
-            "BO",
-            "BA",
-            "BW",
-            "BV",
-            "BR",
-            "IO",
-            "BN",
-            "BG",
-            "BF",
-            "BI",
-            "KH",
-            "CM",
-            "CA",
-            "CV",
-            "KY",
-            "CF",
-            "TD",
-            "CL",
-            "CN",
-            "CX",
-            "CC",
-            "CO",
-            "KM",
-            "CG",
-            "CD",
-            "CK",
-            "CR",
-            "CI",
-            "HR",
-            "CU",
-            "CW",
-            "CY",
-            "CZ",
-            "DK",
-            "DJ",
-            "DM",
-            "DO",
-            "EC",
-            "EG",
-            "SV",
-            "GQ",
-            "ER",
-            "EE",
-            "ET",
-            "FK",
-            "FO",
-            "FJ",
-            "FI",
-            "FR",
-            "GF",
-            "PF",
-            "TF",
-            "GA",
-            "GM",
-            "GE",
-            "DE",
-            "GH",
-            "GI",
-            "GR",
-            "GL",
-            "GD",
-            "GP",
-            "GU",
-            "GT",
-            "GG",
-            "GN",
-            "GW",
-            "GY",
-            "HT",
-            "HM",
-            "VA",
-            "HN",
-            "HK",
-            "HU",
-            "IS",
-            "IN",
-            "ID",
-            "IR",
-            "IQ",
-            "IE",
-            "IM",
-            "IL",
-            "IT",
-            "JM",
-            "JP",
-            "JE",
-            "JO",
-            "KZ",
-            "KE",
-            "KI",
-            "KR",
-            "KW",
-            "KG",
-            "LA",
-            "LV",
-            "LB",
-            "LS",
-            "LR",
-            "LY",
-            "LI",
-            "LT",
-            "LU",
-            "MO",
-            "MK",
-            "MG",
-            "MW",
-            "MY",
-            "MV",
-            "ML",
-            "MT",
-            "MH",
-            "MQ",
-            "MR",
-            "MU",
-            "YT",
-            "MX",
-            "FM",
-            "MD",
-            "MC",
-            "MN",
-            "ME",
-            "MS",
-            "MA",
-            "MZ",
-            "MM",
-            "NA",
-            "NR",
-            "NP",
-            "NL",
-            "AN",
-            "NC",
-            "NZ",
-            "NI",
-            "NE",
-            "NG",
-            "NU",
-            "NF",
-            "MP",
-            "NO",
-            "OM",
-            "PK",
-            "PW",
-            "PS",
-            "PA",
-            "PG",
-            "PY",
-            "PE",
-            "PH",
-            "PN",
-            "PL",
-            "PT",
-            "PR",
-            "QA",
-            "RE",
-            "RO",
-            "RU",
-            "RW",
-            "BL",
-            "SH",
-            "KN",
-            "LC",
-            "MF",
-            "PM",
-            "VC",
-            "WS",
-            "SM",
-            "ST",
-            "SA",
-            "SN",
-            "SS",
-            "RS",
-            "SC",
-            "SL",
-            "SG",
-            "SK",
-            "SI",
-            "SB",
-            "SO",
-            "ZA",
-            "GS",
-            "ES",
-            "LK",
-            "SD",
-            "SR",
-            "SJ",
-            "SZ",
-            "SE",
-            "CH",
-            "SY",
-            "TW",
-            "TJ",
-            "TZ",
-            "TH",
-            "TL",
-            "TG",
-            "TK",
-            "TO",
-            "TT",
-            "TN",
-            "TR",
-            "TM",
-            "TC",
-            "TV",
-            "UG",
-            "UA",
-            "AE",
-            "GB",
-            "US",
-            "UM",
-            "UY",
-            "UZ",
-            "VU",
-            "VE",
-            "VN",
-            "VG",
-            "VI",
-            "WF",
-            "EH",
-            "YE",
-            "ZM",
-            "ZW",
-            "BQ",
-            "KP",
-            "SX",
-            "XK",
-            "AC",
-        ]
-        | None
-    ) = None
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem15(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    status: str = Field(min_length=1)
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem16(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: StrictFloat
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem17(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    option: str = Field(min_length=1)
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem18(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str
-
-
-class AttioUpdateAttributeDefaultValue2TemplateItem19(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: date
-
-
-class AttioUpdateAttributeDefaultValue2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    type: Literal["static"]
-    template: list[
-        AttioUpdateAttributeDefaultValue2TemplateItem1
-        | AttioUpdateAttributeDefaultValue2TemplateItem2
-        | AttioUpdateAttributeDefaultValue2TemplateItem3
-        | AttioUpdateAttributeDefaultValue2TemplateItem4
-        | AttioUpdateAttributeDefaultValue2TemplateItem5
-        | AttioUpdateAttributeDefaultValue2TemplateItem6
-        | AttioUpdateAttributeDefaultValue2TemplateItem7
-        | AttioUpdateAttributeDefaultValue2TemplateItem8
-        | AttioUpdateAttributeDefaultValue2TemplateItem9
-        | AttioUpdateAttributeDefaultValue2TemplateItem10
-        | AttioUpdateAttributeDefaultValue2TemplateItem11
-        | AttioUpdateAttributeDefaultValue2TemplateItem12
-        | AttioUpdateAttributeDefaultValue2TemplateItem13
-        | AttioUpdateAttributeDefaultValue2TemplateItem14
-        | AttioUpdateAttributeDefaultValue2TemplateItem15
-        | AttioUpdateAttributeDefaultValue2TemplateItem16
-        | AttioUpdateAttributeDefaultValue2TemplateItem17
-        | AttioUpdateAttributeDefaultValue2TemplateItem18
-        | AttioUpdateAttributeDefaultValue2TemplateItem19
-    ]
-
-
-class AttioUpdateAttributeConfigCurrency(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    default_currency_code: Literal[
-        "ARS",
-        "AUD",
-        "BRL",
-        "BGN",
-        "CAD",
-        "CLP",
-        "CNY",
-        "COP",
-        "CZK",
-        "DKK",
-        "EUR",
-        "FJD",
-        "HKD",
-        "HUF",
-        "ISK",
-        "INR",
-        "ILS",
-        "JPY",
-        "KES",
-        "KRW",
-        "MYR",
-        "MXN",
-        "NTD",
-        "NZD",
-        "NGN",
-        "NOK",
-        "XPF",
-        "PEN",
-        "PHP",
-        "PLN",
-        "GBP",
-        "RWF",
-        "SAR",
-        "SGD",
-        "ZAR",
-        "SEK",
-        "CHF",
-        "THB",
-        "AED",
-        "UYU",
-        "USD",
-    ]
-    display_type: Literal["code", "name", "narrowSymbol", "symbol"]
-
-
-class AttioUpdateAttributeConfigRecordReference(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    allowed_objects: list[str] = Field(min_length=1)
-
-
-class AttioUpdateAttributeConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    currency: AttioUpdateAttributeConfigCurrency = None
-    record_reference: AttioUpdateAttributeConfigRecordReference = None
 
 
 class AttioCreateAttribute(ToolInput):
@@ -2149,7 +1120,9 @@ class AttioCreateStatus(ToolInput):
     identifier: str
     attribute: str
     title: str = Field(min_length=1)
-    celebration_enabled: bool = Field(default=None, json_schema_extra={"default": False})
+    celebration_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
     target_time_in_status: str | None = Field(
         default=None,
         json_schema_extra={
@@ -2187,9 +1160,11 @@ class AttioListAttributes(ListInput):
     )
     target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
     identifier: str = Field(description="Slug or UUID of that object or list.")
-    limit: StrictInt = None
-    offset: StrictInt = None
-    show_archived: bool = Field(default=None, description="Also return archived attributes.")
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None
+    show_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Also return archived attributes."
+    )
 
 
 class AttioListSelectOptions(ToolInput):
@@ -2206,7 +1181,9 @@ class AttioListSelectOptions(ToolInput):
     target: Literal["objects", "lists"]
     identifier: str
     attribute: str
-    show_archived: bool = Field(default=None, description="Also return archived options.")
+    show_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Also return archived options."
+    )
 
 
 class AttioListStatuses(ToolInput):
@@ -2223,7 +1200,7 @@ class AttioListStatuses(ToolInput):
     target: Literal["lists", "objects"]
     identifier: str
     attribute: str
-    show_archived: bool = Field(
+    show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived statuses.", json_schema_extra={"default": False}
     )
 
@@ -2253,14 +1230,14 @@ class AttioUpdateAttribute(ToolInput):
     target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
     identifier: str
     attribute: str
-    title: str = None
+    title: Annotated[str | None, NotNull] = None
     description: str | None = None
-    api_slug: str = None
-    is_required: bool = None
-    is_unique: bool = None
-    default_value: AttioUpdateAttributeDefaultValue1 | AttioUpdateAttributeDefaultValue2 | None = None
-    config: AttioUpdateAttributeConfig = None
-    is_archived: bool = None
+    api_slug: Annotated[str | None, NotNull] = None
+    is_required: Annotated[bool | None, NotNull] = None
+    is_unique: Annotated[bool | None, NotNull] = None
+    default_value: AttioCreateAttributeDefaultValue1 | AttioCreateAttributeDefaultValue2 | None = None
+    config: Annotated[AttioCreateAttributeConfig | None, NotNull] = None
+    is_archived: Annotated[bool | None, NotNull] = None
 
 
 class AttioUpdateSelectOption(ToolInput):
@@ -2280,8 +1257,8 @@ class AttioUpdateSelectOption(ToolInput):
     identifier: str
     attribute: str
     option: str = Field(description="Option UUID or its current title.")
-    title: str = Field(default=None, min_length=1)
-    is_archived: bool = None
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    is_archived: Annotated[bool | None, NotNull] = None
 
 
 class AttioUpdateStatus(ToolInput):
@@ -2301,12 +1278,14 @@ class AttioUpdateStatus(ToolInput):
     identifier: str
     attribute: str
     status: str = Field(description="Status UUID or its current title.")
-    title: str = Field(default=None, min_length=1)
-    celebration_enabled: bool = Field(default=None, json_schema_extra={"default": False})
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    celebration_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
     target_time_in_status: str | None = Field(
         default=None,
         json_schema_extra={
             "pattern": "P(?:(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(?:T(\\d+(?:[\\.,]\\d+)?H)?(\\d+(?:[\\.,]\\d+)?M)?(\\d+(?:[\\.,]\\d+)?S)?)?)"
         },
     )
-    is_archived: bool = None
+    is_archived: Annotated[bool | None, NotNull] = None

@@ -3,12 +3,17 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio call_recordings operations."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AttioCreateCallRecording",
@@ -76,5 +81,5 @@ class AttioListCallRecordings(ListInput):
         query_params=("limit", "cursor"),
     )
     meeting_id: UUID
-    limit: StrictInt = None
-    cursor: str = Field(default=None, min_length=1)
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, min_length=1)

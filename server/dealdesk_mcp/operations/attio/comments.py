@@ -3,70 +3,63 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio comments operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AttioCreateComment", "AttioDeleteComment", "AttioGetComment"]
 
 
-class AttioCreateCommentData1Author(BaseModel):
+class AttioCreateCommentData1Author(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace-member"]
     id: UUID
 
 
-class AttioCreateCommentData1(BaseModel):
+class AttioCreateCommentData1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     format: Literal["plaintext"]
     content: str
     author: AttioCreateCommentData1Author
-    created_at: str = None
+    created_at: Annotated[str | None, NotNull] = None
     thread_id: UUID
 
 
-class AttioCreateCommentData2Author(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    type: Literal["workspace-member"]
-    id: UUID
-
-
-class AttioCreateCommentData2Record(BaseModel):
+class AttioCreateCommentData2Record(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     object: str
     record_id: UUID
 
 
-class AttioCreateCommentData2(BaseModel):
+class AttioCreateCommentData2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     format: Literal["plaintext"]
     content: str
-    author: AttioCreateCommentData2Author
-    created_at: str = None
+    author: AttioCreateCommentData1Author
+    created_at: Annotated[str | None, NotNull] = None
     record: AttioCreateCommentData2Record
 
 
-class AttioCreateCommentData3Author(BaseModel):
+class AttioCreateCommentData3Entry(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    type: Literal["workspace-member"]
-    id: UUID
-
-
-class AttioCreateCommentData3Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    list: str
+    list_: str = Field(alias="list")
     entry_id: str
 
 
-class AttioCreateCommentData3(BaseModel):
+class AttioCreateCommentData3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     format: Literal["plaintext"]
     content: str
-    author: AttioCreateCommentData3Author
-    created_at: str = None
+    author: AttioCreateCommentData1Author
+    created_at: Annotated[str | None, NotNull] = None
     entry: AttioCreateCommentData3Entry
 
 

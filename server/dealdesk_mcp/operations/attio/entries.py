@@ -3,12 +3,18 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio entries operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AttioAssertListEntryByParent",
@@ -22,18 +28,18 @@ __all__ = [
 ]
 
 
-class AttioListEntriesSortsItem1(BaseModel):
+class AttioListEntriesSortsItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     direction: Literal["asc", "desc"]
     attribute: str
-    field: str = None
+    field: Annotated[str | None, NotNull] = None
 
 
-class AttioListEntriesSortsItem2(BaseModel):
+class AttioListEntriesSortsItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     direction: Literal["asc", "desc"]
     path_: list[list[str]] = Field(alias="path")
-    field: str = None
+    field: Annotated[str | None, NotNull] = None
 
 
 class AttioAssertListEntryByParent(ToolInput):
@@ -49,7 +55,7 @@ class AttioAssertListEntryByParent(ToolInput):
         body_params=("parent_record_id", "parent_object", "entry_values"),
         body_wrapper="data",
     )
-    list: str
+    list_: str = Field(alias="list")
     parent_record_id: UUID
     parent_object: str
     entry_values: dict[str, list[Any]]
@@ -68,7 +74,7 @@ class AttioCreateEntryAddRecordToList(ToolInput):
         body_params=("parent_record_id", "parent_object", "entry_values"),
         body_wrapper="data",
     )
-    list: str
+    list_: str = Field(alias="list")
     parent_record_id: UUID
     parent_object: str
     entry_values: dict[str, list[Any]]
@@ -84,7 +90,7 @@ class AttioDeleteListEntry(ToolInput):
         version="v2",
         path_params=("list", "entry_id"),
     )
-    list: str
+    list_: str = Field(alias="list")
     entry_id: UUID
 
 
@@ -98,7 +104,7 @@ class AttioGetListEntry(ToolInput):
         version="v2",
         path_params=("list", "entry_id"),
     )
-    list: str
+    list_: str = Field(alias="list")
     entry_id: UUID
 
 
@@ -114,16 +120,16 @@ class AttioListAttributeValuesForListEntry(ListInput):
         path_params=("list", "entry_id", "attribute"),
         query_params=("show_historic", "limit", "offset"),
     )
-    list: str
+    list_: str = Field(alias="list")
     entry_id: UUID
     attribute: str
-    show_historic: bool = Field(
+    show_historic: Annotated[bool | None, NotNull] = Field(
         default=None,
         description="Include past values, not only the current ones.",
         json_schema_extra={"default": False},
     )
-    limit: StrictInt = None
-    offset: StrictInt = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None
 
 
 class AttioListEntries(ListInput):
@@ -139,21 +145,22 @@ class AttioListEntries(ListInput):
         path_params=("list",),
         body_params=("filter", "filter_view_id", "sorts", "limit", "offset"),
     )
-    list: str
-    filter: dict[str, Any] = Field(
+    list_: str = Field(alias="list")
+    filter: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
         description="Conditions keyed by attribute slug: a plain value or operators ($eq, $contains, $and...).",
     )
-    filter_view_id: UUID = Field(
+    filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
         description="Apply a saved view's filter (see attio_list_views_for_list) instead of filter.",
+        json_schema_extra={"format": "uuid"},
     )
-    sorts: list[AttioListEntriesSortsItem1 | AttioListEntriesSortsItem2] = Field(
+    sorts: Annotated[list[AttioListEntriesSortsItem1 | AttioListEntriesSortsItem2] | None, NotNull] = Field(
         default=None,
         description="Each item: direction plus attribute slug (or path to reach parent record attributes).",
     )
-    limit: StrictFloat = None
-    offset: StrictFloat = None
+    limit: Annotated[StrictFloat | None, NotNull] = None
+    offset: Annotated[StrictFloat | None, NotNull] = None
 
 
 class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
@@ -169,7 +176,7 @@ class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
         body_params=("entry_values",),
         body_wrapper="data",
     )
-    list: str
+    list_: str = Field(alias="list")
     entry_id: str
     entry_values: dict[str, list[Any]]
 
@@ -187,6 +194,6 @@ class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
         body_params=("entry_values",),
         body_wrapper="data",
     )
-    list: str
+    list_: str = Field(alias="list")
     entry_id: str
     entry_values: dict[str, list[Any]]

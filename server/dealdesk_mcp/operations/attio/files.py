@@ -3,12 +3,19 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio files operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import DownloadInput, ListInput, Route, ToolInput, UploadInput
+from dealdesk_mcp.route import (
+    DownloadInput,
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+    UploadInput,
+)
 
 __all__ = [
     "AttioCreateFolder",
@@ -76,10 +83,14 @@ class AttioCreateFolder(ToolInput):
     file_type: Literal["folder", "connected-folder", "connected-file"] = Field(
         description="Native folder, connected folder or connected file; decides which other fields apply."
     )
-    name: str = Field(default=None, min_length=1)
-    parent_folder_id: UUID = None
-    storage_provider: Literal["dropbox", "box", "google-drive", "microsoft-onedrive"] = None
-    external_provider_file_id: str = Field(
+    name: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    parent_folder_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "uuid"}
+    )
+    storage_provider: Annotated[
+        Literal["dropbox", "box", "google-drive", "microsoft-onedrive"] | None, NotNull
+    ] = None
+    external_provider_file_id: Annotated[str | None, NotNull] = Field(
         default=None, description="The item's id in the external storage provider."
     )
     microsoft_drive_id: str | None = None
@@ -98,12 +109,7 @@ class AttioDownloadFile(DownloadInput):
     """Download a file's content by file_id: saves the file to the local downloads folder and answers with its path, size and type."""
 
     route: ClassVar[Route] = Route(
-        api="attio",
-        method="GET",
-        path="/v2/files/{file_id}/download",
-        version="v2",
-        path_params=("file_id",),
-        downloads=True,
+        api="attio", method="GET", path="/v2/files/{file_id}/download", version="v2", path_params=("file_id",)
     )
     file_id: UUID
 
@@ -131,12 +137,18 @@ class AttioListFiles(ListInput):
     )
     object: str = Field(min_length=1)
     record_id: UUID
-    storage_provider: Literal["attio", "dropbox", "box", "google-drive", "microsoft-onedrive"] = None
-    parent_folder_id: UUID = Field(
-        default=None, description="Only entries in this folder; when omitted, entries at every depth."
+    storage_provider: Annotated[
+        Literal["attio", "dropbox", "box", "google-drive", "microsoft-onedrive"] | None, NotNull
+    ] = None
+    parent_folder_id: Annotated[UUID | None, NotNull] = Field(
+        default=None,
+        description="Only entries in this folder; when omitted, entries at every depth.",
+        json_schema_extra={"format": "uuid"},
     )
-    limit: StrictInt = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, le=200, json_schema_extra={"default": 50}
+    )
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class AttioUploadFile(UploadInput):
@@ -153,4 +165,6 @@ class AttioUploadFile(UploadInput):
     )
     object: str = Field(min_length=1)
     record_id: UUID
-    parent_folder_id: UUID = None
+    parent_folder_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "uuid"}
+    )

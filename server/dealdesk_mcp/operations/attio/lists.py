@@ -3,23 +3,23 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio lists operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AttioCreateList", "AttioGetList", "AttioListAllLists", "AttioListViewsForList", "AttioUpdateList"]
 
 
-class AttioCreateListWorkspaceMemberAccessItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    workspace_member_id: UUID
-    level: Literal["full-access", "read-and-write", "read-only"]
-
-
-class AttioUpdateListWorkspaceMemberAccessItem(BaseModel):
+class AttioCreateListWorkspaceMemberAccessItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     workspace_member_id: UUID
     level: Literal["full-access", "read-and-write", "read-only"]
@@ -50,7 +50,7 @@ class AttioGetList(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/lists/{list}", version="v2", path_params=("list",)
     )
-    list: str
+    list_: str = Field(alias="list")
 
 
 class AttioListAllLists(ToolInput):
@@ -72,12 +72,14 @@ class AttioListViewsForList(ListInput):
         path_params=("list",),
         query_params=("show_archived", "limit", "cursor"),
     )
-    list: str
-    show_archived: bool = Field(
+    list_: str = Field(alias="list")
+    show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
-    limit: StrictInt = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, le=1000, json_schema_extra={"default": 500}
+    )
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class AttioUpdateList(ToolInput):
@@ -93,8 +95,8 @@ class AttioUpdateList(ToolInput):
         body_params=("name", "api_slug", "workspace_access", "workspace_member_access"),
         body_wrapper="data",
     )
-    list: str
-    name: str = None
-    api_slug: str = None
+    list_: str = Field(alias="list")
+    name: Annotated[str | None, NotNull] = None
+    api_slug: Annotated[str | None, NotNull] = None
     workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = None
-    workspace_member_access: list[AttioUpdateListWorkspaceMemberAccessItem] = None
+    workspace_member_access: Annotated[list[AttioCreateListWorkspaceMemberAccessItem] | None, NotNull] = None

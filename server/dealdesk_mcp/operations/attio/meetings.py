@@ -3,54 +3,49 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio meetings operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AttioFindOrCreateMeeting", "AttioGetMeeting", "AttioListMeetings"]
 
 
-class AttioFindOrCreateMeetingStart1(BaseModel):
+class AttioFindOrCreateMeetingStart1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     datetime: str = Field(json_schema_extra={"format": "date-time"})
     timezone: str | None = None
 
 
-class AttioFindOrCreateMeetingStart2(BaseModel):
+class AttioFindOrCreateMeetingStart2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    date: str
+    date_: str = Field(alias="date")
 
 
-class AttioFindOrCreateMeetingEnd1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    datetime: str = Field(json_schema_extra={"format": "date-time"})
-    timezone: str | None = None
-
-
-class AttioFindOrCreateMeetingEnd2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    date: str
-
-
-class AttioFindOrCreateMeetingParticipantsItem(BaseModel):
+class AttioFindOrCreateMeetingParticipantsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     email_address: str
     is_organizer: bool | Literal["true"] | Literal["false"]
     status: Literal["accepted", "tentative", "declined", "pending"]
 
 
-class AttioFindOrCreateMeetingExternalRef2(BaseModel):
+class AttioFindOrCreateMeetingExternalRef2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     ical_uid: str
     provider: Literal["google", "microsoft"]
-    original_start_time: str = None
+    original_start_time: Annotated[str | None, NotNull] = None
     is_recurring: bool
 
 
-class AttioFindOrCreateMeetingLinkedRecordsItem(BaseModel):
+class AttioFindOrCreateMeetingLinkedRecordsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     object: str
     record_id: UUID
@@ -80,11 +75,11 @@ class AttioFindOrCreateMeeting(ToolInput):
     title: str
     description: str
     start: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2
-    end: AttioFindOrCreateMeetingEnd1 | AttioFindOrCreateMeetingEnd2
+    end: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2
     is_all_day: bool
     participants: list[AttioFindOrCreateMeetingParticipantsItem]
     external_ref: str | AttioFindOrCreateMeetingExternalRef2
-    linked_records: list[AttioFindOrCreateMeetingLinkedRecordsItem] = None
+    linked_records: Annotated[list[AttioFindOrCreateMeetingLinkedRecordsItem] | None, NotNull] = None
 
 
 class AttioGetMeeting(ToolInput):
@@ -118,16 +113,22 @@ class AttioListMeetings(ListInput):
             "timezone",
         ),
     )
-    limit: StrictInt = Field(default=None, ge=1, le=200, json_schema_extra={"default": 50})
-    cursor: str = None
-    linked_object: str = Field(default=None, min_length=1)
-    linked_record_id: UUID = None
-    participants: str = Field(
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, le=200, json_schema_extra={"default": 50}
+    )
+    cursor: Annotated[str | None, NotNull] = None
+    linked_object: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    linked_record_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "uuid"}
+    )
+    participants: Annotated[str | None, NotNull] = Field(
         default=None,
         description="Comma-separated emails; a meeting matches if any of them took part.",
         json_schema_extra={"default": ""},
     )
-    sort: Literal["start_asc", "start_desc"] = Field(default=None, json_schema_extra={"default": "start_asc"})
+    sort: Annotated[Literal["start_asc", "start_desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "start_asc"}
+    )
     ends_from: str | None = Field(default=None, description="Only meetings ending at or after this time.")
     starts_before: str | None = Field(default=None, description="Only meetings starting before this time.")
-    timezone: str = Field(default=None, json_schema_extra={"default": "UTC"})
+    timezone: Annotated[str | None, NotNull] = Field(default=None, json_schema_extra={"default": "UTC"})

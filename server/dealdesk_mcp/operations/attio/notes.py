@@ -3,12 +3,17 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio notes operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AttioCreateNote", "AttioDeleteNote", "AttioGetNote", "AttioListNotes"]
 
@@ -38,7 +43,7 @@ class AttioCreateNote(ToolInput):
     title: str
     format: Literal["plaintext", "markdown"]
     content: str
-    created_at: str = None
+    created_at: Annotated[str | None, NotNull] = None
     meeting_id: UUID | None = None
 
 
@@ -71,9 +76,11 @@ class AttioListNotes(ListInput):
         pagination="offset",
         query_params=("limit", "offset", "parent_object", "parent_record_id"),
     )
-    limit: StrictInt = None
-    offset: StrictInt = None
-    parent_object: str = Field(
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None
+    parent_object: Annotated[str | None, NotNull] = Field(
         default=None, description="Object slug or id of the record; use with parent_record_id."
     )
-    parent_record_id: UUID = None
+    parent_record_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "uuid"}
+    )

@@ -3,11 +3,16 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio objects operations."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AttioCreateObject",
@@ -64,11 +69,13 @@ class AttioListViewsForObject(ListInput):
         query_params=("show_archived", "limit", "cursor"),
     )
     object: str
-    show_archived: bool = Field(
+    show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
-    limit: StrictInt = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, le=1000, json_schema_extra={"default": 500}
+    )
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class AttioUpdateObject(ToolInput):
@@ -85,6 +92,6 @@ class AttioUpdateObject(ToolInput):
         body_wrapper="data",
     )
     object: str
-    api_slug: str = None
-    singular_noun: str = Field(default=None, min_length=1)
-    plural_noun: str = Field(default=None, min_length=1)
+    api_slug: Annotated[str | None, NotNull] = None
+    singular_noun: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    plural_noun: Annotated[str | None, NotNull] = Field(default=None, min_length=1)

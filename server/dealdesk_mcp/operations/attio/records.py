@@ -3,12 +3,18 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio records operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AttioAssertRecord",
@@ -24,32 +30,32 @@ __all__ = [
 ]
 
 
-class AttioListRecordsSortsItem1(BaseModel):
+class AttioListRecordsSortsItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     direction: Literal["asc", "desc"]
     attribute: str
-    field: str = None
+    field: Annotated[str | None, NotNull] = None
 
 
-class AttioListRecordsSortsItem2(BaseModel):
+class AttioListRecordsSortsItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     direction: Literal["asc", "desc"]
     path_: list[list[str]] = Field(alias="path")
-    field: str = None
+    field: Annotated[str | None, NotNull] = None
 
 
-class AttioSearchRecordsRequestAs1(BaseModel):
+class AttioSearchRecordsRequestAs1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace"]
 
 
-class AttioSearchRecordsRequestAs2(BaseModel):
+class AttioSearchRecordsRequestAs2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace-member"]
     workspace_member_id: UUID
 
 
-class AttioSearchRecordsRequestAs3(BaseModel):
+class AttioSearchRecordsRequestAs3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     type: Literal["workspace-member"]
     email_address: str = Field(json_schema_extra={"format": "email"})
@@ -136,13 +142,13 @@ class AttioListRecordAttributeValues(ListInput):
     object: str
     record_id: UUID
     attribute: str
-    show_historic: bool = Field(
+    show_historic: Annotated[bool | None, NotNull] = Field(
         default=None,
         description="Include past values, not only the current ones.",
         json_schema_extra={"default": False},
     )
-    limit: StrictInt = None
-    offset: StrictInt = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None
 
 
 class AttioListRecordEntries(ListInput):
@@ -159,8 +165,8 @@ class AttioListRecordEntries(ListInput):
     )
     object: str
     record_id: UUID
-    limit: StrictInt = None
-    offset: StrictInt = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None
 
 
 class AttioListRecords(ListInput):
@@ -177,20 +183,21 @@ class AttioListRecords(ListInput):
         body_params=("filter", "filter_view_id", "sorts", "limit", "offset"),
     )
     object: str
-    filter: dict[str, Any] = Field(
+    filter: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
         description="Conditions keyed by attribute slug: a plain value or operators ($eq, $contains, $and...).",
     )
-    filter_view_id: UUID = Field(
+    filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
         description="Apply a saved view's filter (see attio_list_views_for_object) instead of filter.",
+        json_schema_extra={"format": "uuid"},
     )
-    sorts: list[AttioListRecordsSortsItem1 | AttioListRecordsSortsItem2] = Field(
+    sorts: Annotated[list[AttioListRecordsSortsItem1 | AttioListRecordsSortsItem2] | None, NotNull] = Field(
         default=None,
         description="Each item: direction plus attribute slug (or path through record references).",
     )
-    limit: StrictFloat = None
-    offset: StrictFloat = None
+    limit: Annotated[StrictFloat | None, NotNull] = None
+    offset: Annotated[StrictFloat | None, NotNull] = None
 
 
 class AttioSearchRecords(ToolInput):
@@ -213,7 +220,9 @@ class AttioSearchRecords(ToolInput):
             description="Search as the whole workspace, or as one member (id or email) to see only what they see."
         )
     )
-    limit: StrictFloat = Field(default=None, ge=1, le=25, json_schema_extra={"default": 25})
+    limit: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, ge=1, le=25, json_schema_extra={"default": 25}
+    )
 
 
 class AttioUpdateRecordAppendMultiselectValues(ToolInput):

@@ -5,7 +5,10 @@
 
 from typing import ClassVar
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AttioCreateScimGroup",

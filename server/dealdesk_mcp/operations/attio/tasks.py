@@ -3,40 +3,46 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio tasks operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AttioCreateTask", "AttioDeleteTask", "AttioGetTask", "AttioListTasks", "AttioUpdateTask"]
 
 
-class AttioCreateTaskLinkedRecordsItem1(BaseModel):
+class AttioCreateTaskLinkedRecordsItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
     target_record_id: UUID
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1(BaseModel):
+class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    domain: str = None
+    domain: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2(BaseModel):
+class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email_address: str = None
+    email_address: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3(BaseModel):
+class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: StrictFloat = None
+    value: Annotated[StrictFloat | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(BaseModel):
+class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    original_phone_number: str = None
+    original_phone_number: Annotated[str | None, NotNull] = None
     country_code: (
         Literal[
             "AF",
@@ -296,12 +302,12 @@ class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(BaseMode
     ) = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5(BaseModel):
+class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
+    value: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2(BaseModel):
+class AttioCreateTaskLinkedRecordsItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     target_object: str
     slug_or_id_of_matching_attribute_: list[
@@ -313,324 +319,13 @@ class AttioCreateTaskLinkedRecordsItem2(BaseModel):
     ] = Field(alias="[slug_or_id_of_matching_attribute]")
 
 
-class AttioCreateTaskAssigneesItem1(BaseModel):
+class AttioCreateTaskAssigneesItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     referenced_actor_type: Literal["workspace-member"]
     referenced_actor_id: UUID
 
 
-class AttioCreateTaskAssigneesItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    workspace_member_email_address: str
-
-
-class AttioUpdateTaskLinkedRecordsItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    target_object: str
-    target_record_id: UUID
-
-
-class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    domain: str = None
-
-
-class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email_address: str = None
-
-
-class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: StrictFloat = None
-
-
-class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    original_phone_number: str = None
-    country_code: (
-        Literal[
-            "AF",
-            "AX",
-            "AL",
-            "DZ",
-            "AS",
-            "AD",
-            "AO",
-            "AI",
-            "AQ",
-            "AG",
-            "AR",
-            "AM",
-            "AW",
-            "AU",
-            "AT",
-            "AZ",
-            "BS",
-            "BH",
-            "BD",
-            "BB",
-            "BY",
-            "BE",
-            "BZ",
-            "BJ",
-            "BM",
-            "BT",
-            "BO",
-            "BA",
-            "BW",
-            "BV",
-            "BR",
-            "IO",
-            "BN",
-            "BG",
-            "BF",
-            "BI",
-            "KH",
-            "CM",
-            "CA",
-            "CV",
-            "KY",
-            "CF",
-            "TD",
-            "CL",
-            "CN",
-            "CX",
-            "CC",
-            "CO",
-            "KM",
-            "CG",
-            "CD",
-            "CK",
-            "CR",
-            "CI",
-            "HR",
-            "CU",
-            "CW",
-            "CY",
-            "CZ",
-            "DK",
-            "DJ",
-            "DM",
-            "DO",
-            "EC",
-            "EG",
-            "SV",
-            "GQ",
-            "ER",
-            "EE",
-            "ET",
-            "FK",
-            "FO",
-            "FJ",
-            "FI",
-            "FR",
-            "GF",
-            "PF",
-            "TF",
-            "GA",
-            "GM",
-            "GE",
-            "DE",
-            "GH",
-            "GI",
-            "GR",
-            "GL",
-            "GD",
-            "GP",
-            "GU",
-            "GT",
-            "GG",
-            "GN",
-            "GW",
-            "GY",
-            "HT",
-            "HM",
-            "VA",
-            "HN",
-            "HK",
-            "HU",
-            "IS",
-            "IN",
-            "ID",
-            "IR",
-            "IQ",
-            "IE",
-            "IM",
-            "IL",
-            "IT",
-            "JM",
-            "JP",
-            "JE",
-            "JO",
-            "KZ",
-            "KE",
-            "KI",
-            "KR",
-            "KW",
-            "KG",
-            "LA",
-            "LV",
-            "LB",
-            "LS",
-            "LR",
-            "LY",
-            "LI",
-            "LT",
-            "LU",
-            "MO",
-            "MK",
-            "MG",
-            "MW",
-            "MY",
-            "MV",
-            "ML",
-            "MT",
-            "MH",
-            "MQ",
-            "MR",
-            "MU",
-            "YT",
-            "MX",
-            "FM",
-            "MD",
-            "MC",
-            "MN",
-            "ME",
-            "MS",
-            "MA",
-            "MZ",
-            "MM",
-            "NA",
-            "NR",
-            "NP",
-            "NL",
-            "AN",
-            "NC",
-            "NZ",
-            "NI",
-            "NE",
-            "NG",
-            "NU",
-            "NF",
-            "MP",
-            "NO",
-            "OM",
-            "PK",
-            "PW",
-            "PS",
-            "PA",
-            "PG",
-            "PY",
-            "PE",
-            "PH",
-            "PN",
-            "PL",
-            "PT",
-            "PR",
-            "QA",
-            "RE",
-            "RO",
-            "RU",
-            "RW",
-            "BL",
-            "SH",
-            "KN",
-            "LC",
-            "MF",
-            "PM",
-            "VC",
-            "WS",
-            "SM",
-            "ST",
-            "SA",
-            "SN",
-            "SS",
-            "RS",
-            "SC",
-            "SL",
-            "SG",
-            "SK",
-            "SI",
-            "SB",
-            "SO",
-            "ZA",
-            "GS",
-            "ES",
-            "LK",
-            "SD",
-            "SR",
-            "SJ",
-            "SZ",
-            "SE",
-            "CH",
-            "SY",
-            "TW",
-            "TJ",
-            "TZ",
-            "TH",
-            "TL",
-            "TG",
-            "TK",
-            "TO",
-            "TT",
-            "TN",
-            "TR",
-            "TM",
-            "TC",
-            "TV",
-            "UG",
-            "UA",
-            "AE",
-            "GB",
-            "US",
-            "UM",
-            "UY",
-            "UZ",
-            "VU",
-            "VE",
-            "VN",
-            "VG",
-            "VI",
-            "WF",
-            "EH",
-            "YE",
-            "ZM",
-            "ZW",
-            "BQ",
-            "KP",
-            "SX",
-            "XK",
-            "AC",
-        ]
-        | None
-    ) = None
-
-
-class AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-
-
-class AttioUpdateTaskLinkedRecordsItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    target_object: str
-    slug_or_id_of_matching_attribute_: list[
-        AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1
-        | AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2
-        | AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3
-        | AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4
-        | AttioUpdateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5
-    ] = Field(alias="[slug_or_id_of_matching_attribute]")
-
-
-class AttioUpdateTaskAssigneesItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    referenced_actor_type: Literal["workspace-member"]
-    referenced_actor_id: UUID
-
-
-class AttioUpdateTaskAssigneesItem2(BaseModel):
+class AttioCreateTaskAssigneesItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     workspace_member_email_address: str
 
@@ -692,17 +387,19 @@ class AttioListTasks(ListInput):
             "is_completed",
         ),
     )
-    limit: StrictInt = None
-    offset: StrictInt = None
-    sort: Literal["created_at:asc", "created_at:desc"] = None
-    linked_object: str = Field(
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None
+    sort: Annotated[Literal["created_at:asc", "created_at:desc"] | None, NotNull] = None
+    linked_object: Annotated[str | None, NotNull] = Field(
         default=None, description="Object slug or id of the linked record; use with linked_record_id."
     )
-    linked_record_id: UUID = None
+    linked_record_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "uuid"}
+    )
     assignee: str | None = Field(
         default=None, description="Member id or email; empty or null finds unassigned tasks."
     )
-    is_completed: bool = None
+    is_completed: Annotated[bool | None, NotNull] = None
 
 
 class AttioUpdateTask(ToolInput):
@@ -720,6 +417,10 @@ class AttioUpdateTask(ToolInput):
     )
     task_id: UUID
     deadline_at: str | None = None
-    is_completed: bool = None
-    linked_records: list[AttioUpdateTaskLinkedRecordsItem1 | AttioUpdateTaskLinkedRecordsItem2] = None
-    assignees: list[AttioUpdateTaskAssigneesItem1 | AttioUpdateTaskAssigneesItem2] = None
+    is_completed: Annotated[bool | None, NotNull] = None
+    linked_records: Annotated[
+        list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] | None, NotNull
+    ] = None
+    assignees: Annotated[
+        list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] | None, NotNull
+    ] = None

@@ -3,12 +3,17 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio threads operations."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AttioGetThread", "AttioListThreads"]
 
@@ -33,9 +38,13 @@ class AttioListThreads(ListInput):
         pagination="offset",
         query_params=("record_id", "object", "entry_id", "list", "limit", "offset"),
     )
-    record_id: UUID = None
-    object: str = Field(default=None, description="Object slug or id; use with record_id.")
-    entry_id: UUID = None
-    list: str = Field(default=None, description="List slug or id; use with entry_id.")
-    limit: StrictInt = None
-    offset: StrictInt = None
+    record_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    object: Annotated[str | None, NotNull] = Field(
+        default=None, description="Object slug or id; use with record_id."
+    )
+    entry_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    list_: Annotated[str | None, NotNull] = Field(
+        default=None, alias="list", description="List slug or id; use with entry_id."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None

@@ -3,10 +3,14 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio transcripts operations."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
-from dealdesk_mcp.route import ListInput, Route
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+)
 
 __all__ = ["AttioGetCallTranscript"]
 
@@ -25,4 +29,4 @@ class AttioGetCallTranscript(ListInput):
     )
     meeting_id: UUID
     call_recording_id: UUID
-    cursor: str = None
+    cursor: Annotated[str | None, NotNull] = None

@@ -3,12 +3,18 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the attio webhooks operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AttioCreateWebhook",
@@ -19,50 +25,35 @@ __all__ = [
 ]
 
 
-class AttioCreateWebhookSubscriptionsItemFilter1OrItem1(BaseModel):
+class AttioCreateWebhookSubscriptionsItemFilter1OrItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     field: str
     operator: Literal["equals"]
     value: str
 
 
-class AttioCreateWebhookSubscriptionsItemFilter1OrItem2(BaseModel):
+class AttioCreateWebhookSubscriptionsItemFilter1OrItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     field: str
     operator: Literal["not_equals"]
     value: str
 
 
-class AttioCreateWebhookSubscriptionsItemFilter1(BaseModel):
+class AttioCreateWebhookSubscriptionsItemFilter1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     or_: list[
         AttioCreateWebhookSubscriptionsItemFilter1OrItem1 | AttioCreateWebhookSubscriptionsItemFilter1OrItem2
     ] = Field(alias="$or")
 
 
-class AttioCreateWebhookSubscriptionsItemFilter2AndItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    field: str
-    operator: Literal["equals"]
-    value: str
-
-
-class AttioCreateWebhookSubscriptionsItemFilter2AndItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    field: str
-    operator: Literal["not_equals"]
-    value: str
-
-
-class AttioCreateWebhookSubscriptionsItemFilter2(BaseModel):
+class AttioCreateWebhookSubscriptionsItemFilter2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     and_: list[
-        AttioCreateWebhookSubscriptionsItemFilter2AndItem1
-        | AttioCreateWebhookSubscriptionsItemFilter2AndItem2
+        AttioCreateWebhookSubscriptionsItemFilter1OrItem1 | AttioCreateWebhookSubscriptionsItemFilter1OrItem2
     ] = Field(alias="$and")
 
 
-class AttioCreateWebhookSubscriptionsItem(BaseModel):
+class AttioCreateWebhookSubscriptionsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     event_type: Literal[
         "call-recording.created",
@@ -94,83 +85,6 @@ class AttioCreateWebhookSubscriptionsItem(BaseModel):
         "workspace-member.created",
     ]
     filter: AttioCreateWebhookSubscriptionsItemFilter1 | AttioCreateWebhookSubscriptionsItemFilter2 | None
-
-
-class AttioUpdateWebhookSubscriptionsItemFilter1OrItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    field: str
-    operator: Literal["equals"]
-    value: str
-
-
-class AttioUpdateWebhookSubscriptionsItemFilter1OrItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    field: str
-    operator: Literal["not_equals"]
-    value: str
-
-
-class AttioUpdateWebhookSubscriptionsItemFilter1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    or_: list[
-        AttioUpdateWebhookSubscriptionsItemFilter1OrItem1 | AttioUpdateWebhookSubscriptionsItemFilter1OrItem2
-    ] = Field(alias="$or")
-
-
-class AttioUpdateWebhookSubscriptionsItemFilter2AndItem1(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    field: str
-    operator: Literal["equals"]
-    value: str
-
-
-class AttioUpdateWebhookSubscriptionsItemFilter2AndItem2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    field: str
-    operator: Literal["not_equals"]
-    value: str
-
-
-class AttioUpdateWebhookSubscriptionsItemFilter2(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    and_: list[
-        AttioUpdateWebhookSubscriptionsItemFilter2AndItem1
-        | AttioUpdateWebhookSubscriptionsItemFilter2AndItem2
-    ] = Field(alias="$and")
-
-
-class AttioUpdateWebhookSubscriptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    event_type: Literal[
-        "call-recording.created",
-        "comment.created",
-        "comment.resolved",
-        "comment.unresolved",
-        "comment.deleted",
-        "list.created",
-        "list.updated",
-        "list.deleted",
-        "list-attribute.created",
-        "list-attribute.updated",
-        "list-entry.created",
-        "list-entry.updated",
-        "list-entry.deleted",
-        "object-attribute.created",
-        "object-attribute.updated",
-        "note.created",
-        "note-content.updated",
-        "note.updated",
-        "note.deleted",
-        "record.created",
-        "record.merged",
-        "record.updated",
-        "record.deleted",
-        "task.created",
-        "task.updated",
-        "task.deleted",
-        "workspace-member.created",
-    ]
-    filter: AttioUpdateWebhookSubscriptionsItemFilter1 | AttioUpdateWebhookSubscriptionsItemFilter2 | None
 
 
 class AttioCreateWebhook(ToolInput):
@@ -222,8 +136,8 @@ class AttioListWebhooks(ListInput):
         pagination="offset",
         query_params=("limit", "offset"),
     )
-    limit: StrictInt = None
-    offset: StrictInt = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    offset: Annotated[StrictInt | None, NotNull] = None
 
 
 class AttioUpdateWebhook(ToolInput):
@@ -240,5 +154,7 @@ class AttioUpdateWebhook(ToolInput):
         body_wrapper="data",
     )
     webhook_id: UUID
-    target_url: str = Field(default=None, json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"})
-    subscriptions: list[AttioUpdateWebhookSubscriptionsItem] = None
+    target_url: Annotated[str | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"}
+    )
+    subscriptions: Annotated[list[AttioCreateWebhookSubscriptionsItem] | None, NotNull] = None

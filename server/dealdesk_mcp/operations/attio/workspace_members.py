@@ -6,7 +6,10 @@
 from typing import ClassVar
 from uuid import UUID
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AttioGetWorkspaceMember", "AttioListWorkspaceMembers"]
 

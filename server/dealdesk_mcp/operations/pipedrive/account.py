@@ -3,11 +3,16 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive account operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["GetCompanyAddons", "GetCurrencies", "GetRecents"]
 
@@ -35,7 +40,7 @@ class GetCurrencies(ToolInput):
         token_cost=20,
         query_params=("term",),
     )
-    term: str = None
+    term: Annotated[str | None, NotNull] = None
 
 
 class GetRecents(ListInput):
@@ -46,24 +51,28 @@ class GetRecents(ListInput):
         method="GET",
         path="/api/v1/recents",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         query_params=("since_timestamp", "items", "start", "limit"),
     )
     since_timestamp: str
-    items: Literal[
-        "activity",
-        "activityType",
-        "deal",
-        "file",
-        "filter",
-        "note",
-        "person",
-        "organization",
-        "pipeline",
-        "product",
-        "stage",
-        "user",
+    items: Annotated[
+        Literal[
+            "activity",
+            "activityType",
+            "deal",
+            "file",
+            "filter",
+            "note",
+            "person",
+            "organization",
+            "pipeline",
+            "product",
+            "stage",
+            "user",
+        ]
+        | None,
+        NotNull,
     ] = Field(default=None, description="Item types to include.")
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None

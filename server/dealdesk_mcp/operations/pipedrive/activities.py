@@ -3,73 +3,49 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive activities operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AddActivity", "DeleteActivity", "GetActivities", "GetActivity", "UpdateActivity"]
 
 
-class AddActivityLocation(BaseModel):
+class AddActivityLocation(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    country: str = None
-    admin_area_level_1: str = None
-    admin_area_level_2: str = None
-    locality: str = None
-    sublocality: str = None
-    route_: str = Field(default=None, alias="route")
-    street_number: str = None
-    subpremise: str = None
-    postal_code: str = None
+    value: Annotated[str | None, NotNull] = None
+    country: Annotated[str | None, NotNull] = None
+    admin_area_level_1: Annotated[str | None, NotNull] = None
+    admin_area_level_2: Annotated[str | None, NotNull] = None
+    locality: Annotated[str | None, NotNull] = None
+    sublocality: Annotated[str | None, NotNull] = None
+    route_: Annotated[str | None, NotNull] = Field(default=None, alias="route")
+    street_number: Annotated[str | None, NotNull] = None
+    subpremise: Annotated[str | None, NotNull] = None
+    postal_code: Annotated[str | None, NotNull] = None
 
 
-class AddActivityParticipantsItem(BaseModel):
+class AddActivityParticipantsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    person_id: StrictInt = None
-    primary: bool = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    primary: Annotated[bool | None, NotNull] = None
 
 
-class AddActivityAttendeesItem(BaseModel):
+class AddActivityAttendeesItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email: str = None
-    name: str = None
-    status: str = None
-    is_organizer: bool = None
-    person_id: StrictInt = None
-    user_id: StrictInt = None
-
-
-class UpdateActivityLocation(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    country: str = None
-    admin_area_level_1: str = None
-    admin_area_level_2: str = None
-    locality: str = None
-    sublocality: str = None
-    route_: str = Field(default=None, alias="route")
-    street_number: str = None
-    subpremise: str = None
-    postal_code: str = None
-
-
-class UpdateActivityParticipantsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    person_id: StrictInt = None
-    primary: bool = None
-
-
-class UpdateActivityAttendeesItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    email: str = None
-    name: str = None
-    status: str = None
-    is_organizer: bool = None
-    person_id: StrictInt = None
-    user_id: StrictInt = None
+    email: Annotated[str | None, NotNull] = None
+    name: Annotated[str | None, NotNull] = None
+    status: Annotated[str | None, NotNull] = None
+    is_organizer: Annotated[bool | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class AddActivity(ToolInput):
@@ -104,25 +80,27 @@ class AddActivity(ToolInput):
             "note",
         ),
     )
-    subject: str = None
-    type: str = Field(default=None, description="Activity type key, as listed by get_activity_types.")
-    owner_id: StrictInt = None
-    deal_id: StrictInt = None
-    lead_id: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    due_date: str = None
-    due_time: str = None
-    duration: str = None
-    busy: bool = None
-    done: bool = None
-    location: AddActivityLocation = None
-    participants: list[AddActivityParticipantsItem] = None
-    attendees: list[AddActivityAttendeesItem] = None
-    public_description: str = None
-    priority: StrictInt = None
-    note: str = None
+    subject: Annotated[str | None, NotNull] = None
+    type: Annotated[str | None, NotNull] = Field(
+        default=None, description="Activity type key, as listed by get_activity_types."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    lead_id: Annotated[str | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = None
+    due_date: Annotated[str | None, NotNull] = None
+    due_time: Annotated[str | None, NotNull] = None
+    duration: Annotated[str | None, NotNull] = None
+    busy: Annotated[bool | None, NotNull] = None
+    done: Annotated[bool | None, NotNull] = None
+    location: Annotated[AddActivityLocation | None, NotNull] = None
+    participants: Annotated[list[AddActivityParticipantsItem] | None, NotNull] = None
+    attendees: Annotated[list[AddActivityAttendeesItem] | None, NotNull] = None
+    public_description: Annotated[str | None, NotNull] = None
+    priority: Annotated[StrictInt | None, NotNull] = None
+    note: Annotated[str | None, NotNull] = None
 
 
 class DeleteActivity(ToolInput):
@@ -167,23 +145,25 @@ class GetActivities(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    deal_id: StrictInt = None
-    lead_id: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    done: bool = None
-    updated_since: str = None
-    updated_until: str = None
-    sort_by: Literal["id", "update_time", "add_time", "due_date"] = Field(
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    ids: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    lead_id: Annotated[str | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    done: Annotated[bool | None, NotNull] = None
+    updated_since: Annotated[str | None, NotNull] = None
+    updated_until: Annotated[str | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "update_time", "add_time", "due_date"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    include_fields: Literal["attendees"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    include_fields: Annotated[Literal["attendees"] | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetActivity(ToolInput):
@@ -199,7 +179,7 @@ class GetActivity(ToolInput):
         query_params=("include_fields",),
     )
     id: StrictInt
-    include_fields: Literal["attendees"] = None
+    include_fields: Annotated[Literal["attendees"] | None, NotNull] = None
 
 
 class UpdateActivity(ToolInput):
@@ -236,22 +216,24 @@ class UpdateActivity(ToolInput):
         ),
     )
     id: StrictInt
-    subject: str = None
-    type: str = Field(default=None, description="Activity type key, as listed by get_activity_types.")
-    owner_id: StrictInt = None
-    deal_id: StrictInt = None
-    lead_id: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    due_date: str = None
-    due_time: str = None
-    duration: str = None
-    busy: bool = None
-    done: bool = None
-    location: UpdateActivityLocation = None
-    participants: list[UpdateActivityParticipantsItem] = None
-    attendees: list[UpdateActivityAttendeesItem] = None
-    public_description: str = None
-    priority: StrictInt = None
-    note: str = None
+    subject: Annotated[str | None, NotNull] = None
+    type: Annotated[str | None, NotNull] = Field(
+        default=None, description="Activity type key, as listed by get_activity_types."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    lead_id: Annotated[str | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = None
+    due_date: Annotated[str | None, NotNull] = None
+    due_time: Annotated[str | None, NotNull] = None
+    duration: Annotated[str | None, NotNull] = None
+    busy: Annotated[bool | None, NotNull] = None
+    done: Annotated[bool | None, NotNull] = None
+    location: Annotated[AddActivityLocation | None, NotNull] = None
+    participants: Annotated[list[AddActivityParticipantsItem] | None, NotNull] = None
+    attendees: Annotated[list[AddActivityAttendeesItem] | None, NotNull] = None
+    public_description: Annotated[str | None, NotNull] = None
+    priority: Annotated[StrictInt | None, NotNull] = None
+    note: Annotated[str | None, NotNull] = None

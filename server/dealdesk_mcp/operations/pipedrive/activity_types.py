@@ -3,11 +3,15 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive activity_types operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import StrictInt
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AddActivityType", "DeleteActivityType", "GetActivityTypes", "UpdateActivityType"]
 
@@ -67,7 +71,7 @@ class AddActivityType(ToolInput):
         "bell",
         "presentation",
     ]
-    color: str = None
+    color: Annotated[str | None, NotNull] = None
 
 
 class DeleteActivityType(ToolInput):
@@ -106,48 +110,52 @@ class UpdateActivityType(ToolInput):
         body_params=("name", "icon_key", "color", "order_nr"),
     )
     id: StrictInt
-    name: str = None
-    icon_key: Literal[
-        "task",
-        "email",
-        "meeting",
-        "deadline",
-        "call",
-        "lunch",
-        "calendar",
-        "downarrow",
-        "document",
-        "smartphone",
-        "camera",
-        "scissors",
-        "cogs",
-        "bubble",
-        "uparrow",
-        "checkbox",
-        "signpost",
-        "shuffle",
-        "addressbook",
-        "linegraph",
-        "picture",
-        "car",
-        "world",
-        "search",
-        "clip",
-        "sound",
-        "brush",
-        "key",
-        "padlock",
-        "pricetag",
-        "suitcase",
-        "finish",
-        "plane",
-        "loop",
-        "wifi",
-        "truck",
-        "cart",
-        "bulb",
-        "bell",
-        "presentation",
+    name: Annotated[str | None, NotNull] = None
+    icon_key: Annotated[
+        Literal[
+            "task",
+            "email",
+            "meeting",
+            "deadline",
+            "call",
+            "lunch",
+            "calendar",
+            "downarrow",
+            "document",
+            "smartphone",
+            "camera",
+            "scissors",
+            "cogs",
+            "bubble",
+            "uparrow",
+            "checkbox",
+            "signpost",
+            "shuffle",
+            "addressbook",
+            "linegraph",
+            "picture",
+            "car",
+            "world",
+            "search",
+            "clip",
+            "sound",
+            "brush",
+            "key",
+            "padlock",
+            "pricetag",
+            "suitcase",
+            "finish",
+            "plane",
+            "loop",
+            "wifi",
+            "truck",
+            "cart",
+            "bulb",
+            "bell",
+            "presentation",
+        ]
+        | None,
+        NotNull,
     ] = None
-    color: str = None
-    order_nr: StrictInt = None
+    color: Annotated[str | None, NotNull] = None
+    order_nr: Annotated[StrictInt | None, NotNull] = None

@@ -3,12 +3,18 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive call_logs operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput, UploadInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+    UploadInput,
+)
 
 __all__ = ["AddCallLog", "AddCallLogAudioFile", "DeleteCallLog", "GetCallLog", "GetUserCallLogs"]
 
@@ -44,18 +50,20 @@ class AddCallLog(ToolInput):
     to_phone_number: str
     start_time: str = Field(json_schema_extra={"format": "date-time"})
     end_time: str = Field(json_schema_extra={"format": "date-time"})
-    user_id: StrictInt = None
-    activity_id: StrictInt = Field(
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    activity_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Turns this call-type activity into the log; its links win over yours."
     )
-    subject: str = None
-    duration: str = None
-    from_phone_number: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    deal_id: StrictInt = Field(default=None, description="Link a deal or a lead, never both.")
-    lead_id: UUID = None
-    note: str = Field(default=None, description="HTML text.")
+    subject: Annotated[str | None, NotNull] = None
+    duration: Annotated[str | None, NotNull] = None
+    from_phone_number: Annotated[str | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Link a deal or a lead, never both."
+    )
+    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    note: Annotated[str | None, NotNull] = Field(default=None, description="HTML text.")
 
 
 class AddCallLogAudioFile(UploadInput):
@@ -110,9 +118,9 @@ class GetUserCallLogs(ListInput):
         method="GET",
         path="/api/v1/callLogs",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None

@@ -3,24 +3,29 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive channels operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import ConfigDict, Field, StrictFloat
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AddChannel", "DeleteChannel", "DeleteConversation", "ReceiveMessage"]
 
 
-class ReceiveMessageAttachmentsItem(BaseModel):
+class ReceiveMessageAttachmentsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     id: str
     type: str
-    name: str = None
-    size: StrictFloat = None
+    name: Annotated[str | None, NotNull] = None
+    size: Annotated[StrictFloat | None, NotNull] = None
     url: str
-    preview_url: str = None
-    link_expires: bool = Field(default=None, json_schema_extra={"default": False})
+    preview_url: Annotated[str | None, NotNull] = None
+    link_expires: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": False})
 
 
 class AddChannel(ToolInput):
@@ -37,9 +42,11 @@ class AddChannel(ToolInput):
     )
     name: str
     provider_channel_id: str = Field(description="Your integration's own id for the channel.")
-    avatar_url: str = Field(default=None, json_schema_extra={"format": "url"})
-    template_support: bool = Field(default=None, json_schema_extra={"default": False})
-    provider_type: Literal["facebook", "whatsapp", "other"] = Field(
+    avatar_url: Annotated[str | None, NotNull] = Field(default=None, json_schema_extra={"format": "url"})
+    template_support: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
+    provider_type: Annotated[Literal["facebook", "whatsapp", "other"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "other"}
     )
 
@@ -103,6 +110,8 @@ class ReceiveMessage(ToolInput):
     message: str
     status: Literal["sent", "delivered", "read", "failed"]
     created_at: str = Field(json_schema_extra={"format": "date-time"})
-    reply_by: str = Field(default=None, json_schema_extra={"format": "date-time"})
-    conversation_link: str = Field(default=None, json_schema_extra={"format": "url"})
-    attachments: list[ReceiveMessageAttachmentsItem] = None
+    reply_by: Annotated[str | None, NotNull] = Field(default=None, json_schema_extra={"format": "date-time"})
+    conversation_link: Annotated[str | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "url"}
+    )
+    attachments: Annotated[list[ReceiveMessageAttachmentsItem] | None, NotNull] = None

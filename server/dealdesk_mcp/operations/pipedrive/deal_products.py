@@ -4,12 +4,18 @@
 """Input models of the pipedrive deal_products operations."""
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddDealProduct",
@@ -30,23 +36,23 @@ __all__ = [
 ]
 
 
-class AddManyDealProductsDataItem(BaseModel):
+class AddManyDealProductsDataItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     product_id: StrictInt
     item_price: StrictFloat
     quantity: StrictFloat
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
-    discount_type: Literal["percentage", "amount"] = Field(
+    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    comments: Annotated[str | None, NotNull] = None
+    discount: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    is_enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = None
+    discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "percentage"}
     )
     product_variation_id: StrictInt | None = None
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        Field(default=None, json_schema_extra={"default": "one-time"})
-    )
+    billing_frequency: Annotated[
+        Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
+    ] = Field(default=None, json_schema_extra={"default": "one-time"})
     billing_frequency_cycles: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
     billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
 
@@ -82,18 +88,18 @@ class AddDealProduct(ToolInput):
     product_id: StrictInt
     item_price: StrictFloat
     quantity: StrictFloat
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
-    discount_type: Literal["percentage", "amount"] = Field(
+    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    comments: Annotated[str | None, NotNull] = None
+    discount: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    is_enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = None
+    discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "percentage"}
     )
     product_variation_id: StrictInt | None = None
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        Field(default=None, json_schema_extra={"default": "one-time"})
-    )
+    billing_frequency: Annotated[
+        Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
+    ] = Field(default=None, json_schema_extra={"default": "one-time"})
     billing_frequency_cycles: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
     billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
 
@@ -178,7 +184,7 @@ class DeleteManyDealProducts(ToolInput):
         query_params=("ids",),
     )
     id: StrictInt
-    ids: str = None
+    ids: Annotated[str | None, NotNull] = None
 
 
 class GetAdditionalDiscounts(ToolInput):
@@ -209,12 +215,14 @@ class GetDealProducts(ListInput):
         query_params=("cursor", "limit", "sort_by", "sort_direction"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
-    sort_by: Literal["id", "add_time", "update_time", "order_nr"] = Field(
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "add_time", "update_time", "order_nr"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
 
 
 class GetDealsProducts(ListInput):
@@ -231,12 +239,14 @@ class GetDealsProducts(ListInput):
         comma_params=("deal_ids",),
     )
     deal_ids: list[StrictInt]
-    cursor: str = None
-    limit: StrictInt = None
-    sort_by: Literal["id", "deal_id", "add_time", "update_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "deal_id", "add_time", "update_time", "order_nr"] | None, NotNull] = (
+        Field(default=None, json_schema_extra={"default": "id"})
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
 
 
 class GetInstallments(ListInput):
@@ -252,12 +262,14 @@ class GetInstallments(ListInput):
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
     )
     deal_ids: list[StrictInt]
-    cursor: str = None
-    limit: StrictInt = None
-    sort_by: Literal["id", "billing_date", "deal_id"] = Field(
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "billing_date", "deal_id"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
 
 
 class PostAdditionalDiscount(ToolInput):
@@ -313,9 +325,9 @@ class UpdateAdditionalDiscount(ToolInput):
     )
     id: StrictInt
     discount_id: UUID
-    description: str = None
-    amount: StrictFloat = None
-    type: Literal["percentage", "amount"] = None
+    description: Annotated[str | None, NotNull] = None
+    amount: Annotated[StrictFloat | None, NotNull] = None
+    type: Annotated[Literal["percentage", "amount"] | None, NotNull] = None
 
 
 class UpdateDealProduct(ToolInput):
@@ -349,21 +361,21 @@ class UpdateDealProduct(ToolInput):
     product_attachment_id: StrictInt = Field(
         description="Line item id from get_deal_products, not the catalog product id."
     )
-    product_id: StrictInt = None
-    item_price: StrictFloat = None
-    quantity: StrictFloat = None
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
-    discount_type: Literal["percentage", "amount"] = Field(
+    product_id: Annotated[StrictInt | None, NotNull] = None
+    item_price: Annotated[StrictFloat | None, NotNull] = None
+    quantity: Annotated[StrictFloat | None, NotNull] = None
+    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    comments: Annotated[str | None, NotNull] = None
+    discount: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    is_enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = None
+    discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "percentage"}
     )
     product_variation_id: StrictInt | None = None
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        None
-    )
+    billing_frequency: Annotated[
+        Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
+    ] = None
     billing_frequency_cycles: StrictInt | None = None
     billing_start_date: date | None = None
 
@@ -383,6 +395,6 @@ class UpdateInstallment(ToolInput):
     )
     id: StrictInt
     installment_id: StrictInt
-    description: str = None
-    amount: StrictFloat = None
-    billing_date: str = None
+    description: Annotated[str | None, NotNull] = None
+    amount: Annotated[StrictFloat | None, NotNull] = None
+    billing_date: Annotated[str | None, NotNull] = None

@@ -9,7 +9,13 @@ from uuid import UUID
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddDeal",
@@ -68,26 +74,28 @@ class AddDeal(ToolInput):
         ),
     )
     title: str
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    value: StrictFloat = None
-    currency: str = None
-    is_deleted: bool = None
-    is_archived: bool = None
-    archive_time: str = None
-    status: str = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
+    value: Annotated[StrictFloat | None, NotNull] = None
+    currency: Annotated[str | None, NotNull] = None
+    is_deleted: Annotated[bool | None, NotNull] = None
+    is_archived: Annotated[bool | None, NotNull] = None
+    archive_time: Annotated[str | None, NotNull] = None
+    status: Annotated[str | None, NotNull] = None
     probability: StrictFloat | None = None
     lost_reason: str | None = None
-    visible_to: StrictInt = None
+    visible_to: Annotated[StrictInt | None, NotNull] = None
     close_time: str | None = None
-    won_time: str = None
-    lost_time: str = None
-    expected_close_date: date = None
-    label_ids: list[StrictInt] = None
-    custom_fields: dict[str, Any] = None
+    won_time: Annotated[str | None, NotNull] = None
+    lost_time: Annotated[str | None, NotNull] = None
+    expected_close_date: Annotated[date | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "date"}
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
 
 
 class AddDealParticipant(ToolInput):
@@ -193,41 +201,47 @@ class GetArchivedDeals(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    status: Literal["open", "won", "lost", "deleted"] = None
-    updated_since: str = None
-    updated_until: str = None
-    sort_by: Literal["id", "update_time", "add_time"] = Field(
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    ids: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[Literal["open", "won", "lost", "deleted"] | None, NotNull] = None
+    updated_since: Annotated[str | None, NotNull] = None
+    updated_until: Annotated[str | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    include_fields: Literal[
-        "next_activity_id",
-        "last_activity_id",
-        "first_won_time",
-        "products_count",
-        "files_count",
-        "notes_count",
-        "followers_count",
-        "email_messages_count",
-        "activities_count",
-        "done_activities_count",
-        "undone_activities_count",
-        "participants_count",
-        "last_incoming_mail_time",
-        "last_outgoing_mail_time",
-        "smart_bcc_email",
-        "source_lead_id",
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    include_fields: Annotated[
+        Literal[
+            "next_activity_id",
+            "last_activity_id",
+            "first_won_time",
+            "products_count",
+            "files_count",
+            "notes_count",
+            "followers_count",
+            "email_messages_count",
+            "activities_count",
+            "done_activities_count",
+            "undone_activities_count",
+            "participants_count",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "smart_bcc_email",
+            "source_lead_id",
+        ]
+        | None,
+        NotNull,
     ] = None
-    custom_fields: str = None
-    limit: StrictInt = None
-    cursor: str = None
+    custom_fields: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetArchivedDealsSummary(ToolInput):
@@ -241,11 +255,11 @@ class GetArchivedDealsSummary(ToolInput):
         token_cost=80,
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
-    status: Literal["open", "won", "lost"] = None
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
+    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetArchivedDealsTimeline(ToolInput):
@@ -275,11 +289,11 @@ class GetArchivedDealsTimeline(ToolInput):
     field_key: str = Field(
         description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
     )
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    filter_id: StrictInt = None
-    exclude_deals: Annotated[Literal[0, 1], NotBool] = None
-    totals_convert_currency: str = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    exclude_deals: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    totals_convert_currency: Annotated[str | None, NotNull] = None
 
 
 class GetDeal(ToolInput):
@@ -295,27 +309,31 @@ class GetDeal(ToolInput):
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
     id: StrictInt
-    include_fields: Literal[
-        "next_activity_id",
-        "last_activity_id",
-        "first_won_time",
-        "products_count",
-        "files_count",
-        "notes_count",
-        "followers_count",
-        "email_messages_count",
-        "activities_count",
-        "done_activities_count",
-        "undone_activities_count",
-        "participants_count",
-        "last_incoming_mail_time",
-        "last_outgoing_mail_time",
-        "smart_bcc_email",
-        "source_lead_id",
+    include_fields: Annotated[
+        Literal[
+            "next_activity_id",
+            "last_activity_id",
+            "first_won_time",
+            "products_count",
+            "files_count",
+            "notes_count",
+            "followers_count",
+            "email_messages_count",
+            "activities_count",
+            "done_activities_count",
+            "undone_activities_count",
+            "participants_count",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "smart_bcc_email",
+            "source_lead_id",
+        ]
+        | None,
+        NotNull,
     ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
+    custom_fields: Annotated[str | None, NotNull] = None
+    include_option_labels: Annotated[bool | None, NotNull] = None
+    include_labels: Annotated[bool | None, NotNull] = None
 
 
 class GetDealConversionStatus(ToolInput):
@@ -341,14 +359,14 @@ class GetDealParticipants(ListInput):
         method="GET",
         path="/api/v1/deals/{id}/participants",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=10,
         path_params=("id",),
         query_params=("start", "limit"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetDeals(ListInput):
@@ -382,43 +400,49 @@ class GetDeals(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    status: Literal["open", "won", "lost", "deleted"] = None
-    updated_since: str = None
-    updated_until: str = None
-    sort_by: Literal["id", "update_time", "add_time"] = Field(
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    ids: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[Literal["open", "won", "lost", "deleted"] | None, NotNull] = None
+    updated_since: Annotated[str | None, NotNull] = None
+    updated_until: Annotated[str | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    include_fields: Literal[
-        "next_activity_id",
-        "last_activity_id",
-        "first_won_time",
-        "products_count",
-        "files_count",
-        "notes_count",
-        "followers_count",
-        "email_messages_count",
-        "activities_count",
-        "done_activities_count",
-        "undone_activities_count",
-        "participants_count",
-        "last_incoming_mail_time",
-        "last_outgoing_mail_time",
-        "smart_bcc_email",
-        "source_lead_id",
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    include_fields: Annotated[
+        Literal[
+            "next_activity_id",
+            "last_activity_id",
+            "first_won_time",
+            "products_count",
+            "files_count",
+            "notes_count",
+            "followers_count",
+            "email_messages_count",
+            "activities_count",
+            "done_activities_count",
+            "undone_activities_count",
+            "participants_count",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "smart_bcc_email",
+            "source_lead_id",
+        ]
+        | None,
+        NotNull,
     ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    custom_fields: Annotated[str | None, NotNull] = None
+    include_option_labels: Annotated[bool | None, NotNull] = None
+    include_labels: Annotated[bool | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetDealsSummary(ToolInput):
@@ -432,11 +456,11 @@ class GetDealsSummary(ToolInput):
         token_cost=40,
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
-    status: Literal["open", "won", "lost"] = None
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
+    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetDealsTimeline(ToolInput):
@@ -466,11 +490,11 @@ class GetDealsTimeline(ToolInput):
     field_key: str = Field(
         description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
     )
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    filter_id: StrictInt = None
-    exclude_deals: Annotated[Literal[0, 1], NotBool] = None
-    totals_convert_currency: str = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    exclude_deals: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    totals_convert_currency: Annotated[str | None, NotNull] = None
 
 
 class MergeDeals(ToolInput):
@@ -513,17 +537,17 @@ class SearchDeals(ListInput):
         ),
     )
     term: str
-    fields: Literal["custom_fields", "notes", "title"] = Field(
+    fields: Annotated[Literal["custom_fields", "notes", "title"] | None, NotNull] = Field(
         default=None,
         description="Which fields the term is matched against; leave empty to search all searchable fields.",
     )
-    exact_match: bool = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    status: Literal["open", "won", "lost"] = None
-    include_fields: Literal["deal.cc_email"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    exact_match: Annotated[bool | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    organization_id: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = None
+    include_fields: Annotated[Literal["deal.cc_email"] | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdateDeal(ToolInput):
@@ -562,24 +586,26 @@ class UpdateDeal(ToolInput):
         ),
     )
     id: StrictInt
-    title: str = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    value: StrictFloat = None
-    currency: str = None
-    is_deleted: bool = None
-    is_archived: bool = None
-    archive_time: str = None
-    status: str = None
+    title: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
+    value: Annotated[StrictFloat | None, NotNull] = None
+    currency: Annotated[str | None, NotNull] = None
+    is_deleted: Annotated[bool | None, NotNull] = None
+    is_archived: Annotated[bool | None, NotNull] = None
+    archive_time: Annotated[str | None, NotNull] = None
+    status: Annotated[str | None, NotNull] = None
     probability: StrictFloat | None = None
     lost_reason: str | None = None
-    visible_to: StrictInt = None
+    visible_to: Annotated[StrictInt | None, NotNull] = None
     close_time: str | None = None
-    won_time: str = None
-    lost_time: str = None
-    expected_close_date: date = None
-    label_ids: list[StrictInt] = None
-    custom_fields: dict[str, Any] = None
+    won_time: Annotated[str | None, NotNull] = None
+    lost_time: Annotated[str | None, NotNull] = None
+    expected_close_date: Annotated[date | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "date"}
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None

@@ -3,11 +3,17 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive fields operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddDealField",
@@ -61,316 +67,111 @@ __all__ = [
 ]
 
 
-class AddDealFieldOptionsItem(BaseModel):
+class AddDealFieldOptionsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     label: str
 
 
-class AddDealFieldUiVisibilityShowInPipelines(BaseModel):
+class AddDealFieldUiVisibilityShowInPipelines(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show_in_all: bool = Field(default=None, json_schema_extra={"default": True})
-    pipeline_ids: list[StrictInt] = None
+    show_in_all: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    pipeline_ids: Annotated[list[StrictInt] | None, NotNull] = None
 
 
-class AddDealFieldUiVisibility(BaseModel):
+class AddDealFieldUiVisibility(NestedInput):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-    projects_detail_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    show_in_pipelines: AddDealFieldUiVisibilityShowInPipelines = None
+    add_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
+    details_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": True}
+    )
+    projects_detail_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
+    show_in_pipelines: Annotated[AddDealFieldUiVisibilityShowInPipelines | None, NotNull] = None
 
 
-class AddDealFieldImportantFields(BaseModel):
+class AddDealFieldImportantFields(NestedInput):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
+    enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": False})
+    stage_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": []}
+    )
 
 
-class AddDealFieldRequiredFields(BaseModel):
+class AddDealFieldRequiredFields(NestedInput):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-    statuses: dict[str, list[Literal["won", "lost"]]] = Field(default=None, json_schema_extra={"default": {}})
+    enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": False})
+    stage_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": []}
+    )
+    statuses: Annotated[dict[str, list[Literal["won", "lost"]]] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": {}}
+    )
 
 
-class AddDealFieldOptionsOptionsItem(BaseModel):
+class AddDealFieldOptionsOptionsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     label: str = Field(min_length=1, max_length=255)
 
 
-class AddOrganizationFieldOptionsItem(BaseModel):
+class AddOrganizationFieldUiVisibilityShowInAddDealDialog(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str
-
-
-class AddOrganizationFieldUiVisibilityShowInAddDealDialog(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show: bool = Field(default=None, json_schema_extra={"default": False})
+    show: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": False})
     order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
 
 
-class AddOrganizationFieldUiVisibilityShowInAddPersonDialog(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
-
-
-class AddOrganizationFieldUiVisibility(BaseModel):
+class AddOrganizationFieldUiVisibility(NestedInput):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-    show_in_add_deal_dialog: AddOrganizationFieldUiVisibilityShowInAddDealDialog = None
-    show_in_add_person_dialog: AddOrganizationFieldUiVisibilityShowInAddPersonDialog = None
+    add_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
+    details_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": True}
+    )
+    show_in_add_deal_dialog: Annotated[
+        AddOrganizationFieldUiVisibilityShowInAddDealDialog | None, NotNull
+    ] = None
+    show_in_add_person_dialog: Annotated[
+        AddOrganizationFieldUiVisibilityShowInAddDealDialog | None, NotNull
+    ] = None
 
 
-class AddOrganizationFieldImportantFields(BaseModel):
+class AddOrganizationFieldRequiredFields(NestedInput):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
+    enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": False})
 
 
-class AddOrganizationFieldRequiredFields(BaseModel):
+class AddPersonFieldUiVisibility(NestedInput):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
+    add_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
+    details_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": True}
+    )
+    show_in_add_deal_dialog: Annotated[
+        AddOrganizationFieldUiVisibilityShowInAddDealDialog | None, NotNull
+    ] = None
 
 
-class AddOrganizationFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str = Field(min_length=1, max_length=255)
-
-
-class AddPersonFieldOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str
-
-
-class AddPersonFieldUiVisibilityShowInAddDealDialog(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
-
-
-class AddPersonFieldUiVisibility(BaseModel):
+class AddProductFieldUiVisibility(NestedInput):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-    show_in_add_deal_dialog: AddPersonFieldUiVisibilityShowInAddDealDialog = None
+    add_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
+    details_visible_flag: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": True}
+    )
 
 
-class AddPersonFieldImportantFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-
-
-class AddPersonFieldRequiredFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-
-
-class AddPersonFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str = Field(min_length=1, max_length=255)
-
-
-class AddProductFieldOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str
-
-
-class AddProductFieldUiVisibility(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-
-
-class AddProductFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str = Field(min_length=1, max_length=255)
-
-
-class AddProjectFieldOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str
-
-
-class AddProjectFieldUiVisibility(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-
-
-class AddProjectFieldImportantFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-
-
-class AddProjectFieldRequiredFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-
-
-class AddProjectFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    label: str = Field(min_length=1, max_length=255)
-
-
-class DeleteDealFieldOptionsOptionsItem(BaseModel):
+class DeleteDealFieldOptionsOptionsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     id: StrictInt
 
 
-class DeleteOrganizationFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-
-
-class DeletePersonFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-
-
-class DeleteProductFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-
-
-class DeleteProjectFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-
-
-class UpdateDealFieldUiVisibilityShowInPipelines(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show_in_all: bool = Field(default=None, json_schema_extra={"default": True})
-    pipeline_ids: list[StrictInt] = None
-
-
-class UpdateDealFieldUiVisibility(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-    projects_detail_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    show_in_pipelines: UpdateDealFieldUiVisibilityShowInPipelines = None
-
-
-class UpdateDealFieldImportantFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-
-
-class UpdateDealFieldRequiredFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-    statuses: dict[str, list[Literal["won", "lost"]]] = Field(default=None, json_schema_extra={"default": {}})
-
-
-class UpdateDealFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-    label: str = Field(min_length=1, max_length=255)
-
-
-class UpdateOrganizationFieldUiVisibilityShowInAddDealDialog(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
-
-
-class UpdateOrganizationFieldUiVisibilityShowInAddPersonDialog(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
-
-
-class UpdateOrganizationFieldUiVisibility(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-    show_in_add_deal_dialog: UpdateOrganizationFieldUiVisibilityShowInAddDealDialog = None
-    show_in_add_person_dialog: UpdateOrganizationFieldUiVisibilityShowInAddPersonDialog = None
-
-
-class UpdateOrganizationFieldImportantFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-
-
-class UpdateOrganizationFieldRequiredFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-
-
-class UpdateOrganizationFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-    label: str = Field(min_length=1, max_length=255)
-
-
-class UpdatePersonFieldUiVisibilityShowInAddDealDialog(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    show: bool = Field(default=None, json_schema_extra={"default": False})
-    order: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
-
-
-class UpdatePersonFieldUiVisibility(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-    show_in_add_deal_dialog: UpdatePersonFieldUiVisibilityShowInAddDealDialog = None
-
-
-class UpdatePersonFieldImportantFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-
-
-class UpdatePersonFieldRequiredFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-
-
-class UpdatePersonFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-    label: str = Field(min_length=1, max_length=255)
-
-
-class UpdateProductFieldUiVisibility(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-
-
-class UpdateProductFieldOptionsOptionsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    id: StrictInt
-    label: str = Field(min_length=1, max_length=255)
-
-
-class UpdateProjectFieldUiVisibility(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    add_visible_flag: bool = Field(default=None, json_schema_extra={"default": False})
-    details_visible_flag: bool = Field(default=None, json_schema_extra={"default": True})
-
-
-class UpdateProjectFieldImportantFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-    stage_ids: list[StrictInt] = Field(default=None, json_schema_extra={"default": []})
-
-
-class UpdateProjectFieldRequiredFields(BaseModel):
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-    enabled: bool = Field(default=None, json_schema_extra={"default": False})
-
-
-class UpdateProjectFieldOptionsOptionsItem(BaseModel):
+class UpdateDealFieldOptionsOptionsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     id: StrictInt
     label: str = Field(min_length=1, max_length=255)
@@ -415,14 +216,14 @@ class AddDealField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddDealFieldOptionsItem] = Field(
+    options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
         default=None, description="Initial option labels; needed for enum and set types."
     )
-    ui_visibility: AddDealFieldUiVisibility = None
-    important_fields: AddDealFieldImportantFields = Field(
+    ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
         default=None, description="Highlight the field in chosen stages."
     )
-    required_fields: AddDealFieldRequiredFields = Field(
+    required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = Field(
         default=None, description="Make the field mandatory in chosen stages."
     )
     description: str | None = None
@@ -484,14 +285,14 @@ class AddOrganizationField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddOrganizationFieldOptionsItem] = Field(
+    options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
         default=None, description="Initial option labels; needed for enum and set types."
     )
-    ui_visibility: AddOrganizationFieldUiVisibility = None
-    important_fields: AddOrganizationFieldImportantFields = Field(
+    ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
         default=None, description="Highlight the field in chosen stages."
     )
-    required_fields: AddOrganizationFieldRequiredFields = Field(
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
         default=None, description="Make the field mandatory in chosen stages."
     )
 
@@ -511,7 +312,7 @@ class AddOrganizationFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[AddOrganizationFieldOptionsOptionsItem]
+    options: list[AddDealFieldOptionsOptionsItem]
 
 
 class AddPersonField(ToolInput):
@@ -552,14 +353,14 @@ class AddPersonField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddPersonFieldOptionsItem] = Field(
+    options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
         default=None, description="Initial option labels; needed for enum and set types."
     )
-    ui_visibility: AddPersonFieldUiVisibility = None
-    important_fields: AddPersonFieldImportantFields = Field(
+    ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
         default=None, description="Highlight the field in chosen stages."
     )
-    required_fields: AddPersonFieldRequiredFields = Field(
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
         default=None, description="Make the field mandatory in chosen stages."
     )
 
@@ -579,7 +380,7 @@ class AddPersonFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[AddPersonFieldOptionsOptionsItem]
+    options: list[AddDealFieldOptionsOptionsItem]
 
 
 class AddProductField(ToolInput):
@@ -613,10 +414,10 @@ class AddProductField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddProductFieldOptionsItem] = Field(
+    options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
         default=None, description="Initial option labels; needed for enum and set types."
     )
-    ui_visibility: AddProductFieldUiVisibility = Field(
+    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
         default=None, description="Where the field shows in the web app."
     )
 
@@ -636,7 +437,7 @@ class AddProductFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[AddProductFieldOptionsOptionsItem]
+    options: list[AddDealFieldOptionsOptionsItem]
 
 
 class AddProjectField(ToolInput):
@@ -677,14 +478,14 @@ class AddProjectField(ToolInput):
         "people",
         "user",
     ]
-    options: list[AddProjectFieldOptionsItem] = Field(
+    options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
         default=None, description="Initial option labels; needed for enum and set types."
     )
-    ui_visibility: AddProjectFieldUiVisibility = None
-    important_fields: AddProjectFieldImportantFields = Field(
+    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
         default=None, description="Highlight the field in chosen stages."
     )
-    required_fields: AddProjectFieldRequiredFields = Field(
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
         default=None, description="Make the field mandatory in chosen stages."
     )
 
@@ -704,7 +505,7 @@ class AddProjectFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[AddProjectFieldOptionsOptionsItem]
+    options: list[AddDealFieldOptionsOptionsItem]
 
 
 class DeleteDealField(ToolInput):
@@ -782,7 +583,7 @@ class DeleteOrganizationFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[DeleteOrganizationFieldOptionsOptionsItem]
+    options: list[DeleteDealFieldOptionsOptionsItem]
 
 
 class DeleteOrganizationFields(ToolInput):
@@ -828,7 +629,7 @@ class DeletePersonFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[DeletePersonFieldOptionsOptionsItem]
+    options: list[DeleteDealFieldOptionsOptionsItem]
 
 
 class DeletePersonFields(ToolInput):
@@ -874,7 +675,7 @@ class DeleteProductFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[DeleteProductFieldOptionsOptionsItem]
+    options: list[DeleteDealFieldOptionsOptionsItem]
 
 
 class DeleteProductFields(ToolInput):
@@ -920,7 +721,7 @@ class DeleteProjectFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[DeleteProjectFieldOptionsOptionsItem]
+    options: list[DeleteDealFieldOptionsOptionsItem]
 
 
 class GetActivityField(ToolInput):
@@ -936,7 +737,7 @@ class GetActivityField(ToolInput):
         query_params=("include_fields",),
     )
     field_code: str
-    include_fields: Literal["ui_visibility"] = Field(
+    include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
 
@@ -953,11 +754,11 @@ class GetActivityFields(ListInput):
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
     )
-    include_fields: Literal["ui_visibility"] = Field(
+    include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetDealField(ToolInput):
@@ -973,14 +774,18 @@ class GetDealField(ToolInput):
         query_params=("include_fields",),
     )
     field_code: str
-    include_fields: Literal[
-        "ui_visibility",
-        "important_fields",
-        "required_fields",
-        "ui_visibility,important_fields",
-        "ui_visibility,required_fields",
-        "important_fields,required_fields",
-        "ui_visibility,important_fields,required_fields",
+    include_fields: Annotated[
+        Literal[
+            "ui_visibility",
+            "important_fields",
+            "required_fields",
+            "ui_visibility,important_fields",
+            "ui_visibility,required_fields",
+            "important_fields,required_fields",
+            "ui_visibility,important_fields,required_fields",
+        ]
+        | None,
+        NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
 
 
@@ -996,17 +801,21 @@ class GetDealFields(ListInput):
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
     )
-    include_fields: Literal[
-        "ui_visibility",
-        "important_fields",
-        "required_fields",
-        "ui_visibility,important_fields",
-        "ui_visibility,required_fields",
-        "important_fields,required_fields",
-        "ui_visibility,important_fields,required_fields",
+    include_fields: Annotated[
+        Literal[
+            "ui_visibility",
+            "important_fields",
+            "required_fields",
+            "ui_visibility,important_fields",
+            "ui_visibility,required_fields",
+            "important_fields,required_fields",
+            "ui_visibility,important_fields,required_fields",
+        ]
+        | None,
+        NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetLeadFields(ListInput):
@@ -1017,12 +826,12 @@ class GetLeadFields(ListInput):
         method="GET",
         path="/api/v1/leadFields",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetNoteFields(ToolInput):
@@ -1046,14 +855,18 @@ class GetOrganizationField(ToolInput):
         query_params=("include_fields",),
     )
     field_code: str
-    include_fields: Literal[
-        "ui_visibility",
-        "important_fields",
-        "required_fields",
-        "ui_visibility,important_fields",
-        "ui_visibility,required_fields",
-        "important_fields,required_fields",
-        "ui_visibility,important_fields,required_fields",
+    include_fields: Annotated[
+        Literal[
+            "ui_visibility",
+            "important_fields",
+            "required_fields",
+            "ui_visibility,important_fields",
+            "ui_visibility,required_fields",
+            "important_fields,required_fields",
+            "ui_visibility,important_fields,required_fields",
+        ]
+        | None,
+        NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
 
 
@@ -1069,17 +882,21 @@ class GetOrganizationFields(ListInput):
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
     )
-    include_fields: Literal[
-        "ui_visibility",
-        "important_fields",
-        "required_fields",
-        "ui_visibility,important_fields",
-        "ui_visibility,required_fields",
-        "important_fields,required_fields",
-        "ui_visibility,important_fields,required_fields",
+    include_fields: Annotated[
+        Literal[
+            "ui_visibility",
+            "important_fields",
+            "required_fields",
+            "ui_visibility,important_fields",
+            "ui_visibility,required_fields",
+            "important_fields,required_fields",
+            "ui_visibility,important_fields,required_fields",
+        ]
+        | None,
+        NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetPersonField(ToolInput):
@@ -1095,14 +912,18 @@ class GetPersonField(ToolInput):
         query_params=("include_fields",),
     )
     field_code: str
-    include_fields: Literal[
-        "ui_visibility",
-        "important_fields",
-        "required_fields",
-        "ui_visibility,important_fields",
-        "ui_visibility,required_fields",
-        "important_fields,required_fields",
-        "ui_visibility,important_fields,required_fields",
+    include_fields: Annotated[
+        Literal[
+            "ui_visibility",
+            "important_fields",
+            "required_fields",
+            "ui_visibility,important_fields",
+            "ui_visibility,required_fields",
+            "important_fields,required_fields",
+            "ui_visibility,important_fields,required_fields",
+        ]
+        | None,
+        NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
 
 
@@ -1118,17 +939,21 @@ class GetPersonFields(ListInput):
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
     )
-    include_fields: Literal[
-        "ui_visibility",
-        "important_fields",
-        "required_fields",
-        "ui_visibility,important_fields",
-        "ui_visibility,required_fields",
-        "important_fields,required_fields",
-        "ui_visibility,important_fields,required_fields",
+    include_fields: Annotated[
+        Literal[
+            "ui_visibility",
+            "important_fields",
+            "required_fields",
+            "ui_visibility,important_fields",
+            "ui_visibility,required_fields",
+            "important_fields,required_fields",
+            "ui_visibility,important_fields,required_fields",
+        ]
+        | None,
+        NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetProductField(ToolInput):
@@ -1144,7 +969,7 @@ class GetProductField(ToolInput):
         query_params=("include_fields",),
     )
     field_code: str
-    include_fields: Literal["ui_visibility"] = Field(
+    include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
 
@@ -1161,11 +986,11 @@ class GetProductFields(ListInput):
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
     )
-    include_fields: Literal["ui_visibility"] = Field(
+    include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetProjectField(ToolInput):
@@ -1194,8 +1019,8 @@ class GetProjectFields(ListInput):
         token_cost=10,
         query_params=("limit", "cursor"),
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdateDealField(ToolInput):
@@ -1213,10 +1038,10 @@ class UpdateDealField(ToolInput):
         body_min_fields=1,
     )
     field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateDealFieldUiVisibility = None
-    important_fields: UpdateDealFieldImportantFields = None
-    required_fields: UpdateDealFieldRequiredFields = None
+    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
+    ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
+    required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = None
     description: str | None = None
 
 
@@ -1253,10 +1078,10 @@ class UpdateOrganizationField(ToolInput):
         body_min_fields=1,
     )
     field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateOrganizationFieldUiVisibility = None
-    important_fields: UpdateOrganizationFieldImportantFields = None
-    required_fields: UpdateOrganizationFieldRequiredFields = None
+    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
+    ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = None
 
 
 class UpdateOrganizationFieldOptions(ToolInput):
@@ -1274,7 +1099,7 @@ class UpdateOrganizationFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[UpdateOrganizationFieldOptionsOptionsItem]
+    options: list[UpdateDealFieldOptionsOptionsItem]
 
 
 class UpdatePersonField(ToolInput):
@@ -1292,10 +1117,10 @@ class UpdatePersonField(ToolInput):
         body_min_fields=1,
     )
     field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdatePersonFieldUiVisibility = None
-    important_fields: UpdatePersonFieldImportantFields = None
-    required_fields: UpdatePersonFieldRequiredFields = None
+    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
+    ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = None
 
 
 class UpdatePersonFieldOptions(ToolInput):
@@ -1313,7 +1138,7 @@ class UpdatePersonFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[UpdatePersonFieldOptionsOptionsItem]
+    options: list[UpdateDealFieldOptionsOptionsItem]
 
 
 class UpdateProductField(ToolInput):
@@ -1331,8 +1156,8 @@ class UpdateProductField(ToolInput):
         body_min_fields=1,
     )
     field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateProductFieldUiVisibility = None
+    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
+    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = None
 
 
 class UpdateProductFieldOptions(ToolInput):
@@ -1350,7 +1175,7 @@ class UpdateProductFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[UpdateProductFieldOptionsOptionsItem]
+    options: list[UpdateDealFieldOptionsOptionsItem]
 
 
 class UpdateProjectField(ToolInput):
@@ -1368,10 +1193,10 @@ class UpdateProjectField(ToolInput):
         body_min_fields=1,
     )
     field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateProjectFieldUiVisibility = None
-    important_fields: UpdateProjectFieldImportantFields = None
-    required_fields: UpdateProjectFieldRequiredFields = None
+    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
+    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = None
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = None
 
 
 class UpdateProjectFieldOptions(ToolInput):
@@ -1389,4 +1214,4 @@ class UpdateProjectFieldOptions(ToolInput):
         body_root="options",
     )
     field_code: str
-    options: list[UpdateProjectFieldOptionsOptionsItem]
+    options: list[UpdateDealFieldOptionsOptionsItem]

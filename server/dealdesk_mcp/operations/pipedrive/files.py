@@ -3,12 +3,19 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive files operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import DownloadInput, ListInput, Route, ToolInput, UploadInput
+from dealdesk_mcp.route import (
+    DownloadInput,
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+    UploadInput,
+)
 
 __all__ = [
     "AddFile",
@@ -38,13 +45,13 @@ class AddFile(UploadInput):
         body_params=("deal_id", "person_id", "org_id", "product_id", "activity_id", "lead_id", "project_id"),
         file_part="file",
     )
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    product_id: StrictInt = None
-    activity_id: StrictInt = None
-    lead_id: UUID = None
-    project_id: StrictInt = None
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    product_id: Annotated[StrictInt | None, NotNull] = None
+    activity_id: Annotated[StrictInt | None, NotNull] = None
+    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    project_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class AddFileAndLinkIt(ToolInput):
@@ -90,7 +97,6 @@ class DownloadFile(DownloadInput):
         version="v1",
         token_cost=20,
         path_params=("id",),
-        downloads=True,
     )
     id: StrictInt
 
@@ -103,16 +109,16 @@ class GetDealFiles(ListInput):
         method="GET",
         path="/api/v1/deals/{id}/files",
         version="v1",
-        pagination="offset",
+        pagination="start",
         page_size_max=100,
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
+    sort: Annotated[str | None, NotNull] = None
 
 
 class GetFile(ToolInput):
@@ -137,14 +143,14 @@ class GetFiles(ListInput):
         method="GET",
         path="/api/v1/files",
         version="v1",
-        pagination="offset",
+        pagination="start",
         page_size_max=100,
         token_cost=20,
         query_params=("start", "limit", "sort"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
+    sort: Annotated[str | None, NotNull] = None
 
 
 class GetOrganizationFiles(ListInput):
@@ -155,16 +161,16 @@ class GetOrganizationFiles(ListInput):
         method="GET",
         path="/api/v1/organizations/{id}/files",
         version="v1",
-        pagination="offset",
+        pagination="start",
         page_size_max=100,
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
+    sort: Annotated[str | None, NotNull] = None
 
 
 class GetPersonFiles(ListInput):
@@ -175,16 +181,16 @@ class GetPersonFiles(ListInput):
         method="GET",
         path="/api/v1/persons/{id}/files",
         version="v1",
-        pagination="offset",
+        pagination="start",
         page_size_max=100,
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
+    sort: Annotated[str | None, NotNull] = None
 
 
 class LinkFileToItem(ToolInput):
@@ -219,5 +225,5 @@ class UpdateFile(ToolInput):
         body_params=("name", "description"),
     )
     id: StrictInt
-    name: str = None
-    description: str = None
+    name: Annotated[str | None, NotNull] = None
+    description: Annotated[str | None, NotNull] = None

@@ -3,11 +3,15 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive filters operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddFilter",
@@ -38,7 +42,9 @@ class AddFilter(ToolInput):
         description="Nested glue and conditions tree; at most 16 conditions, dates as YYYY-MM-DD."
     )
     type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"]
-    include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
+    include_field_code: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Also return each condition's field_code."
+    )
 
 
 class DeleteFilter(ToolInput):
@@ -82,7 +88,9 @@ class GetFilter(ToolInput):
         query_params=("include_field_code",),
     )
     id: StrictInt
-    include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
+    include_field_code: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Also return each condition's field_code."
+    )
 
 
 class GetFilterHelpers(ToolInput):
@@ -104,7 +112,9 @@ class GetFilters(ToolInput):
         token_cost=20,
         query_params=("type",),
     )
-    type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"] = None
+    type: Annotated[
+        Literal["deals", "leads", "org", "people", "products", "activity", "projects"] | None, NotNull
+    ] = None
 
 
 class UpdateFilter(ToolInput):
@@ -123,5 +133,7 @@ class UpdateFilter(ToolInput):
     )
     id: StrictInt
     conditions: dict[str, Any] = Field(description="Full new tree, same shape as in add_filter.")
-    include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
-    name: str = None
+    include_field_code: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Also return each condition's field_code."
+    )
+    name: Annotated[str | None, NotNull] = None

@@ -3,11 +3,16 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive followers operations."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddDealFollower",
@@ -178,8 +183,8 @@ class GetDealFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetDealFollowersChangelog(ListInput):
@@ -196,8 +201,8 @@ class GetDealFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetOrganizationFollowers(ListInput):
@@ -214,8 +219,8 @@ class GetOrganizationFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetOrganizationFollowersChangelog(ListInput):
@@ -232,8 +237,8 @@ class GetOrganizationFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetPersonFollowers(ListInput):
@@ -250,8 +255,8 @@ class GetPersonFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetPersonFollowersChangelog(ListInput):
@@ -268,8 +273,8 @@ class GetPersonFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetProductFollowers(ListInput):
@@ -286,8 +291,8 @@ class GetProductFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetProductFollowersChangelog(ListInput):
@@ -304,8 +309,8 @@ class GetProductFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetUserFollowers(ListInput):
@@ -322,5 +327,5 @@ class GetUserFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None

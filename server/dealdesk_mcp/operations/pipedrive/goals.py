@@ -4,11 +4,15 @@
 """Input models of the pipedrive goals operations."""
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
@@ -34,7 +38,7 @@ class AddGoal(ToolInput):
     )
     duration: dict[str, Any]
     interval: Literal["weekly", "monthly", "quarterly", "yearly"]
-    title: str = None
+    title: Annotated[str | None, NotNull] = None
 
 
 class DeleteGoal(ToolInput):
@@ -93,25 +97,46 @@ class GetGoals(ToolInput):
             "period.end",
         ),
     )
-    type_name: Literal[
-        "deals_won", "deals_progressed", "activities_completed", "activities_added", "deals_started"
+    type_name: Annotated[
+        Literal["deals_won", "deals_progressed", "activities_completed", "activities_added", "deals_started"]
+        | None,
+        NotNull,
     ] = Field(default=None, alias="type.name")
-    title: str = None
-    is_active: bool = Field(default=None, json_schema_extra={"default": True})
-    assignee_id: StrictInt = Field(
+    title: Annotated[str | None, NotNull] = None
+    is_active: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    assignee_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, alias="assignee.id", description="User whose goals to find; omitted means your own."
     )
-    assignee_type: Literal["person", "company", "team"] = Field(default=None, alias="assignee.type")
-    expected_outcome_target: StrictFloat = Field(default=None, alias="expected_outcome.target")
-    expected_outcome_tracking_metric: Literal["quantity", "sum"] = Field(
+    assignee_type: Annotated[Literal["person", "company", "team"] | None, NotNull] = Field(
+        default=None, alias="assignee.type"
+    )
+    expected_outcome_target: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, alias="expected_outcome.target"
+    )
+    expected_outcome_tracking_metric: Annotated[Literal["quantity", "sum"] | None, NotNull] = Field(
         default=None, alias="expected_outcome.tracking_metric"
     )
-    expected_outcome_currency_id: StrictInt = Field(default=None, alias="expected_outcome.currency_id")
-    type_params_pipeline_id: list[StrictInt] = Field(default=None, alias="type.params.pipeline_id")
-    type_params_stage_id: StrictInt = Field(default=None, alias="type.params.stage_id")
-    type_params_activity_type_id: list[StrictInt] = Field(default=None, alias="type.params.activity_type_id")
-    period_start: date = Field(default=None, alias="period.start", description="Needs period.end as well.")
-    period_end: date = Field(default=None, alias="period.end")
+    expected_outcome_currency_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, alias="expected_outcome.currency_id"
+    )
+    type_params_pipeline_id: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, alias="type.params.pipeline_id"
+    )
+    type_params_stage_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, alias="type.params.stage_id"
+    )
+    type_params_activity_type_id: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, alias="type.params.activity_type_id"
+    )
+    period_start: Annotated[date | None, NotNull] = Field(
+        default=None,
+        alias="period.start",
+        description="Needs period.end as well.",
+        json_schema_extra={"format": "date"},
+    )
+    period_end: Annotated[date | None, NotNull] = Field(
+        default=None, alias="period.end", json_schema_extra={"format": "date"}
+    )
 
 
 class UpdateGoal(ToolInput):
@@ -128,16 +153,16 @@ class UpdateGoal(ToolInput):
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
     id: str
-    title: str = None
-    assignee: dict[str, Any] = Field(
+    title: Annotated[str | None, NotNull] = None
+    assignee: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None, description="Object with id and type (person, company or team)."
     )
-    type: dict[str, Any] = Field(
+    type: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
         description="Object: goal type name plus params such as pipeline_id or activity_type_id lists.",
     )
-    expected_outcome: dict[str, Any] = Field(
+    expected_outcome: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None, description="Object: target and tracking_metric; sum tracking also needs currency_id."
     )
-    duration: dict[str, Any] = None
-    interval: Literal["weekly", "monthly", "quarterly", "yearly"] = None
+    duration: Annotated[dict[str, Any] | None, NotNull] = None
+    interval: Annotated[Literal["weekly", "monthly", "quarterly", "yearly"] | None, NotNull] = None

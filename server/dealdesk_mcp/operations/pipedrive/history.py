@@ -3,11 +3,15 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive history operations."""
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+)
 
 __all__ = [
     "GetDealChangelog",
@@ -35,8 +39,8 @@ class GetDealChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetDealParticipantsChangelog(ListInput):
@@ -53,8 +57,8 @@ class GetDealParticipantsChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetDealUpdates(ListInput):
@@ -65,18 +69,18 @@ class GetDealUpdates(ListInput):
         method="GET",
         path="/api/v1/deals/{id}/flow",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=40,
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    all_changes: str = Field(
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    all_changes: Annotated[str | None, NotNull] = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
-    items: str = Field(
+    items: Annotated[str | None, NotNull] = Field(
         default=None,
         description="Comma-separated event kinds to keep, e.g. note,activity,dealChange,mailMessage.",
     )
@@ -96,8 +100,8 @@ class GetOrganizationChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetOrganizationUpdates(ListInput):
@@ -108,18 +112,18 @@ class GetOrganizationUpdates(ListInput):
         method="GET",
         path="/api/v1/organizations/{id}/flow",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=40,
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    all_changes: str = Field(
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    all_changes: Annotated[str | None, NotNull] = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
-    items: str = Field(
+    items: Annotated[str | None, NotNull] = Field(
         default=None,
         description="Comma-separated event kinds to keep, e.g. note,activity,organizationChange.",
     )
@@ -139,8 +143,8 @@ class GetPersonChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetPersonUpdates(ListInput):
@@ -151,18 +155,18 @@ class GetPersonUpdates(ListInput):
         method="GET",
         path="/api/v1/persons/{id}/flow",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=40,
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    all_changes: str = Field(
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    all_changes: Annotated[str | None, NotNull] = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
-    items: str = Field(
+    items: Annotated[str | None, NotNull] = Field(
         default=None, description="Comma-separated event kinds to keep, e.g. note,activity,personChange."
     )
 
@@ -181,5 +185,5 @@ class GetProjectChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None

@@ -3,10 +3,14 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive lead_labels operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AddLeadLabel", "DeleteLeadLabel", "GetLeadLabels", "GetLeadSources", "UpdateLeadLabel"]
 
@@ -71,7 +75,9 @@ class UpdateLeadLabel(ToolInput):
         body_params=("name", "color"),
     )
     id: UUID
-    name: str = None
-    color: Literal[
-        "blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"
+    name: Annotated[str | None, NotNull] = None
+    color: Annotated[
+        Literal["blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"]
+        | None,
+        NotNull,
     ] = None

@@ -4,12 +4,18 @@
 """Input models of the pipedrive leads operations."""
 
 from datetime import date
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddLead",
@@ -24,13 +30,7 @@ __all__ = [
 ]
 
 
-class AddLeadValue(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    amount: StrictFloat
-    currency: str
-
-
-class UpdateLeadValue(BaseModel):
+class AddLeadValue(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     amount: StrictFloat
     currency: str
@@ -62,16 +62,18 @@ class AddLead(ToolInput):
         ),
     )
     title: str
-    owner_id: StrictInt = None
-    label_ids: list[UUID] = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    label_ids: Annotated[list[UUID] | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    organization_id: Annotated[StrictInt | None, NotNull] = None
     value: AddLeadValue | None = Field(
         default=None, description="Object with amount and currency, not a bare number."
     )
-    expected_close_date: date = None
-    visible_to: Literal["1", "3", "5", "7"] = None
-    was_seen: bool = None
+    expected_close_date: Annotated[date | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "date"}
+    )
+    visible_to: Annotated[Literal["1", "3", "5", "7"] | None, NotNull] = None
+    was_seen: Annotated[bool | None, NotNull] = None
     origin_id: str | None = None
     channel: StrictInt | None = None
     channel_id: str | None = None
@@ -91,8 +93,8 @@ class ConvertLeadToDeal(ToolInput):
         body_params=("stage_id", "pipeline_id"),
     )
     id: UUID
-    stage_id: StrictInt = None
-    pipeline_id: StrictInt = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class DeleteLead(ToolInput):
@@ -117,26 +119,30 @@ class GetArchivedLeads(ListInput):
         method="GET",
         path="/api/v1/leads/archived",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=40,
         query_params=("limit", "start", "owner_id", "person_id", "organization_id", "filter_id", "sort"),
     )
-    limit: StrictInt = None
-    start: StrictInt = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    filter_id: StrictInt = None
-    sort: Literal[
-        "id",
-        "title",
-        "owner_id",
-        "creator_id",
-        "was_seen",
-        "expected_close_date",
-        "next_activity_id",
-        "add_time",
-        "update_time",
+    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    organization_id: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    sort: Annotated[
+        Literal[
+            "id",
+            "title",
+            "owner_id",
+            "creator_id",
+            "was_seen",
+            "expected_close_date",
+            "next_activity_id",
+            "add_time",
+            "update_time",
+        ]
+        | None,
+        NotNull,
     ] = None
 
 
@@ -177,7 +183,7 @@ class GetLeads(ListInput):
         method="GET",
         path="/api/v1/leads",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         query_params=(
             "limit",
@@ -190,23 +196,27 @@ class GetLeads(ListInput):
             "sort",
         ),
     )
-    limit: StrictInt = None
-    start: StrictInt = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    filter_id: StrictInt = None
-    updated_since: str = None
-    sort: Literal[
-        "id",
-        "title",
-        "owner_id",
-        "creator_id",
-        "was_seen",
-        "expected_close_date",
-        "next_activity_id",
-        "add_time",
-        "update_time",
+    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    organization_id: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    updated_since: Annotated[str | None, NotNull] = None
+    sort: Annotated[
+        Literal[
+            "id",
+            "title",
+            "owner_id",
+            "creator_id",
+            "was_seen",
+            "expected_close_date",
+            "next_activity_id",
+            "add_time",
+            "update_time",
+        ]
+        | None,
+        NotNull,
     ] = None
 
 
@@ -232,13 +242,13 @@ class SearchLeads(ListInput):
         ),
     )
     term: str
-    fields: Literal["custom_fields", "notes", "title"] = None
-    exact_match: bool = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    include_fields: Literal["lead.was_seen"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    fields: Annotated[Literal["custom_fields", "notes", "title"] | None, NotNull] = None
+    exact_match: Annotated[bool | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    organization_id: Annotated[StrictInt | None, NotNull] = None
+    include_fields: Annotated[Literal["lead.was_seen"] | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdateLead(ToolInput):
@@ -269,14 +279,14 @@ class UpdateLead(ToolInput):
     )
     id: UUID
     title: str | None = None
-    owner_id: StrictInt = None
-    label_ids: list[UUID] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    label_ids: Annotated[list[UUID] | None, NotNull] = None
     person_id: StrictInt | None = None
     organization_id: StrictInt | None = None
-    is_archived: bool = None
-    value: UpdateLeadValue | None = None
+    is_archived: Annotated[bool | None, NotNull] = None
+    value: AddLeadValue | None = None
     expected_close_date: date | None = None
-    visible_to: Literal["1", "3", "5", "7"] = None
-    was_seen: bool = None
+    visible_to: Annotated[Literal["1", "3", "5", "7"] | None, NotNull] = None
+    was_seen: Annotated[bool | None, NotNull] = None
     channel: StrictInt | None = None
     channel_id: str | None = None

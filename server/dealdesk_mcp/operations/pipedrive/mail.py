@@ -8,7 +8,13 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "DeleteMailThread",
@@ -45,15 +51,17 @@ class GetDealMailMessages(ListInput):
         method="GET",
         path="/api/v1/deals/{id}/mailMessages",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": 0}
+    )
 
 
 class GetMailMessage(ToolInput):
@@ -69,7 +77,9 @@ class GetMailMessage(ToolInput):
         query_params=("include_body",),
     )
     id: StrictInt
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": 0}
+    )
 
 
 class GetMailThread(ToolInput):
@@ -108,13 +118,13 @@ class GetMailThreads(ListInput):
         method="GET",
         path="/api/v1/mailbox/mailThreads",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         query_params=("folder", "start", "limit"),
     )
     folder: Literal["inbox", "drafts", "sent", "archive"] = Field(json_schema_extra={"default": "inbox"})
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetOrganizationMailMessages(ListInput):
@@ -125,15 +135,17 @@ class GetOrganizationMailMessages(ListInput):
         method="GET",
         path="/api/v1/organizations/{id}/mailMessages",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": 0}
+    )
 
 
 class GetPersonMailMessages(ListInput):
@@ -144,15 +156,17 @@ class GetPersonMailMessages(ListInput):
         method="GET",
         path="/api/v1/persons/{id}/mailMessages",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": 0}
+    )
 
 
 class UpdateMailThreadDetails(ToolInput):
@@ -169,10 +183,10 @@ class UpdateMailThreadDetails(ToolInput):
         body_params=("deal_id", "lead_id", "shared_flag", "read_flag", "archived_flag"),
     )
     id: StrictInt
-    deal_id: StrictInt = None
-    lead_id: UUID = None
-    shared_flag: Annotated[Literal[0, 1], NotBool] = None
-    read_flag: Annotated[Literal[0, 1], NotBool] = None
-    archived_flag: Annotated[Literal[0, 1], NotBool] = Field(
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    shared_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    read_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    archived_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, description="Only inbox threads can be archived; they then leave the inbox."
     )

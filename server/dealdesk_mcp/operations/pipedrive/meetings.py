@@ -8,7 +8,10 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    Route,
+    ToolInput,
+)
 
 __all__ = ["DeleteUserProviderLink", "SaveUserProviderLink"]
 

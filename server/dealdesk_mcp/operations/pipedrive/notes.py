@@ -9,7 +9,13 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddNote",
@@ -54,20 +60,20 @@ class AddNote(ToolInput):
         ),
     )
     content: str
-    lead_id: UUID = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    task_id: StrictInt = None
-    user_id: StrictInt = None
-    add_time: str = None
-    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
+    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = None
+    task_id: Annotated[StrictInt | None, NotNull] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    add_time: Annotated[str | None, NotNull] = None
+    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
 
 
 class AddNoteComment(ToolInput):
@@ -153,14 +159,14 @@ class GetNoteComments(ListInput):
         method="GET",
         path="/api/v1/notes/{id}/comments",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetNotes(ListInput):
@@ -171,7 +177,7 @@ class GetNotes(ListInput):
         method="GET",
         path="/api/v1/notes",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         query_params=(
             "user_id",
@@ -195,25 +201,27 @@ class GetNotes(ListInput):
             "pinned_to_task_flag",
         ),
     )
-    user_id: StrictInt = None
-    lead_id: UUID = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    task_id: StrictInt = None
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    sort: str = None
-    start_date: date = None
-    end_date: date = None
-    updated_since: str = Field(default=None, json_schema_extra={"format": "date-time"})
-    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = None
+    task_id: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    sort: Annotated[str | None, NotNull] = None
+    start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
+    end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, json_schema_extra={"format": "date-time"}
+    )
+    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
 
 
 class UpdateCommentForNote(ToolInput):
@@ -264,18 +272,18 @@ class UpdateNote(ToolInput):
         ),
     )
     id: StrictInt
-    content: str = None
-    lead_id: UUID = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    task_id: StrictInt = None
-    user_id: StrictInt = None
-    add_time: str = None
-    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
+    content: Annotated[str | None, NotNull] = None
+    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = None
+    task_id: Annotated[StrictInt | None, NotNull] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    add_time: Annotated[str | None, NotNull] = None
+    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None

@@ -3,11 +3,15 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive organization_relationships operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddOrganizationRelationship",
@@ -35,7 +39,7 @@ class AddOrganizationRelationship(ToolInput):
         description="The parent company when type is parent; either side when type is related."
     )
     rel_linked_org_id: StrictInt
-    org_id: StrictInt = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class DeleteOrganizationRelationship(ToolInput):
@@ -65,7 +69,7 @@ class GetOrganizationRelationship(ToolInput):
         query_params=("org_id",),
     )
     id: StrictInt
-    org_id: StrictInt = Field(
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None,
         description="Organization whose point of view is used to compute the calculated fields of the result.",
     )
@@ -99,7 +103,7 @@ class UpdateOrganizationRelationship(ToolInput):
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
     id: StrictInt
-    org_id: StrictInt = None
-    type: Literal["parent", "related"] = None
-    rel_owner_org_id: StrictInt = None
-    rel_linked_org_id: StrictInt = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    type: Annotated[Literal["parent", "related"] | None, NotNull] = None
+    rel_owner_org_id: Annotated[StrictInt | None, NotNull] = None
+    rel_linked_org_id: Annotated[StrictInt | None, NotNull] = None

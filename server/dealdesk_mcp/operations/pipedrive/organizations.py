@@ -3,11 +3,17 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive organizations operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddOrganization",
@@ -20,32 +26,18 @@ __all__ = [
 ]
 
 
-class AddOrganizationAddress(BaseModel):
+class AddOrganizationAddress(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    country: str = None
-    admin_area_level_1: str = None
-    admin_area_level_2: str = None
-    locality: str = None
-    sublocality: str = None
-    route_: str = Field(default=None, alias="route")
-    street_number: str = None
-    subpremise: str = None
-    postal_code: str = None
-
-
-class UpdateOrganizationAddress(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    country: str = None
-    admin_area_level_1: str = None
-    admin_area_level_2: str = None
-    locality: str = None
-    sublocality: str = None
-    route_: str = Field(default=None, alias="route")
-    street_number: str = None
-    subpremise: str = None
-    postal_code: str = None
+    value: Annotated[str | None, NotNull] = None
+    country: Annotated[str | None, NotNull] = None
+    admin_area_level_1: Annotated[str | None, NotNull] = None
+    admin_area_level_2: Annotated[str | None, NotNull] = None
+    locality: Annotated[str | None, NotNull] = None
+    sublocality: Annotated[str | None, NotNull] = None
+    route_: Annotated[str | None, NotNull] = Field(default=None, alias="route")
+    street_number: Annotated[str | None, NotNull] = None
+    subpremise: Annotated[str | None, NotNull] = None
+    postal_code: Annotated[str | None, NotNull] = None
 
 
 class AddOrganization(ToolInput):
@@ -74,17 +66,17 @@ class AddOrganization(ToolInput):
         ),
     )
     name: str
-    owner_id: StrictInt = None
-    add_time: str = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    address: AddOrganizationAddress = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    add_time: Annotated[str | None, NotNull] = None
+    visible_to: Annotated[StrictInt | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    address: Annotated[AddOrganizationAddress | None, NotNull] = None
     website: str | None = None
     linkedin: str | None = None
     industry: StrictInt | None = None
     annual_revenue: StrictInt | None = None
     employee_count: StrictInt | None = None
-    custom_fields: dict[str, Any] = None
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
 
 
 class DeleteOrganization(ToolInput):
@@ -114,30 +106,34 @@ class GetOrganization(ToolInput):
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
     id: StrictInt
-    include_fields: Literal[
-        "next_activity_id",
-        "last_activity_id",
-        "open_deals_count",
-        "related_open_deals_count",
-        "closed_deals_count",
-        "related_closed_deals_count",
-        "email_messages_count",
-        "people_count",
-        "activities_count",
-        "done_activities_count",
-        "undone_activities_count",
-        "files_count",
-        "notes_count",
-        "followers_count",
-        "won_deals_count",
-        "related_won_deals_count",
-        "lost_deals_count",
-        "related_lost_deals_count",
-        "smart_bcc_email",
+    include_fields: Annotated[
+        Literal[
+            "next_activity_id",
+            "last_activity_id",
+            "open_deals_count",
+            "related_open_deals_count",
+            "closed_deals_count",
+            "related_closed_deals_count",
+            "email_messages_count",
+            "people_count",
+            "activities_count",
+            "done_activities_count",
+            "undone_activities_count",
+            "files_count",
+            "notes_count",
+            "followers_count",
+            "won_deals_count",
+            "related_won_deals_count",
+            "lost_deals_count",
+            "related_lost_deals_count",
+            "smart_bcc_email",
+        ]
+        | None,
+        NotNull,
     ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
+    custom_fields: Annotated[str | None, NotNull] = None
+    include_option_labels: Annotated[bool | None, NotNull] = None
+    include_labels: Annotated[bool | None, NotNull] = None
 
 
 class GetOrganizations(ListInput):
@@ -166,41 +162,47 @@ class GetOrganizations(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    updated_since: str = None
-    updated_until: str = None
-    sort_by: Literal["id", "update_time", "add_time"] = Field(
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    ids: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    updated_since: Annotated[str | None, NotNull] = None
+    updated_until: Annotated[str | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    include_fields: Literal[
-        "next_activity_id",
-        "last_activity_id",
-        "open_deals_count",
-        "related_open_deals_count",
-        "closed_deals_count",
-        "related_closed_deals_count",
-        "email_messages_count",
-        "people_count",
-        "activities_count",
-        "done_activities_count",
-        "undone_activities_count",
-        "files_count",
-        "notes_count",
-        "followers_count",
-        "won_deals_count",
-        "related_won_deals_count",
-        "lost_deals_count",
-        "related_lost_deals_count",
-        "smart_bcc_email",
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    include_fields: Annotated[
+        Literal[
+            "next_activity_id",
+            "last_activity_id",
+            "open_deals_count",
+            "related_open_deals_count",
+            "closed_deals_count",
+            "related_closed_deals_count",
+            "email_messages_count",
+            "people_count",
+            "activities_count",
+            "done_activities_count",
+            "undone_activities_count",
+            "files_count",
+            "notes_count",
+            "followers_count",
+            "won_deals_count",
+            "related_won_deals_count",
+            "lost_deals_count",
+            "related_lost_deals_count",
+            "smart_bcc_email",
+        ]
+        | None,
+        NotNull,
     ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    custom_fields: Annotated[str | None, NotNull] = None
+    include_option_labels: Annotated[bool | None, NotNull] = None
+    include_labels: Annotated[bool | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class MergeOrganizations(ToolInput):
@@ -233,10 +235,10 @@ class SearchOrganization(ListInput):
         query_params=("term", "fields", "exact_match", "limit", "cursor"),
     )
     term: str
-    fields: Literal["address", "custom_fields", "notes", "name"] = None
-    exact_match: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    fields: Annotated[Literal["address", "custom_fields", "notes", "name"] | None, NotNull] = None
+    exact_match: Annotated[bool | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdateOrganization(ToolInput):
@@ -265,14 +267,14 @@ class UpdateOrganization(ToolInput):
         ),
     )
     id: StrictInt
-    name: str = None
-    owner_id: StrictInt = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    address: UpdateOrganizationAddress = None
+    name: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    visible_to: Annotated[StrictInt | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    address: Annotated[AddOrganizationAddress | None, NotNull] = None
     website: str | None = None
     linkedin: str | None = None
     industry: StrictInt | None = None
     annual_revenue: StrictInt | None = None
     employee_count: StrictInt | None = None
-    custom_fields: dict[str, Any] = None
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None

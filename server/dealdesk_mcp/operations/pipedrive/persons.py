@@ -3,11 +3,18 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive persons operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput, UploadInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotNull,
+    Route,
+    ToolInput,
+    UploadInput,
+)
 
 __all__ = [
     "AddPerson",
@@ -24,74 +31,25 @@ __all__ = [
 ]
 
 
-class AddPersonEmailsItem(BaseModel):
+class AddPersonEmailsItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    primary: bool = None
-    label: str = None
+    value: Annotated[str | None, NotNull] = None
+    primary: Annotated[bool | None, NotNull] = None
+    label: Annotated[str | None, NotNull] = None
 
 
-class AddPersonPhonesItem(BaseModel):
+class AddPersonPostalAddress(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    primary: bool = None
-    label: str = None
-
-
-class AddPersonPostalAddress(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    country: str = None
-    admin_area_level_1: str = None
-    admin_area_level_2: str = None
-    locality: str = None
-    sublocality: str = None
-    route_: str = Field(default=None, alias="route")
-    street_number: str = None
-    subpremise: str = None
-    postal_code: str = None
-
-
-class AddPersonImItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    primary: bool = None
-    label: str = None
-
-
-class UpdatePersonEmailsItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    primary: bool = None
-    label: str = None
-
-
-class UpdatePersonPhonesItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    primary: bool = None
-    label: str = None
-
-
-class UpdatePersonPostalAddress(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    country: str = None
-    admin_area_level_1: str = None
-    admin_area_level_2: str = None
-    locality: str = None
-    sublocality: str = None
-    route_: str = Field(default=None, alias="route")
-    street_number: str = None
-    subpremise: str = None
-    postal_code: str = None
-
-
-class UpdatePersonImItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-    value: str = None
-    primary: bool = None
-    label: str = None
+    value: Annotated[str | None, NotNull] = None
+    country: Annotated[str | None, NotNull] = None
+    admin_area_level_1: Annotated[str | None, NotNull] = None
+    admin_area_level_2: Annotated[str | None, NotNull] = None
+    locality: Annotated[str | None, NotNull] = None
+    sublocality: Annotated[str | None, NotNull] = None
+    route_: Annotated[str | None, NotNull] = Field(default=None, alias="route")
+    street_number: Annotated[str | None, NotNull] = None
+    subpremise: Annotated[str | None, NotNull] = None
+    postal_code: Annotated[str | None, NotNull] = None
 
 
 class AddPerson(ToolInput):
@@ -122,21 +80,23 @@ class AddPerson(ToolInput):
             "custom_fields",
         ),
     )
-    name: str = None
-    owner_id: StrictInt = None
-    org_id: StrictInt = None
-    add_time: str = None
-    emails: list[AddPersonEmailsItem] = None
-    phones: list[AddPersonPhonesItem] = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    postal_address: AddPersonPostalAddress = None
-    notes: str = None
-    im: list[AddPersonImItem] = None
-    birthday: str = None
-    job_title: str = None
-    marketing_status: Literal["no_consent", "unsubscribed", "subscribed", "archived"] = None
-    custom_fields: dict[str, Any] = None
+    name: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    add_time: Annotated[str | None, NotNull] = None
+    emails: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
+    phones: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
+    visible_to: Annotated[StrictInt | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    postal_address: Annotated[AddPersonPostalAddress | None, NotNull] = None
+    notes: Annotated[str | None, NotNull] = None
+    im: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
+    birthday: Annotated[str | None, NotNull] = None
+    job_title: Annotated[str | None, NotNull] = None
+    marketing_status: Annotated[
+        Literal["no_consent", "unsubscribed", "subscribed", "archived"] | None, NotNull
+    ] = None
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
 
 
 class AddPersonPicture(UploadInput):
@@ -154,10 +114,10 @@ class AddPersonPicture(UploadInput):
         file_part="file",
     )
     id: StrictInt
-    crop_x: StrictInt = None
-    crop_y: StrictInt = None
-    crop_width: StrictInt = None
-    crop_height: StrictInt = None
+    crop_x: Annotated[StrictInt | None, NotNull] = None
+    crop_y: Annotated[StrictInt | None, NotNull] = None
+    crop_width: Annotated[StrictInt | None, NotNull] = None
+    crop_height: Annotated[StrictInt | None, NotNull] = None
 
 
 class DeletePerson(ToolInput):
@@ -201,35 +161,39 @@ class GetPerson(ToolInput):
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
     id: StrictInt
-    include_fields: Literal[
-        "next_activity_id",
-        "last_activity_id",
-        "open_deals_count",
-        "related_open_deals_count",
-        "closed_deals_count",
-        "related_closed_deals_count",
-        "participant_open_deals_count",
-        "participant_closed_deals_count",
-        "email_messages_count",
-        "activities_count",
-        "done_activities_count",
-        "undone_activities_count",
-        "files_count",
-        "notes_count",
-        "followers_count",
-        "won_deals_count",
-        "related_won_deals_count",
-        "lost_deals_count",
-        "related_lost_deals_count",
-        "last_incoming_mail_time",
-        "last_outgoing_mail_time",
-        "marketing_status",
-        "doi_status",
-        "smart_bcc_email",
+    include_fields: Annotated[
+        Literal[
+            "next_activity_id",
+            "last_activity_id",
+            "open_deals_count",
+            "related_open_deals_count",
+            "closed_deals_count",
+            "related_closed_deals_count",
+            "participant_open_deals_count",
+            "participant_closed_deals_count",
+            "email_messages_count",
+            "activities_count",
+            "done_activities_count",
+            "undone_activities_count",
+            "files_count",
+            "notes_count",
+            "followers_count",
+            "won_deals_count",
+            "related_won_deals_count",
+            "lost_deals_count",
+            "related_lost_deals_count",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "marketing_status",
+            "doi_status",
+            "smart_bcc_email",
+        ]
+        | None,
+        NotNull,
     ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
+    custom_fields: Annotated[str | None, NotNull] = None
+    include_option_labels: Annotated[bool | None, NotNull] = None
+    include_labels: Annotated[bool | None, NotNull] = None
 
 
 class GetPersonPicture(ToolInput):
@@ -254,14 +218,14 @@ class GetPersonProducts(ListInput):
         method="GET",
         path="/api/v1/persons/{id}/products",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetPersons(ListInput):
@@ -292,48 +256,54 @@ class GetPersons(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    org_id: StrictInt = None
-    deal_id: StrictInt = None
-    updated_since: str = None
-    updated_until: str = None
-    sort_by: Literal["id", "update_time", "add_time"] = Field(
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    ids: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    updated_since: Annotated[str | None, NotNull] = None
+    updated_until: Annotated[str | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    include_fields: Literal[
-        "next_activity_id",
-        "last_activity_id",
-        "open_deals_count",
-        "related_open_deals_count",
-        "closed_deals_count",
-        "related_closed_deals_count",
-        "participant_open_deals_count",
-        "participant_closed_deals_count",
-        "email_messages_count",
-        "activities_count",
-        "done_activities_count",
-        "undone_activities_count",
-        "files_count",
-        "notes_count",
-        "followers_count",
-        "won_deals_count",
-        "related_won_deals_count",
-        "lost_deals_count",
-        "related_lost_deals_count",
-        "last_incoming_mail_time",
-        "last_outgoing_mail_time",
-        "marketing_status",
-        "doi_status",
-        "smart_bcc_email",
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    include_fields: Annotated[
+        Literal[
+            "next_activity_id",
+            "last_activity_id",
+            "open_deals_count",
+            "related_open_deals_count",
+            "closed_deals_count",
+            "related_closed_deals_count",
+            "participant_open_deals_count",
+            "participant_closed_deals_count",
+            "email_messages_count",
+            "activities_count",
+            "done_activities_count",
+            "undone_activities_count",
+            "files_count",
+            "notes_count",
+            "followers_count",
+            "won_deals_count",
+            "related_won_deals_count",
+            "lost_deals_count",
+            "related_lost_deals_count",
+            "last_incoming_mail_time",
+            "last_outgoing_mail_time",
+            "marketing_status",
+            "doi_status",
+            "smart_bcc_email",
+        ]
+        | None,
+        NotNull,
     ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    custom_fields: Annotated[str | None, NotNull] = None
+    include_option_labels: Annotated[bool | None, NotNull] = None
+    include_labels: Annotated[bool | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class MergePersons(ToolInput):
@@ -374,12 +344,12 @@ class SearchPersons(ListInput):
         ),
     )
     term: str
-    fields: Literal["custom_fields", "email", "notes", "phone", "name"] = None
-    exact_match: bool = None
-    organization_id: StrictInt = None
-    include_fields: Literal["person.picture"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    fields: Annotated[Literal["custom_fields", "email", "notes", "phone", "name"] | None, NotNull] = None
+    exact_match: Annotated[bool | None, NotNull] = None
+    organization_id: Annotated[StrictInt | None, NotNull] = None
+    include_fields: Annotated[Literal["person.picture"] | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdatePerson(ToolInput):
@@ -411,17 +381,19 @@ class UpdatePerson(ToolInput):
         ),
     )
     id: StrictInt
-    name: str = None
-    owner_id: StrictInt = None
-    org_id: StrictInt = None
-    emails: list[UpdatePersonEmailsItem] = None
-    phones: list[UpdatePersonPhonesItem] = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    postal_address: UpdatePersonPostalAddress = None
-    notes: str = None
-    im: list[UpdatePersonImItem] = None
-    birthday: str = None
-    job_title: str = None
-    marketing_status: Literal["no_consent", "unsubscribed", "subscribed", "archived"] = None
-    custom_fields: dict[str, Any] = None
+    name: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    emails: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
+    phones: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
+    visible_to: Annotated[StrictInt | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    postal_address: Annotated[AddPersonPostalAddress | None, NotNull] = None
+    notes: Annotated[str | None, NotNull] = None
+    im: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
+    birthday: Annotated[str | None, NotNull] = None
+    job_title: Annotated[str | None, NotNull] = None
+    marketing_status: Annotated[
+        Literal["no_consent", "unsubscribed", "subscribed", "archived"] | None, NotNull
+    ] = None
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None

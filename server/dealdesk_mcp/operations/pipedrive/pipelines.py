@@ -8,7 +8,13 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddPipeline",
@@ -35,7 +41,9 @@ class AddPipeline(ToolInput):
         body_params=("name", "is_deal_probability_enabled"),
     )
     name: str
-    is_deal_probability_enabled: bool = Field(default=None, json_schema_extra={"default": False})
+    is_deal_probability_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )
 
 
 class DeletePipeline(ToolInput):
@@ -81,7 +89,7 @@ class GetPipelineConversionStatistics(ToolInput):
     id: StrictInt
     start_date: date
     end_date: date
-    user_id: StrictInt = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetPipelineDeals(ListInput):
@@ -92,7 +100,7 @@ class GetPipelineDeals(ListInput):
         method="GET",
         path="/api/v1/pipelines/{id}/deals",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=(
@@ -107,14 +115,14 @@ class GetPipelineDeals(ListInput):
         ),
     )
     id: StrictInt
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    everyone: Annotated[Literal[0, 1], NotBool] = None
-    stage_id: StrictInt = None
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    get_summary: Annotated[Literal[0, 1], NotBool] = None
-    totals_convert_currency: str = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    everyone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    stage_id: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    get_summary: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    totals_convert_currency: Annotated[str | None, NotNull] = None
 
 
 class GetPipelineMovementStatistics(ToolInput):
@@ -132,7 +140,7 @@ class GetPipelineMovementStatistics(ToolInput):
     id: StrictInt
     start_date: date
     end_date: date
-    user_id: StrictInt = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetPipelines(ListInput):
@@ -147,12 +155,14 @@ class GetPipelines(ListInput):
         token_cost=5,
         query_params=("sort_by", "sort_direction", "limit", "cursor"),
     )
-    sort_by: Literal["id", "update_time", "add_time"] = Field(
+    sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    limit: StrictInt = None
-    cursor: str = None
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdatePipeline(ToolInput):
@@ -169,5 +179,7 @@ class UpdatePipeline(ToolInput):
         body_params=("name", "is_deal_probability_enabled"),
     )
     id: StrictInt
-    name: str = None
-    is_deal_probability_enabled: bool = Field(default=None, json_schema_extra={"default": False})
+    name: Annotated[str | None, NotNull] = None
+    is_deal_probability_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": False}
+    )

@@ -7,7 +7,14 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput, UploadInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+    UploadInput,
+)
 
 __all__ = [
     "AddProduct",
@@ -57,23 +64,23 @@ class AddProduct(ToolInput):
         ),
     )
     name: str
-    code: str = None
-    description: str = None
-    unit: str = None
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    category: StrictFloat = None
-    owner_id: StrictInt = None
-    is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
-    prices: list[dict[str, Any]] = Field(
+    code: Annotated[str | None, NotNull] = None
+    description: Annotated[str | None, NotNull] = None
+    unit: Annotated[str | None, NotNull] = None
+    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    category: Annotated[StrictFloat | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    is_linkable: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = None
+    prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )
-    custom_fields: dict[str, Any] = Field(
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None, description="Object keyed by product field_code; null clears a value."
     )
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        Field(default=None, json_schema_extra={"default": "one-time"})
-    )
+    billing_frequency: Annotated[
+        Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
+    ] = Field(default=None, json_schema_extra={"default": "one-time"})
     billing_frequency_cycles: StrictInt | None = Field(
         default=None,
         description="How often the billing repeats; null for one-time, required for weekly.",
@@ -96,7 +103,7 @@ class AddProductVariation(ToolInput):
     )
     id: StrictInt
     name: str
-    prices: list[dict[str, Any]] = Field(
+    prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
         default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
     )
 
@@ -180,15 +187,15 @@ class GetProductDeals(ListInput):
         method="GET",
         path="/api/v1/products/{id}/deals",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "status"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    status: Literal["open", "won", "lost", "deleted", "all_not_deleted"] = Field(
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[Literal["open", "won", "lost", "deleted", "all_not_deleted"] | None, NotNull] = Field(
         default=None,
         description="Deal status to keep; deleted also returns deals removed in the last 30 days.",
         json_schema_extra={"default": "all_not_deleted"},
@@ -203,16 +210,16 @@ class GetProductFiles(ListInput):
         method="GET",
         path="/api/v1/products/{id}/files",
         version="v1",
-        pagination="offset",
+        pagination="start",
         page_size_max=100,
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
+    sort: Annotated[str | None, NotNull] = None
 
 
 class GetProductImage(ToolInput):
@@ -243,8 +250,8 @@ class GetProductVariations(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetProducts(ListInput):
@@ -269,21 +276,23 @@ class GetProducts(ListInput):
             "custom_fields",
         ),
     )
-    owner_id: StrictInt = None
-    ids: str = Field(
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    ids: Annotated[str | None, NotNull] = Field(
         default=None, description="Up to 100 comma-separated product ids; ignored when filter_id is set."
     )
-    filter_id: StrictInt = None
-    cursor: str = None
-    limit: StrictInt = None
-    sort_by: Literal["id", "name", "add_time", "update_time"] = Field(
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "name", "add_time", "update_time"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    updated_since: str = Field(
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    updated_since: Annotated[str | None, NotNull] = Field(
         default=None, description="RFC3339 time; keeps products updated at or after it."
     )
-    custom_fields: str = Field(
+    custom_fields: Annotated[str | None, NotNull] = Field(
         default=None, description="Comma-separated field codes to return (max 15), to shrink the answer."
     )
 
@@ -301,15 +310,15 @@ class SearchProducts(ListInput):
         query_params=("term", "fields", "exact_match", "include_fields", "limit", "cursor"),
     )
     term: str
-    fields: Literal["code", "custom_fields", "name"] = Field(
+    fields: Annotated[Literal["code", "custom_fields", "name"] | None, NotNull] = Field(
         default=None, description="Which fields to search in; all searchable ones if omitted."
     )
-    exact_match: bool = None
-    include_fields: Literal["product.price"] = Field(
+    exact_match: Annotated[bool | None, NotNull] = None
+    include_fields: Annotated[Literal["product.price"] | None, NotNull] = Field(
         default=None, description="Extra attributes to add to each hit."
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdateProduct(ToolInput):
@@ -340,24 +349,24 @@ class UpdateProduct(ToolInput):
         ),
     )
     id: StrictInt
-    name: str = None
-    code: str = None
-    description: str = None
-    unit: str = None
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    category: StrictFloat = None
-    owner_id: StrictInt = None
-    is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
-    prices: list[dict[str, Any]] = Field(
+    name: Annotated[str | None, NotNull] = None
+    code: Annotated[str | None, NotNull] = None
+    description: Annotated[str | None, NotNull] = None
+    unit: Annotated[str | None, NotNull] = None
+    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    category: Annotated[StrictFloat | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    is_linkable: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = None
+    prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )
-    custom_fields: dict[str, Any] = Field(
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None, description="Object keyed by product field_code; null clears a value."
     )
-    billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        None
-    )
+    billing_frequency: Annotated[
+        Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
+    ] = None
     billing_frequency_cycles: StrictInt | None = Field(
         default=None, description="How often the billing repeats; null for one-time, required for weekly."
     )
@@ -394,8 +403,8 @@ class UpdateProductVariation(ToolInput):
     )
     id: StrictInt
     product_variation_id: StrictInt
-    name: str = None
-    prices: list[dict[str, Any]] = Field(
+    name: Annotated[str | None, NotNull] = None
+    prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
         default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
     )
 

@@ -8,7 +8,13 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictFloat, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddProject",
@@ -75,22 +81,22 @@ class AddProject(ToolInput):
         ),
     )
     title: str
-    description: str = None
-    status: str = None
-    board_id: StrictInt = None
-    phase_id: StrictInt = None
-    owner_id: StrictInt = None
-    start_date: date = None
-    end_date: date = None
-    deal_ids: list[StrictInt] = None
-    person_ids: list[StrictInt] = None
-    org_ids: list[StrictInt] = None
-    label_ids: list[StrictInt] = None
-    health_status: StrictInt = None
-    template_id: StrictInt = Field(
+    description: Annotated[str | None, NotNull] = None
+    status: Annotated[str | None, NotNull] = None
+    board_id: Annotated[StrictInt | None, NotNull] = None
+    phase_id: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
+    end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
+    deal_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    person_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    org_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    health_status: Annotated[StrictInt | None, NotNull] = None
+    template_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Project template to build from (creation only)."
     )
-    custom_fields: dict[str, Any] = Field(
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None, description="Object keyed by project field_code; null clears a value."
     )
 
@@ -108,7 +114,9 @@ class AddProjectBoard(ToolInput):
         body_params=("name", "order_nr"),
     )
     name: str
-    order_nr: StrictInt = Field(default=None, ge=1, description="Position among boards, counting from 1.")
+    order_nr: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, description="Position among boards, counting from 1."
+    )
 
 
 class AddProjectPhase(ToolInput):
@@ -125,7 +133,9 @@ class AddProjectPhase(ToolInput):
     )
     name: str
     board_id: StrictInt
-    order_nr: StrictInt = Field(default=None, ge=1, description="Position within the board, counting from 1.")
+    order_nr: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, description="Position within the board, counting from 1."
+    )
 
 
 class AddTask(ToolInput):
@@ -158,12 +168,12 @@ class AddTask(ToolInput):
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
     description: str | None = None
-    done: Annotated[Literal[0, 1], NotBool] = None
-    milestone: Annotated[Literal[0, 1], NotBool] = None
+    done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
     due_date: date | None = None
     start_date: date | None = None
     assignee_id: StrictInt | None = None
-    assignee_ids: list[StrictInt] = Field(
+    assignee_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
         default=None,
         max_length=10,
         description="Several assignees; setting assignee_id instead replaces them with one user.",
@@ -253,11 +263,11 @@ class GetArchivedProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "limit", "cursor"),
     )
-    filter_id: StrictInt = None
-    status: str = None
-    phase_id: StrictInt = None
-    limit: StrictInt = None
-    cursor: str = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[str | None, NotNull] = None
+    phase_id: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetProject(ToolInput):
@@ -356,8 +366,8 @@ class GetProjectTemplates(ListInput):
         token_cost=10,
         query_params=("cursor", "limit"),
     )
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetProjectUsers(ToolInput):
@@ -386,16 +396,16 @@ class GetProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "deal_id", "person_id", "org_id", "limit", "cursor"),
     )
-    filter_id: StrictInt = None
-    status: str = Field(
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[str | None, NotNull] = Field(
         default=None, description="Statuses to include; deleted projects are left out unless asked for."
     )
-    phase_id: StrictInt = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    limit: StrictInt = None
-    cursor: str = None
+    phase_id: Annotated[StrictInt | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class GetProjectsBoard(ToolInput):
@@ -482,13 +492,13 @@ class GetTasks(ListInput):
             "parent_task_id",
         ),
     )
-    cursor: str = None
-    limit: StrictInt = None
-    is_done: bool = None
-    is_milestone: bool = None
-    assignee_id: StrictInt = None
-    project_id: StrictInt = None
-    parent_task_id: str = Field(
+    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    is_done: Annotated[bool | None, NotNull] = None
+    is_milestone: Annotated[bool | None, NotNull] = None
+    assignee_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = None
+    parent_task_id: Annotated[str | None, NotNull] = Field(
         default=None, description="null for top-level tasks only; a task id for that task's subtasks."
     )
 
@@ -508,8 +518,10 @@ class PutProjectPlanActivity(ToolInput):
     )
     id: StrictInt
     activityId: StrictInt
-    phase_id: StrictFloat = None
-    group_id: StrictFloat = Field(default=None, description="Group id from get_project_groups.")
+    phase_id: Annotated[StrictFloat | None, NotNull] = None
+    group_id: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Group id from get_project_groups."
+    )
 
 
 class PutProjectPlanTask(ToolInput):
@@ -527,8 +539,10 @@ class PutProjectPlanTask(ToolInput):
     )
     id: StrictInt
     taskId: StrictInt
-    phase_id: StrictFloat = None
-    group_id: StrictFloat = Field(default=None, description="Group id from get_project_groups.")
+    phase_id: Annotated[StrictFloat | None, NotNull] = None
+    group_id: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Group id from get_project_groups."
+    )
 
 
 class SearchProjects(ListInput):
@@ -544,14 +558,14 @@ class SearchProjects(ListInput):
         query_params=("term", "fields", "exact_match", "person_id", "organization_id", "limit", "cursor"),
     )
     term: str
-    fields: Literal["custom_fields", "notes", "title", "description"] = Field(
+    fields: Annotated[Literal["custom_fields", "notes", "title", "description"] | None, NotNull] = Field(
         default=None, description="Which fields to search in; all searchable ones if omitted."
     )
-    exact_match: bool = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    limit: StrictInt = None
-    cursor: str = None
+    exact_match: Annotated[bool | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = None
+    organization_id: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdateProject(ToolInput):
@@ -584,21 +598,21 @@ class UpdateProject(ToolInput):
         ),
     )
     id: StrictInt
-    title: str = None
-    description: str = None
-    status: str = None
-    board_id: StrictInt = None
-    phase_id: StrictInt = None
-    owner_id: StrictInt = None
-    start_date: date = None
-    end_date: date = None
-    deal_ids: list[StrictInt] = None
-    person_ids: list[StrictInt] = None
-    org_ids: list[StrictInt] = None
-    label_ids: list[StrictInt] = None
-    health_status: StrictInt = None
-    template_id: StrictInt = None
-    custom_fields: dict[str, Any] = Field(
+    title: Annotated[str | None, NotNull] = None
+    description: Annotated[str | None, NotNull] = None
+    status: Annotated[str | None, NotNull] = None
+    board_id: Annotated[StrictInt | None, NotNull] = None
+    phase_id: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = None
+    start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
+    end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
+    deal_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    person_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    org_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    health_status: Annotated[StrictInt | None, NotNull] = None
+    template_id: Annotated[StrictInt | None, NotNull] = None
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None, description="Object keyed by project field_code; null clears a value."
     )
 
@@ -617,8 +631,10 @@ class UpdateProjectBoard(ToolInput):
         body_params=("name", "order_nr"),
     )
     id: StrictInt
-    name: str = None
-    order_nr: StrictInt = Field(default=None, ge=1, description="Position among boards, counting from 1.")
+    name: Annotated[str | None, NotNull] = None
+    order_nr: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, description="Position among boards, counting from 1."
+    )
 
 
 class UpdateProjectPhase(ToolInput):
@@ -635,9 +651,11 @@ class UpdateProjectPhase(ToolInput):
         body_params=("name", "board_id", "order_nr"),
     )
     id: StrictInt
-    name: str = None
-    board_id: StrictInt = None
-    order_nr: StrictInt = Field(default=None, ge=1, description="Position within the board, counting from 1.")
+    name: Annotated[str | None, NotNull] = None
+    board_id: Annotated[StrictInt | None, NotNull] = None
+    order_nr: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, ge=1, description="Position within the board, counting from 1."
+    )
 
 
 class UpdateTask(ToolInput):
@@ -666,18 +684,18 @@ class UpdateTask(ToolInput):
         ),
     )
     id: StrictInt
-    title: str = Field(default=None, min_length=1, max_length=255)
-    project_id: StrictInt = None
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
+    project_id: Annotated[StrictInt | None, NotNull] = None
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
     description: str | None = None
-    done: Annotated[Literal[0, 1], NotBool] = None
-    milestone: Annotated[Literal[0, 1], NotBool] = None
+    done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
     due_date: date | None = None
     start_date: date | None = None
     assignee_id: StrictInt | None = None
-    assignee_ids: list[StrictInt] = Field(
+    assignee_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
         default=None,
         max_length=10,
         description="Several assignees; setting assignee_id instead replaces them with one user.",

@@ -7,7 +7,13 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddOrUpdateRoleSetting",
@@ -140,14 +146,14 @@ class GetPermissionSetAssignments(ListInput):
         method="GET",
         path="/api/v1/permissionSets/{id}/assignments",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("start", "limit"),
     )
     id: str
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetPermissionSets(ToolInput):
@@ -161,7 +167,10 @@ class GetPermissionSets(ToolInput):
         token_cost=20,
         query_params=("app",),
     )
-    app: Literal["sales", "projects", "campaigns", "global", "account_settings", "partnership", "nova"] = None
+    app: Annotated[
+        Literal["sales", "projects", "campaigns", "global", "account_settings", "partnership", "nova"] | None,
+        NotNull,
+    ] = None
 
 
 class GetRole(ToolInput):
@@ -186,14 +195,14 @@ class GetRoleAssignments(ListInput):
         method="GET",
         path="/api/v1/roles/{id}/assignments",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=10,
         path_params=("id",),
         query_params=("start", "limit"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetRolePipelines(ToolInput):
@@ -209,7 +218,7 @@ class GetRolePipelines(ToolInput):
         query_params=("visible",),
     )
     id: StrictInt
-    visible: bool = Field(default=None, json_schema_extra={"default": True})
+    visible: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
 
 
 class GetRoleSettings(ToolInput):
@@ -234,12 +243,12 @@ class GetRoles(ListInput):
         method="GET",
         path="/api/v1/roles",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class UpdateRole(ToolInput):
@@ -257,7 +266,7 @@ class UpdateRole(ToolInput):
     )
     id: StrictInt
     parent_role_id: StrictInt | None = None
-    name: str = None
+    name: Annotated[str | None, NotNull] = None
 
 
 class UpdateRolePipelines(ToolInput):

@@ -3,11 +3,15 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive search operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route
+from dealdesk_mcp.route import (
+    ListInput,
+    NotNull,
+    Route,
+)
 
 __all__ = ["SearchItem", "SearchItemByField"]
 
@@ -34,20 +38,26 @@ class SearchItem(ListInput):
         ),
     )
     term: str
-    item_types: Literal[
-        "deal", "person", "organization", "product", "lead", "file", "mail_attachment", "project"
+    item_types: Annotated[
+        Literal["deal", "person", "organization", "product", "lead", "file", "mail_attachment", "project"]
+        | None,
+        NotNull,
     ] = None
-    fields: Literal[
-        "address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description"
+    fields: Annotated[
+        Literal["address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description"]
+        | None,
+        NotNull,
     ] = None
-    search_for_related_items: bool = Field(
+    search_for_related_items: Annotated[bool | None, NotNull] = Field(
         default=None,
         description="Also return records linked to the matches, e.g. a matched person's organization.",
     )
-    exact_match: bool = None
-    include_fields: Literal["deal.cc_email", "person.picture", "product.price"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    exact_match: Annotated[bool | None, NotNull] = None
+    include_fields: Annotated[Literal["deal.cc_email", "person.picture", "product.price"] | None, NotNull] = (
+        None
+    )
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class SearchItemByField(ListInput):
@@ -67,8 +77,8 @@ class SearchItemByField(ListInput):
     field: str = Field(
         description="Field key to search in, as listed by the fields tools for that record type."
     )
-    match: Literal["exact", "beginning", "middle"] = Field(
+    match: Annotated[Literal["exact", "beginning", "middle"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "exact"}
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None

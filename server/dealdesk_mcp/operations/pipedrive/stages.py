@@ -7,7 +7,13 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AddStage", "DeleteStage", "GetStage", "GetStageDeals", "GetStages", "UpdateStage"]
 
@@ -26,9 +32,9 @@ class AddStage(ToolInput):
     )
     name: str
     pipeline_id: StrictInt
-    deal_probability: StrictInt = None
-    is_deal_rot_enabled: bool = None
-    days_to_rotten: StrictInt = Field(
+    deal_probability: Annotated[StrictInt | None, NotNull] = None
+    is_deal_rot_enabled: Annotated[bool | None, NotNull] = None
+    days_to_rotten: Annotated[StrictInt | None, NotNull] = Field(
         default=None,
         description="Days of inactivity before a deal is marked rotten; needs is_deal_rot_enabled.",
     )
@@ -70,17 +76,17 @@ class GetStageDeals(ListInput):
         method="GET",
         path="/api/v1/stages/{id}/deals",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=20,
         path_params=("id",),
         query_params=("filter_id", "user_id", "everyone", "start", "limit"),
     )
     id: StrictInt
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    everyone: Annotated[Literal[0, 1], NotBool] = None
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    filter_id: Annotated[StrictInt | None, NotNull] = None
+    user_id: Annotated[StrictInt | None, NotNull] = None
+    everyone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetStages(ListInput):
@@ -95,13 +101,15 @@ class GetStages(ListInput):
         token_cost=5,
         query_params=("pipeline_id", "sort_by", "sort_direction", "limit", "cursor"),
     )
-    pipeline_id: StrictInt = None
-    sort_by: Literal["id", "update_time", "add_time", "order_nr"] = Field(
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    sort_by: Annotated[Literal["id", "update_time", "add_time", "order_nr"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    limit: StrictInt = None
-    cursor: str = None
+    sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "asc"}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = None
 
 
 class UpdateStage(ToolInput):
@@ -118,8 +126,8 @@ class UpdateStage(ToolInput):
         body_params=("name", "pipeline_id", "deal_probability", "is_deal_rot_enabled", "days_to_rotten"),
     )
     id: StrictInt
-    name: str = None
-    pipeline_id: StrictInt = None
-    deal_probability: StrictInt = None
-    is_deal_rot_enabled: bool = None
-    days_to_rotten: StrictInt = None
+    name: Annotated[str | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    deal_probability: Annotated[StrictInt | None, NotNull] = None
+    is_deal_rot_enabled: Annotated[bool | None, NotNull] = None
+    days_to_rotten: Annotated[StrictInt | None, NotNull] = None

@@ -7,7 +7,12 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddTeam",
@@ -35,8 +40,8 @@ class AddTeam(ToolInput):
     )
     name: str
     manager_id: StrictInt
-    description: str = None
-    users: list[StrictInt] = None
+    description: Annotated[str | None, NotNull] = None
+    users: Annotated[list[StrictInt] | None, NotNull] = None
 
 
 class AddTeamUser(ToolInput):
@@ -86,7 +91,7 @@ class GetTeam(ToolInput):
         query_params=("skip_users",),
     )
     id: StrictInt
-    skip_users: Annotated[Literal[0, 1], NotBool] = Field(
+    skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
     )
 
@@ -116,10 +121,10 @@ class GetTeams(ToolInput):
         token_cost=20,
         query_params=("order_by", "skip_users"),
     )
-    order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
+    order_by: Annotated[Literal["id", "name", "manager_id", "active_flag"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    skip_users: Annotated[Literal[0, 1], NotBool] = Field(
+    skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
     )
 
@@ -137,10 +142,10 @@ class GetUserTeams(ToolInput):
         query_params=("order_by", "skip_users"),
     )
     id: StrictInt
-    order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
+    order_by: Annotated[Literal["id", "name", "manager_id", "active_flag"] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": "id"}
     )
-    skip_users: Annotated[Literal[0, 1], NotBool] = Field(
+    skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
     )
 
@@ -159,9 +164,9 @@ class UpdateTeam(ToolInput):
         body_params=("name", "description", "manager_id", "users", "active_flag", "deleted_flag"),
     )
     id: StrictInt
-    name: str = None
-    description: str = None
-    manager_id: StrictInt = None
-    users: list[StrictInt] = None
-    active_flag: Annotated[Literal[0, 1], NotBool] = None
-    deleted_flag: Annotated[Literal[0, 1], NotBool] = None
+    name: Annotated[str | None, NotNull] = None
+    description: Annotated[str | None, NotNull] = None
+    manager_id: Annotated[StrictInt | None, NotNull] = None
+    users: Annotated[list[StrictInt] | None, NotNull] = None
+    active_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    deleted_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None

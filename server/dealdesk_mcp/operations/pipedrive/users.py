@@ -5,9 +5,16 @@
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
+from dealdesk_mcp.route import (
+    ListInput,
+    NestedInput,
+    NotBool,
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = [
     "AddUser",
@@ -29,11 +36,11 @@ __all__ = [
 ]
 
 
-class AddUserAccessItem(BaseModel):
+class AddUserAccessItem(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     app: Literal["global", "sales", "campaigns", "projects", "account_settings", "partnership", "nova"]
-    admin: bool = None
-    permission_set_id: str = None
+    admin: Annotated[bool | None, NotNull] = None
+    permission_set_id: Annotated[str | None, NotNull] = None
 
 
 class AddUser(ToolInput):
@@ -49,12 +56,12 @@ class AddUser(ToolInput):
         body_params=("email", "access", "active_flag"),
     )
     email: str
-    access: list[AddUserAccessItem] = Field(
+    access: Annotated[list[AddUserAccessItem] | None, NotNull] = Field(
         default=None,
         description="One item per app, each optionally with admin or a permission_set_id.",
         json_schema_extra={"default": [{"app": "sales"}]},
     )
-    active_flag: bool = Field(default=None, json_schema_extra={"default": True})
+    active_flag: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
 
 
 class FindUsersByName(ToolInput):
@@ -69,7 +76,9 @@ class FindUsersByName(ToolInput):
         query_params=("term", "search_by_email"),
     )
     term: str
-    search_by_email: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    search_by_email: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": 0}
+    )
 
 
 class GetCurrentUser(ToolInput):
@@ -194,14 +203,14 @@ class GetUserRoleAssignments(ListInput):
         method="GET",
         path="/api/v1/users/{id}/roleAssignments",
         version="v1",
-        pagination="offset",
+        pagination="start",
         token_cost=10,
         path_params=("id",),
         query_params=("start", "limit"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
+    limit: Annotated[StrictInt | None, NotNull] = None
 
 
 class GetUserRoleSettings(ToolInput):

@@ -3,11 +3,15 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive webhooks operations."""
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
-from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.route import (
+    NotNull,
+    Route,
+    ToolInput,
+)
 
 __all__ = ["AddWebhook", "DeleteWebhook", "GetWebhooks"]
 
@@ -49,12 +53,14 @@ class AddWebhook(ToolInput):
         "*",
     ]
     name: str = Field(max_length=255)
-    user_id: StrictInt = Field(
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="User whose permissions decide which events are sent; defaults to you."
     )
     http_auth_user: str | None = None
     http_auth_password: str | None = None
-    version: Literal["1.0", "2.0"] = Field(default=None, json_schema_extra={"default": "2.0"})
+    version: Annotated[Literal["1.0", "2.0"] | None, NotNull] = Field(
+        default=None, json_schema_extra={"default": "2.0"}
+    )
 
 
 class DeleteWebhook(ToolInput):

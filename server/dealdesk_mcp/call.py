@@ -1,0 +1,55 @@
+"""The one context a tool call carries through the stages: each stage reads what the ones before it
+left here and adds its own part."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dealdesk_mcp.account import Account
+from dealdesk_mcp.answers import Fitted
+from dealdesk_mcp.apis import ApiProfile
+from dealdesk_mcp.catalog import ToolEntry
+from dealdesk_mcp.config import Settings
+from dealdesk_mcp.pagination import Walk
+from dealdesk_mcp.request import OutgoingRequest
+from dealdesk_mcp.route import Route, ToolInput
+from dealdesk_mcp.session import Session
+
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+
+
+@dataclass
+class Call:
+    entry: ToolEntry
+    arguments: dict[str, Any]
+    account: Account
+    profile: ApiProfile
+    session: Session
+    settings: Settings
+    progress: Progress | None = None
+    # The most pages a walk may fetch (None: as many as max_items needs).
+    max_pages: int | None = None
+    # validate
+    model: ToolInput | None = None
+    # resolve: wire values the server sets in place of the agent's (custom field keys, page sizes)
+    overrides: dict[str, Any] = field(default_factory=dict[str, Any])
+    # fetch: the requests sent, what came back (decoded), and the pages of a list
+    requests: list[OutgoingRequest] = field(default_factory=list[OutgoingRequest])
+    answer: Any = None
+    walk: Walk | None = None
+    saved: dict[str, Any] | None = None
+    # shape: the parts of the answer (data, extra, page)
+    shaped: dict[str, Any] | None = None
+    # fit: what the agent sees; set early by a stage that answers in place of the API (a dry run)
+    result: Fitted | None = None
+
+    @property
+    def route(self) -> Route:
+        assert self.model is not None, "the call is not validated yet"
+        return self.model.route
+
+    @property
+    def raw(self) -> bool:
+        return bool(self.model is not None and self.model.raw)

@@ -1,0 +1,69 @@
+"""The decode stage: an API's answer body as JSON, or its error body as the API's own words."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from dealdesk_mcp.errors import ApiError
+from dealdesk_mcp.jsonvalues import is_object
+from dealdesk_mcp.route import Route
+
+# Control characters (newlines included) in API text: an error message is shown on one line, quoted,
+# so no text from the API can pose as a line of the server's own.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def quoted(text: str, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters, in double quotes."""
+    flat = _CONTROL.sub(" ", text).strip()
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return json.dumps(flat, ensure_ascii=False)
+
+
+def error_message(headers: httpx.Headers, body: bytes, secrets: Sequence[str] = ()) -> str:
+    """The API's own words about what went wrong, whatever shape its error body has, quoted. Secrets
+    an API echoes back are removed before anything is cut to length, so no fragment of one survives."""
+    text = body.decode("utf-8", errors="replace").strip()
+    for secret in secrets:
+        text = text.replace(secret, "[redacted]")
+    content_type = headers.get("content-type", "")
+    if "html" in content_type or text[:15].lower().startswith(("<!doctype", "<html")):
+        return "the server answered with an HTML page instead of JSON (a proxy or outage page)"
+    try:
+        parsed: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        return quoted(text, 300) if text else "no details"
+    if is_object(parsed):
+        parts = [
+            str(parsed[k]) for k in ("error", "message", "title", "detail", "error_info") if parsed.get(k)
+        ]
+        code = parsed.get("code") or parsed.get("type")
+        if code and str(code) not in " ".join(parts):
+            parts.insert(0, f"[{code}]")
+        errors = parsed.get("errors") or parsed.get("validation")
+        if errors and not parts:
+            parts.append(str(errors))
+        if parts:
+            return quoted(" ".join(dict.fromkeys(parts)), 1000)
+    return quoted(str(parsed), 500)
+
+
+def parse_json(body: bytes, headers: httpx.Headers, route: Route) -> Any:
+    """The answer as JSON; an empty body is a plain success (some deletes answer nothing)."""
+    if not body.strip():
+        return {"success": True}
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        kind = headers.get("content-type", "unknown type")
+        raise ApiError(
+            f"{route.api} answered {route.method} {route.path} with something that is not valid JSON ({kind}, "
+            f"{len(body)} bytes)."
+        ) from None
+    return value

@@ -1,0 +1,77 @@
+"""The toolsets, as one table: name, what they cover, and whether the default selection has them.
+
+The generator assigns each operation to one of these (tests/test_catalog.py proves every toolset in
+tool_schemas/ is here, and every row here has tools); the README's table says the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+# In the default selection: all its tools, only its reading tools, or none.
+DefaultPart = Literal["all", "reads", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class Toolset:
+    name: str
+    summary: str
+    default: DefaultPart = "none"
+
+
+TOOLSETS: tuple[Toolset, ...] = (
+    Toolset("deals", "deals: list, search, create, update (stage moves too), summaries", default="all"),
+    Toolset("persons", "people: list, search, create, update", default="all"),
+    Toolset("organizations", "organizations: list, search, create, update", default="all"),
+    Toolset("activities", "calls, meetings, tasks and other activities", default="all"),
+    Toolset("notes", "notes on deals, people, organizations and leads, and their comments", default="all"),
+    Toolset("leads", "leads: list, search, create, update, convert", default="all"),
+    Toolset("search", "one search over every kind of item", default="all"),
+    Toolset("pipelines", "pipelines, their stages' order, conversion and movement figures", default="reads"),
+    Toolset("stages", "stages of the pipelines", default="reads"),
+    Toolset("files", "files attached to items: upload from disk, download, remote links", default="all"),
+    Toolset("deal_products", "products, discounts and installments on deals"),
+    Toolset("products", "the product catalogue, variations and images"),
+    Toolset("organization_relationships", "parent, daughter and related organizations"),
+    Toolset("activity_types", "the kinds of activity an account uses"),
+    Toolset("lead_labels", "lead labels and lead sources"),
+    Toolset("projects", "projects, boards, phases, templates and tasks"),
+    Toolset("users", "users, and who may see an item"),
+    Toolset("roles", "roles and permission sets"),
+    Toolset("teams", "legacy teams"),
+    Toolset("filters", "saved filters"),
+    Toolset("goals", "goals and their results"),
+    Toolset("mail", "mail threads and messages"),
+    Toolset("call_logs", "call logs and their recordings"),
+    Toolset("webhooks", "webhooks"),
+    Toolset("followers", "who follows deals, people, organizations, products"),
+    Toolset("history", "changelogs and update flows of items"),
+    Toolset("fields", "every *Fields catalogue: custom fields and their options"),
+    Toolset("channels", "messaging channels (integrations)"),
+    Toolset("meetings", "meeting integrations"),
+    Toolset("account", "billing add-ons, currencies, recent changes"),
+    Toolset("attio_objects", "Attio objects and their views", default="all"),
+    Toolset("attio_attributes", "Attio attributes, select options and statuses", default="all"),
+    Toolset("attio_records", "Attio records: query, create, assert (upsert), update", default="all"),
+    Toolset("attio_lists", "Attio lists and their views", default="all"),
+    Toolset("attio_entries", "entries of Attio lists", default="all"),
+    Toolset("attio_notes", "Attio notes", default="all"),
+    Toolset("attio_tasks", "Attio tasks", default="all"),
+    Toolset("attio_threads", "Attio comment threads", default="all"),
+    Toolset("attio_comments", "Attio comments", default="all"),
+    Toolset("attio_meetings", "Attio meetings", default="all"),
+    Toolset("attio_call_recordings", "Attio call recordings", default="all"),
+    Toolset("attio_transcripts", "Attio call transcripts", default="all"),
+    Toolset("attio_files", "Attio files and folders", default="all"),
+    Toolset("attio_webhooks", "Attio webhooks", default="all"),
+    Toolset("attio_workspace_members", "Attio workspace members", default="all"),
+    Toolset("attio_meta", "who the Attio key belongs to", default="all"),
+    Toolset("attio_scim", "Attio SCIM users and groups"),
+)
+BY_NAME = {t.name: t for t in TOOLSETS}
+DEFAULTS = tuple(t.name for t in TOOLSETS if t.default != "none")
+# Names that stand for several toolsets in --toolsets.
+ALL = "all"
+DEFAULT = "default"
+ATTIO = "attio"
