@@ -66,9 +66,29 @@ def _param_note(value: Any) -> dict[str, Any]:
 
 
 def param_notes(op: Operation, descriptions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each parameter's note: the API-wide wording, with the tool's own entry laid over it."""
     common = descriptions.get("_common", {}).get(op.api, {})
     own = descriptions.get(op.name, {}).get("params", {})
-    return {p.name: own.get(p.name) or common.get(p.name) or {} for p in op.params}
+    return {p.name: {**common.get(p.name, {}), **own.get(p.name, {})} for p in op.params}
+
+
+def apply_notes(op: Operation, notes: dict[str, dict[str, Any]]) -> None:
+    """Facts our notes add to a parameter's schema: a closed value set the documents state only in
+    prose (`enum`), and a query parameter that takes several values comma-joined (`comma_list`)."""
+    for param in op.params:
+        note = notes.get(param.name) or {}
+        schema = param.schema
+        if note.get("enum"):
+            target = schema.get("items", {}) if schema.get("type") == "array" else schema
+            target["enum"] = list(note["enum"])
+        if note.get("comma_list") and param.location == "query" and schema.get("type") != "array":
+            item = {k: v for k, v in schema.items() if k not in ("nullable", "default")}
+            if item.get("enum"):
+                # Documents sometimes list joined combinations ("a,b") as values: the parts are the values.
+                parts = [part.strip() for value in item["enum"] for part in str(value).split(",")]
+                item["enum"] = list(dict.fromkeys(parts))
+            param.schema = {"type": "array", "items": item}
+            param.comma = True
 
 
 def module_for(op: Operation) -> str:
@@ -112,9 +132,9 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
         tool_blocks = []
         for op in sorted(members, key=lambda o: o.name):
             entry = descriptions.get(op.name, {})
-            tool_blocks.append(
-                writer.tool_model(op, tool_description(op, entry), param_notes(op, descriptions))
-            )
+            notes = param_notes(op, descriptions)
+            apply_notes(op, notes)
+            tool_blocks.append(writer.tool_model(op, tool_description(op, entry), notes))
         resource = module.rsplit(".", 1)[1]
         api = members[0].api
         head = [

@@ -184,21 +184,11 @@ class ModuleWriter:
         for param in ordered:
             hint = name + class_name(python_name(param.name))
             note = notes.get(param.name) or {}
-            schema = with_enum(param.schema, note.get("enum"))
             lines.append(
                 "    "
-                + self.field_line(param.name, schema, param.required, hint=hint, note=note.get("description"))
+                + self.field_line(param.name, param.schema, param.required, hint=hint, note=note.get("description"))
             )
         return "\n".join(lines)
-
-
-def with_enum(schema: Schema, values: list[Any] | None) -> Schema:
-    """A closed value set the documents state only in prose, made an enum (of the items, for arrays)."""
-    if not values:
-        return schema
-    if schema.get("type") == "array":
-        return {**schema, "items": {**(schema.get("items") or {}), "enum": list(values)}}
-    return {**schema, "enum": list(values)}
 
 
 def _docstring(text: str) -> str:
