@@ -65,5 +65,7 @@ class GetRecents(ListInput):
         "stage",
         "user",
     ] = Field(default=None, description="Item types to include.")
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")

@@ -104,25 +104,29 @@ class AddActivity(ToolInput):
             "note",
         ),
     )
-    subject: str = None
-    type: str = Field(default=None, description="Activity type key, as listed by get_activity_types.")
-    owner_id: StrictInt = None
-    deal_id: StrictInt = None
-    lead_id: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    due_date: str = None
-    due_time: str = None
-    duration: str = None
-    busy: bool = None
-    done: bool = None
-    location: AddActivityLocation = None
-    participants: list[AddActivityParticipantsItem] = None
-    attendees: list[AddActivityAttendeesItem] = None
-    public_description: str = None
-    priority: StrictInt = None
-    note: str = None
+    subject: str = Field(default=None, description="Short title.")
+    type: str = Field(default=None, description="Type key, e.g. call; see get_activity_types.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    deal_id: StrictInt = Field(default=None, description="Deal to link.")
+    lead_id: str = Field(default=None, description="Lead to link (UUID).")
+    person_id: StrictInt = Field(default=None, description="Person to link.")
+    org_id: StrictInt = Field(default=None, description="Organization to link.")
+    project_id: StrictInt = Field(default=None, description="Project to link.")
+    due_date: str = Field(default=None, description="Due date, YYYY-MM-DD.")
+    due_time: str = Field(default=None, description="Due time, HH:MM, UTC.")
+    duration: str = Field(default=None, description="Length, HH:MM.")
+    busy: bool = Field(default=None, description="Show the owner as busy.")
+    done: bool = Field(default=None, description="Mark as done.")
+    location: AddActivityLocation = Field(default=None, description="Address parts, value = full text.")
+    participants: list[AddActivityParticipantsItem] = Field(
+        default=None, description="Persons as {person_id, primary}."
+    )
+    attendees: list[AddActivityAttendeesItem] = Field(
+        default=None, description="Guests as {email, name, person_id, user_id ...}."
+    )
+    public_description: str = Field(default=None, description="Description guests can see.")
+    priority: StrictInt = Field(default=None, description="Priority option id (activity fields).")
+    note: str = Field(default=None, description="Internal note, HTML allowed.")
 
 
 class DeleteActivity(ToolInput):
@@ -136,7 +140,7 @@ class DeleteActivity(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Activity id.")
 
 
 class GetActivities(ListInput):
@@ -167,23 +171,27 @@ class GetActivities(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    deal_id: StrictInt = None
-    lead_id: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    done: bool = None
-    updated_since: str = None
-    updated_until: str = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; overrides other filters.")
+    ids: str = Field(default=None, description="Activity ids to fetch, up to 100.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    deal_id: StrictInt = Field(default=None, description="Deal id.")
+    lead_id: str = Field(default=None, description="Lead id (UUID).")
+    person_id: StrictInt = Field(default=None, description="Primary participant's person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    done: bool = Field(default=None, description="true done only, false open only.")
+    updated_since: str = Field(default=None, description="Updated at or after; RFC 3339.")
+    updated_until: str = Field(default=None, description="Updated before; RFC 3339.")
     sort_by: Literal["id", "update_time", "add_time", "due_date"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    include_fields: Literal["attendees"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
+    include_fields: Literal["attendees"] = Field(
+        default=None, description="attendees adds the attendee list."
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetActivity(ToolInput):
@@ -198,8 +206,10 @@ class GetActivity(ToolInput):
         path_params=("id",),
         query_params=("include_fields",),
     )
-    id: StrictInt
-    include_fields: Literal["attendees"] = None
+    id: StrictInt = Field(description="Activity id.")
+    include_fields: Literal["attendees"] = Field(
+        default=None, description="attendees adds the attendee list."
+    )
 
 
 class UpdateActivity(ToolInput):
@@ -235,23 +245,27 @@ class UpdateActivity(ToolInput):
             "note",
         ),
     )
-    id: StrictInt
-    subject: str = None
-    type: str = Field(default=None, description="Activity type key, as listed by get_activity_types.")
-    owner_id: StrictInt = None
-    deal_id: StrictInt = None
-    lead_id: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    due_date: str = None
-    due_time: str = None
-    duration: str = None
-    busy: bool = None
-    done: bool = None
-    location: UpdateActivityLocation = None
-    participants: list[UpdateActivityParticipantsItem] = None
-    attendees: list[UpdateActivityAttendeesItem] = None
-    public_description: str = None
-    priority: StrictInt = None
-    note: str = None
+    id: StrictInt = Field(description="Activity id.")
+    subject: str = Field(default=None, description="Short title.")
+    type: str = Field(default=None, description="Type key, e.g. call; see get_activity_types.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    deal_id: StrictInt = Field(default=None, description="Deal to link.")
+    lead_id: str = Field(default=None, description="Lead to link (UUID).")
+    person_id: StrictInt = Field(default=None, description="Person to link.")
+    org_id: StrictInt = Field(default=None, description="Organization to link.")
+    project_id: StrictInt = Field(default=None, description="Project to link.")
+    due_date: str = Field(default=None, description="Due date, YYYY-MM-DD.")
+    due_time: str = Field(default=None, description="Due time, HH:MM, UTC.")
+    duration: str = Field(default=None, description="Length, HH:MM.")
+    busy: bool = Field(default=None, description="Show the owner as busy.")
+    done: bool = Field(default=None, description="Mark as done.")
+    location: UpdateActivityLocation = Field(default=None, description="Address parts, value = full text.")
+    participants: list[UpdateActivityParticipantsItem] = Field(
+        default=None, description="Persons as {person_id, primary}."
+    )
+    attendees: list[UpdateActivityAttendeesItem] = Field(
+        default=None, description="Guests as {email, name, person_id, user_id ...}."
+    )
+    public_description: str = Field(default=None, description="Description guests can see.")
+    priority: StrictInt = Field(default=None, description="Priority option id (activity fields).")
+    note: str = Field(default=None, description="Internal note, HTML allowed.")

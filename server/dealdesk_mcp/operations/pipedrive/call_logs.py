@@ -51,10 +51,10 @@ class AddCallLog(ToolInput):
     subject: str = None
     duration: str = None
     from_phone_number: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
     deal_id: StrictInt = Field(default=None, description="Link a deal or a lead, never both.")
-    lead_id: UUID = None
+    lead_id: UUID = Field(default=None, description="Lead id (UUID).")
     note: str = Field(default=None, description="HTML text.")
 
 
@@ -114,5 +114,7 @@ class GetUserCallLogs(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")

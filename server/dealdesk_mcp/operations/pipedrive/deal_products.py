@@ -209,12 +209,14 @@ class GetDealProducts(ListInput):
         query_params=("cursor", "limit", "sort_by", "sort_direction"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
     sort_by: Literal["id", "add_time", "update_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
 
 
 class GetDealsProducts(ListInput):
@@ -231,12 +233,14 @@ class GetDealsProducts(ListInput):
         comma_params=("deal_ids",),
     )
     deal_ids: list[StrictInt]
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
     sort_by: Literal["id", "deal_id", "add_time", "update_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
 
 
 class GetInstallments(ListInput):
@@ -252,12 +256,14 @@ class GetInstallments(ListInput):
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
     )
     deal_ids: list[StrictInt]
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
     sort_by: Literal["id", "billing_date", "deal_id"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
 
 
 class PostAdditionalDiscount(ToolInput):

@@ -67,27 +67,31 @@ class AddDeal(ToolInput):
             "custom_fields",
         ),
     )
-    title: str
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    value: StrictFloat = None
-    currency: str = None
-    is_deleted: bool = None
-    is_archived: bool = None
-    archive_time: str = None
-    status: str = None
-    probability: StrictFloat | None = None
-    lost_reason: str | None = None
-    visible_to: StrictInt = None
-    close_time: str | None = None
-    won_time: str = None
-    lost_time: str = None
-    expected_close_date: date = None
-    label_ids: list[StrictInt] = None
-    custom_fields: dict[str, Any] = None
+    title: str = Field(description="Deal title.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    person_id: StrictInt = Field(default=None, description="Contact person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    stage_id: StrictInt = Field(default=None, description="Stage id; sets the pipeline too.")
+    value: StrictFloat = Field(default=None, description="Amount, in currency.")
+    currency: str = Field(default=None, description="3-letter currency code.")
+    is_deleted: bool = Field(default=None, description="Mark as deleted.")
+    is_archived: bool = Field(default=None, description="true archives, false restores.")
+    archive_time: str = Field(default=None, description="Archive time, UTC; default now.")
+    status: str = Field(default=None, description="open, won or lost.")
+    probability: StrictFloat | None = Field(default=None, description="Win probability, percent.")
+    lost_reason: str | None = Field(default=None, description="Why lost; status lost only.")
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    close_time: str | None = Field(default=None, description="Close time, RFC 3339; won or lost only.")
+    won_time: str = Field(default=None, description="Won time, RFC 3339; status won only.")
+    lost_time: str = Field(default=None, description="Lost time, RFC 3339; status lost only.")
+    expected_close_date: date = Field(default=None, description="Expected close, YYYY-MM-DD.")
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )
 
 
 class AddDealParticipant(ToolInput):
@@ -103,8 +107,8 @@ class AddDealParticipant(ToolInput):
         path_params=("id",),
         body_params=("person_id",),
     )
-    id: StrictInt
-    person_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    person_id: StrictInt = Field(description="Person to add.")
 
 
 class ConvertDealToLead(ToolInput):
@@ -118,7 +122,7 @@ class ConvertDealToLead(ToolInput):
         token_cost=40,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class DeleteDeal(ToolInput):
@@ -132,7 +136,7 @@ class DeleteDeal(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class DeleteDealParticipant(ToolInput):
@@ -146,8 +150,8 @@ class DeleteDealParticipant(ToolInput):
         token_cost=6,
         path_params=("id", "deal_participant_id"),
     )
-    id: StrictInt
-    deal_participant_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    deal_participant_id: StrictInt = Field(description="Participant link id.")
 
 
 class DuplicateDeal(ToolInput):
@@ -161,7 +165,7 @@ class DuplicateDeal(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class GetArchivedDeals(ListInput):
@@ -193,20 +197,24 @@ class GetArchivedDeals(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    status: Literal["open", "won", "lost", "deleted"] = None
-    updated_since: str = None
-    updated_until: str = None
-    sort_by: Literal["id", "update_time", "add_time"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; overrides other filters.")
+    ids: str = Field(default=None, description="Deal ids to fetch, up to 100.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    stage_id: StrictInt = Field(default=None, description="Stage id.")
+    status: Literal["open", "won", "lost", "deleted"] = Field(
+        default=None, description="Statuses; default all but deleted (deleted: last 30 days)."
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    updated_since: str = Field(default=None, description="Updated at or after; RFC 3339.")
+    updated_until: str = Field(default=None, description="Updated before; RFC 3339.")
+    sort_by: Literal["id", "update_time", "add_time"] = Field(
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
+    )
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -224,10 +232,10 @@ class GetArchivedDeals(ListInput):
         "last_outgoing_mail_time",
         "smart_bcc_email",
         "source_lead_id",
-    ] = None
-    custom_fields: str = None
-    limit: StrictInt = None
-    cursor: str = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: str = Field(default=None, description="Custom fields to include, by name (max 15).")
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetArchivedDealsSummary(ToolInput):
@@ -241,11 +249,11 @@ class GetArchivedDealsSummary(ToolInput):
         token_cost=80,
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
-    status: Literal["open", "won", "lost"] = None
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
+    status: Literal["open", "won", "lost"] = Field(default=None, description="Only deals with this status.")
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; overrides user_id.")
+    user_id: StrictInt = Field(default=None, description="Only deals owned by this user.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    stage_id: StrictInt = Field(default=None, description="Stage id.")
 
 
 class GetArchivedDealsTimeline(ToolInput):
@@ -269,17 +277,19 @@ class GetArchivedDealsTimeline(ToolInput):
             "totals_convert_currency",
         ),
     )
-    start_date: date
-    interval: Literal["day", "week", "month", "quarter"]
-    amount: StrictInt = Field(description="Number of intervals to return, starting at start_date.")
-    field_key: str = Field(
-        description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
+    start_date: date = Field(description="First interval's start, YYYY-MM-DD.")
+    interval: Literal["day", "week", "month", "quarter"] = Field(description="Length of each interval.")
+    amount: StrictInt = Field(description="Number of intervals.")
+    field_key: str = Field(description="Date field key grouping deals, e.g. expected_close_date.")
+    user_id: StrictInt = Field(default=None, description="Only deals owned by this user.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    filter_id: StrictInt = Field(default=None, description="Saved filter id.")
+    exclude_deals: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 returns totals only, no deals."
     )
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    filter_id: StrictInt = None
-    exclude_deals: Annotated[Literal[0, 1], NotBool] = None
-    totals_convert_currency: str = None
+    totals_convert_currency: str = Field(
+        default=None, description="Totals also in this currency, or default_currency."
+    )
 
 
 class GetDeal(ToolInput):
@@ -294,7 +304,7 @@ class GetDeal(ToolInput):
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -312,10 +322,10 @@ class GetDeal(ToolInput):
         "last_outgoing_mail_time",
         "smart_bcc_email",
         "source_lead_id",
-    ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: str = Field(default=None, description="Custom fields to include, by name (max 15).")
+    include_option_labels: bool = Field(default=None, description="Option fields as {id, label}.")
+    include_labels: bool = Field(default=None, description="Add labels as {id, label}.")
 
 
 class GetDealConversionStatus(ToolInput):
@@ -329,8 +339,8 @@ class GetDealConversionStatus(ToolInput):
         token_cost=1,
         path_params=("id", "conversion_id"),
     )
-    id: StrictInt
-    conversion_id: UUID
+    id: StrictInt = Field(description="Deal id.")
+    conversion_id: UUID = Field(description="Id from convert_deal_to_lead.")
 
 
 class GetDealParticipants(ListInput):
@@ -346,9 +356,11 @@ class GetDealParticipants(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    id: StrictInt = Field(description="Deal id.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetDeals(ListInput):
@@ -382,20 +394,24 @@ class GetDeals(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    status: Literal["open", "won", "lost", "deleted"] = None
-    updated_since: str = None
-    updated_until: str = None
-    sort_by: Literal["id", "update_time", "add_time"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; overrides other filters.")
+    ids: str = Field(default=None, description="Deal ids to fetch, up to 100.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    stage_id: StrictInt = Field(default=None, description="Stage id.")
+    status: Literal["open", "won", "lost", "deleted"] = Field(
+        default=None, description="Statuses; default all but deleted (deleted: last 30 days)."
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    updated_since: str = Field(default=None, description="Updated at or after; RFC 3339.")
+    updated_until: str = Field(default=None, description="Updated before; RFC 3339.")
+    sort_by: Literal["id", "update_time", "add_time"] = Field(
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
+    )
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -413,12 +429,12 @@ class GetDeals(ListInput):
         "last_outgoing_mail_time",
         "smart_bcc_email",
         "source_lead_id",
-    ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: str = Field(default=None, description="Custom fields to include, by name (max 15).")
+    include_option_labels: bool = Field(default=None, description="Option fields as {id, label}.")
+    include_labels: bool = Field(default=None, description="Add labels as {id, label}.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealsSummary(ToolInput):
@@ -432,11 +448,11 @@ class GetDealsSummary(ToolInput):
         token_cost=40,
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
-    status: Literal["open", "won", "lost"] = None
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
+    status: Literal["open", "won", "lost"] = Field(default=None, description="Only deals with this status.")
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; overrides user_id.")
+    user_id: StrictInt = Field(default=None, description="Only deals owned by this user.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    stage_id: StrictInt = Field(default=None, description="Stage id.")
 
 
 class GetDealsTimeline(ToolInput):
@@ -460,17 +476,19 @@ class GetDealsTimeline(ToolInput):
             "totals_convert_currency",
         ),
     )
-    start_date: date
-    interval: Literal["day", "week", "month", "quarter"]
-    amount: StrictInt = Field(description="Number of intervals to return, starting at start_date.")
-    field_key: str = Field(
-        description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
+    start_date: date = Field(description="First interval's start, YYYY-MM-DD.")
+    interval: Literal["day", "week", "month", "quarter"] = Field(description="Length of each interval.")
+    amount: StrictInt = Field(description="Number of intervals.")
+    field_key: str = Field(description="Date field key grouping deals, e.g. expected_close_date.")
+    user_id: StrictInt = Field(default=None, description="Only deals owned by this user.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    filter_id: StrictInt = Field(default=None, description="Saved filter id.")
+    exclude_deals: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 returns totals only, no deals."
     )
-    user_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    filter_id: StrictInt = None
-    exclude_deals: Annotated[Literal[0, 1], NotBool] = None
-    totals_convert_currency: str = None
+    totals_convert_currency: str = Field(
+        default=None, description="Totals also in this currency, or default_currency."
+    )
 
 
 class MergeDeals(ToolInput):
@@ -486,8 +504,8 @@ class MergeDeals(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: StrictInt
-    merge_with_id: StrictInt
+    id: StrictInt = Field(description="Deal to merge away.")
+    merge_with_id: StrictInt = Field(description="Deal that survives.")
 
 
 class SearchDeals(ListInput):
@@ -512,22 +530,23 @@ class SearchDeals(ListInput):
             "cursor",
         ),
     )
-    term: str
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
     fields: Literal["custom_fields", "notes", "title"] = Field(
-        default=None,
-        description="Which fields the term is matched against; leave empty to search all searchable fields.",
+        default=None, description="Fields to match in; default all."
     )
-    exact_match: bool = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    status: Literal["open", "won", "lost"] = None
-    include_fields: Literal["deal.cc_email"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    exact_match: bool = Field(default=None, description="Whole-term matches only; case-insensitive.")
+    person_id: StrictInt = Field(default=None, description="Only deals of this person.")
+    organization_id: StrictInt = Field(default=None, description="Only deals of this organization.")
+    status: Literal["open", "won", "lost"] = Field(default=None, description="Only deals with this status.")
+    include_fields: Literal["deal.cc_email"] = Field(
+        default=None, description="Add deal.cc_email to each result."
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateDeal(ToolInput):
-    """Change fields of an existing deal, such as stage, status, value or owner. Only the fields you pass are modified."""
+    """Change a deal's fields - move it to another stage or pipeline (stage_id, pipeline_id), mark it won or lost (status), or edit value, owner and the rest. Only the fields you pass change."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -561,25 +580,29 @@ class UpdateDeal(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    title: str = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    pipeline_id: StrictInt = None
-    stage_id: StrictInt = None
-    value: StrictFloat = None
-    currency: str = None
-    is_deleted: bool = None
-    is_archived: bool = None
-    archive_time: str = None
-    status: str = None
-    probability: StrictFloat | None = None
-    lost_reason: str | None = None
-    visible_to: StrictInt = None
-    close_time: str | None = None
-    won_time: str = None
-    lost_time: str = None
-    expected_close_date: date = None
-    label_ids: list[StrictInt] = None
-    custom_fields: dict[str, Any] = None
+    id: StrictInt = Field(description="Deal id.")
+    title: str = Field(default=None, description="Deal title.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    person_id: StrictInt = Field(default=None, description="Contact person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline id.")
+    stage_id: StrictInt = Field(default=None, description="Stage id; sets the pipeline too.")
+    value: StrictFloat = Field(default=None, description="Amount, in currency.")
+    currency: str = Field(default=None, description="3-letter currency code.")
+    is_deleted: bool = Field(default=None, description="Mark as deleted.")
+    is_archived: bool = Field(default=None, description="true archives, false restores.")
+    archive_time: str = Field(default=None, description="Archive time, UTC; default now.")
+    status: str = Field(default=None, description="open, won or lost.")
+    probability: StrictFloat | None = Field(default=None, description="Win probability, percent.")
+    lost_reason: str | None = Field(default=None, description="Why lost; status lost only.")
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    close_time: str | None = Field(default=None, description="Close time, RFC 3339; won or lost only.")
+    won_time: str = Field(default=None, description="Won time, RFC 3339; status won only.")
+    lost_time: str = Field(default=None, description="Lost time, RFC 3339; status lost only.")
+    expected_close_date: date = Field(default=None, description="Expected close, YYYY-MM-DD.")
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )

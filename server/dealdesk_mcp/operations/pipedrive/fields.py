@@ -956,8 +956,8 @@ class GetActivityFields(ListInput):
     include_fields: Literal["ui_visibility"] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealField(ToolInput):
@@ -1005,8 +1005,8 @@ class GetDealFields(ListInput):
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetLeadFields(ListInput):
@@ -1021,8 +1021,10 @@ class GetLeadFields(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetNoteFields(ToolInput):
@@ -1078,8 +1080,8 @@ class GetOrganizationFields(ListInput):
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonField(ToolInput):
@@ -1127,8 +1129,8 @@ class GetPersonFields(ListInput):
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductField(ToolInput):
@@ -1164,8 +1166,8 @@ class GetProductFields(ListInput):
     include_fields: Literal["ui_visibility"] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProjectField(ToolInput):
@@ -1194,8 +1196,8 @@ class GetProjectFields(ListInput):
         token_cost=10,
         query_params=("limit", "cursor"),
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateDealField(ToolInput):

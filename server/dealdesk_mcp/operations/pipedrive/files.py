@@ -38,13 +38,13 @@ class AddFile(UploadInput):
         body_params=("deal_id", "person_id", "org_id", "product_id", "activity_id", "lead_id", "project_id"),
         file_part="file",
     )
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    product_id: StrictInt = None
-    activity_id: StrictInt = None
-    lead_id: UUID = None
-    project_id: StrictInt = None
+    deal_id: StrictInt = Field(default=None, description="Deal to attach to.")
+    person_id: StrictInt = Field(default=None, description="Person to attach to.")
+    org_id: StrictInt = Field(default=None, description="Organization to attach to.")
+    product_id: StrictInt = Field(default=None, description="Product to attach to.")
+    activity_id: StrictInt = Field(default=None, description="Activity to attach to.")
+    lead_id: UUID = Field(default=None, description="Lead to attach to (UUID).")
+    project_id: StrictInt = Field(default=None, description="Project to attach to.")
 
 
 class AddFileAndLinkIt(ToolInput):
@@ -59,11 +59,13 @@ class AddFileAndLinkIt(ToolInput):
         token_cost=10,
         body_params=("file_type", "title", "item_type", "item_id", "remote_location"),
     )
-    file_type: Literal["gdoc", "gslides", "gsheet", "gform", "gdraw"]
-    title: str
-    item_type: Literal["deal", "organization", "person"]
-    item_id: StrictInt
-    remote_location: Literal["googledrive"]
+    file_type: Literal["gdoc", "gslides", "gsheet", "gform", "gdraw"] = Field(
+        description="Google file kind to create."
+    )
+    title: str = Field(description="File title.")
+    item_type: Literal["deal", "organization", "person"] = Field(description="Record type to attach to.")
+    item_id: StrictInt = Field(description="Record id.")
+    remote_location: Literal["googledrive"] = Field(description="Storage; only googledrive.")
 
 
 class DeleteFile(ToolInput):
@@ -77,7 +79,7 @@ class DeleteFile(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="File id.")
 
 
 class DownloadFile(DownloadInput):
@@ -92,7 +94,7 @@ class DownloadFile(DownloadInput):
         path_params=("id",),
         downloads=True,
     )
-    id: StrictInt
+    id: StrictInt = Field(description="File id.")
 
 
 class GetDealFiles(ListInput):
@@ -109,10 +111,12 @@ class GetDealFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    id: StrictInt = Field(description="Deal id.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, le=100, description="Items per page.")
+    sort: str = Field(default=None, description="id or update_time, then ASC or DESC.")
 
 
 class GetFile(ToolInput):
@@ -126,7 +130,7 @@ class GetFile(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="File id.")
 
 
 class GetFiles(ListInput):
@@ -142,9 +146,11 @@ class GetFiles(ListInput):
         token_cost=20,
         query_params=("start", "limit", "sort"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, le=100, description="Items per page.")
+    sort: str = Field(default=None, description="id or update_time, then ASC or DESC.")
 
 
 class GetOrganizationFiles(ListInput):
@@ -161,10 +167,12 @@ class GetOrganizationFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    id: StrictInt = Field(description="Organization id.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, le=100, description="Items per page.")
+    sort: str = Field(default=None, description="id or update_time, then ASC or DESC.")
 
 
 class GetPersonFiles(ListInput):
@@ -181,10 +189,12 @@ class GetPersonFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    id: StrictInt = Field(description="Person id.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, le=100, description="Items per page.")
+    sort: str = Field(default=None, description="id or update_time, then ASC or DESC.")
 
 
 class LinkFileToItem(ToolInput):
@@ -199,10 +209,10 @@ class LinkFileToItem(ToolInput):
         token_cost=10,
         body_params=("item_type", "item_id", "remote_id", "remote_location"),
     )
-    item_type: Literal["deal", "organization", "person"]
-    item_id: StrictInt
-    remote_id: str = Field(description="The file's id on the remote storage (Google Drive).")
-    remote_location: Literal["googledrive"]
+    item_type: Literal["deal", "organization", "person"] = Field(description="Record type to attach to.")
+    item_id: StrictInt = Field(description="Record id.")
+    remote_id: str = Field(description="Google Drive file id.")
+    remote_location: Literal["googledrive"] = Field(description="Storage; only googledrive.")
 
 
 class UpdateFile(ToolInput):
@@ -218,6 +228,6 @@ class UpdateFile(ToolInput):
         path_params=("id",),
         body_params=("name", "description"),
     )
-    id: StrictInt
-    name: str = None
-    description: str = None
+    id: StrictInt = Field(description="File id.")
+    name: str = Field(default=None, description="New file name.")
+    description: str = Field(default=None, description="New file description.")

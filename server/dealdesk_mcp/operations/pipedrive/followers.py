@@ -178,8 +178,8 @@ class GetDealFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealFollowersChangelog(ListInput):
@@ -196,8 +196,8 @@ class GetDealFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetOrganizationFollowers(ListInput):
@@ -214,8 +214,8 @@ class GetOrganizationFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetOrganizationFollowersChangelog(ListInput):
@@ -232,8 +232,8 @@ class GetOrganizationFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonFollowers(ListInput):
@@ -250,8 +250,8 @@ class GetPersonFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonFollowersChangelog(ListInput):
@@ -268,8 +268,8 @@ class GetPersonFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductFollowers(ListInput):
@@ -286,8 +286,8 @@ class GetProductFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductFollowersChangelog(ListInput):
@@ -304,8 +304,8 @@ class GetProductFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetUserFollowers(ListInput):
@@ -322,5 +322,5 @@ class GetUserFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")

@@ -35,8 +35,8 @@ class GetDealChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetDealParticipantsChangelog(ListInput):
@@ -53,8 +53,8 @@ class GetDealParticipantsChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealUpdates(ListInput):
@@ -71,8 +71,10 @@ class GetDealUpdates(ListInput):
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
     all_changes: str = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
@@ -96,8 +98,8 @@ class GetOrganizationChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetOrganizationUpdates(ListInput):
@@ -114,8 +116,10 @@ class GetOrganizationUpdates(ListInput):
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
     all_changes: str = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
@@ -139,8 +143,8 @@ class GetPersonChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetPersonUpdates(ListInput):
@@ -157,8 +161,10 @@ class GetPersonUpdates(ListInput):
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
     all_changes: str = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
@@ -181,5 +187,5 @@ class GetProjectChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")

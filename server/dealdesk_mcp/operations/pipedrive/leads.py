@@ -61,20 +61,20 @@ class AddLead(ToolInput):
             "channel_id",
         ),
     )
-    title: str
-    owner_id: StrictInt = None
-    label_ids: list[UUID] = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    value: AddLeadValue | None = Field(
-        default=None, description="Object with amount and currency, not a bare number."
+    title: str = Field(description="Lead title.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id; default you.")
+    label_ids: list[UUID] = Field(default=None, description="Lead label ids (UUIDs).")
+    person_id: StrictInt = Field(default=None, description="Person id; this or organization_id.")
+    organization_id: StrictInt = Field(default=None, description="Organization id; this or person_id.")
+    value: AddLeadValue | None = Field(default=None, description="{amount, currency} object, not a number.")
+    expected_close_date: date = Field(default=None, description="Expected close, YYYY-MM-DD.")
+    visible_to: Literal["1", "3", "5", "7"] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
     )
-    expected_close_date: date = None
-    visible_to: Literal["1", "3", "5", "7"] = None
-    was_seen: bool = None
-    origin_id: str | None = None
-    channel: StrictInt | None = None
-    channel_id: str | None = None
+    was_seen: bool = Field(default=None, description="Seen in the Pipedrive app.")
+    origin_id: str | None = Field(default=None, description="Your id for where it came from.")
+    channel: StrictInt | None = Field(default=None, description="Marketing channel option id (deal field).")
+    channel_id: str | None = Field(default=None, description="Your id for the channel.")
 
 
 class ConvertLeadToDeal(ToolInput):
@@ -90,9 +90,9 @@ class ConvertLeadToDeal(ToolInput):
         path_params=("id",),
         body_params=("stage_id", "pipeline_id"),
     )
-    id: UUID
-    stage_id: StrictInt = None
-    pipeline_id: StrictInt = None
+    id: UUID = Field(description="Lead id (UUID).")
+    stage_id: StrictInt = Field(default=None, description="Stage for the deal; sets the pipeline.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline, first stage; ignored with stage_id.")
 
 
 class DeleteLead(ToolInput):
@@ -106,7 +106,7 @@ class DeleteLead(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: UUID
+    id: UUID = Field(description="Lead id (UUID).")
 
 
 class GetArchivedLeads(ListInput):
@@ -121,12 +121,14 @@ class GetArchivedLeads(ListInput):
         token_cost=40,
         query_params=("limit", "start", "owner_id", "person_id", "organization_id", "filter_id", "sort"),
     )
-    limit: StrictInt = None
-    start: StrictInt = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    filter_id: StrictInt = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    start: StrictInt = Field(default=None, description="Offset of the first item.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    organization_id: StrictInt = Field(default=None, description="Organization id.")
+    filter_id: StrictInt = Field(
+        default=None, description="Saved filter id; overrides owner, person, organization."
+    )
     sort: Literal[
         "id",
         "title",
@@ -137,7 +139,7 @@ class GetArchivedLeads(ListInput):
         "next_activity_id",
         "add_time",
         "update_time",
-    ] = None
+    ] = Field(default=None, description="Field to sort by.")
 
 
 class GetLead(ToolInput):
@@ -151,7 +153,7 @@ class GetLead(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: UUID
+    id: UUID = Field(description="Lead id (UUID).")
 
 
 class GetLeadConversionStatus(ToolInput):
@@ -165,8 +167,8 @@ class GetLeadConversionStatus(ToolInput):
         token_cost=1,
         path_params=("id", "conversion_id"),
     )
-    id: UUID
-    conversion_id: UUID
+    id: UUID = Field(description="Lead id (UUID).")
+    conversion_id: UUID = Field(description="Id from convert_lead_to_deal.")
 
 
 class GetLeads(ListInput):
@@ -190,13 +192,15 @@ class GetLeads(ListInput):
             "sort",
         ),
     )
-    limit: StrictInt = None
-    start: StrictInt = None
-    owner_id: StrictInt = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    filter_id: StrictInt = None
-    updated_since: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    start: StrictInt = Field(default=None, description="Offset of the first item.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    organization_id: StrictInt = Field(default=None, description="Organization id.")
+    filter_id: StrictInt = Field(
+        default=None, description="Saved filter id; overrides owner, person, organization."
+    )
+    updated_since: str = Field(default=None, description="Updated at or after; RFC 3339.")
     sort: Literal[
         "id",
         "title",
@@ -207,7 +211,7 @@ class GetLeads(ListInput):
         "next_activity_id",
         "add_time",
         "update_time",
-    ] = None
+    ] = Field(default=None, description="Field to sort by.")
 
 
 class SearchLeads(ListInput):
@@ -231,14 +235,18 @@ class SearchLeads(ListInput):
             "cursor",
         ),
     )
-    term: str
-    fields: Literal["custom_fields", "notes", "title"] = None
-    exact_match: bool = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    include_fields: Literal["lead.was_seen"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
+    fields: Literal["custom_fields", "notes", "title"] = Field(
+        default=None, description="Fields to match in; default all."
+    )
+    exact_match: bool = Field(default=None, description="Whole-term matches only; case-insensitive.")
+    person_id: StrictInt = Field(default=None, description="Only leads of this person.")
+    organization_id: StrictInt = Field(default=None, description="Only leads of this organization.")
+    include_fields: Literal["lead.was_seen"] = Field(
+        default=None, description="Add lead.was_seen to each result."
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateLead(ToolInput):
@@ -267,16 +275,18 @@ class UpdateLead(ToolInput):
             "channel_id",
         ),
     )
-    id: UUID
-    title: str | None = None
-    owner_id: StrictInt = None
-    label_ids: list[UUID] = None
-    person_id: StrictInt | None = None
-    organization_id: StrictInt | None = None
-    is_archived: bool = None
-    value: UpdateLeadValue | None = None
-    expected_close_date: date | None = None
-    visible_to: Literal["1", "3", "5", "7"] = None
-    was_seen: bool = None
-    channel: StrictInt | None = None
-    channel_id: str | None = None
+    id: UUID = Field(description="Lead id (UUID).")
+    title: str | None = Field(default=None, description="Lead title.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id; default you.")
+    label_ids: list[UUID] = Field(default=None, description="Lead label ids (UUIDs).")
+    person_id: StrictInt | None = Field(default=None, description="Person id; null unlinks.")
+    organization_id: StrictInt | None = Field(default=None, description="Organization id; null unlinks.")
+    is_archived: bool = Field(default=None, description="true archives, false restores.")
+    value: UpdateLeadValue | None = Field(default=None, description="{amount, currency} object; null clears.")
+    expected_close_date: date | None = Field(default=None, description="Expected close, YYYY-MM-DD.")
+    visible_to: Literal["1", "3", "5", "7"] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    was_seen: bool = Field(default=None, description="Seen in the Pipedrive app.")
+    channel: StrictInt | None = Field(default=None, description="Marketing channel option id (deal field).")
+    channel_id: str | None = Field(default=None, description="Your id for the channel.")

@@ -51,8 +51,10 @@ class GetDealMailMessages(ListInput):
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
     include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
@@ -113,8 +115,10 @@ class GetMailThreads(ListInput):
         query_params=("folder", "start", "limit"),
     )
     folder: Literal["inbox", "drafts", "sent", "archive"] = Field(json_schema_extra={"default": "inbox"})
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetOrganizationMailMessages(ListInput):
@@ -131,8 +135,10 @@ class GetOrganizationMailMessages(ListInput):
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
     include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
@@ -150,8 +156,10 @@ class GetPersonMailMessages(ListInput):
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
     include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
 
 
@@ -169,8 +177,8 @@ class UpdateMailThreadDetails(ToolInput):
         body_params=("deal_id", "lead_id", "shared_flag", "read_flag", "archived_flag"),
     )
     id: StrictInt
-    deal_id: StrictInt = None
-    lead_id: UUID = None
+    deal_id: StrictInt = Field(default=None, description="Deal id.")
+    lead_id: UUID = Field(default=None, description="Lead id (UUID).")
     shared_flag: Annotated[Literal[0, 1], NotBool] = None
     read_flag: Annotated[Literal[0, 1], NotBool] = None
     archived_flag: Annotated[Literal[0, 1], NotBool] = Field(

@@ -53,21 +53,33 @@ class AddNote(ToolInput):
             "pinned_to_task_flag",
         ),
     )
-    content: str
-    lead_id: UUID = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    task_id: StrictInt = None
-    user_id: StrictInt = None
-    add_time: str = None
-    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
+    content: str = Field(description="Note text, HTML allowed.")
+    lead_id: UUID = Field(default=None, description="Lead to attach to (UUID).")
+    deal_id: StrictInt = Field(default=None, description="Deal to attach to.")
+    person_id: StrictInt = Field(default=None, description="Person to attach to.")
+    org_id: StrictInt = Field(default=None, description="Organization to attach to.")
+    project_id: StrictInt = Field(default=None, description="Project to attach to.")
+    task_id: StrictInt = Field(default=None, description="Task to attach to.")
+    user_id: StrictInt = Field(default=None, description="Author's user id; admins only.")
+    add_time: str = Field(default=None, description="Creation time, YYYY-MM-DD HH:MM:SS UTC.")
+    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the lead (needs lead_id)."
+    )
+    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the deal (needs deal_id)."
+    )
+    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the organization (needs org_id)."
+    )
+    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the person (needs person_id)."
+    )
+    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the project (needs project_id)."
+    )
+    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the task (needs task_id)."
+    )
 
 
 class AddNoteComment(ToolInput):
@@ -83,8 +95,8 @@ class AddNoteComment(ToolInput):
         path_params=("id",),
         body_params=("content",),
     )
-    id: StrictInt
-    content: str
+    id: StrictInt = Field(description="Note id.")
+    content: str = Field(description="Comment text, HTML allowed.")
 
 
 class DeleteComment(ToolInput):
@@ -98,8 +110,8 @@ class DeleteComment(ToolInput):
         token_cost=6,
         path_params=("id", "commentId"),
     )
-    id: StrictInt
-    commentId: UUID
+    id: StrictInt = Field(description="Note id.")
+    commentId: UUID = Field(description="Comment id (UUID).")
 
 
 class DeleteNote(ToolInput):
@@ -113,7 +125,7 @@ class DeleteNote(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Note id.")
 
 
 class GetComment(ToolInput):
@@ -127,8 +139,8 @@ class GetComment(ToolInput):
         token_cost=2,
         path_params=("id", "commentId"),
     )
-    id: StrictInt
-    commentId: UUID
+    id: StrictInt = Field(description="Note id.")
+    commentId: UUID = Field(description="Comment id (UUID).")
 
 
 class GetNote(ToolInput):
@@ -142,7 +154,7 @@ class GetNote(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Note id.")
 
 
 class GetNoteComments(ListInput):
@@ -158,9 +170,11 @@ class GetNoteComments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    id: StrictInt = Field(description="Note id.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetNotes(ListInput):
@@ -195,25 +209,41 @@ class GetNotes(ListInput):
             "pinned_to_task_flag",
         ),
     )
-    user_id: StrictInt = None
-    lead_id: UUID = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    task_id: StrictInt = None
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    sort: str = None
-    start_date: date = None
-    end_date: date = None
-    updated_since: str = Field(default=None, json_schema_extra={"format": "date-time"})
-    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
+    user_id: StrictInt = Field(default=None, description="Author's user id.")
+    lead_id: UUID = Field(default=None, description="Lead id (UUID).")
+    deal_id: StrictInt = Field(default=None, description="Deal id.")
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    project_id: StrictInt = Field(default=None, description="Project id.")
+    task_id: StrictInt = Field(default=None, description="Task id.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    sort: str = Field(default=None, description="'field ASC|DESC', comma-joined; e.g. add_time DESC.")
+    start_date: date = Field(default=None, description="From this date, YYYY-MM-DD.")
+    end_date: date = Field(default=None, description="Until this date, YYYY-MM-DD.")
+    updated_since: str = Field(
+        default=None, description="Updated at or after; RFC 3339.", json_schema_extra={"format": "date-time"}
+    )
+    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pinned to a lead, 0 not."
+    )
+    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pinned to a deal, 0 not."
+    )
+    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pinned to an organization, 0 not."
+    )
+    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pinned to a person, 0 not."
+    )
+    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pinned to a project, 0 not."
+    )
+    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pinned to a task, 0 not."
+    )
 
 
 class UpdateCommentForNote(ToolInput):
@@ -229,9 +259,9 @@ class UpdateCommentForNote(ToolInput):
         path_params=("id", "commentId"),
         body_params=("content",),
     )
-    id: StrictInt
-    commentId: UUID
-    content: str
+    id: StrictInt = Field(description="Note id.")
+    commentId: UUID = Field(description="Comment id (UUID).")
+    content: str = Field(description="Comment text, HTML allowed.")
 
 
 class UpdateNote(ToolInput):
@@ -263,19 +293,31 @@ class UpdateNote(ToolInput):
             "pinned_to_task_flag",
         ),
     )
-    id: StrictInt
-    content: str = None
-    lead_id: UUID = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    project_id: StrictInt = None
-    task_id: StrictInt = None
-    user_id: StrictInt = None
-    add_time: str = None
-    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = None
-    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = None
+    id: StrictInt = Field(description="Note id.")
+    content: str = Field(default=None, description="Note text, HTML allowed.")
+    lead_id: UUID = Field(default=None, description="Lead to attach to (UUID).")
+    deal_id: StrictInt = Field(default=None, description="Deal to attach to.")
+    person_id: StrictInt = Field(default=None, description="Person to attach to.")
+    org_id: StrictInt = Field(default=None, description="Organization to attach to.")
+    project_id: StrictInt = Field(default=None, description="Project to attach to.")
+    task_id: StrictInt = Field(default=None, description="Task to attach to.")
+    user_id: StrictInt = Field(default=None, description="Author's user id; admins only.")
+    add_time: str = Field(default=None, description="Creation time, YYYY-MM-DD HH:MM:SS UTC.")
+    pinned_to_lead_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the lead (needs lead_id)."
+    )
+    pinned_to_deal_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the deal (needs deal_id)."
+    )
+    pinned_to_organization_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the organization (needs org_id)."
+    )
+    pinned_to_person_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the person (needs person_id)."
+    )
+    pinned_to_project_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the project (needs project_id)."
+    )
+    pinned_to_task_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 pins it on the task (needs task_id)."
+    )

@@ -35,7 +35,7 @@ class AddOrganizationRelationship(ToolInput):
         description="The parent company when type is parent; either side when type is related."
     )
     rel_linked_org_id: StrictInt
-    org_id: StrictInt = None
+    org_id: StrictInt = Field(default=None, description="Organization id.")
 
 
 class DeleteOrganizationRelationship(ToolInput):
@@ -82,7 +82,7 @@ class GetOrganizationRelationships(ToolInput):
         token_cost=20,
         query_params=("org_id",),
     )
-    org_id: StrictInt
+    org_id: StrictInt = Field(description="Organization id.")
 
 
 class UpdateOrganizationRelationship(ToolInput):
@@ -99,7 +99,7 @@ class UpdateOrganizationRelationship(ToolInput):
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
     id: StrictInt
-    org_id: StrictInt = None
+    org_id: StrictInt = Field(default=None, description="Organization id.")
     type: Literal["parent", "related"] = None
     rel_owner_org_id: StrictInt = None
     rel_linked_org_id: StrictInt = None

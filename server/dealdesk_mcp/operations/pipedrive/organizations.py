@@ -3,11 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive organizations operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput
+from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput
 
 __all__ = [
     "AddOrganization",
@@ -73,18 +73,22 @@ class AddOrganization(ToolInput):
             "custom_fields",
         ),
     )
-    name: str
-    owner_id: StrictInt = None
-    add_time: str = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    address: AddOrganizationAddress = None
-    website: str | None = None
-    linkedin: str | None = None
-    industry: StrictInt | None = None
-    annual_revenue: StrictInt | None = None
-    employee_count: StrictInt | None = None
-    custom_fields: dict[str, Any] = None
+    name: str = Field(description="Organization name.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    add_time: str = Field(default=None, description="Creation time, RFC 3339.")
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
+    address: AddOrganizationAddress = Field(default=None, description="Address parts, value = full text.")
+    website: str | None = Field(default=None, description="Website URL.")
+    linkedin: str | None = Field(default=None, description="LinkedIn page URL.")
+    industry: StrictInt | None = Field(default=None, description="Industry option id.")
+    annual_revenue: StrictInt | None = Field(default=None, description="Yearly revenue.")
+    employee_count: StrictInt | None = Field(default=None, description="Number of employees.")
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )
 
 
 class DeleteOrganization(ToolInput):
@@ -98,7 +102,7 @@ class DeleteOrganization(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
 
 
 class GetOrganization(ToolInput):
@@ -113,7 +117,7 @@ class GetOrganization(ToolInput):
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -134,10 +138,10 @@ class GetOrganization(ToolInput):
         "lost_deals_count",
         "related_lost_deals_count",
         "smart_bcc_email",
-    ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: str = Field(default=None, description="Custom fields to include, by name (max 15).")
+    include_option_labels: bool = Field(default=None, description="Option fields as {id, label}.")
+    include_labels: bool = Field(default=None, description="Add labels as {id, label}.")
 
 
 class GetOrganizations(ListInput):
@@ -166,15 +170,17 @@ class GetOrganizations(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    updated_since: str = None
-    updated_until: str = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; overrides other filters.")
+    ids: str = Field(default=None, description="Organization ids to fetch, up to 100.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    updated_since: str = Field(default=None, description="Updated at or after; RFC 3339.")
+    updated_until: str = Field(default=None, description="Updated before; RFC 3339.")
     sort_by: Literal["id", "update_time", "add_time"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -195,12 +201,12 @@ class GetOrganizations(ListInput):
         "lost_deals_count",
         "related_lost_deals_count",
         "smart_bcc_email",
-    ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: str = Field(default=None, description="Custom fields to include, by name (max 15).")
+    include_option_labels: bool = Field(default=None, description="Option fields as {id, label}.")
+    include_labels: bool = Field(default=None, description="Add labels as {id, label}.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class MergeOrganizations(ToolInput):
@@ -216,8 +222,8 @@ class MergeOrganizations(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: StrictInt
-    merge_with_id: StrictInt
+    id: StrictInt = Field(description="Organization to merge away.")
+    merge_with_id: StrictInt = Field(description="Organization that survives.")
 
 
 class SearchOrganization(ListInput):
@@ -232,11 +238,13 @@ class SearchOrganization(ListInput):
         token_cost=20,
         query_params=("term", "fields", "exact_match", "limit", "cursor"),
     )
-    term: str
-    fields: Literal["address", "custom_fields", "notes", "name"] = None
-    exact_match: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
+    fields: Literal["address", "custom_fields", "notes", "name"] = Field(
+        default=None, description="Fields to match in; default all."
+    )
+    exact_match: bool = Field(default=None, description="Whole-term matches only; case-insensitive.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateOrganization(ToolInput):
@@ -264,15 +272,19 @@ class UpdateOrganization(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    name: str = None
-    owner_id: StrictInt = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    address: UpdateOrganizationAddress = None
-    website: str | None = None
-    linkedin: str | None = None
-    industry: StrictInt | None = None
-    annual_revenue: StrictInt | None = None
-    employee_count: StrictInt | None = None
-    custom_fields: dict[str, Any] = None
+    id: StrictInt = Field(description="Organization id.")
+    name: str = Field(default=None, description="Organization name.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
+    address: UpdateOrganizationAddress = Field(default=None, description="Address parts, value = full text.")
+    website: str | None = Field(default=None, description="Website URL.")
+    linkedin: str | None = Field(default=None, description="LinkedIn page URL.")
+    industry: StrictInt | None = Field(default=None, description="Industry option id.")
+    annual_revenue: StrictInt | None = Field(default=None, description="Yearly revenue.")
+    employee_count: StrictInt | None = Field(default=None, description="Number of employees.")
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )

@@ -3,11 +3,11 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive persons operations."""
 
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from dealdesk_mcp.route import ListInput, Route, ToolInput, UploadInput
+from dealdesk_mcp.route import ListInput, NotBool, Route, ToolInput, UploadInput
 
 __all__ = [
     "AddPerson",
@@ -122,25 +122,39 @@ class AddPerson(ToolInput):
             "custom_fields",
         ),
     )
-    name: str = None
-    owner_id: StrictInt = None
-    org_id: StrictInt = None
-    add_time: str = None
-    emails: list[AddPersonEmailsItem] = None
-    phones: list[AddPersonPhonesItem] = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    postal_address: AddPersonPostalAddress = None
-    notes: str = None
-    im: list[AddPersonImItem] = None
-    birthday: str = None
-    job_title: str = None
-    marketing_status: Literal["no_consent", "unsubscribed", "subscribed", "archived"] = None
-    custom_fields: dict[str, Any] = None
+    name: str = Field(default=None, description="Full name.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    add_time: str = Field(default=None, description="Creation time, RFC 3339.")
+    emails: list[AddPersonEmailsItem] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    phones: list[AddPersonPhonesItem] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
+    postal_address: AddPersonPostalAddress = Field(
+        default=None, description="Address parts, value = full text; contact sync."
+    )
+    notes: str = Field(default=None, description="Contact-sync notes, up to 10,000 chars.")
+    im: list[AddPersonImItem] = Field(
+        default=None, description="Chat accounts [{value, primary, label}]; contact sync."
+    )
+    birthday: str = Field(default=None, description="Birthday, YYYY-MM-DD; contact sync.")
+    job_title: str = Field(default=None, description="Job title; contact sync.")
+    marketing_status: Literal["no_consent", "unsubscribed", "subscribed", "archived"] = Field(
+        default=None, description="Campaigns consent; can change only once."
+    )
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )
 
 
 class AddPersonPicture(UploadInput):
-    """Upload a local image file as a contact's profile picture, optionally cropping it."""
+    """Upload a local image (GIF, JPG or PNG; square and at least 128 px, or cropped to that) as a contact's profile picture, replacing any old one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -153,11 +167,11 @@ class AddPersonPicture(UploadInput):
         body_params=("crop_x", "crop_y", "crop_width", "crop_height"),
         file_part="file",
     )
-    id: StrictInt
-    crop_x: StrictInt = None
-    crop_y: StrictInt = None
-    crop_width: StrictInt = None
-    crop_height: StrictInt = None
+    id: StrictInt = Field(description="Person id.")
+    crop_x: StrictInt = Field(default=None, description="Crop area's left edge, px.")
+    crop_y: StrictInt = Field(default=None, description="Crop area's top edge, px.")
+    crop_width: StrictInt = Field(default=None, description="Crop area width, px.")
+    crop_height: StrictInt = Field(default=None, description="Crop area height, px.")
 
 
 class DeletePerson(ToolInput):
@@ -171,7 +185,7 @@ class DeletePerson(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class DeletePersonPicture(ToolInput):
@@ -185,7 +199,7 @@ class DeletePersonPicture(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class GetPerson(ToolInput):
@@ -200,7 +214,7 @@ class GetPerson(ToolInput):
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -226,10 +240,10 @@ class GetPerson(ToolInput):
         "marketing_status",
         "doi_status",
         "smart_bcc_email",
-    ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: str = Field(default=None, description="Custom fields to include, by name (max 15).")
+    include_option_labels: bool = Field(default=None, description="Option fields as {id, label}.")
+    include_labels: bool = Field(default=None, description="Add labels as {id, label}.")
 
 
 class GetPersonPicture(ToolInput):
@@ -243,7 +257,7 @@ class GetPersonPicture(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class GetPersonProducts(ListInput):
@@ -259,9 +273,11 @@ class GetPersonProducts(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    id: StrictInt = Field(description="Person id.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetPersons(ListInput):
@@ -292,17 +308,19 @@ class GetPersons(ListInput):
             "cursor",
         ),
     )
-    filter_id: StrictInt = None
-    ids: str = None
-    owner_id: StrictInt = None
-    org_id: StrictInt = None
-    deal_id: StrictInt = None
-    updated_since: str = None
-    updated_until: str = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; overrides other filters.")
+    ids: str = Field(default=None, description="Person ids to fetch, up to 100.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    deal_id: StrictInt = Field(default=None, description="Deal id.")
+    updated_since: str = Field(default=None, description="Updated at or after; RFC 3339.")
+    updated_until: str = Field(default=None, description="Updated before; RFC 3339.")
     sort_by: Literal["id", "update_time", "add_time"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
     include_fields: Literal[
         "next_activity_id",
         "last_activity_id",
@@ -328,12 +346,12 @@ class GetPersons(ListInput):
         "marketing_status",
         "doi_status",
         "smart_bcc_email",
-    ] = None
-    custom_fields: str = None
-    include_option_labels: bool = None
-    include_labels: bool = None
-    limit: StrictInt = None
-    cursor: str = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: str = Field(default=None, description="Custom fields to include, by name (max 15).")
+    include_option_labels: bool = Field(default=None, description="Option fields as {id, label}.")
+    include_labels: bool = Field(default=None, description="Add labels as {id, label}.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class MergePersons(ToolInput):
@@ -349,8 +367,8 @@ class MergePersons(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: StrictInt
-    merge_with_id: StrictInt
+    id: StrictInt = Field(description="Person to merge away.")
+    merge_with_id: StrictInt = Field(description="Person that survives; wins conflicts.")
 
 
 class SearchPersons(ListInput):
@@ -373,13 +391,17 @@ class SearchPersons(ListInput):
             "cursor",
         ),
     )
-    term: str
-    fields: Literal["custom_fields", "email", "notes", "phone", "name"] = None
-    exact_match: bool = None
-    organization_id: StrictInt = None
-    include_fields: Literal["person.picture"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
+    fields: Literal["custom_fields", "email", "notes", "phone", "name"] = Field(
+        default=None, description="Fields to match in; default all."
+    )
+    exact_match: bool = Field(default=None, description="Whole-term matches only; case-insensitive.")
+    organization_id: StrictInt = Field(default=None, description="Only persons of this organization.")
+    include_fields: Literal["person.picture"] = Field(
+        default=None, description="Add person.picture to each result."
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdatePerson(ToolInput):
@@ -410,18 +432,32 @@ class UpdatePerson(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    name: str = None
-    owner_id: StrictInt = None
-    org_id: StrictInt = None
-    emails: list[UpdatePersonEmailsItem] = None
-    phones: list[UpdatePersonPhonesItem] = None
-    visible_to: StrictInt = None
-    label_ids: list[StrictInt] = None
-    postal_address: UpdatePersonPostalAddress = None
-    notes: str = None
-    im: list[UpdatePersonImItem] = None
-    birthday: str = None
-    job_title: str = None
-    marketing_status: Literal["no_consent", "unsubscribed", "subscribed", "archived"] = None
-    custom_fields: dict[str, Any] = None
+    id: StrictInt = Field(description="Person id.")
+    name: str = Field(default=None, description="Full name.")
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    emails: list[UpdatePersonEmailsItem] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    phones: list[UpdatePersonPhonesItem] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
+    postal_address: UpdatePersonPostalAddress = Field(
+        default=None, description="Address parts, value = full text; contact sync."
+    )
+    notes: str = Field(default=None, description="Contact-sync notes, up to 10,000 chars.")
+    im: list[UpdatePersonImItem] = Field(
+        default=None, description="Chat accounts [{value, primary, label}]; contact sync."
+    )
+    birthday: str = Field(default=None, description="Birthday, YYYY-MM-DD; contact sync.")
+    job_title: str = Field(default=None, description="Job title; contact sync.")
+    marketing_status: Literal["no_consent", "unsubscribed", "subscribed", "archived"] = Field(
+        default=None, description="Campaigns consent; can change only once."
+    )
+    custom_fields: dict[str, Any] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )

@@ -34,8 +34,10 @@ class AddPipeline(ToolInput):
         token_cost=5,
         body_params=("name", "is_deal_probability_enabled"),
     )
-    name: str
-    is_deal_probability_enabled: bool = Field(default=None, json_schema_extra={"default": False})
+    name: str = Field(description="Pipeline name.")
+    is_deal_probability_enabled: bool = Field(
+        default=None, description="Track deal win probability.", json_schema_extra={"default": False}
+    )
 
 
 class DeletePipeline(ToolInput):
@@ -49,7 +51,7 @@ class DeletePipeline(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Pipeline id.")
 
 
 class GetPipeline(ToolInput):
@@ -63,7 +65,7 @@ class GetPipeline(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Pipeline id.")
 
 
 class GetPipelineConversionStatistics(ToolInput):
@@ -78,10 +80,10 @@ class GetPipelineConversionStatistics(ToolInput):
         path_params=("id",),
         query_params=("start_date", "end_date", "user_id"),
     )
-    id: StrictInt
-    start_date: date
-    end_date: date
-    user_id: StrictInt = None
+    id: StrictInt = Field(description="Pipeline id.")
+    start_date: date = Field(description="Period start, YYYY-MM-DD.")
+    end_date: date = Field(description="Period end, YYYY-MM-DD.")
+    user_id: StrictInt = Field(default=None, description="Whose deals; default you.")
 
 
 class GetPipelineDeals(ListInput):
@@ -106,15 +108,23 @@ class GetPipelineDeals(ListInput):
             "totals_convert_currency",
         ),
     )
-    id: StrictInt
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    everyone: Annotated[Literal[0, 1], NotBool] = None
-    stage_id: StrictInt = None
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
-    get_summary: Annotated[Literal[0, 1], NotBool] = None
-    totals_convert_currency: str = None
+    id: StrictInt = Field(description="Pipeline id.")
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; user_id overrides it.")
+    user_id: StrictInt = Field(default=None, description="Owner's user id; default you.")
+    everyone: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 all owners; overrides filter_id, user_id."
+    )
+    stage_id: StrictInt = Field(default=None, description="Only this stage.")
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    get_summary: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 adds a pipeline summary."
+    )
+    totals_convert_currency: str = Field(
+        default=None, description="Summary currency code; needs get_summary."
+    )
 
 
 class GetPipelineMovementStatistics(ToolInput):
@@ -129,10 +139,10 @@ class GetPipelineMovementStatistics(ToolInput):
         path_params=("id",),
         query_params=("start_date", "end_date", "user_id"),
     )
-    id: StrictInt
-    start_date: date
-    end_date: date
-    user_id: StrictInt = None
+    id: StrictInt = Field(description="Pipeline id.")
+    start_date: date = Field(description="Period start, YYYY-MM-DD.")
+    end_date: date = Field(description="Period end, YYYY-MM-DD.")
+    user_id: StrictInt = Field(default=None, description="Whose deals; default you.")
 
 
 class GetPipelines(ListInput):
@@ -148,11 +158,13 @@ class GetPipelines(ListInput):
         query_params=("sort_by", "sort_direction", "limit", "cursor"),
     )
     sort_by: Literal["id", "update_time", "add_time"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    limit: StrictInt = None
-    cursor: str = None
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdatePipeline(ToolInput):
@@ -168,6 +180,8 @@ class UpdatePipeline(ToolInput):
         path_params=("id",),
         body_params=("name", "is_deal_probability_enabled"),
     )
-    id: StrictInt
-    name: str = None
-    is_deal_probability_enabled: bool = Field(default=None, json_schema_extra={"default": False})
+    id: StrictInt = Field(description="Pipeline id.")
+    name: str = Field(default=None, description="Pipeline name.")
+    is_deal_probability_enabled: bool = Field(
+        default=None, description="Track deal win probability.", json_schema_extra={"default": False}
+    )

@@ -62,9 +62,11 @@ class AddProduct(ToolInput):
     unit: str = None
     tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     category: StrictFloat = None
-    owner_id: StrictInt = None
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
     is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
     prices: list[dict[str, Any]] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )
@@ -186,8 +188,10 @@ class GetProductDeals(ListInput):
         query_params=("start", "limit", "status"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
     status: Literal["open", "won", "lost", "deleted", "all_not_deleted"] = Field(
         default=None,
         description="Deal status to keep; deleted also returns deals removed in the last 30 days.",
@@ -210,8 +214,10 @@ class GetProductFiles(ListInput):
         query_params=("start", "limit", "sort"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, le=100, description="Items per page.")
     sort: str = None
 
 
@@ -243,8 +249,8 @@ class GetProductVariations(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetProducts(ListInput):
@@ -269,17 +275,19 @@ class GetProducts(ListInput):
             "custom_fields",
         ),
     )
-    owner_id: StrictInt = None
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
     ids: str = Field(
         default=None, description="Up to 100 comma-separated product ids; ignored when filter_id is set."
     )
-    filter_id: StrictInt = None
-    cursor: str = None
-    limit: StrictInt = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter id.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
     sort_by: Literal["id", "name", "add_time", "update_time"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
     updated_since: str = Field(
         default=None, description="RFC3339 time; keeps products updated at or after it."
     )
@@ -304,12 +312,12 @@ class SearchProducts(ListInput):
     fields: Literal["code", "custom_fields", "name"] = Field(
         default=None, description="Which fields to search in; all searchable ones if omitted."
     )
-    exact_match: bool = None
+    exact_match: bool = Field(default=None, description="Whole-term matches only; case-insensitive.")
     include_fields: Literal["product.price"] = Field(
         default=None, description="Extra attributes to add to each hit."
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateProduct(ToolInput):
@@ -346,9 +354,11 @@ class UpdateProduct(ToolInput):
     unit: str = None
     tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
     category: StrictFloat = None
-    owner_id: StrictInt = None
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
     is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
     prices: list[dict[str, Any]] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )

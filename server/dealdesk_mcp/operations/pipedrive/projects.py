@@ -79,13 +79,13 @@ class AddProject(ToolInput):
     status: str = None
     board_id: StrictInt = None
     phase_id: StrictInt = None
-    owner_id: StrictInt = None
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
     start_date: date = None
     end_date: date = None
     deal_ids: list[StrictInt] = None
     person_ids: list[StrictInt] = None
     org_ids: list[StrictInt] = None
-    label_ids: list[StrictInt] = None
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
     health_status: StrictInt = None
     template_id: StrictInt = Field(
         default=None, description="Project template to build from (creation only)."
@@ -153,7 +153,7 @@ class AddTask(ToolInput):
         ),
     )
     title: str = Field(min_length=1, max_length=255)
-    project_id: StrictInt
+    project_id: StrictInt = Field(description="Project id.")
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
@@ -253,11 +253,11 @@ class GetArchivedProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "limit", "cursor"),
     )
-    filter_id: StrictInt = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter id.")
     status: str = None
     phase_id: StrictInt = None
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProject(ToolInput):
@@ -356,8 +356,8 @@ class GetProjectTemplates(ListInput):
         token_cost=10,
         query_params=("cursor", "limit"),
     )
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetProjectUsers(ToolInput):
@@ -386,16 +386,16 @@ class GetProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "deal_id", "person_id", "org_id", "limit", "cursor"),
     )
-    filter_id: StrictInt = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter id.")
     status: str = Field(
         default=None, description="Statuses to include; deleted projects are left out unless asked for."
     )
     phase_id: StrictInt = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    limit: StrictInt = None
-    cursor: str = None
+    deal_id: StrictInt = Field(default=None, description="Deal id.")
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    org_id: StrictInt = Field(default=None, description="Organization id.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProjectsBoard(ToolInput):
@@ -482,12 +482,12 @@ class GetTasks(ListInput):
             "parent_task_id",
         ),
     )
-    cursor: str = None
-    limit: StrictInt = None
+    cursor: str = Field(default=None, description="Cursor of the next page.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
     is_done: bool = None
     is_milestone: bool = None
     assignee_id: StrictInt = None
-    project_id: StrictInt = None
+    project_id: StrictInt = Field(default=None, description="Project id.")
     parent_task_id: str = Field(
         default=None, description="null for top-level tasks only; a task id for that task's subtasks."
     )
@@ -547,11 +547,11 @@ class SearchProjects(ListInput):
     fields: Literal["custom_fields", "notes", "title", "description"] = Field(
         default=None, description="Which fields to search in; all searchable ones if omitted."
     )
-    exact_match: bool = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
-    limit: StrictInt = None
-    cursor: str = None
+    exact_match: bool = Field(default=None, description="Whole-term matches only; case-insensitive.")
+    person_id: StrictInt = Field(default=None, description="Person id.")
+    organization_id: StrictInt = Field(default=None, description="Organization id.")
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateProject(ToolInput):
@@ -589,13 +589,13 @@ class UpdateProject(ToolInput):
     status: str = None
     board_id: StrictInt = None
     phase_id: StrictInt = None
-    owner_id: StrictInt = None
+    owner_id: StrictInt = Field(default=None, description="Owner's user id.")
     start_date: date = None
     end_date: date = None
     deal_ids: list[StrictInt] = None
     person_ids: list[StrictInt] = None
     org_ids: list[StrictInt] = None
-    label_ids: list[StrictInt] = None
+    label_ids: list[StrictInt] = Field(default=None, description="Label ids.")
     health_status: StrictInt = None
     template_id: StrictInt = None
     custom_fields: dict[str, Any] = Field(
@@ -667,7 +667,7 @@ class UpdateTask(ToolInput):
     )
     id: StrictInt
     title: str = Field(default=None, min_length=1, max_length=255)
-    project_id: StrictInt = None
+    project_id: StrictInt = Field(default=None, description="Project id.")
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )

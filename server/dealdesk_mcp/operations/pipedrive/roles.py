@@ -146,8 +146,10 @@ class GetPermissionSetAssignments(ListInput):
         query_params=("start", "limit"),
     )
     id: str
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetPermissionSets(ToolInput):
@@ -192,8 +194,10 @@ class GetRoleAssignments(ListInput):
         query_params=("start", "limit"),
     )
     id: StrictInt
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetRolePipelines(ToolInput):
@@ -238,8 +242,10 @@ class GetRoles(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class UpdateRole(ToolInput):

@@ -33,21 +33,22 @@ class SearchItem(ListInput):
             "cursor",
         ),
     )
-    term: str
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
     item_types: Literal[
         "deal", "person", "organization", "product", "lead", "file", "mail_attachment", "project"
-    ] = None
+    ] = Field(default=None, description="Record types to search; default all.")
     fields: Literal[
         "address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description"
-    ] = None
+    ] = Field(default=None, description="Fields to match in; default all.")
     search_for_related_items: bool = Field(
-        default=None,
-        description="Also return records linked to the matches, e.g. a matched person's organization.",
+        default=None, description="Add related deals, leads, persons of found persons/orgs."
     )
-    exact_match: bool = None
-    include_fields: Literal["deal.cc_email", "person.picture", "product.price"] = None
-    limit: StrictInt = None
-    cursor: str = None
+    exact_match: bool = Field(default=None, description="Whole-term matches only; case-insensitive.")
+    include_fields: Literal["deal.cc_email", "person.picture", "product.price"] = Field(
+        default=None, description="Extra fields to add."
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class SearchItemByField(ListInput):
@@ -62,13 +63,15 @@ class SearchItemByField(ListInput):
         token_cost=20,
         query_params=("term", "entity_type", "match", "field", "limit", "cursor"),
     )
-    term: str
-    entity_type: Literal["deal", "lead", "person", "organization", "product", "project"]
-    field: str = Field(
-        description="Field key to search in, as listed by the fields tools for that record type."
+    term: str = Field(description="Search text; 2+ chars (1 with match exact).")
+    entity_type: Literal["deal", "lead", "person", "organization", "product", "project"] = Field(
+        description="Record type owning the field."
     )
+    field: str = Field(description="Field key, from the fields tools.")
     match: Literal["exact", "beginning", "middle"] = Field(
-        default=None, json_schema_extra={"default": "exact"}
+        default=None,
+        description="How the term matches; case-sensitive.",
+        json_schema_extra={"default": "exact"},
     )
-    limit: StrictInt = None
-    cursor: str = None
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")

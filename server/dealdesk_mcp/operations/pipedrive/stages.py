@@ -24,14 +24,11 @@ class AddStage(ToolInput):
         token_cost=5,
         body_params=("name", "pipeline_id", "deal_probability", "is_deal_rot_enabled", "days_to_rotten"),
     )
-    name: str
-    pipeline_id: StrictInt
-    deal_probability: StrictInt = None
-    is_deal_rot_enabled: bool = None
-    days_to_rotten: StrictInt = Field(
-        default=None,
-        description="Days of inactivity before a deal is marked rotten; needs is_deal_rot_enabled.",
-    )
+    name: str = Field(description="Stage name.")
+    pipeline_id: StrictInt = Field(description="Pipeline it belongs to.")
+    deal_probability: StrictInt = Field(default=None, description="Win probability %, for weighted values.")
+    is_deal_rot_enabled: bool = Field(default=None, description="Let idle deals here turn rotten.")
+    days_to_rotten: StrictInt = Field(default=None, description="Idle days before rotten; needs rotting on.")
 
 
 class DeleteStage(ToolInput):
@@ -45,7 +42,7 @@ class DeleteStage(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Stage id.")
 
 
 class GetStage(ToolInput):
@@ -59,7 +56,7 @@ class GetStage(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Stage id.")
 
 
 class GetStageDeals(ListInput):
@@ -75,12 +72,16 @@ class GetStageDeals(ListInput):
         path_params=("id",),
         query_params=("filter_id", "user_id", "everyone", "start", "limit"),
     )
-    id: StrictInt
-    filter_id: StrictInt = None
-    user_id: StrictInt = None
-    everyone: Annotated[Literal[0, 1], NotBool] = None
-    start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    id: StrictInt = Field(description="Stage id.")
+    filter_id: StrictInt = Field(default=None, description="Saved filter id; user_id overrides it.")
+    user_id: StrictInt = Field(default=None, description="Owner's user id; default you.")
+    everyone: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 all owners; overrides filter_id, user_id."
+    )
+    start: StrictInt = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
 
 
 class GetStages(ListInput):
@@ -95,13 +96,15 @@ class GetStages(ListInput):
         token_cost=5,
         query_params=("pipeline_id", "sort_by", "sort_direction", "limit", "cursor"),
     )
-    pipeline_id: StrictInt = None
+    pipeline_id: StrictInt = Field(default=None, description="Only this pipeline's stages.")
     sort_by: Literal["id", "update_time", "add_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
-    sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
-    limit: StrictInt = None
-    cursor: str = None
+    sort_direction: Literal["asc", "desc"] = Field(
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
+    )
+    limit: StrictInt = Field(default=None, description="Items per page.")
+    cursor: str = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateStage(ToolInput):
@@ -117,9 +120,9 @@ class UpdateStage(ToolInput):
         path_params=("id",),
         body_params=("name", "pipeline_id", "deal_probability", "is_deal_rot_enabled", "days_to_rotten"),
     )
-    id: StrictInt
-    name: str = None
-    pipeline_id: StrictInt = None
-    deal_probability: StrictInt = None
-    is_deal_rot_enabled: bool = None
-    days_to_rotten: StrictInt = None
+    id: StrictInt = Field(description="Stage id.")
+    name: str = Field(default=None, description="Stage name.")
+    pipeline_id: StrictInt = Field(default=None, description="Pipeline it belongs to.")
+    deal_probability: StrictInt = Field(default=None, description="Win probability %, for weighted values.")
+    is_deal_rot_enabled: bool = Field(default=None, description="Let idle deals here turn rotten.")
+    days_to_rotten: StrictInt = Field(default=None, description="Idle days before rotten; needs rotting on.")
