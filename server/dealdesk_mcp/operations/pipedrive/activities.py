@@ -80,27 +80,37 @@ class AddActivity(ToolInput):
             "note",
         ),
     )
-    subject: Annotated[str | None, NotNull] = None
+    subject: Annotated[str | None, NotNull] = Field(default=None, description="Short title.")
     type: Annotated[str | None, NotNull] = Field(
-        default=None, description="Activity type key, as listed by get_activity_types."
+        default=None, description="Type key, e.g. call; see get_activity_types."
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    lead_id: Annotated[str | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    project_id: Annotated[StrictInt | None, NotNull] = None
-    due_date: Annotated[str | None, NotNull] = None
-    due_time: Annotated[str | None, NotNull] = None
-    duration: Annotated[str | None, NotNull] = None
-    busy: Annotated[bool | None, NotNull] = None
-    done: Annotated[bool | None, NotNull] = None
-    location: Annotated[AddActivityLocation | None, NotNull] = None
-    participants: Annotated[list[AddActivityParticipantsItem] | None, NotNull] = None
-    attendees: Annotated[list[AddActivityAttendeesItem] | None, NotNull] = None
-    public_description: Annotated[str | None, NotNull] = None
-    priority: Annotated[StrictInt | None, NotNull] = None
-    note: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal to link.")
+    lead_id: Annotated[str | None, NotNull] = Field(default=None, description="Lead to link (UUID).")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person to link.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization to link.")
+    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project to link.")
+    due_date: Annotated[str | None, NotNull] = Field(default=None, description="Due date, YYYY-MM-DD.")
+    due_time: Annotated[str | None, NotNull] = Field(default=None, description="Due time, HH:MM, UTC.")
+    duration: Annotated[str | None, NotNull] = Field(default=None, description="Length, HH:MM.")
+    busy: Annotated[bool | None, NotNull] = Field(default=None, description="Show the owner as busy.")
+    done: Annotated[bool | None, NotNull] = Field(default=None, description="Mark as done.")
+    location: Annotated[AddActivityLocation | None, NotNull] = Field(
+        default=None, description="Address parts, value = full text."
+    )
+    participants: Annotated[list[AddActivityParticipantsItem] | None, NotNull] = Field(
+        default=None, description="Persons as {person_id, primary}."
+    )
+    attendees: Annotated[list[AddActivityAttendeesItem] | None, NotNull] = Field(
+        default=None, description="Guests as {email, name, person_id, user_id ...}."
+    )
+    public_description: Annotated[str | None, NotNull] = Field(
+        default=None, description="Description guests can see."
+    )
+    priority: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Priority option id (activity fields)."
+    )
+    note: Annotated[str | None, NotNull] = Field(default=None, description="Internal note, HTML allowed.")
 
 
 class DeleteActivity(ToolInput):
@@ -114,7 +124,7 @@ class DeleteActivity(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Activity id.")
 
 
 class GetActivities(ListInput):
@@ -144,26 +154,41 @@ class GetActivities(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("ids",),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    ids: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    lead_id: Annotated[str | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    done: Annotated[bool | None, NotNull] = None
-    updated_since: Annotated[str | None, NotNull] = None
-    updated_until: Annotated[str | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides other filters."
+    )
+    ids: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Activity ids to fetch, up to 100."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal id.")
+    lead_id: Annotated[str | None, NotNull] = Field(default=None, description="Lead id (UUID).")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Primary participant's person id."
+    )
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    done: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true done only, false open only."
+    )
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated at or after; RFC 3339."
+    )
+    updated_until: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated before; RFC 3339."
+    )
     sort_by: Annotated[Literal["id", "update_time", "add_time", "due_date"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
-    include_fields: Annotated[Literal["attendees"] | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    include_fields: Annotated[Literal["attendees"] | None, NotNull] = Field(
+        default=None, description="attendees adds the attendee list."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetActivity(ToolInput):
@@ -178,8 +203,10 @@ class GetActivity(ToolInput):
         path_params=("id",),
         query_params=("include_fields",),
     )
-    id: StrictInt
-    include_fields: Annotated[Literal["attendees"] | None, NotNull] = None
+    id: StrictInt = Field(description="Activity id.")
+    include_fields: Annotated[Literal["attendees"] | None, NotNull] = Field(
+        default=None, description="attendees adds the attendee list."
+    )
 
 
 class UpdateActivity(ToolInput):
@@ -215,25 +242,35 @@ class UpdateActivity(ToolInput):
             "note",
         ),
     )
-    id: StrictInt
-    subject: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Activity id.")
+    subject: Annotated[str | None, NotNull] = Field(default=None, description="Short title.")
     type: Annotated[str | None, NotNull] = Field(
-        default=None, description="Activity type key, as listed by get_activity_types."
+        default=None, description="Type key, e.g. call; see get_activity_types."
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    lead_id: Annotated[str | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    project_id: Annotated[StrictInt | None, NotNull] = None
-    due_date: Annotated[str | None, NotNull] = None
-    due_time: Annotated[str | None, NotNull] = None
-    duration: Annotated[str | None, NotNull] = None
-    busy: Annotated[bool | None, NotNull] = None
-    done: Annotated[bool | None, NotNull] = None
-    location: Annotated[AddActivityLocation | None, NotNull] = None
-    participants: Annotated[list[AddActivityParticipantsItem] | None, NotNull] = None
-    attendees: Annotated[list[AddActivityAttendeesItem] | None, NotNull] = None
-    public_description: Annotated[str | None, NotNull] = None
-    priority: Annotated[StrictInt | None, NotNull] = None
-    note: Annotated[str | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal to link.")
+    lead_id: Annotated[str | None, NotNull] = Field(default=None, description="Lead to link (UUID).")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person to link.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization to link.")
+    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project to link.")
+    due_date: Annotated[str | None, NotNull] = Field(default=None, description="Due date, YYYY-MM-DD.")
+    due_time: Annotated[str | None, NotNull] = Field(default=None, description="Due time, HH:MM, UTC.")
+    duration: Annotated[str | None, NotNull] = Field(default=None, description="Length, HH:MM.")
+    busy: Annotated[bool | None, NotNull] = Field(default=None, description="Show the owner as busy.")
+    done: Annotated[bool | None, NotNull] = Field(default=None, description="Mark as done.")
+    location: Annotated[AddActivityLocation | None, NotNull] = Field(
+        default=None, description="Address parts, value = full text."
+    )
+    participants: Annotated[list[AddActivityParticipantsItem] | None, NotNull] = Field(
+        default=None, description="Persons as {person_id, primary}."
+    )
+    attendees: Annotated[list[AddActivityAttendeesItem] | None, NotNull] = Field(
+        default=None, description="Guests as {email, name, person_id, user_id ...}."
+    )
+    public_description: Annotated[str | None, NotNull] = Field(
+        default=None, description="Description guests can see."
+    )
+    priority: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Priority option id (activity fields)."
+    )
+    note: Annotated[str | None, NotNull] = Field(default=None, description="Internal note, HTML allowed.")

@@ -57,12 +57,14 @@ class AddCallLog(ToolInput):
     subject: Annotated[str | None, NotNull] = None
     duration: Annotated[str | None, NotNull] = None
     from_phone_number: Annotated[str | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
     deal_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Link a deal or a lead, never both."
     )
-    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    lead_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, description="Lead id (UUID).", json_schema_extra={"format": "uuid"}
+    )
     note: Annotated[str | None, NotNull] = Field(default=None, description="HTML text.")
 
 
@@ -122,5 +124,7 @@ class GetUserCallLogs(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")

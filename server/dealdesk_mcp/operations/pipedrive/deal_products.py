@@ -215,13 +215,13 @@ class GetDealProducts(ListInput):
         query_params=("cursor", "limit", "sort_by", "sort_direction"),
     )
     id: StrictInt
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "add_time", "update_time", "order_nr"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
 
 
@@ -239,13 +239,13 @@ class GetDealsProducts(ListInput):
         comma_params=("deal_ids",),
     )
     deal_ids: list[StrictInt]
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "deal_id", "add_time", "update_time", "order_nr"] | None, NotNull] = (
-        Field(default=None, json_schema_extra={"default": "id"})
+        Field(default=None, description="Field to sort by.", json_schema_extra={"default": "id"})
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
 
 
@@ -262,13 +262,13 @@ class GetInstallments(ListInput):
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
     )
     deal_ids: list[StrictInt]
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "billing_date", "deal_id"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
 
 

@@ -73,29 +73,43 @@ class AddDeal(ToolInput):
             "custom_fields",
         ),
     )
-    title: str
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    stage_id: Annotated[StrictInt | None, NotNull] = None
-    value: Annotated[StrictFloat | None, NotNull] = None
-    currency: Annotated[str | None, NotNull] = None
-    is_deleted: Annotated[bool | None, NotNull] = None
-    is_archived: Annotated[bool | None, NotNull] = None
-    archive_time: Annotated[str | None, NotNull] = None
-    status: Annotated[str | None, NotNull] = None
-    probability: StrictFloat | None = None
-    lost_reason: str | None = None
-    visible_to: Annotated[StrictInt | None, NotNull] = None
-    close_time: str | None = None
-    won_time: Annotated[str | None, NotNull] = None
-    lost_time: Annotated[str | None, NotNull] = None
-    expected_close_date: Annotated[date | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "date"}
+    title: str = Field(description="Deal title.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Contact person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Stage id; sets the pipeline too."
     )
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
+    value: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Amount, in currency.")
+    currency: Annotated[str | None, NotNull] = Field(default=None, description="3-letter currency code.")
+    is_deleted: Annotated[bool | None, NotNull] = Field(default=None, description="Mark as deleted.")
+    is_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true archives, false restores."
+    )
+    archive_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Archive time, UTC; default now."
+    )
+    status: Annotated[str | None, NotNull] = Field(default=None, description="open, won or lost.")
+    probability: StrictFloat | None = Field(default=None, description="Win probability, percent.")
+    lost_reason: str | None = Field(default=None, description="Why lost; status lost only.")
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    close_time: str | None = Field(default=None, description="Close time, RFC 3339; won or lost only.")
+    won_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Won time, RFC 3339; status won only."
+    )
+    lost_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Lost time, RFC 3339; status lost only."
+    )
+    expected_close_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="Expected close, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )
 
 
 class AddDealParticipant(ToolInput):
@@ -111,8 +125,8 @@ class AddDealParticipant(ToolInput):
         path_params=("id",),
         body_params=("person_id",),
     )
-    id: StrictInt
-    person_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    person_id: StrictInt = Field(description="Person to add.")
 
 
 class ConvertDealToLead(ToolInput):
@@ -126,7 +140,7 @@ class ConvertDealToLead(ToolInput):
         token_cost=40,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class DeleteDeal(ToolInput):
@@ -140,7 +154,7 @@ class DeleteDeal(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class DeleteDealParticipant(ToolInput):
@@ -154,8 +168,8 @@ class DeleteDealParticipant(ToolInput):
         token_cost=6,
         path_params=("id", "deal_participant_id"),
     )
-    id: StrictInt
-    deal_participant_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    deal_participant_id: StrictInt = Field(description="Participant link id.")
 
 
 class DuplicateDeal(ToolInput):
@@ -169,7 +183,7 @@ class DuplicateDeal(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class GetArchivedDeals(ListInput):
@@ -200,48 +214,63 @@ class GetArchivedDeals(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("ids", "status", "include_fields", "custom_fields"),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    ids: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    stage_id: Annotated[StrictInt | None, NotNull] = None
-    status: Annotated[Literal["open", "won", "lost", "deleted"] | None, NotNull] = None
-    updated_since: Annotated[str | None, NotNull] = None
-    updated_until: Annotated[str | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides other filters."
+    )
+    ids: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Deal ids to fetch, up to 100."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Stage id.")
+    status: Annotated[list[Literal["open", "won", "lost", "deleted"]] | None, NotNull] = Field(
+        default=None, description="Statuses; default all but deleted (deleted: last 30 days)."
+    )
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated at or after; RFC 3339."
+    )
+    updated_until: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated before; RFC 3339."
+    )
     sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
     include_fields: Annotated[
-        Literal[
-            "next_activity_id",
-            "last_activity_id",
-            "first_won_time",
-            "products_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "email_messages_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "participants_count",
-            "last_incoming_mail_time",
-            "last_outgoing_mail_time",
-            "smart_bcc_email",
-            "source_lead_id",
+        list[
+            Literal[
+                "next_activity_id",
+                "last_activity_id",
+                "first_won_time",
+                "products_count",
+                "files_count",
+                "notes_count",
+                "followers_count",
+                "email_messages_count",
+                "activities_count",
+                "done_activities_count",
+                "undone_activities_count",
+                "participants_count",
+                "last_incoming_mail_time",
+                "last_outgoing_mail_time",
+                "smart_bcc_email",
+                "source_lead_id",
+            ]
         ]
         | None,
         NotNull,
-    ] = None
-    custom_fields: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Custom fields to include, by name (max 15)."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetArchivedDealsSummary(ToolInput):
@@ -255,11 +284,17 @@ class GetArchivedDealsSummary(ToolInput):
         token_cost=80,
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
-    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = None
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    stage_id: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = Field(
+        default=None, description="Only deals with this status."
+    )
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides user_id."
+    )
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only deals owned by this user."
+    )
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Stage id.")
 
 
 class GetArchivedDealsTimeline(ToolInput):
@@ -283,17 +318,21 @@ class GetArchivedDealsTimeline(ToolInput):
             "totals_convert_currency",
         ),
     )
-    start_date: date
-    interval: Literal["day", "week", "month", "quarter"]
-    amount: StrictInt = Field(description="Number of intervals to return, starting at start_date.")
-    field_key: str = Field(
-        description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
+    start_date: date = Field(description="First interval's start, YYYY-MM-DD.")
+    interval: Literal["day", "week", "month", "quarter"] = Field(description="Length of each interval.")
+    amount: StrictInt = Field(description="Number of intervals.")
+    field_key: str = Field(description="Date field key grouping deals, e.g. expected_close_date.")
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only deals owned by this user."
     )
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    exclude_deals: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    totals_convert_currency: Annotated[str | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
+    exclude_deals: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 returns totals only, no deals."
+    )
+    totals_convert_currency: Annotated[str | None, NotNull] = Field(
+        default=None, description="Totals also in this currency, or default_currency."
+    )
 
 
 class GetDeal(ToolInput):
@@ -307,33 +346,42 @@ class GetDeal(ToolInput):
         token_cost=1,
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
+        comma_params=("include_fields", "custom_fields"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     include_fields: Annotated[
-        Literal[
-            "next_activity_id",
-            "last_activity_id",
-            "first_won_time",
-            "products_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "email_messages_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "participants_count",
-            "last_incoming_mail_time",
-            "last_outgoing_mail_time",
-            "smart_bcc_email",
-            "source_lead_id",
+        list[
+            Literal[
+                "next_activity_id",
+                "last_activity_id",
+                "first_won_time",
+                "products_count",
+                "files_count",
+                "notes_count",
+                "followers_count",
+                "email_messages_count",
+                "activities_count",
+                "done_activities_count",
+                "undone_activities_count",
+                "participants_count",
+                "last_incoming_mail_time",
+                "last_outgoing_mail_time",
+                "smart_bcc_email",
+                "source_lead_id",
+            ]
         ]
         | None,
         NotNull,
-    ] = None
-    custom_fields: Annotated[str | None, NotNull] = None
-    include_option_labels: Annotated[bool | None, NotNull] = None
-    include_labels: Annotated[bool | None, NotNull] = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Custom fields to include, by name (max 15)."
+    )
+    include_option_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Option fields as {id, label}."
+    )
+    include_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Add labels as {id, label}."
+    )
 
 
 class GetDealConversionStatus(ToolInput):
@@ -347,8 +395,8 @@ class GetDealConversionStatus(ToolInput):
         token_cost=1,
         path_params=("id", "conversion_id"),
     )
-    id: StrictInt
-    conversion_id: UUID
+    id: StrictInt = Field(description="Deal id.")
+    conversion_id: UUID = Field(description="Id from convert_deal_to_lead.")
 
 
 class GetDealParticipants(ListInput):
@@ -364,9 +412,11 @@ class GetDealParticipants(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Deal id.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetDeals(ListInput):
@@ -399,50 +449,69 @@ class GetDeals(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("ids", "status", "include_fields", "custom_fields"),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    ids: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    stage_id: Annotated[StrictInt | None, NotNull] = None
-    status: Annotated[Literal["open", "won", "lost", "deleted"] | None, NotNull] = None
-    updated_since: Annotated[str | None, NotNull] = None
-    updated_until: Annotated[str | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides other filters."
+    )
+    ids: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Deal ids to fetch, up to 100."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Stage id.")
+    status: Annotated[list[Literal["open", "won", "lost", "deleted"]] | None, NotNull] = Field(
+        default=None, description="Statuses; default all but deleted (deleted: last 30 days)."
+    )
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated at or after; RFC 3339."
+    )
+    updated_until: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated before; RFC 3339."
+    )
     sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
     include_fields: Annotated[
-        Literal[
-            "next_activity_id",
-            "last_activity_id",
-            "first_won_time",
-            "products_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "email_messages_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "participants_count",
-            "last_incoming_mail_time",
-            "last_outgoing_mail_time",
-            "smart_bcc_email",
-            "source_lead_id",
+        list[
+            Literal[
+                "next_activity_id",
+                "last_activity_id",
+                "first_won_time",
+                "products_count",
+                "files_count",
+                "notes_count",
+                "followers_count",
+                "email_messages_count",
+                "activities_count",
+                "done_activities_count",
+                "undone_activities_count",
+                "participants_count",
+                "last_incoming_mail_time",
+                "last_outgoing_mail_time",
+                "smart_bcc_email",
+                "source_lead_id",
+            ]
         ]
         | None,
         NotNull,
-    ] = None
-    custom_fields: Annotated[str | None, NotNull] = None
-    include_option_labels: Annotated[bool | None, NotNull] = None
-    include_labels: Annotated[bool | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Custom fields to include, by name (max 15)."
+    )
+    include_option_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Option fields as {id, label}."
+    )
+    include_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Add labels as {id, label}."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealsSummary(ToolInput):
@@ -456,11 +525,17 @@ class GetDealsSummary(ToolInput):
         token_cost=40,
         query_params=("status", "filter_id", "user_id", "pipeline_id", "stage_id"),
     )
-    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = None
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    stage_id: Annotated[StrictInt | None, NotNull] = None
+    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = Field(
+        default=None, description="Only deals with this status."
+    )
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides user_id."
+    )
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only deals owned by this user."
+    )
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Stage id.")
 
 
 class GetDealsTimeline(ToolInput):
@@ -484,17 +559,21 @@ class GetDealsTimeline(ToolInput):
             "totals_convert_currency",
         ),
     )
-    start_date: date
-    interval: Literal["day", "week", "month", "quarter"]
-    amount: StrictInt = Field(description="Number of intervals to return, starting at start_date.")
-    field_key: str = Field(
-        description="Date field that places each deal on the timeline, e.g. expected_close_date or won_time."
+    start_date: date = Field(description="First interval's start, YYYY-MM-DD.")
+    interval: Literal["day", "week", "month", "quarter"] = Field(description="Length of each interval.")
+    amount: StrictInt = Field(description="Number of intervals.")
+    field_key: str = Field(description="Date field key grouping deals, e.g. expected_close_date.")
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only deals owned by this user."
     )
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    exclude_deals: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    totals_convert_currency: Annotated[str | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
+    exclude_deals: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 returns totals only, no deals."
+    )
+    totals_convert_currency: Annotated[str | None, NotNull] = Field(
+        default=None, description="Totals also in this currency, or default_currency."
+    )
 
 
 class MergeDeals(ToolInput):
@@ -510,8 +589,8 @@ class MergeDeals(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: StrictInt
-    merge_with_id: StrictInt
+    id: StrictInt = Field(description="Deal to merge away.")
+    merge_with_id: StrictInt = Field(description="Deal that survives.")
 
 
 class SearchDeals(ListInput):
@@ -535,23 +614,33 @@ class SearchDeals(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("fields",),
     )
-    term: str
-    fields: Annotated[Literal["custom_fields", "notes", "title"] | None, NotNull] = Field(
-        default=None,
-        description="Which fields the term is matched against; leave empty to search all searchable fields.",
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
+    fields: Annotated[list[Literal["custom_fields", "notes", "title"]] | None, NotNull] = Field(
+        default=None, description="Fields to match in; default all."
     )
-    exact_match: Annotated[bool | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    organization_id: Annotated[StrictInt | None, NotNull] = None
-    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = None
-    include_fields: Annotated[Literal["deal.cc_email"] | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    exact_match: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Whole-term matches only; case-insensitive."
+    )
+    person_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only deals of this person."
+    )
+    organization_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only deals of this organization."
+    )
+    status: Annotated[Literal["open", "won", "lost"] | None, NotNull] = Field(
+        default=None, description="Only deals with this status."
+    )
+    include_fields: Annotated[Literal["deal.cc_email"] | None, NotNull] = Field(
+        default=None, description="Add deal.cc_email to each result."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateDeal(ToolInput):
-    """Change fields of an existing deal, such as stage, status, value or owner. Only the fields you pass are modified."""
+    """Change a deal's fields - move it to another stage or pipeline (stage_id, pipeline_id), mark it won or lost (status), or edit value, owner and the rest. Only the fields you pass change."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -585,27 +674,41 @@ class UpdateDeal(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    title: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    stage_id: Annotated[StrictInt | None, NotNull] = None
-    value: Annotated[StrictFloat | None, NotNull] = None
-    currency: Annotated[str | None, NotNull] = None
-    is_deleted: Annotated[bool | None, NotNull] = None
-    is_archived: Annotated[bool | None, NotNull] = None
-    archive_time: Annotated[str | None, NotNull] = None
-    status: Annotated[str | None, NotNull] = None
-    probability: StrictFloat | None = None
-    lost_reason: str | None = None
-    visible_to: Annotated[StrictInt | None, NotNull] = None
-    close_time: str | None = None
-    won_time: Annotated[str | None, NotNull] = None
-    lost_time: Annotated[str | None, NotNull] = None
-    expected_close_date: Annotated[date | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "date"}
+    id: StrictInt = Field(description="Deal id.")
+    title: Annotated[str | None, NotNull] = Field(default=None, description="Deal title.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Contact person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Pipeline id.")
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Stage id; sets the pipeline too."
     )
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
+    value: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Amount, in currency.")
+    currency: Annotated[str | None, NotNull] = Field(default=None, description="3-letter currency code.")
+    is_deleted: Annotated[bool | None, NotNull] = Field(default=None, description="Mark as deleted.")
+    is_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true archives, false restores."
+    )
+    archive_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Archive time, UTC; default now."
+    )
+    status: Annotated[str | None, NotNull] = Field(default=None, description="open, won or lost.")
+    probability: StrictFloat | None = Field(default=None, description="Win probability, percent.")
+    lost_reason: str | None = Field(default=None, description="Why lost; status lost only.")
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    close_time: str | None = Field(default=None, description="Close time, RFC 3339; won or lost only.")
+    won_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Won time, RFC 3339; status won only."
+    )
+    lost_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Lost time, RFC 3339; status lost only."
+    )
+    expected_close_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="Expected close, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )

@@ -757,8 +757,8 @@ class GetActivityFields(ListInput):
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealField(ToolInput):
@@ -814,8 +814,8 @@ class GetDealFields(ListInput):
         | None,
         NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetLeadFields(ListInput):
@@ -830,8 +830,10 @@ class GetLeadFields(ListInput):
         token_cost=20,
         query_params=("start", "limit"),
     )
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetNoteFields(ToolInput):
@@ -895,8 +897,8 @@ class GetOrganizationFields(ListInput):
         | None,
         NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonField(ToolInput):
@@ -952,8 +954,8 @@ class GetPersonFields(ListInput):
         | None,
         NotNull,
     ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductField(ToolInput):
@@ -989,8 +991,8 @@ class GetProductFields(ListInput):
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
         default=None, description="Adds UI visibility, important and required settings to each field."
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProjectField(ToolInput):
@@ -1019,8 +1021,8 @@ class GetProjectFields(ListInput):
         token_cost=10,
         query_params=("limit", "cursor"),
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateDealField(ToolInput):

@@ -45,13 +45,23 @@ class AddFile(UploadInput):
         body_params=("deal_id", "person_id", "org_id", "product_id", "activity_id", "lead_id", "project_id"),
         file_part="file",
     )
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    product_id: Annotated[StrictInt | None, NotNull] = None
-    activity_id: Annotated[StrictInt | None, NotNull] = None
-    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
-    project_id: Annotated[StrictInt | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal to attach to.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person to attach to.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Organization to attach to."
+    )
+    product_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Product to attach to."
+    )
+    activity_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Activity to attach to."
+    )
+    lead_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, description="Lead to attach to (UUID).", json_schema_extra={"format": "uuid"}
+    )
+    project_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Project to attach to."
+    )
 
 
 class AddFileAndLinkIt(ToolInput):
@@ -66,11 +76,13 @@ class AddFileAndLinkIt(ToolInput):
         token_cost=10,
         body_params=("file_type", "title", "item_type", "item_id", "remote_location"),
     )
-    file_type: Literal["gdoc", "gslides", "gsheet", "gform", "gdraw"]
-    title: str
-    item_type: Literal["deal", "organization", "person"]
-    item_id: StrictInt
-    remote_location: Literal["googledrive"]
+    file_type: Literal["gdoc", "gslides", "gsheet", "gform", "gdraw"] = Field(
+        description="Google file kind to create."
+    )
+    title: str = Field(description="File title.")
+    item_type: Literal["deal", "organization", "person"] = Field(description="Record type to attach to.")
+    item_id: StrictInt = Field(description="Record id.")
+    remote_location: Literal["googledrive"] = Field(description="Storage; only googledrive.")
 
 
 class DeleteFile(ToolInput):
@@ -84,7 +96,7 @@ class DeleteFile(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="File id.")
 
 
 class DownloadFile(DownloadInput):
@@ -98,7 +110,7 @@ class DownloadFile(DownloadInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="File id.")
 
 
 class GetDealFiles(ListInput):
@@ -115,10 +127,14 @@ class GetDealFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
-    sort: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Deal id.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100, description="Items per page.")
+    sort: Annotated[str | None, NotNull] = Field(
+        default=None, description="id or update_time, then ASC or DESC."
+    )
 
 
 class GetFile(ToolInput):
@@ -132,7 +148,7 @@ class GetFile(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="File id.")
 
 
 class GetFiles(ListInput):
@@ -148,9 +164,13 @@ class GetFiles(ListInput):
         token_cost=20,
         query_params=("start", "limit", "sort"),
     )
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
-    sort: Annotated[str | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100, description="Items per page.")
+    sort: Annotated[str | None, NotNull] = Field(
+        default=None, description="id or update_time, then ASC or DESC."
+    )
 
 
 class GetOrganizationFiles(ListInput):
@@ -167,10 +187,14 @@ class GetOrganizationFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
-    sort: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Organization id.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100, description="Items per page.")
+    sort: Annotated[str | None, NotNull] = Field(
+        default=None, description="id or update_time, then ASC or DESC."
+    )
 
 
 class GetPersonFiles(ListInput):
@@ -187,10 +211,14 @@ class GetPersonFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
-    sort: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Person id.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100, description="Items per page.")
+    sort: Annotated[str | None, NotNull] = Field(
+        default=None, description="id or update_time, then ASC or DESC."
+    )
 
 
 class LinkFileToItem(ToolInput):
@@ -205,10 +233,10 @@ class LinkFileToItem(ToolInput):
         token_cost=10,
         body_params=("item_type", "item_id", "remote_id", "remote_location"),
     )
-    item_type: Literal["deal", "organization", "person"]
-    item_id: StrictInt
-    remote_id: str = Field(description="The file's id on the remote storage (Google Drive).")
-    remote_location: Literal["googledrive"]
+    item_type: Literal["deal", "organization", "person"] = Field(description="Record type to attach to.")
+    item_id: StrictInt = Field(description="Record id.")
+    remote_id: str = Field(description="Google Drive file id.")
+    remote_location: Literal["googledrive"] = Field(description="Storage; only googledrive.")
 
 
 class UpdateFile(ToolInput):
@@ -224,6 +252,6 @@ class UpdateFile(ToolInput):
         path_params=("id",),
         body_params=("name", "description"),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
-    description: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="File id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New file name.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="New file description.")

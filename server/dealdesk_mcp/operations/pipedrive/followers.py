@@ -183,8 +183,8 @@ class GetDealFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealFollowersChangelog(ListInput):
@@ -201,8 +201,8 @@ class GetDealFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetOrganizationFollowers(ListInput):
@@ -219,8 +219,8 @@ class GetOrganizationFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetOrganizationFollowersChangelog(ListInput):
@@ -237,8 +237,8 @@ class GetOrganizationFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonFollowers(ListInput):
@@ -255,8 +255,8 @@ class GetPersonFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonFollowersChangelog(ListInput):
@@ -273,8 +273,8 @@ class GetPersonFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductFollowers(ListInput):
@@ -291,8 +291,8 @@ class GetProductFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductFollowersChangelog(ListInput):
@@ -309,8 +309,8 @@ class GetProductFollowersChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetUserFollowers(ListInput):
@@ -327,5 +327,5 @@ class GetUserFollowers(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")

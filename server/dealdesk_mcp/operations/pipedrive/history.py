@@ -39,8 +39,8 @@ class GetDealChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetDealParticipantsChangelog(ListInput):
@@ -57,8 +57,8 @@ class GetDealParticipantsChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealUpdates(ListInput):
@@ -75,8 +75,10 @@ class GetDealUpdates(ListInput):
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     all_changes: Annotated[str | None, NotNull] = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
@@ -100,8 +102,8 @@ class GetOrganizationChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetOrganizationUpdates(ListInput):
@@ -118,8 +120,10 @@ class GetOrganizationUpdates(ListInput):
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     all_changes: Annotated[str | None, NotNull] = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
@@ -143,8 +147,8 @@ class GetPersonChangelog(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetPersonUpdates(ListInput):
@@ -161,8 +165,10 @@ class GetPersonUpdates(ListInput):
         query_params=("start", "limit", "all_changes", "items"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     all_changes: Annotated[str | None, NotNull] = Field(
         default=None, description="Set to 1 to also include custom field changes in the timeline."
     )
@@ -185,5 +191,5 @@ class GetProjectChangelog(ListInput):
         query_params=("limit", "cursor"),
     )
     id: StrictInt
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")

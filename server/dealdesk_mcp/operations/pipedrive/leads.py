@@ -61,22 +61,30 @@ class AddLead(ToolInput):
             "channel_id",
         ),
     )
-    title: str
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    label_ids: Annotated[list[UUID] | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    organization_id: Annotated[StrictInt | None, NotNull] = None
-    value: AddLeadValue | None = Field(
-        default=None, description="Object with amount and currency, not a bare number."
+    title: str = Field(description="Lead title.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Owner's user id; default you."
     )
+    label_ids: Annotated[list[UUID] | None, NotNull] = Field(
+        default=None, description="Lead label ids (UUIDs)."
+    )
+    person_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Person id; this or organization_id."
+    )
+    organization_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Organization id; this or person_id."
+    )
+    value: AddLeadValue | None = Field(default=None, description="{amount, currency} object, not a number.")
     expected_close_date: Annotated[date | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "date"}
+        default=None, description="Expected close, YYYY-MM-DD.", json_schema_extra={"format": "date"}
     )
-    visible_to: Annotated[Literal["1", "3", "5", "7"] | None, NotNull] = None
-    was_seen: Annotated[bool | None, NotNull] = None
-    origin_id: str | None = None
-    channel: StrictInt | None = None
-    channel_id: str | None = None
+    visible_to: Annotated[Literal[1, 3, 5, 7] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    was_seen: Annotated[bool | None, NotNull] = Field(default=None, description="Seen in the Pipedrive app.")
+    origin_id: str | None = Field(default=None, description="Your id for where it came from.")
+    channel: StrictInt | None = Field(default=None, description="Marketing channel option id (deal field).")
+    channel_id: str | None = Field(default=None, description="Your id for the channel.")
 
 
 class ConvertLeadToDeal(ToolInput):
@@ -92,9 +100,13 @@ class ConvertLeadToDeal(ToolInput):
         path_params=("id",),
         body_params=("stage_id", "pipeline_id"),
     )
-    id: UUID
-    stage_id: Annotated[StrictInt | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    id: UUID = Field(description="Lead id (UUID).")
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Stage for the deal; sets the pipeline."
+    )
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Pipeline, first stage; ignored with stage_id."
+    )
 
 
 class DeleteLead(ToolInput):
@@ -108,7 +120,7 @@ class DeleteLead(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: UUID
+    id: UUID = Field(description="Lead id (UUID).")
 
 
 class GetArchivedLeads(ListInput):
@@ -123,12 +135,16 @@ class GetArchivedLeads(ListInput):
         token_cost=40,
         query_params=("limit", "start", "owner_id", "person_id", "organization_id", "filter_id", "sort"),
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    start: Annotated[StrictInt | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    organization_id: Annotated[StrictInt | None, NotNull] = None
-    filter_id: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Offset of the first item.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    organization_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Organization id."
+    )
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides owner, person, organization."
+    )
     sort: Annotated[
         Literal[
             "id",
@@ -143,7 +159,7 @@ class GetArchivedLeads(ListInput):
         ]
         | None,
         NotNull,
-    ] = None
+    ] = Field(default=None, description="Field to sort by.")
 
 
 class GetLead(ToolInput):
@@ -157,7 +173,7 @@ class GetLead(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: UUID
+    id: UUID = Field(description="Lead id (UUID).")
 
 
 class GetLeadConversionStatus(ToolInput):
@@ -171,8 +187,8 @@ class GetLeadConversionStatus(ToolInput):
         token_cost=1,
         path_params=("id", "conversion_id"),
     )
-    id: UUID
-    conversion_id: UUID
+    id: UUID = Field(description="Lead id (UUID).")
+    conversion_id: UUID = Field(description="Id from convert_lead_to_deal.")
 
 
 class GetLeads(ListInput):
@@ -196,13 +212,19 @@ class GetLeads(ListInput):
             "sort",
         ),
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    start: Annotated[StrictInt | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    organization_id: Annotated[StrictInt | None, NotNull] = None
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    updated_since: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    start: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Offset of the first item.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    organization_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Organization id."
+    )
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides owner, person, organization."
+    )
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated at or after; RFC 3339."
+    )
     sort: Annotated[
         Literal[
             "id",
@@ -217,7 +239,7 @@ class GetLeads(ListInput):
         ]
         | None,
         NotNull,
-    ] = None
+    ] = Field(default=None, description="Field to sort by.")
 
 
 class SearchLeads(ListInput):
@@ -240,15 +262,26 @@ class SearchLeads(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("fields",),
     )
-    term: str
-    fields: Annotated[Literal["custom_fields", "notes", "title"] | None, NotNull] = None
-    exact_match: Annotated[bool | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    organization_id: Annotated[StrictInt | None, NotNull] = None
-    include_fields: Annotated[Literal["lead.was_seen"] | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
+    fields: Annotated[list[Literal["custom_fields", "notes", "title"]] | None, NotNull] = Field(
+        default=None, description="Fields to match in; default all."
+    )
+    exact_match: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Whole-term matches only; case-insensitive."
+    )
+    person_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only leads of this person."
+    )
+    organization_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only leads of this organization."
+    )
+    include_fields: Annotated[Literal["lead.was_seen"] | None, NotNull] = Field(
+        default=None, description="Add lead.was_seen to each result."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateLead(ToolInput):
@@ -277,16 +310,24 @@ class UpdateLead(ToolInput):
             "channel_id",
         ),
     )
-    id: UUID
-    title: str | None = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    label_ids: Annotated[list[UUID] | None, NotNull] = None
-    person_id: StrictInt | None = None
-    organization_id: StrictInt | None = None
-    is_archived: Annotated[bool | None, NotNull] = None
-    value: AddLeadValue | None = None
-    expected_close_date: date | None = None
-    visible_to: Annotated[Literal["1", "3", "5", "7"] | None, NotNull] = None
-    was_seen: Annotated[bool | None, NotNull] = None
-    channel: StrictInt | None = None
-    channel_id: str | None = None
+    id: UUID = Field(description="Lead id (UUID).")
+    title: str | None = Field(default=None, description="Lead title.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Owner's user id; default you."
+    )
+    label_ids: Annotated[list[UUID] | None, NotNull] = Field(
+        default=None, description="Lead label ids (UUIDs)."
+    )
+    person_id: StrictInt | None = Field(default=None, description="Person id; null unlinks.")
+    organization_id: StrictInt | None = Field(default=None, description="Organization id; null unlinks.")
+    is_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true archives, false restores."
+    )
+    value: AddLeadValue | None = Field(default=None, description="{amount, currency} object; null clears.")
+    expected_close_date: date | None = Field(default=None, description="Expected close, YYYY-MM-DD.")
+    visible_to: Annotated[Literal[1, 3, 5, 7] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    was_seen: Annotated[bool | None, NotNull] = Field(default=None, description="Seen in the Pipedrive app.")
+    channel: StrictInt | None = Field(default=None, description="Marketing channel option id (deal field).")
+    channel_id: str | None = Field(default=None, description="Your id for the channel.")

@@ -57,8 +57,10 @@ class GetDealMailMessages(ListInput):
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": 0}
     )
@@ -123,8 +125,10 @@ class GetMailThreads(ListInput):
         query_params=("folder", "start", "limit"),
     )
     folder: Literal["inbox", "drafts", "sent", "archive"] = Field(json_schema_extra={"default": "inbox"})
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetOrganizationMailMessages(ListInput):
@@ -141,8 +145,10 @@ class GetOrganizationMailMessages(ListInput):
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": 0}
     )
@@ -162,8 +168,10 @@ class GetPersonMailMessages(ListInput):
         query_params=("start", "limit", "include_body"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, json_schema_extra={"default": 0}
     )
@@ -183,8 +191,10 @@ class UpdateMailThreadDetails(ToolInput):
         body_params=("deal_id", "lead_id", "shared_flag", "read_flag", "archived_flag"),
     )
     id: StrictInt
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal id.")
+    lead_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, description="Lead id (UUID).", json_schema_extra={"format": "uuid"}
+    )
     shared_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
     read_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
     archived_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(

@@ -59,21 +59,43 @@ class AddNote(ToolInput):
             "pinned_to_task_flag",
         ),
     )
-    content: str
-    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    project_id: Annotated[StrictInt | None, NotNull] = None
-    task_id: Annotated[StrictInt | None, NotNull] = None
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    add_time: Annotated[str | None, NotNull] = None
-    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    content: str = Field(description="Note text, HTML allowed.")
+    lead_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, description="Lead to attach to (UUID).", json_schema_extra={"format": "uuid"}
+    )
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal to attach to.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person to attach to.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Organization to attach to."
+    )
+    project_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Project to attach to."
+    )
+    task_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Task to attach to.")
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Author's user id; admins only."
+    )
+    add_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Creation time, YYYY-MM-DD HH:MM:SS UTC."
+    )
+    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the lead (needs lead_id)."
+    )
+    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the deal (needs deal_id)."
+    )
+    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the organization (needs org_id)."
+    )
+    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the person (needs person_id)."
+    )
+    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the project (needs project_id)."
+    )
+    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the task (needs task_id)."
+    )
 
 
 class AddNoteComment(ToolInput):
@@ -89,8 +111,8 @@ class AddNoteComment(ToolInput):
         path_params=("id",),
         body_params=("content",),
     )
-    id: StrictInt
-    content: str
+    id: StrictInt = Field(description="Note id.")
+    content: str = Field(description="Comment text, HTML allowed.")
 
 
 class DeleteComment(ToolInput):
@@ -104,8 +126,8 @@ class DeleteComment(ToolInput):
         token_cost=6,
         path_params=("id", "commentId"),
     )
-    id: StrictInt
-    commentId: UUID
+    id: StrictInt = Field(description="Note id.")
+    commentId: UUID = Field(description="Comment id (UUID).")
 
 
 class DeleteNote(ToolInput):
@@ -119,7 +141,7 @@ class DeleteNote(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Note id.")
 
 
 class GetComment(ToolInput):
@@ -133,8 +155,8 @@ class GetComment(ToolInput):
         token_cost=2,
         path_params=("id", "commentId"),
     )
-    id: StrictInt
-    commentId: UUID
+    id: StrictInt = Field(description="Note id.")
+    commentId: UUID = Field(description="Comment id (UUID).")
 
 
 class GetNote(ToolInput):
@@ -148,7 +170,7 @@ class GetNote(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Note id.")
 
 
 class GetNoteComments(ListInput):
@@ -164,9 +186,11 @@ class GetNoteComments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Note id.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetNotes(ListInput):
@@ -201,27 +225,49 @@ class GetNotes(ListInput):
             "pinned_to_task_flag",
         ),
     )
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    project_id: Annotated[StrictInt | None, NotNull] = None
-    task_id: Annotated[StrictInt | None, NotNull] = None
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
-    sort: Annotated[str | None, NotNull] = None
-    start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
-    end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
-    updated_since: Annotated[str | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "date-time"}
+    user_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Author's user id.")
+    lead_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, description="Lead id (UUID).", json_schema_extra={"format": "uuid"}
     )
-    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project id.")
+    task_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Task id.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    sort: Annotated[str | None, NotNull] = Field(
+        default=None, description="'field ASC|DESC', comma-joined; e.g. add_time DESC."
+    )
+    start_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="From this date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    end_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="Until this date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated at or after; RFC 3339.", json_schema_extra={"format": "date-time"}
+    )
+    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pinned to a lead, 0 not."
+    )
+    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pinned to a deal, 0 not."
+    )
+    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pinned to an organization, 0 not."
+    )
+    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pinned to a person, 0 not."
+    )
+    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pinned to a project, 0 not."
+    )
+    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pinned to a task, 0 not."
+    )
 
 
 class UpdateCommentForNote(ToolInput):
@@ -237,9 +283,9 @@ class UpdateCommentForNote(ToolInput):
         path_params=("id", "commentId"),
         body_params=("content",),
     )
-    id: StrictInt
-    commentId: UUID
-    content: str
+    id: StrictInt = Field(description="Note id.")
+    commentId: UUID = Field(description="Comment id (UUID).")
+    content: str = Field(description="Comment text, HTML allowed.")
 
 
 class UpdateNote(ToolInput):
@@ -271,19 +317,41 @@ class UpdateNote(ToolInput):
             "pinned_to_task_flag",
         ),
     )
-    id: StrictInt
-    content: Annotated[str | None, NotNull] = None
-    lead_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    project_id: Annotated[StrictInt | None, NotNull] = None
-    task_id: Annotated[StrictInt | None, NotNull] = None
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    add_time: Annotated[str | None, NotNull] = None
-    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    id: StrictInt = Field(description="Note id.")
+    content: Annotated[str | None, NotNull] = Field(default=None, description="Note text, HTML allowed.")
+    lead_id: Annotated[UUID | None, NotNull] = Field(
+        default=None, description="Lead to attach to (UUID).", json_schema_extra={"format": "uuid"}
+    )
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal to attach to.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person to attach to.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Organization to attach to."
+    )
+    project_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Project to attach to."
+    )
+    task_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Task to attach to.")
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Author's user id; admins only."
+    )
+    add_time: Annotated[str | None, NotNull] = Field(
+        default=None, description="Creation time, YYYY-MM-DD HH:MM:SS UTC."
+    )
+    pinned_to_lead_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the lead (needs lead_id)."
+    )
+    pinned_to_deal_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the deal (needs deal_id)."
+    )
+    pinned_to_organization_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the organization (needs org_id)."
+    )
+    pinned_to_person_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the person (needs person_id)."
+    )
+    pinned_to_project_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the project (needs project_id)."
+    )
+    pinned_to_task_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 pins it on the task (needs task_id)."
+    )

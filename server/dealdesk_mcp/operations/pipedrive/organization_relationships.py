@@ -39,7 +39,7 @@ class AddOrganizationRelationship(ToolInput):
         description="The parent company when type is parent; either side when type is related."
     )
     rel_linked_org_id: StrictInt
-    org_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
 
 
 class DeleteOrganizationRelationship(ToolInput):
@@ -86,7 +86,7 @@ class GetOrganizationRelationships(ToolInput):
         token_cost=20,
         query_params=("org_id",),
     )
-    org_id: StrictInt
+    org_id: StrictInt = Field(description="Organization id.")
 
 
 class UpdateOrganizationRelationship(ToolInput):
@@ -103,7 +103,7 @@ class UpdateOrganizationRelationship(ToolInput):
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
     id: StrictInt
-    org_id: Annotated[StrictInt | None, NotNull] = None
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
     type: Annotated[Literal["parent", "related"] | None, NotNull] = None
     rel_owner_org_id: Annotated[StrictInt | None, NotNull] = None
     rel_linked_org_id: Annotated[StrictInt | None, NotNull] = None

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, StrictInt
 from dealdesk_mcp.route import (
     ListInput,
     NestedInput,
+    NotBool,
     NotNull,
     Route,
     ToolInput,
@@ -65,18 +66,24 @@ class AddOrganization(ToolInput):
             "custom_fields",
         ),
     )
-    name: str
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    add_time: Annotated[str | None, NotNull] = None
-    visible_to: Annotated[StrictInt | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    address: Annotated[AddOrganizationAddress | None, NotNull] = None
-    website: str | None = None
-    linkedin: str | None = None
-    industry: StrictInt | None = None
-    annual_revenue: StrictInt | None = None
-    employee_count: StrictInt | None = None
-    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
+    name: str = Field(description="Organization name.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    add_time: Annotated[str | None, NotNull] = Field(default=None, description="Creation time, RFC 3339.")
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
+    address: Annotated[AddOrganizationAddress | None, NotNull] = Field(
+        default=None, description="Address parts, value = full text."
+    )
+    website: str | None = Field(default=None, description="Website URL.")
+    linkedin: str | None = Field(default=None, description="LinkedIn page URL.")
+    industry: StrictInt | None = Field(default=None, description="Industry option id.")
+    annual_revenue: StrictInt | None = Field(default=None, description="Yearly revenue.")
+    employee_count: StrictInt | None = Field(default=None, description="Number of employees.")
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )
 
 
 class DeleteOrganization(ToolInput):
@@ -90,7 +97,7 @@ class DeleteOrganization(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
 
 
 class GetOrganization(ToolInput):
@@ -104,36 +111,45 @@ class GetOrganization(ToolInput):
         token_cost=1,
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
+        comma_params=("include_fields", "custom_fields"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     include_fields: Annotated[
-        Literal[
-            "next_activity_id",
-            "last_activity_id",
-            "open_deals_count",
-            "related_open_deals_count",
-            "closed_deals_count",
-            "related_closed_deals_count",
-            "email_messages_count",
-            "people_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "won_deals_count",
-            "related_won_deals_count",
-            "lost_deals_count",
-            "related_lost_deals_count",
-            "smart_bcc_email",
+        list[
+            Literal[
+                "next_activity_id",
+                "last_activity_id",
+                "open_deals_count",
+                "related_open_deals_count",
+                "closed_deals_count",
+                "related_closed_deals_count",
+                "email_messages_count",
+                "people_count",
+                "activities_count",
+                "done_activities_count",
+                "undone_activities_count",
+                "files_count",
+                "notes_count",
+                "followers_count",
+                "won_deals_count",
+                "related_won_deals_count",
+                "lost_deals_count",
+                "related_lost_deals_count",
+                "smart_bcc_email",
+            ]
         ]
         | None,
         NotNull,
-    ] = None
-    custom_fields: Annotated[str | None, NotNull] = None
-    include_option_labels: Annotated[bool | None, NotNull] = None
-    include_labels: Annotated[bool | None, NotNull] = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Custom fields to include, by name (max 15)."
+    )
+    include_option_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Option fields as {id, label}."
+    )
+    include_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Add labels as {id, label}."
+    )
 
 
 class GetOrganizations(ListInput):
@@ -161,48 +177,65 @@ class GetOrganizations(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("ids", "include_fields", "custom_fields"),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    ids: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    updated_since: Annotated[str | None, NotNull] = None
-    updated_until: Annotated[str | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides other filters."
+    )
+    ids: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Organization ids to fetch, up to 100."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated at or after; RFC 3339."
+    )
+    updated_until: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated before; RFC 3339."
+    )
     sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
     include_fields: Annotated[
-        Literal[
-            "next_activity_id",
-            "last_activity_id",
-            "open_deals_count",
-            "related_open_deals_count",
-            "closed_deals_count",
-            "related_closed_deals_count",
-            "email_messages_count",
-            "people_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "won_deals_count",
-            "related_won_deals_count",
-            "lost_deals_count",
-            "related_lost_deals_count",
-            "smart_bcc_email",
+        list[
+            Literal[
+                "next_activity_id",
+                "last_activity_id",
+                "open_deals_count",
+                "related_open_deals_count",
+                "closed_deals_count",
+                "related_closed_deals_count",
+                "email_messages_count",
+                "people_count",
+                "activities_count",
+                "done_activities_count",
+                "undone_activities_count",
+                "files_count",
+                "notes_count",
+                "followers_count",
+                "won_deals_count",
+                "related_won_deals_count",
+                "lost_deals_count",
+                "related_lost_deals_count",
+                "smart_bcc_email",
+            ]
         ]
         | None,
         NotNull,
-    ] = None
-    custom_fields: Annotated[str | None, NotNull] = None
-    include_option_labels: Annotated[bool | None, NotNull] = None
-    include_labels: Annotated[bool | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Custom fields to include, by name (max 15)."
+    )
+    include_option_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Option fields as {id, label}."
+    )
+    include_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Add labels as {id, label}."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class MergeOrganizations(ToolInput):
@@ -218,8 +251,8 @@ class MergeOrganizations(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: StrictInt
-    merge_with_id: StrictInt
+    id: StrictInt = Field(description="Organization to merge away.")
+    merge_with_id: StrictInt = Field(description="Organization that survives.")
 
 
 class SearchOrganization(ListInput):
@@ -233,12 +266,17 @@ class SearchOrganization(ListInput):
         pagination="cursor",
         token_cost=20,
         query_params=("term", "fields", "exact_match", "limit", "cursor"),
+        comma_params=("fields",),
     )
-    term: str
-    fields: Annotated[Literal["address", "custom_fields", "notes", "name"] | None, NotNull] = None
-    exact_match: Annotated[bool | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
+    fields: Annotated[list[Literal["address", "custom_fields", "notes", "name"]] | None, NotNull] = Field(
+        default=None, description="Fields to match in; default all."
+    )
+    exact_match: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Whole-term matches only; case-insensitive."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateOrganization(ToolInput):
@@ -266,15 +304,21 @@ class UpdateOrganization(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    visible_to: Annotated[StrictInt | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    address: Annotated[AddOrganizationAddress | None, NotNull] = None
-    website: str | None = None
-    linkedin: str | None = None
-    industry: StrictInt | None = None
-    annual_revenue: StrictInt | None = None
-    employee_count: StrictInt | None = None
-    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
+    id: StrictInt = Field(description="Organization id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="Organization name.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
+    address: Annotated[AddOrganizationAddress | None, NotNull] = Field(
+        default=None, description="Address parts, value = full text."
+    )
+    website: str | None = Field(default=None, description="Website URL.")
+    linkedin: str | None = Field(default=None, description="LinkedIn page URL.")
+    industry: StrictInt | None = Field(default=None, description="Industry option id.")
+    annual_revenue: StrictInt | None = Field(default=None, description="Yearly revenue.")
+    employee_count: StrictInt | None = Field(default=None, description="Number of employees.")
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, StrictInt
 from dealdesk_mcp.route import (
     ListInput,
     NestedInput,
+    NotBool,
     NotNull,
     Route,
     ToolInput,
@@ -80,27 +81,43 @@ class AddPerson(ToolInput):
             "custom_fields",
         ),
     )
-    name: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    add_time: Annotated[str | None, NotNull] = None
-    emails: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
-    phones: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
-    visible_to: Annotated[StrictInt | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    postal_address: Annotated[AddPersonPostalAddress | None, NotNull] = None
-    notes: Annotated[str | None, NotNull] = None
-    im: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
-    birthday: Annotated[str | None, NotNull] = None
-    job_title: Annotated[str | None, NotNull] = None
+    name: Annotated[str | None, NotNull] = Field(default=None, description="Full name.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    add_time: Annotated[str | None, NotNull] = Field(default=None, description="Creation time, RFC 3339.")
+    emails: Annotated[list[AddPersonEmailsItem] | None, NotNull] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    phones: Annotated[list[AddPersonEmailsItem] | None, NotNull] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
+    postal_address: Annotated[AddPersonPostalAddress | None, NotNull] = Field(
+        default=None, description="Address parts, value = full text; contact sync."
+    )
+    notes: Annotated[str | None, NotNull] = Field(
+        default=None, description="Contact-sync notes, up to 10,000 chars."
+    )
+    im: Annotated[list[AddPersonEmailsItem] | None, NotNull] = Field(
+        default=None, description="Chat accounts [{value, primary, label}]; contact sync."
+    )
+    birthday: Annotated[str | None, NotNull] = Field(
+        default=None, description="Birthday, YYYY-MM-DD; contact sync."
+    )
+    job_title: Annotated[str | None, NotNull] = Field(default=None, description="Job title; contact sync.")
     marketing_status: Annotated[
         Literal["no_consent", "unsubscribed", "subscribed", "archived"] | None, NotNull
-    ] = None
-    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
+    ] = Field(default=None, description="Campaigns consent; can change only once.")
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )
 
 
 class AddPersonPicture(UploadInput):
-    """Upload a local image file as a contact's profile picture, optionally cropping it."""
+    """Upload a local image (GIF, JPG or PNG; square and at least 128 px, or cropped to that) as a contact's profile picture, replacing any old one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -113,11 +130,17 @@ class AddPersonPicture(UploadInput):
         body_params=("crop_x", "crop_y", "crop_width", "crop_height"),
         file_part="file",
     )
-    id: StrictInt
-    crop_x: Annotated[StrictInt | None, NotNull] = None
-    crop_y: Annotated[StrictInt | None, NotNull] = None
-    crop_width: Annotated[StrictInt | None, NotNull] = None
-    crop_height: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Person id.")
+    crop_x: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Crop area's left edge, px."
+    )
+    crop_y: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Crop area's top edge, px."
+    )
+    crop_width: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Crop area width, px.")
+    crop_height: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Crop area height, px."
+    )
 
 
 class DeletePerson(ToolInput):
@@ -131,7 +154,7 @@ class DeletePerson(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class DeletePersonPicture(ToolInput):
@@ -145,7 +168,7 @@ class DeletePersonPicture(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class GetPerson(ToolInput):
@@ -159,41 +182,50 @@ class GetPerson(ToolInput):
         token_cost=1,
         path_params=("id",),
         query_params=("include_fields", "custom_fields", "include_option_labels", "include_labels"),
+        comma_params=("include_fields", "custom_fields"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     include_fields: Annotated[
-        Literal[
-            "next_activity_id",
-            "last_activity_id",
-            "open_deals_count",
-            "related_open_deals_count",
-            "closed_deals_count",
-            "related_closed_deals_count",
-            "participant_open_deals_count",
-            "participant_closed_deals_count",
-            "email_messages_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "won_deals_count",
-            "related_won_deals_count",
-            "lost_deals_count",
-            "related_lost_deals_count",
-            "last_incoming_mail_time",
-            "last_outgoing_mail_time",
-            "marketing_status",
-            "doi_status",
-            "smart_bcc_email",
+        list[
+            Literal[
+                "next_activity_id",
+                "last_activity_id",
+                "open_deals_count",
+                "related_open_deals_count",
+                "closed_deals_count",
+                "related_closed_deals_count",
+                "participant_open_deals_count",
+                "participant_closed_deals_count",
+                "email_messages_count",
+                "activities_count",
+                "done_activities_count",
+                "undone_activities_count",
+                "files_count",
+                "notes_count",
+                "followers_count",
+                "won_deals_count",
+                "related_won_deals_count",
+                "lost_deals_count",
+                "related_lost_deals_count",
+                "last_incoming_mail_time",
+                "last_outgoing_mail_time",
+                "marketing_status",
+                "doi_status",
+                "smart_bcc_email",
+            ]
         ]
         | None,
         NotNull,
-    ] = None
-    custom_fields: Annotated[str | None, NotNull] = None
-    include_option_labels: Annotated[bool | None, NotNull] = None
-    include_labels: Annotated[bool | None, NotNull] = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Custom fields to include, by name (max 15)."
+    )
+    include_option_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Option fields as {id, label}."
+    )
+    include_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Add labels as {id, label}."
+    )
 
 
 class GetPersonPicture(ToolInput):
@@ -207,7 +239,7 @@ class GetPersonPicture(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class GetPersonProducts(ListInput):
@@ -223,9 +255,11 @@ class GetPersonProducts(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Person id.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetPersons(ListInput):
@@ -255,55 +289,72 @@ class GetPersons(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("ids", "include_fields", "custom_fields"),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    ids: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    updated_since: Annotated[str | None, NotNull] = None
-    updated_until: Annotated[str | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; overrides other filters."
+    )
+    ids: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Person ids to fetch, up to 100."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal id.")
+    updated_since: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated at or after; RFC 3339."
+    )
+    updated_until: Annotated[str | None, NotNull] = Field(
+        default=None, description="Updated before; RFC 3339."
+    )
     sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
     include_fields: Annotated[
-        Literal[
-            "next_activity_id",
-            "last_activity_id",
-            "open_deals_count",
-            "related_open_deals_count",
-            "closed_deals_count",
-            "related_closed_deals_count",
-            "participant_open_deals_count",
-            "participant_closed_deals_count",
-            "email_messages_count",
-            "activities_count",
-            "done_activities_count",
-            "undone_activities_count",
-            "files_count",
-            "notes_count",
-            "followers_count",
-            "won_deals_count",
-            "related_won_deals_count",
-            "lost_deals_count",
-            "related_lost_deals_count",
-            "last_incoming_mail_time",
-            "last_outgoing_mail_time",
-            "marketing_status",
-            "doi_status",
-            "smart_bcc_email",
+        list[
+            Literal[
+                "next_activity_id",
+                "last_activity_id",
+                "open_deals_count",
+                "related_open_deals_count",
+                "closed_deals_count",
+                "related_closed_deals_count",
+                "participant_open_deals_count",
+                "participant_closed_deals_count",
+                "email_messages_count",
+                "activities_count",
+                "done_activities_count",
+                "undone_activities_count",
+                "files_count",
+                "notes_count",
+                "followers_count",
+                "won_deals_count",
+                "related_won_deals_count",
+                "lost_deals_count",
+                "related_lost_deals_count",
+                "last_incoming_mail_time",
+                "last_outgoing_mail_time",
+                "marketing_status",
+                "doi_status",
+                "smart_bcc_email",
+            ]
         ]
         | None,
         NotNull,
-    ] = None
-    custom_fields: Annotated[str | None, NotNull] = None
-    include_option_labels: Annotated[bool | None, NotNull] = None
-    include_labels: Annotated[bool | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    ] = Field(default=None, description="Extra fields to add.")
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Custom fields to include, by name (max 15)."
+    )
+    include_option_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Option fields as {id, label}."
+    )
+    include_labels: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Add labels as {id, label}."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class MergePersons(ToolInput):
@@ -319,8 +370,8 @@ class MergePersons(ToolInput):
         path_params=("id",),
         body_params=("merge_with_id",),
     )
-    id: StrictInt
-    merge_with_id: StrictInt
+    id: StrictInt = Field(description="Person to merge away.")
+    merge_with_id: StrictInt = Field(description="Person that survives; wins conflicts.")
 
 
 class SearchPersons(ListInput):
@@ -342,14 +393,23 @@ class SearchPersons(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("fields",),
     )
-    term: str
-    fields: Annotated[Literal["custom_fields", "email", "notes", "phone", "name"] | None, NotNull] = None
-    exact_match: Annotated[bool | None, NotNull] = None
-    organization_id: Annotated[StrictInt | None, NotNull] = None
-    include_fields: Annotated[Literal["person.picture"] | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
+    fields: Annotated[list[Literal["custom_fields", "email", "notes", "phone", "name"]] | None, NotNull] = (
+        Field(default=None, description="Fields to match in; default all.")
+    )
+    exact_match: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Whole-term matches only; case-insensitive."
+    )
+    organization_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only persons of this organization."
+    )
+    include_fields: Annotated[Literal["person.picture"] | None, NotNull] = Field(
+        default=None, description="Add person.picture to each result."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdatePerson(ToolInput):
@@ -380,20 +440,36 @@ class UpdatePerson(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    emails: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
-    phones: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
-    visible_to: Annotated[StrictInt | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    postal_address: Annotated[AddPersonPostalAddress | None, NotNull] = None
-    notes: Annotated[str | None, NotNull] = None
-    im: Annotated[list[AddPersonEmailsItem] | None, NotNull] = None
-    birthday: Annotated[str | None, NotNull] = None
-    job_title: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Person id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="Full name.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    emails: Annotated[list[AddPersonEmailsItem] | None, NotNull] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    phones: Annotated[list[AddPersonEmailsItem] | None, NotNull] = Field(
+        default=None, description="[{value, primary, label}], label e.g. work."
+    )
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
+    postal_address: Annotated[AddPersonPostalAddress | None, NotNull] = Field(
+        default=None, description="Address parts, value = full text; contact sync."
+    )
+    notes: Annotated[str | None, NotNull] = Field(
+        default=None, description="Contact-sync notes, up to 10,000 chars."
+    )
+    im: Annotated[list[AddPersonEmailsItem] | None, NotNull] = Field(
+        default=None, description="Chat accounts [{value, primary, label}]; contact sync."
+    )
+    birthday: Annotated[str | None, NotNull] = Field(
+        default=None, description="Birthday, YYYY-MM-DD; contact sync."
+    )
+    job_title: Annotated[str | None, NotNull] = Field(default=None, description="Job title; contact sync.")
     marketing_status: Annotated[
         Literal["no_consent", "unsubscribed", "subscribed", "archived"] | None, NotNull
-    ] = None
-    custom_fields: Annotated[dict[str, Any] | None, NotNull] = None
+    ] = Field(default=None, description="Campaigns consent; can change only once.")
+    custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
+        default=None, description="Custom field values by name; options by label; null clears."
+    )

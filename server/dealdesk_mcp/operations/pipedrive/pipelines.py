@@ -40,9 +40,9 @@ class AddPipeline(ToolInput):
         token_cost=5,
         body_params=("name", "is_deal_probability_enabled"),
     )
-    name: str
+    name: str = Field(description="Pipeline name.")
     is_deal_probability_enabled: Annotated[bool | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": False}
+        default=None, description="Track deal win probability.", json_schema_extra={"default": False}
     )
 
 
@@ -57,7 +57,7 @@ class DeletePipeline(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Pipeline id.")
 
 
 class GetPipeline(ToolInput):
@@ -71,7 +71,7 @@ class GetPipeline(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Pipeline id.")
 
 
 class GetPipelineConversionStatistics(ToolInput):
@@ -86,10 +86,12 @@ class GetPipelineConversionStatistics(ToolInput):
         path_params=("id",),
         query_params=("start_date", "end_date", "user_id"),
     )
-    id: StrictInt
-    start_date: date
-    end_date: date
-    user_id: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Pipeline id.")
+    start_date: date = Field(description="Period start, YYYY-MM-DD.")
+    end_date: date = Field(description="Period end, YYYY-MM-DD.")
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Whose deals; default you."
+    )
 
 
 class GetPipelineDeals(ListInput):
@@ -114,15 +116,27 @@ class GetPipelineDeals(ListInput):
             "totals_convert_currency",
         ),
     )
-    id: StrictInt
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    everyone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    stage_id: Annotated[StrictInt | None, NotNull] = None
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
-    get_summary: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    totals_convert_currency: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Pipeline id.")
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; user_id overrides it."
+    )
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Owner's user id; default you."
+    )
+    everyone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 all owners; overrides filter_id, user_id."
+    )
+    stage_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Only this stage.")
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    get_summary: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 adds a pipeline summary."
+    )
+    totals_convert_currency: Annotated[str | None, NotNull] = Field(
+        default=None, description="Summary currency code; needs get_summary."
+    )
 
 
 class GetPipelineMovementStatistics(ToolInput):
@@ -137,10 +151,12 @@ class GetPipelineMovementStatistics(ToolInput):
         path_params=("id",),
         query_params=("start_date", "end_date", "user_id"),
     )
-    id: StrictInt
-    start_date: date
-    end_date: date
-    user_id: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Pipeline id.")
+    start_date: date = Field(description="Period start, YYYY-MM-DD.")
+    end_date: date = Field(description="Period end, YYYY-MM-DD.")
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Whose deals; default you."
+    )
 
 
 class GetPipelines(ListInput):
@@ -156,13 +172,13 @@ class GetPipelines(ListInput):
         query_params=("sort_by", "sort_direction", "limit", "cursor"),
     )
     sort_by: Annotated[Literal["id", "update_time", "add_time"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdatePipeline(ToolInput):
@@ -178,8 +194,8 @@ class UpdatePipeline(ToolInput):
         path_params=("id",),
         body_params=("name", "is_deal_probability_enabled"),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Pipeline id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="Pipeline name.")
     is_deal_probability_enabled: Annotated[bool | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": False}
+        default=None, description="Track deal win probability.", json_schema_extra={"default": False}
     )

@@ -69,9 +69,11 @@ class AddProduct(ToolInput):
     unit: Annotated[str | None, NotNull] = None
     tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
     category: Annotated[StrictFloat | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     is_linkable: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = None
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )
@@ -193,8 +195,10 @@ class GetProductDeals(ListInput):
         query_params=("start", "limit", "status"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     status: Annotated[Literal["open", "won", "lost", "deleted", "all_not_deleted"] | None, NotNull] = Field(
         default=None,
         description="Deal status to keep; deleted also returns deals removed in the last 30 days.",
@@ -217,8 +221,10 @@ class GetProductFiles(ListInput):
         query_params=("start", "limit", "sort"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100)
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100, description="Items per page.")
     sort: Annotated[str | None, NotNull] = None
 
 
@@ -250,8 +256,8 @@ class GetProductVariations(ListInput):
         query_params=("cursor", "limit"),
     )
     id: StrictInt
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetProducts(ListInput):
@@ -276,18 +282,18 @@ class GetProducts(ListInput):
             "custom_fields",
         ),
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     ids: Annotated[str | None, NotNull] = Field(
         default=None, description="Up to 100 comma-separated product ids; ignored when filter_id is set."
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "name", "add_time", "update_time"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
     updated_since: Annotated[str | None, NotNull] = Field(
         default=None, description="RFC3339 time; keeps products updated at or after it."
@@ -313,12 +319,14 @@ class SearchProducts(ListInput):
     fields: Annotated[Literal["code", "custom_fields", "name"] | None, NotNull] = Field(
         default=None, description="Which fields to search in; all searchable ones if omitted."
     )
-    exact_match: Annotated[bool | None, NotNull] = None
+    exact_match: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Whole-term matches only; case-insensitive."
+    )
     include_fields: Annotated[Literal["product.price"] | None, NotNull] = Field(
         default=None, description="Extra attributes to add to each hit."
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateProduct(ToolInput):
@@ -355,9 +363,11 @@ class UpdateProduct(ToolInput):
     unit: Annotated[str | None, NotNull] = None
     tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
     category: Annotated[StrictFloat | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     is_linkable: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = None
+    visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
+        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+    )
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
         default=None, description="One entry per currency: price, with optional cost and direct_cost."
     )

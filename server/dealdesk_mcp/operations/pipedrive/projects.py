@@ -85,13 +85,13 @@ class AddProject(ToolInput):
     status: Annotated[str | None, NotNull] = None
     board_id: Annotated[StrictInt | None, NotNull] = None
     phase_id: Annotated[StrictInt | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
     end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
     deal_ids: Annotated[list[StrictInt] | None, NotNull] = None
     person_ids: Annotated[list[StrictInt] | None, NotNull] = None
     org_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
     health_status: Annotated[StrictInt | None, NotNull] = None
     template_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Project template to build from (creation only)."
@@ -163,7 +163,7 @@ class AddTask(ToolInput):
         ),
     )
     title: str = Field(min_length=1, max_length=255)
-    project_id: StrictInt
+    project_id: StrictInt = Field(description="Project id.")
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
@@ -263,11 +263,11 @@ class GetArchivedProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "limit", "cursor"),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
     status: Annotated[str | None, NotNull] = None
     phase_id: Annotated[StrictInt | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProject(ToolInput):
@@ -366,8 +366,8 @@ class GetProjectTemplates(ListInput):
         token_cost=10,
         query_params=("cursor", "limit"),
     )
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetProjectUsers(ToolInput):
@@ -396,16 +396,16 @@ class GetProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "deal_id", "person_id", "org_id", "limit", "cursor"),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
     status: Annotated[str | None, NotNull] = Field(
         default=None, description="Statuses to include; deleted projects are left out unless asked for."
     )
     phase_id: Annotated[StrictInt | None, NotNull] = None
-    deal_id: Annotated[StrictInt | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    org_id: Annotated[StrictInt | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProjectsBoard(ToolInput):
@@ -492,12 +492,12 @@ class GetTasks(ListInput):
             "parent_task_id",
         ),
     )
-    cursor: Annotated[str | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     is_done: Annotated[bool | None, NotNull] = None
     is_milestone: Annotated[bool | None, NotNull] = None
     assignee_id: Annotated[StrictInt | None, NotNull] = None
-    project_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project id.")
     parent_task_id: Annotated[str | None, NotNull] = Field(
         default=None, description="null for top-level tasks only; a task id for that task's subtasks."
     )
@@ -561,11 +561,15 @@ class SearchProjects(ListInput):
     fields: Annotated[Literal["custom_fields", "notes", "title", "description"] | None, NotNull] = Field(
         default=None, description="Which fields to search in; all searchable ones if omitted."
     )
-    exact_match: Annotated[bool | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = None
-    organization_id: Annotated[StrictInt | None, NotNull] = None
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    exact_match: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Whole-term matches only; case-insensitive."
+    )
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    organization_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Organization id."
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateProject(ToolInput):
@@ -603,13 +607,13 @@ class UpdateProject(ToolInput):
     status: Annotated[str | None, NotNull] = None
     board_id: Annotated[StrictInt | None, NotNull] = None
     phase_id: Annotated[StrictInt | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = None
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
     end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
     deal_ids: Annotated[list[StrictInt] | None, NotNull] = None
     person_ids: Annotated[list[StrictInt] | None, NotNull] = None
     org_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = None
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
     health_status: Annotated[StrictInt | None, NotNull] = None
     template_id: Annotated[StrictInt | None, NotNull] = None
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
@@ -685,7 +689,7 @@ class UpdateTask(ToolInput):
     )
     id: StrictInt
     title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
-    project_id: Annotated[StrictInt | None, NotNull] = None
+    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project id.")
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )

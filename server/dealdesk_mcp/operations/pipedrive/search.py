@@ -36,28 +36,36 @@ class SearchItem(ListInput):
             "limit",
             "cursor",
         ),
+        comma_params=("item_types", "fields", "include_fields"),
     )
-    term: str
+    term: str = Field(description="Search text; 2+ chars (1 with exact_match).")
     item_types: Annotated[
-        Literal["deal", "person", "organization", "product", "lead", "file", "mail_attachment", "project"]
+        list[
+            Literal["deal", "person", "organization", "product", "lead", "file", "mail_attachment", "project"]
+        ]
         | None,
         NotNull,
-    ] = None
+    ] = Field(default=None, description="Record types to search; default all.")
     fields: Annotated[
-        Literal["address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description"]
+        list[
+            Literal[
+                "address", "code", "custom_fields", "email", "name", "notes", "phone", "title", "description"
+            ]
+        ]
         | None,
         NotNull,
-    ] = None
+    ] = Field(default=None, description="Fields to match in; default all.")
     search_for_related_items: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="Also return records linked to the matches, e.g. a matched person's organization.",
+        default=None, description="Add related deals, leads, persons of found persons/orgs."
     )
-    exact_match: Annotated[bool | None, NotNull] = None
-    include_fields: Annotated[Literal["deal.cc_email", "person.picture", "product.price"] | None, NotNull] = (
-        None
+    exact_match: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Whole-term matches only; case-insensitive."
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    include_fields: Annotated[
+        list[Literal["deal.cc_email", "person.picture", "product.price"]] | None, NotNull
+    ] = Field(default=None, description="Extra fields to add.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class SearchItemByField(ListInput):
@@ -72,13 +80,15 @@ class SearchItemByField(ListInput):
         token_cost=20,
         query_params=("term", "entity_type", "match", "field", "limit", "cursor"),
     )
-    term: str
-    entity_type: Literal["deal", "lead", "person", "organization", "product", "project"]
-    field: str = Field(
-        description="Field key to search in, as listed by the fields tools for that record type."
+    term: str = Field(description="Search text; 2+ chars (1 with match exact).")
+    entity_type: Literal["deal", "lead", "person", "organization", "product", "project"] = Field(
+        description="Record type owning the field."
     )
+    field: str = Field(description="Field key, from the fields tools.")
     match: Annotated[Literal["exact", "beginning", "middle"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "exact"}
+        default=None,
+        description="How the term matches; case-sensitive.",
+        json_schema_extra={"default": "exact"},
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")

@@ -30,13 +30,16 @@ class AddStage(ToolInput):
         token_cost=5,
         body_params=("name", "pipeline_id", "deal_probability", "is_deal_rot_enabled", "days_to_rotten"),
     )
-    name: str
-    pipeline_id: StrictInt
-    deal_probability: Annotated[StrictInt | None, NotNull] = None
-    is_deal_rot_enabled: Annotated[bool | None, NotNull] = None
+    name: str = Field(description="Stage name.")
+    pipeline_id: StrictInt = Field(description="Pipeline it belongs to.")
+    deal_probability: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Win probability %, for weighted values."
+    )
+    is_deal_rot_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Let idle deals here turn rotten."
+    )
     days_to_rotten: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        description="Days of inactivity before a deal is marked rotten; needs is_deal_rot_enabled.",
+        default=None, description="Idle days before rotten; needs rotting on."
     )
 
 
@@ -51,7 +54,7 @@ class DeleteStage(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Stage id.")
 
 
 class GetStage(ToolInput):
@@ -65,7 +68,7 @@ class GetStage(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Stage id.")
 
 
 class GetStageDeals(ListInput):
@@ -81,12 +84,20 @@ class GetStageDeals(ListInput):
         path_params=("id",),
         query_params=("filter_id", "user_id", "everyone", "start", "limit"),
     )
-    id: StrictInt
-    filter_id: Annotated[StrictInt | None, NotNull] = None
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    everyone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Stage id.")
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter id; user_id overrides it."
+    )
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Owner's user id; default you."
+    )
+    everyone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 all owners; overrides filter_id, user_id."
+    )
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetStages(ListInput):
@@ -101,15 +112,17 @@ class GetStages(ListInput):
         token_cost=5,
         query_params=("pipeline_id", "sort_by", "sort_direction", "limit", "cursor"),
     )
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only this pipeline's stages."
+    )
     sort_by: Annotated[Literal["id", "update_time", "add_time", "order_nr"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "asc"}
+        default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class UpdateStage(ToolInput):
@@ -125,9 +138,17 @@ class UpdateStage(ToolInput):
         path_params=("id",),
         body_params=("name", "pipeline_id", "deal_probability", "is_deal_rot_enabled", "days_to_rotten"),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
-    pipeline_id: Annotated[StrictInt | None, NotNull] = None
-    deal_probability: Annotated[StrictInt | None, NotNull] = None
-    is_deal_rot_enabled: Annotated[bool | None, NotNull] = None
-    days_to_rotten: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Stage id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="Stage name.")
+    pipeline_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Pipeline it belongs to."
+    )
+    deal_probability: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Win probability %, for weighted values."
+    )
+    is_deal_rot_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Let idle deals here turn rotten."
+    )
+    days_to_rotten: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Idle days before rotten; needs rotting on."
+    )

@@ -209,8 +209,10 @@ class GetUserRoleAssignments(ListInput):
         query_params=("start", "limit"),
     )
     id: StrictInt
-    start: Annotated[StrictInt | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    limit: Annotated[StrictInt | None, NotNull] = None
+    start: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
+    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
 class GetUserRoleSettings(ToolInput):
