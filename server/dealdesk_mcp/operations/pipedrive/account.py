@@ -35,7 +35,7 @@ class GetCurrencies(ToolInput):
         token_cost=20,
         query_params=("term",),
     )
-    term: str = None
+    term: str = Field(default=None, description="Text to match in currency names or codes.")
 
 
 class GetRecents(ListInput):
@@ -50,7 +50,7 @@ class GetRecents(ListInput):
         token_cost=20,
         query_params=("since_timestamp", "items", "start", "limit"),
     )
-    since_timestamp: str
+    since_timestamp: str = Field(description="Changes after this UTC time, as YYYY-MM-DD HH:MM:SS.")
     items: Literal[
         "activity",
         "activityType",
@@ -64,6 +64,6 @@ class GetRecents(ListInput):
         "product",
         "stage",
         "user",
-    ] = Field(default=None, description="Item types to include.")
+    ] = Field(default=None, description="Item types to include, comma-separated; all when omitted.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None

@@ -5,7 +5,7 @@
 
 from typing import ClassVar, Literal
 
-from pydantic import StrictInt
+from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import Route, ToolInput
 
@@ -24,7 +24,7 @@ class AddActivityType(ToolInput):
         token_cost=10,
         body_params=("name", "icon_key", "color"),
     )
-    name: str
+    name: str = Field(description="Activity type name.")
     icon_key: Literal[
         "task",
         "email",
@@ -66,8 +66,8 @@ class AddActivityType(ToolInput):
         "bulb",
         "bell",
         "presentation",
-    ]
-    color: str = None
+    ] = Field(description="Icon shown for it.")
+    color: str = Field(default=None, description="Color as 6 hex digits without #, e.g. 3366FF.")
 
 
 class DeleteActivityType(ToolInput):
@@ -81,7 +81,7 @@ class DeleteActivityType(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Activity type id.")
 
 
 class GetActivityTypes(ToolInput):
@@ -105,8 +105,8 @@ class UpdateActivityType(ToolInput):
         path_params=("id",),
         body_params=("name", "icon_key", "color", "order_nr"),
     )
-    id: StrictInt
-    name: str = None
+    id: StrictInt = Field(description="Activity type id.")
+    name: str = Field(default=None, description="New name.")
     icon_key: Literal[
         "task",
         "email",
@@ -148,6 +148,6 @@ class UpdateActivityType(ToolInput):
         "bulb",
         "bell",
         "presentation",
-    ] = None
-    color: str = None
-    order_nr: StrictInt = None
+    ] = Field(default=None, description="Icon shown for it.")
+    color: str = Field(default=None, description="Color as 6 hex digits without #, e.g. 3366FF.")
+    order_nr: StrictInt = Field(default=None, description="Position in activity type pickers.")

@@ -40,22 +40,32 @@ class AddCallLog(ToolInput):
             "note",
         ),
     )
-    outcome: Literal["connected", "no_answer", "left_message", "left_voicemail", "wrong_number", "busy"]
-    to_phone_number: str
-    start_time: str = Field(json_schema_extra={"format": "date-time"})
-    end_time: str = Field(json_schema_extra={"format": "date-time"})
-    user_id: StrictInt = None
-    activity_id: StrictInt = Field(
-        default=None, description="Turns this call-type activity into the log; its links win over yours."
+    outcome: Literal["connected", "no_answer", "left_message", "left_voicemail", "wrong_number", "busy"] = (
+        Field(description="How the call ended.")
     )
-    subject: str = None
-    duration: str = None
-    from_phone_number: str = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
-    deal_id: StrictInt = Field(default=None, description="Link a deal or a lead, never both.")
-    lead_id: UUID = None
-    note: str = Field(default=None, description="HTML text.")
+    to_phone_number: str = Field(description="Number that was called.")
+    start_time: str = Field(
+        description="Call start in UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
+    )
+    end_time: str = Field(
+        description="Call end in UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
+    )
+    user_id: StrictInt = Field(
+        default=None,
+        description="Owner of the log; user id. Logging for others needs account settings access.",
+    )
+    activity_id: StrictInt = Field(
+        default=None,
+        description="Call-type activity to turn into this log; its deal, person and org links win.",
+    )
+    subject: str = Field(default=None, description="Name of the call activity it is attached to.")
+    duration: str = Field(default=None, description="Call length in seconds, as text.")
+    from_phone_number: str = Field(default=None, description="Number the call came from.")
+    person_id: StrictInt = Field(default=None, description="Linked person; person id.")
+    org_id: StrictInt = Field(default=None, description="Linked organization; organization id.")
+    deal_id: StrictInt = Field(default=None, description="Linked deal; deal id. Not together with lead_id.")
+    lead_id: UUID = Field(default=None, description="Linked lead; lead id (UUID). Not together with deal_id.")
+    note: str = Field(default=None, description="Call notes, HTML.")
 
 
 class AddCallLogAudioFile(UploadInput):
@@ -71,7 +81,7 @@ class AddCallLogAudioFile(UploadInput):
         path_params=("id",),
         file_part="file",
     )
-    id: str
+    id: str = Field(description="Call log id.")
 
 
 class DeleteCallLog(ToolInput):
@@ -85,7 +95,7 @@ class DeleteCallLog(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Call log id.")
 
 
 class GetCallLog(ToolInput):
@@ -99,7 +109,7 @@ class GetCallLog(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Call log id.")
 
 
 class GetUserCallLogs(ListInput):
@@ -115,4 +125,4 @@ class GetUserCallLogs(ListInput):
         query_params=("start", "limit"),
     )
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = None
+    limit: StrictInt = Field(default=None, description="Page size; at most 50.")

@@ -78,24 +78,53 @@ class AddDealProduct(ToolInput):
             "billing_start_date",
         ),
     )
-    id: StrictInt
-    product_id: StrictInt
-    item_price: StrictFloat
-    quantity: StrictFloat
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
+    id: StrictInt = Field(description="Deal id.")
+    product_id: StrictInt = Field(description="Catalog product to attach; product id.")
+    item_price: StrictFloat = Field(description="Unit price.")
+    quantity: StrictFloat = Field(description="Quantity.")
+    tax: StrictFloat = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+    )
+    comments: str = Field(default=None, description="Note on the line item.")
+    discount: StrictFloat = Field(
+        default=None,
+        description="Discount size; a percent or an amount per discount_type; default 0.",
+        json_schema_extra={"default": 0},
+    )
+    is_enabled: bool = Field(
+        default=None,
+        description="false switches the line off; default true. Limited when the deal has installments.",
+        json_schema_extra={"default": True},
+    )
+    tax_method: Literal["exclusive", "inclusive", "none"] = Field(
+        default=None,
+        description="exclusive adds tax on top, inclusive has it in the price, none; user default; sets all lines.",
+    )
     discount_type: Literal["percentage", "amount"] = Field(
-        default=None, json_schema_extra={"default": "percentage"}
+        default=None,
+        description="Whether discount is a percentage (default) or an amount.",
+        json_schema_extra={"default": "percentage"},
     )
-    product_variation_id: StrictInt | None = None
+    product_variation_id: StrictInt | None = Field(
+        default=None, description="Variation of the product; variation id."
+    )
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        Field(default=None, json_schema_extra={"default": "one-time"})
+        Field(
+            default=None,
+            description="Billing period (Growth+); default one-time; recurring needs no installments, max 20 a deal.",
+            json_schema_extra={"default": "one-time"},
+        )
     )
-    billing_frequency_cycles: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
-    billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
+    billing_frequency_cycles: StrictInt | None = Field(
+        default=None,
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+        json_schema_extra={"default": None},
+    )
+    billing_start_date: date | None = Field(
+        default=None,
+        description="First billing date, YYYY-MM-DD, within 10 years of today.",
+        json_schema_extra={"default": None},
+    )
 
 
 class AddManyDealProducts(ToolInput):
@@ -111,10 +140,10 @@ class AddManyDealProducts(ToolInput):
         path_params=("id",),
         body_params=("data",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     data: list[AddManyDealProductsDataItem] = Field(
         max_length=100,
-        description="List of line items, each shaped like add_deal_product input (product_id, item_price, ...).",
+        description="Up to 100 line items, each shaped like add_deal_product's (product_id, item_price, quantity, ...).",
     )
 
 
@@ -129,8 +158,8 @@ class DeleteAdditionalDiscount(ToolInput):
         token_cost=3,
         path_params=("id", "discount_id"),
     )
-    id: StrictInt
-    discount_id: UUID
+    id: StrictInt = Field(description="Deal id.")
+    discount_id: UUID = Field(description="Discount id (UUID) from get_additional_discounts.")
 
 
 class DeleteDealProduct(ToolInput):
@@ -144,7 +173,7 @@ class DeleteDealProduct(ToolInput):
         token_cost=3,
         path_params=("id", "product_attachment_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     product_attachment_id: StrictInt = Field(
         description="Line item id from get_deal_products, not the catalog product id."
     )
@@ -161,8 +190,8 @@ class DeleteInstallment(ToolInput):
         token_cost=3,
         path_params=("id", "installment_id"),
     )
-    id: StrictInt
-    installment_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    installment_id: StrictInt = Field(description="Installment id from get_installments.")
 
 
 class DeleteManyDealProducts(ToolInput):
@@ -177,8 +206,11 @@ class DeleteManyDealProducts(ToolInput):
         path_params=("id",),
         query_params=("ids",),
     )
-    id: StrictInt
-    ids: str = None
+    id: StrictInt = Field(description="Deal id.")
+    ids: str = Field(
+        default=None,
+        description="Line item ids, comma-separated, up to 100; when omitted up to 100 lines go.",
+    )
 
 
 class GetAdditionalDiscounts(ToolInput):
@@ -192,7 +224,7 @@ class GetAdditionalDiscounts(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class GetDealProducts(ListInput):
@@ -208,11 +240,11 @@ class GetDealProducts(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit", "sort_by", "sort_direction"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     cursor: str = None
     limit: StrictInt = None
     sort_by: Literal["id", "add_time", "update_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
 
@@ -230,11 +262,11 @@ class GetDealsProducts(ListInput):
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
         comma_params=("deal_ids",),
     )
-    deal_ids: list[StrictInt]
+    deal_ids: list[StrictInt] = Field(description="Deals to read; up to 100 deal ids.")
     cursor: str = None
     limit: StrictInt = None
     sort_by: Literal["id", "deal_id", "add_time", "update_time", "order_nr"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
 
@@ -251,11 +283,11 @@ class GetInstallments(ListInput):
         token_cost=10,
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
     )
-    deal_ids: list[StrictInt]
+    deal_ids: list[StrictInt] = Field(description="Deals to read; up to 100 deal ids.")
     cursor: str = None
     limit: StrictInt = None
     sort_by: Literal["id", "billing_date", "deal_id"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
 
@@ -273,10 +305,10 @@ class PostAdditionalDiscount(ToolInput):
         path_params=("id",),
         body_params=("description", "amount", "type"),
     )
-    id: StrictInt
-    description: str
-    amount: StrictFloat
-    type: Literal["percentage", "amount"]
+    id: StrictInt = Field(description="Deal id.")
+    description: str = Field(description="Discount name shown on the deal.")
+    amount: StrictFloat = Field(description="Discount size, above 0; a percent or a sum per type.")
+    type: Literal["percentage", "amount"] = Field(description="percentage, or amount for a fixed sum.")
 
 
 class PostInstallment(ToolInput):
@@ -292,10 +324,10 @@ class PostInstallment(ToolInput):
         path_params=("id",),
         body_params=("description", "amount", "billing_date"),
     )
-    id: StrictInt
-    description: str
-    amount: StrictFloat
-    billing_date: str
+    id: StrictInt = Field(description="Deal id.")
+    description: str = Field(description="Installment name.")
+    amount: StrictFloat = Field(description="Amount charged, above 0.")
+    billing_date: str = Field(description="Charge date, YYYY-MM-DD.")
 
 
 class UpdateAdditionalDiscount(ToolInput):
@@ -311,11 +343,15 @@ class UpdateAdditionalDiscount(ToolInput):
         path_params=("id", "discount_id"),
         body_params=("description", "amount", "type"),
     )
-    id: StrictInt
-    discount_id: UUID
-    description: str = None
-    amount: StrictFloat = None
-    type: Literal["percentage", "amount"] = None
+    id: StrictInt = Field(description="Deal id.")
+    discount_id: UUID = Field(description="Discount id (UUID) from get_additional_discounts.")
+    description: str = Field(default=None, description="New discount name.")
+    amount: StrictFloat = Field(
+        default=None, description="Discount size, above 0; a percent or a sum per type."
+    )
+    type: Literal["percentage", "amount"] = Field(
+        default=None, description="percentage, or amount for a fixed sum."
+    )
 
 
 class UpdateDealProduct(ToolInput):
@@ -345,27 +381,52 @@ class UpdateDealProduct(ToolInput):
             "billing_start_date",
         ),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     product_attachment_id: StrictInt = Field(
         description="Line item id from get_deal_products, not the catalog product id."
     )
-    product_id: StrictInt = None
-    item_price: StrictFloat = None
-    quantity: StrictFloat = None
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    comments: str = None
-    discount: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: bool = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Literal["exclusive", "inclusive", "none"] = None
+    product_id: StrictInt = Field(default=None, description="Catalog product; product id.")
+    item_price: StrictFloat = Field(default=None, description="Unit price.")
+    quantity: StrictFloat = Field(default=None, description="Quantity.")
+    tax: StrictFloat = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+    )
+    comments: str = Field(default=None, description="Note on the line item.")
+    discount: StrictFloat = Field(
+        default=None,
+        description="Discount size; a percent or an amount per discount_type; default 0.",
+        json_schema_extra={"default": 0},
+    )
+    is_enabled: bool = Field(
+        default=None,
+        description="false switches the line off; default true. Limited when the deal has installments.",
+        json_schema_extra={"default": True},
+    )
+    tax_method: Literal["exclusive", "inclusive", "none"] = Field(
+        default=None,
+        description="exclusive adds tax on top, inclusive has it in the price, none; user default; sets all lines.",
+    )
     discount_type: Literal["percentage", "amount"] = Field(
-        default=None, json_schema_extra={"default": "percentage"}
+        default=None,
+        description="Whether discount is a percentage (default) or an amount.",
+        json_schema_extra={"default": "percentage"},
     )
-    product_variation_id: StrictInt | None = None
+    product_variation_id: StrictInt | None = Field(
+        default=None, description="Variation of the product; variation id."
+    )
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        None
+        Field(
+            default=None,
+            description="Billing period (Growth+); default one-time; recurring needs no installments, max 20 a deal.",
+        )
     )
-    billing_frequency_cycles: StrictInt | None = None
-    billing_start_date: date | None = None
+    billing_frequency_cycles: StrictInt | None = Field(
+        default=None,
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+    )
+    billing_start_date: date | None = Field(
+        default=None, description="First billing date, YYYY-MM-DD, within 10 years of today."
+    )
 
 
 class UpdateInstallment(ToolInput):
@@ -381,8 +442,8 @@ class UpdateInstallment(ToolInput):
         path_params=("id", "installment_id"),
         body_params=("description", "amount", "billing_date"),
     )
-    id: StrictInt
-    installment_id: StrictInt
-    description: str = None
-    amount: StrictFloat = None
-    billing_date: str = None
+    id: StrictInt = Field(description="Deal id.")
+    installment_id: StrictInt = Field(description="Installment id from get_installments.")
+    description: str = Field(default=None, description="New installment name.")
+    amount: StrictFloat = Field(default=None, description="Amount charged, above 0.")
+    billing_date: str = Field(default=None, description="Charge date, YYYY-MM-DD.")

@@ -396,7 +396,7 @@ class AddDealField(ToolInput):
             "description",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -414,18 +414,24 @@ class AddDealField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: list[AddDealFieldOptionsItem] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: AddDealFieldUiVisibility = None
+    ui_visibility: AddDealFieldUiVisibility = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+    )
     important_fields: AddDealFieldImportantFields = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: AddDealFieldRequiredFields = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None,
+        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
     )
-    description: str | None = None
+    description: str | None = Field(
+        default=None, description="Help text shown with the field; null for none."
+    )
 
 
 class AddDealFieldOptions(ToolInput):
@@ -442,8 +448,10 @@ class AddDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddOrganizationField(ToolInput):
@@ -465,7 +473,7 @@ class AddOrganizationField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -483,16 +491,19 @@ class AddOrganizationField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: list[AddOrganizationFieldOptionsItem] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: AddOrganizationFieldUiVisibility = None
+    ui_visibility: AddOrganizationFieldUiVisibility = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+    )
     important_fields: AddOrganizationFieldImportantFields = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: AddOrganizationFieldRequiredFields = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None, description="Mandatory in the web app when {enabled: true}."
     )
 
 
@@ -510,8 +521,10 @@ class AddOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddOrganizationFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    options: list[AddOrganizationFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddPersonField(ToolInput):
@@ -533,7 +546,7 @@ class AddPersonField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -551,16 +564,18 @@ class AddPersonField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: list[AddPersonFieldOptionsItem] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: AddPersonFieldUiVisibility = None
+    ui_visibility: AddPersonFieldUiVisibility = Field(
+        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+    )
     important_fields: AddPersonFieldImportantFields = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: AddPersonFieldRequiredFields = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None, description="Mandatory in the web app when {enabled: true}."
     )
 
 
@@ -578,8 +593,10 @@ class AddPersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddPersonFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    options: list[AddPersonFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddProductField(ToolInput):
@@ -594,7 +611,7 @@ class AddProductField(ToolInput):
         token_cost=5,
         body_params=("field_name", "field_type", "options", "ui_visibility"),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -612,12 +629,12 @@ class AddProductField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: list[AddProductFieldOptionsItem] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
     ui_visibility: AddProductFieldUiVisibility = Field(
-        default=None, description="Where the field shows in the web app."
+        default=None, description="Where it shows in the web app: add form and detail view."
     )
 
 
@@ -635,8 +652,10 @@ class AddProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddProductFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    options: list[AddProductFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddProjectField(ToolInput):
@@ -658,7 +677,7 @@ class AddProjectField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -676,16 +695,18 @@ class AddProjectField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: list[AddProjectFieldOptionsItem] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: AddProjectFieldUiVisibility = None
+    ui_visibility: AddProjectFieldUiVisibility = Field(
+        default=None, description="Where it shows in the web app: add form and detail view."
+    )
     important_fields: AddProjectFieldImportantFields = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: AddProjectFieldRequiredFields = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None, description="Mandatory in the web app when {enabled: true}."
     )
 
 
@@ -703,8 +724,10 @@ class AddProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddProjectFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    options: list[AddProjectFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class DeleteDealField(ToolInput):
@@ -718,7 +741,7 @@ class DeleteDealField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
 
 
 class DeleteDealFieldOptions(ToolInput):
@@ -735,8 +758,10 @@ class DeleteDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    options: list[DeleteDealFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeleteDealFields(ToolInput):
@@ -750,7 +775,7 @@ class DeleteDealFields(ToolInput):
         token_cost=10,
         query_params=("ids",),
     )
-    ids: str
+    ids: str = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeleteOrganizationField(ToolInput):
@@ -764,7 +789,7 @@ class DeleteOrganizationField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
 
 
 class DeleteOrganizationFieldOptions(ToolInput):
@@ -781,8 +806,10 @@ class DeleteOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteOrganizationFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    options: list[DeleteOrganizationFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeleteOrganizationFields(ToolInput):
@@ -796,7 +823,7 @@ class DeleteOrganizationFields(ToolInput):
         token_cost=10,
         query_params=("ids",),
     )
-    ids: str
+    ids: str = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeletePersonField(ToolInput):
@@ -810,7 +837,7 @@ class DeletePersonField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
 
 
 class DeletePersonFieldOptions(ToolInput):
@@ -827,8 +854,10 @@ class DeletePersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeletePersonFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    options: list[DeletePersonFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeletePersonFields(ToolInput):
@@ -842,7 +871,7 @@ class DeletePersonFields(ToolInput):
         token_cost=10,
         query_params=("ids",),
     )
-    ids: str
+    ids: str = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeleteProductField(ToolInput):
@@ -856,7 +885,7 @@ class DeleteProductField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
 
 
 class DeleteProductFieldOptions(ToolInput):
@@ -873,8 +902,10 @@ class DeleteProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteProductFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    options: list[DeleteProductFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeleteProductFields(ToolInput):
@@ -888,7 +919,7 @@ class DeleteProductFields(ToolInput):
         token_cost=10,
         query_params=("ids",),
     )
-    ids: str
+    ids: str = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeleteProjectField(ToolInput):
@@ -902,7 +933,7 @@ class DeleteProjectField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
 
 
 class DeleteProjectFieldOptions(ToolInput):
@@ -919,8 +950,10 @@ class DeleteProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteProjectFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    options: list[DeleteProjectFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class GetActivityField(ToolInput):
@@ -935,9 +968,11 @@ class GetActivityField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Literal["ui_visibility"] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
 
 
@@ -954,7 +989,7 @@ class GetActivityFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Literal["ui_visibility"] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
     limit: StrictInt = None
     cursor: str = None
@@ -972,7 +1007,9 @@ class GetDealField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Literal[
         "ui_visibility",
         "important_fields",
@@ -981,7 +1018,10 @@ class GetDealField(ToolInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
 
 
 class GetDealFields(ListInput):
@@ -1004,7 +1044,10 @@ class GetDealFields(ListInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
     limit: StrictInt = None
     cursor: str = None
 
@@ -1045,7 +1088,9 @@ class GetOrganizationField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Literal[
         "ui_visibility",
         "important_fields",
@@ -1054,7 +1099,10 @@ class GetOrganizationField(ToolInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
 
 
 class GetOrganizationFields(ListInput):
@@ -1077,7 +1125,10 @@ class GetOrganizationFields(ListInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
     limit: StrictInt = None
     cursor: str = None
 
@@ -1094,7 +1145,9 @@ class GetPersonField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Literal[
         "ui_visibility",
         "important_fields",
@@ -1103,7 +1156,10 @@ class GetPersonField(ToolInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
 
 
 class GetPersonFields(ListInput):
@@ -1126,7 +1182,10 @@ class GetPersonFields(ListInput):
         "ui_visibility,required_fields",
         "important_fields,required_fields",
         "ui_visibility,important_fields,required_fields",
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
     limit: StrictInt = None
     cursor: str = None
 
@@ -1143,9 +1202,11 @@ class GetProductField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Literal["ui_visibility"] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
 
 
@@ -1162,7 +1223,7 @@ class GetProductFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Literal["ui_visibility"] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
     limit: StrictInt = None
     cursor: str = None
@@ -1179,7 +1240,9 @@ class GetProjectField(ToolInput):
         token_cost=1,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
 
 
 class GetProjectFields(ListInput):
@@ -1212,12 +1275,20 @@ class UpdateDealField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields", "description"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateDealFieldUiVisibility = None
-    important_fields: UpdateDealFieldImportantFields = None
-    required_fields: UpdateDealFieldRequiredFields = None
-    description: str | None = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_name: str = Field(default=None, min_length=1, max_length=255, description="New field name.")
+    ui_visibility: UpdateDealFieldUiVisibility = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+    )
+    important_fields: UpdateDealFieldImportantFields = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: UpdateDealFieldRequiredFields = Field(
+        default=None,
+        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
+    )
+    description: str | None = Field(default=None, description="New help text; null removes it.")
 
 
 class UpdateDealFieldOptions(ToolInput):
@@ -1234,8 +1305,10 @@ class UpdateDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    options: list[UpdateDealFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdateOrganizationField(ToolInput):
@@ -1252,11 +1325,18 @@ class UpdateOrganizationField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateOrganizationFieldUiVisibility = None
-    important_fields: UpdateOrganizationFieldImportantFields = None
-    required_fields: UpdateOrganizationFieldRequiredFields = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_name: str = Field(default=None, min_length=1, max_length=255, description="New field name.")
+    ui_visibility: UpdateOrganizationFieldUiVisibility = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+    )
+    important_fields: UpdateOrganizationFieldImportantFields = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: UpdateOrganizationFieldRequiredFields = Field(
+        default=None, description="Mandatory in the web app when {enabled: true}."
+    )
 
 
 class UpdateOrganizationFieldOptions(ToolInput):
@@ -1273,8 +1353,10 @@ class UpdateOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateOrganizationFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    options: list[UpdateOrganizationFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdatePersonField(ToolInput):
@@ -1291,11 +1373,17 @@ class UpdatePersonField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdatePersonFieldUiVisibility = None
-    important_fields: UpdatePersonFieldImportantFields = None
-    required_fields: UpdatePersonFieldRequiredFields = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_name: str = Field(default=None, min_length=1, max_length=255, description="New field name.")
+    ui_visibility: UpdatePersonFieldUiVisibility = Field(
+        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+    )
+    important_fields: UpdatePersonFieldImportantFields = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: UpdatePersonFieldRequiredFields = Field(
+        default=None, description="Mandatory in the web app when {enabled: true}."
+    )
 
 
 class UpdatePersonFieldOptions(ToolInput):
@@ -1312,8 +1400,10 @@ class UpdatePersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdatePersonFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    options: list[UpdatePersonFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdateProductField(ToolInput):
@@ -1330,9 +1420,11 @@ class UpdateProductField(ToolInput):
         body_params=("field_name", "ui_visibility"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateProductFieldUiVisibility = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_name: str = Field(default=None, min_length=1, max_length=255, description="New field name.")
+    ui_visibility: UpdateProductFieldUiVisibility = Field(
+        default=None, description="Where it shows in the web app: add form and detail view."
+    )
 
 
 class UpdateProductFieldOptions(ToolInput):
@@ -1349,8 +1441,10 @@ class UpdateProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateProductFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    options: list[UpdateProductFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdateProjectField(ToolInput):
@@ -1367,11 +1461,17 @@ class UpdateProjectField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: str = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: UpdateProjectFieldUiVisibility = None
-    important_fields: UpdateProjectFieldImportantFields = None
-    required_fields: UpdateProjectFieldRequiredFields = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_name: str = Field(default=None, min_length=1, max_length=255, description="New field name.")
+    ui_visibility: UpdateProjectFieldUiVisibility = Field(
+        default=None, description="Where it shows in the web app: add form and detail view."
+    )
+    important_fields: UpdateProjectFieldImportantFields = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: UpdateProjectFieldRequiredFields = Field(
+        default=None, description="Mandatory in the web app when {enabled: true}."
+    )
 
 
 class UpdateProjectFieldOptions(ToolInput):
@@ -1388,5 +1488,7 @@ class UpdateProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateProjectFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    options: list[UpdateProjectFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )

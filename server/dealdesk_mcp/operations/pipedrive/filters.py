@@ -33,11 +33,13 @@ class AddFilter(ToolInput):
         query_params=("include_field_code",),
         body_params=("name", "conditions", "type"),
     )
-    name: str
+    name: str = Field(description="Filter name.")
     conditions: dict[str, Any] = Field(
-        description="Nested glue and conditions tree; at most 16 conditions, dates as YYYY-MM-DD."
+        description="Nested {glue, conditions}; leaves {object, field_id, operator, value}; max 16; dates YYYY-MM-DD."
     )
-    type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"]
+    type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"] = Field(
+        description="Kind of records it filters."
+    )
     include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
 
 
@@ -52,7 +54,7 @@ class DeleteFilter(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Filter id.")
 
 
 class DeleteFilters(ToolInput):
@@ -66,7 +68,7 @@ class DeleteFilters(ToolInput):
         token_cost=10,
         query_params=("ids",),
     )
-    ids: str
+    ids: str = Field(description="Filter ids, comma-separated.")
 
 
 class GetFilter(ToolInput):
@@ -81,7 +83,7 @@ class GetFilter(ToolInput):
         path_params=("id",),
         query_params=("include_field_code",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Filter id.")
     include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
 
 
@@ -104,7 +106,9 @@ class GetFilters(ToolInput):
         token_cost=20,
         query_params=("type",),
     )
-    type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"] = None
+    type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"] = Field(
+        default=None, description="Only filters of this kind."
+    )
 
 
 class UpdateFilter(ToolInput):
@@ -121,7 +125,9 @@ class UpdateFilter(ToolInput):
         query_params=("include_field_code",),
         body_params=("name", "conditions"),
     )
-    id: StrictInt
-    conditions: dict[str, Any] = Field(description="Full new tree, same shape as in add_filter.")
+    id: StrictInt = Field(description="Filter id.")
+    conditions: dict[str, Any] = Field(
+        description="Full new tree, shaped as in add_filter; replaces the old one."
+    )
     include_field_code: bool = Field(default=None, description="Also return each condition's field_code.")
-    name: str = None
+    name: str = Field(default=None, description="New filter name.")

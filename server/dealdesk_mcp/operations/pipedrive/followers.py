@@ -43,8 +43,8 @@ class AddDealFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class AddOrganizationFollower(ToolInput):
@@ -60,8 +60,8 @@ class AddOrganizationFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class AddPersonFollower(ToolInput):
@@ -77,8 +77,8 @@ class AddPersonFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Person id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class AddProductFollower(ToolInput):
@@ -94,8 +94,8 @@ class AddProductFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Product id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class DeleteDealFollower(ToolInput):
@@ -109,9 +109,9 @@ class DeleteDealFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     follower_id: StrictInt = Field(
-        description="User ID of the follower to remove, as listed by get_deal_followers."
+        description="User id of the follower to remove, as listed by get_deal_followers."
     )
 
 
@@ -126,9 +126,9 @@ class DeleteOrganizationFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     follower_id: StrictInt = Field(
-        description="User ID of the follower to remove, as listed by get_organization_followers."
+        description="User id of the follower to remove, as listed by get_organization_followers."
     )
 
 
@@ -143,9 +143,9 @@ class DeletePersonFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     follower_id: StrictInt = Field(
-        description="User ID of the follower to remove, as listed by get_person_followers."
+        description="User id of the follower to remove, as listed by get_person_followers."
     )
 
 
@@ -160,8 +160,10 @@ class DeleteProductFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
-    follower_id: StrictInt
+    id: StrictInt = Field(description="Product id.")
+    follower_id: StrictInt = Field(
+        description="User id of the follower to remove, as listed by get_product_followers."
+    )
 
 
 class GetDealFollowers(ListInput):
@@ -177,7 +179,7 @@ class GetDealFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -195,7 +197,7 @@ class GetDealFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -213,7 +215,7 @@ class GetOrganizationFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -231,7 +233,7 @@ class GetOrganizationFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -249,7 +251,7 @@ class GetPersonFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -267,7 +269,7 @@ class GetPersonFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -285,7 +287,7 @@ class GetProductFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -303,7 +305,7 @@ class GetProductFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -321,6 +323,6 @@ class GetUserFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User whose followers to list; user id.")
     limit: StrictInt = None
     cursor: str = None

@@ -14,7 +14,7 @@ __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
 
 class AddGoal(ToolInput):
-    """Create a goal from type, assignee, expected_outcome, duration and interval; a progress report is made for it automatically."""
+    """Create a goal from type, assignee, expected_outcome, duration and interval; a progress report is made for it automatically. type.params may hold pipeline_id and activity_type_id lists (null = all) and, for deals_progressed, stage_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -25,16 +25,22 @@ class AddGoal(ToolInput):
         token_cost=10,
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
-    assignee: dict[str, Any] = Field(description="Object with id and type (person, company or team).")
+    assignee: dict[str, Any] = Field(
+        description="{id, type}: type person, company or team; id is that assignee's id."
+    )
     type: dict[str, Any] = Field(
-        description="Object: goal type name plus params such as pipeline_id or activity_type_id lists."
+        description="{name, params}; name: deals_won/progressed/started, activities_added/completed, revenue_forecast."
     )
     expected_outcome: dict[str, Any] = Field(
-        description="Object: target and tracking_metric; sum tracking also needs currency_id."
+        description="{target, tracking_metric: quantity or sum}; sum goals also take currency_id."
     )
-    duration: dict[str, Any]
-    interval: Literal["weekly", "monthly", "quarterly", "yearly"]
-    title: str = None
+    duration: dict[str, Any] = Field(
+        description="{start, end} as YYYY-MM-DD; end null for an open-ended goal."
+    )
+    interval: Literal["weekly", "monthly", "quarterly", "yearly"] = Field(
+        description="Period each target covers."
+    )
+    title: str = Field(default=None, description="Goal title.")
 
 
 class DeleteGoal(ToolInput):
@@ -48,7 +54,7 @@ class DeleteGoal(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Goal id.")
 
 
 class GetGoalResult(ToolInput):
@@ -63,9 +69,13 @@ class GetGoalResult(ToolInput):
         path_params=("id",),
         query_params=("period.start", "period.end"),
     )
-    id: str
-    period_start: date = Field(alias="period.start")
-    period_end: date = Field(alias="period.end")
+    id: str = Field(description="Goal id.")
+    period_start: date = Field(
+        alias="period.start", description="Period start, YYYY-MM-DD; not before the goal starts."
+    )
+    period_end: date = Field(
+        alias="period.end", description="Period end, YYYY-MM-DD; not after the goal ends."
+    )
 
 
 class GetGoals(ToolInput):
@@ -95,23 +105,53 @@ class GetGoals(ToolInput):
     )
     type_name: Literal[
         "deals_won", "deals_progressed", "activities_completed", "activities_added", "deals_started"
-    ] = Field(default=None, alias="type.name")
-    title: str = None
-    is_active: bool = Field(default=None, json_schema_extra={"default": True})
+    ] = Field(default=None, alias="type.name", description="Goal type; given, it searches everyone's goals.")
+    title: str = Field(default=None, description="Goal title to match.")
+    is_active: bool = Field(
+        default=None,
+        description="true (default) for active goals, false for inactive ones.",
+        json_schema_extra={"default": True},
+    )
     assignee_id: StrictInt = Field(
         default=None, alias="assignee.id", description="User whose goals to find; omitted means your own."
     )
-    assignee_type: Literal["person", "company", "team"] = Field(default=None, alias="assignee.type")
-    expected_outcome_target: StrictFloat = Field(default=None, alias="expected_outcome.target")
-    expected_outcome_tracking_metric: Literal["quantity", "sum"] = Field(
-        default=None, alias="expected_outcome.tracking_metric"
+    assignee_type: Literal["person", "company", "team"] = Field(
+        default=None, alias="assignee.type", description="Assignee kind; given, it searches everyone's goals."
     )
-    expected_outcome_currency_id: StrictInt = Field(default=None, alias="expected_outcome.currency_id")
-    type_params_pipeline_id: list[StrictInt] = Field(default=None, alias="type.params.pipeline_id")
-    type_params_stage_id: StrictInt = Field(default=None, alias="type.params.stage_id")
-    type_params_activity_type_id: list[StrictInt] = Field(default=None, alias="type.params.activity_type_id")
-    period_start: date = Field(default=None, alias="period.start", description="Needs period.end as well.")
-    period_end: date = Field(default=None, alias="period.end")
+    expected_outcome_target: StrictFloat = Field(
+        default=None,
+        alias="expected_outcome.target",
+        description="Target value; given, it searches everyone's goals.",
+    )
+    expected_outcome_tracking_metric: Literal["quantity", "sum"] = Field(
+        default=None,
+        alias="expected_outcome.tracking_metric",
+        description="Tracking metric; given, it searches everyone's goals.",
+    )
+    expected_outcome_currency_id: StrictInt = Field(
+        default=None,
+        alias="expected_outcome.currency_id",
+        description="Currency id, for sum goals only; given, it searches everyone's goals.",
+    )
+    type_params_pipeline_id: list[StrictInt] = Field(
+        default=None,
+        alias="type.params.pipeline_id",
+        description="Pipeline ids; given, it searches everyone's goals.",
+    )
+    type_params_stage_id: StrictInt = Field(
+        default=None,
+        alias="type.params.stage_id",
+        description="Stage id, for deals_progressed goals; given, it searches everyone's goals.",
+    )
+    type_params_activity_type_id: list[StrictInt] = Field(
+        default=None,
+        alias="type.params.activity_type_id",
+        description="Activity type ids, for activities_* goals; given, it searches everyone's goals.",
+    )
+    period_start: date = Field(
+        default=None, alias="period.start", description="Period start, YYYY-MM-DD; needs period.end too."
+    )
+    period_end: date = Field(default=None, alias="period.end", description="Period end, YYYY-MM-DD.")
 
 
 class UpdateGoal(ToolInput):
@@ -127,17 +167,22 @@ class UpdateGoal(ToolInput):
         path_params=("id",),
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
-    id: str
-    title: str = None
+    id: str = Field(description="Goal id.")
+    title: str = Field(default=None, description="New title.")
     assignee: dict[str, Any] = Field(
-        default=None, description="Object with id and type (person, company or team)."
+        default=None, description="{id, type}: type person, company or team; id is that assignee's id."
     )
     type: dict[str, Any] = Field(
         default=None,
-        description="Object: goal type name plus params such as pipeline_id or activity_type_id lists.",
+        description="{name, params}; name: deals_won/progressed/started, activities_added/completed, revenue_forecast.",
     )
     expected_outcome: dict[str, Any] = Field(
-        default=None, description="Object: target and tracking_metric; sum tracking also needs currency_id."
+        default=None,
+        description="{target, tracking_metric: quantity or sum}; sum goals also take currency_id.",
     )
-    duration: dict[str, Any] = None
-    interval: Literal["weekly", "monthly", "quarterly", "yearly"] = None
+    duration: dict[str, Any] = Field(
+        default=None, description="{start, end} as YYYY-MM-DD; end null for an open-ended goal."
+    )
+    interval: Literal["weekly", "monthly", "quarterly", "yearly"] = Field(
+        default=None, description="Period each target covers."
+    )

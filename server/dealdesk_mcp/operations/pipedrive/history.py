@@ -3,7 +3,7 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive history operations."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
@@ -34,7 +34,7 @@ class GetDealChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     cursor: str = None
     limit: StrictInt = None
 
@@ -52,7 +52,7 @@ class GetDealParticipantsChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -70,15 +70,39 @@ class GetDealUpdates(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    all_changes: str = Field(
-        default=None, description="Set to 1 to also include custom field changes in the timeline."
-    )
-    items: str = Field(
+    all_changes: Literal["1"] = Field(
         default=None,
-        description="Comma-separated event kinds to keep, e.g. note,activity,dealChange,mailMessage.",
+        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
+    )
+    items: Literal[
+        "call",
+        "activity",
+        "plannedActivity",
+        "change",
+        "note",
+        "deal",
+        "file",
+        "dealChange",
+        "personChange",
+        "organizationChange",
+        "follower",
+        "dealFollower",
+        "personFollower",
+        "organizationFollower",
+        "participant",
+        "comment",
+        "mailMessage",
+        "mailMessageWithAttachment",
+        "invoice",
+        "document",
+        "marketing_campaign_stat",
+        "marketing_status_change",
+    ] = Field(
+        default=None,
+        description="Event kinds to keep, comma-separated, e.g. note,activity,dealChange; all when omitted.",
     )
 
 
@@ -95,7 +119,7 @@ class GetOrganizationChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     cursor: str = None
     limit: StrictInt = None
 
@@ -113,15 +137,30 @@ class GetOrganizationUpdates(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    all_changes: str = Field(
-        default=None, description="Set to 1 to also include custom field changes in the timeline."
-    )
-    items: str = Field(
+    all_changes: Literal["1"] = Field(
         default=None,
-        description="Comma-separated event kinds to keep, e.g. note,activity,organizationChange.",
+        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
+    )
+    items: Literal[
+        "activity",
+        "plannedActivity",
+        "note",
+        "file",
+        "change",
+        "deal",
+        "follower",
+        "participant",
+        "mailMessage",
+        "mailMessageWithAttachment",
+        "invoice",
+        "activityFile",
+        "document",
+    ] = Field(
+        default=None,
+        description="Event kinds to keep, comma-separated, e.g. note,activity,change; all when omitted.",
     )
 
 
@@ -138,7 +177,7 @@ class GetPersonChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     cursor: str = None
     limit: StrictInt = None
 
@@ -156,14 +195,39 @@ class GetPersonUpdates(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    all_changes: str = Field(
-        default=None, description="Set to 1 to also include custom field changes in the timeline."
+    all_changes: Literal["1"] = Field(
+        default=None,
+        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
     )
-    items: str = Field(
-        default=None, description="Comma-separated event kinds to keep, e.g. note,activity,personChange."
+    items: Literal[
+        "call",
+        "activity",
+        "plannedActivity",
+        "change",
+        "note",
+        "deal",
+        "file",
+        "dealChange",
+        "personChange",
+        "organizationChange",
+        "follower",
+        "dealFollower",
+        "personFollower",
+        "organizationFollower",
+        "participant",
+        "comment",
+        "mailMessage",
+        "mailMessageWithAttachment",
+        "invoice",
+        "document",
+        "marketing_campaign_stat",
+        "marketing_status_change",
+    ] = Field(
+        default=None,
+        description="Event kinds to keep, comma-separated, e.g. note,activity,personChange; all when omitted.",
     )
 
 
@@ -180,6 +244,6 @@ class GetProjectChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
     limit: StrictInt = None
     cursor: str = None

@@ -6,6 +6,8 @@
 from typing import ClassVar, Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from dealdesk_mcp.route import Route, ToolInput
 
 __all__ = ["AddLeadLabel", "DeleteLeadLabel", "GetLeadLabels", "GetLeadSources", "UpdateLeadLabel"]
@@ -23,8 +25,10 @@ class AddLeadLabel(ToolInput):
         token_cost=10,
         body_params=("name", "color"),
     )
-    name: str
-    color: Literal["blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"]
+    name: str = Field(description="Label name.")
+    color: Literal[
+        "blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"
+    ] = Field(description="Label color.")
 
 
 class DeleteLeadLabel(ToolInput):
@@ -38,7 +42,7 @@ class DeleteLeadLabel(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: UUID
+    id: UUID = Field(description="Lead label id (UUID).")
 
 
 class GetLeadLabels(ToolInput):
@@ -70,8 +74,8 @@ class UpdateLeadLabel(ToolInput):
         path_params=("id",),
         body_params=("name", "color"),
     )
-    id: UUID
-    name: str = None
+    id: UUID = Field(description="Lead label id (UUID).")
+    name: str = Field(default=None, description="New label name.")
     color: Literal[
         "blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"
-    ] = None
+    ] = Field(default=None, description="New label color.")

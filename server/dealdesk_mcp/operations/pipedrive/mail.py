@@ -34,7 +34,7 @@ class DeleteMailThread(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Mail thread id.")
 
 
 class GetDealMailMessages(ListInput):
@@ -50,10 +50,12 @@ class GetDealMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
+    )
 
 
 class GetMailMessage(ToolInput):
@@ -68,8 +70,10 @@ class GetMailMessage(ToolInput):
         path_params=("id",),
         query_params=("include_body",),
     )
-    id: StrictInt
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    id: StrictInt = Field(description="Mail message id.")
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 adds the full body; default 0.", json_schema_extra={"default": 0}
+    )
 
 
 class GetMailThread(ToolInput):
@@ -83,7 +87,7 @@ class GetMailThread(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Mail thread id.")
 
 
 class GetMailThreadMessages(ToolInput):
@@ -97,7 +101,7 @@ class GetMailThreadMessages(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Mail thread id.")
 
 
 class GetMailThreads(ListInput):
@@ -112,7 +116,9 @@ class GetMailThreads(ListInput):
         token_cost=20,
         query_params=("folder", "start", "limit"),
     )
-    folder: Literal["inbox", "drafts", "sent", "archive"] = Field(json_schema_extra={"default": "inbox"})
+    folder: Literal["inbox", "drafts", "sent", "archive"] = Field(
+        description="Mailbox folder; default inbox.", json_schema_extra={"default": "inbox"}
+    )
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
 
@@ -130,10 +136,12 @@ class GetOrganizationMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
+    )
 
 
 class GetPersonMailMessages(ListInput):
@@ -149,10 +157,12 @@ class GetPersonMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
-    include_body: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    include_body: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
+    )
 
 
 class UpdateMailThreadDetails(ToolInput):
@@ -168,11 +178,15 @@ class UpdateMailThreadDetails(ToolInput):
         path_params=("id",),
         body_params=("deal_id", "lead_id", "shared_flag", "read_flag", "archived_flag"),
     )
-    id: StrictInt
-    deal_id: StrictInt = None
-    lead_id: UUID = None
-    shared_flag: Annotated[Literal[0, 1], NotBool] = None
-    read_flag: Annotated[Literal[0, 1], NotBool] = None
+    id: StrictInt = Field(description="Mail thread id.")
+    deal_id: StrictInt = Field(default=None, description="Deal to link the thread to; deal id.")
+    lead_id: UUID = Field(default=None, description="Lead to link the thread to; lead id (UUID).")
+    shared_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 shares the thread with the company, 0 keeps it private."
+    )
+    read_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 marks it read, 0 unread."
+    )
     archived_flag: Annotated[Literal[0, 1], NotBool] = Field(
-        default=None, description="Only inbox threads can be archived; they then leave the inbox."
+        default=None, description="1 archives, 0 restores; only inbox threads can be archived."
     )

@@ -56,27 +56,42 @@ class AddProduct(ToolInput):
             "billing_frequency_cycles",
         ),
     )
-    name: str
-    code: str = None
-    description: str = None
-    unit: str = None
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    category: StrictFloat = None
-    owner_id: StrictInt = None
-    is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
+    name: str = Field(description="Product name; not empty.")
+    code: str = Field(default=None, description="Product code, such as a SKU.")
+    description: str = Field(default=None, description="Product description.")
+    unit: str = Field(default=None, description="Unit it is sold in, e.g. pcs or hours.")
+    tax: StrictFloat = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+    )
+    category: StrictFloat = Field(default=None, description="Product category, as a number.")
+    owner_id: StrictInt = Field(default=None, description="Owner; user id. Defaults to you.")
+    is_linkable: bool = Field(
+        default=None,
+        description="false stops it from being added to deals; default true.",
+        json_schema_extra={"default": True},
+    )
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None,
+        description="Who sees it: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company.",
+    )
     prices: list[dict[str, Any]] = Field(
-        default=None, description="One entry per currency: price, with optional cost and direct_cost."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?}; default price 0.",
     )
     custom_fields: dict[str, Any] = Field(
-        default=None, description="Object keyed by product field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        Field(default=None, json_schema_extra={"default": "one-time"})
+        Field(
+            default=None,
+            description="Billing period (Growth plan and up); default one-time.",
+            json_schema_extra={"default": "one-time"},
+        )
     )
     billing_frequency_cycles: StrictInt | None = Field(
         default=None,
-        description="How often the billing repeats; null for one-time, required for weekly.",
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
         json_schema_extra={"default": None},
     )
 
@@ -94,10 +109,11 @@ class AddProductVariation(ToolInput):
         path_params=("id",),
         body_params=("name", "prices"),
     )
-    id: StrictInt
-    name: str
+    id: StrictInt = Field(description="Product id.")
+    name: str = Field(description="Variation name, up to 255 characters.")
     prices: list[dict[str, Any]] = Field(
-        default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?, notes?}; default 0.",
     )
 
 
@@ -112,7 +128,7 @@ class DeleteProduct(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class DeleteProductImage(ToolInput):
@@ -126,7 +142,7 @@ class DeleteProductImage(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class DeleteProductVariation(ToolInput):
@@ -140,8 +156,8 @@ class DeleteProductVariation(ToolInput):
         token_cost=3,
         path_params=("id", "product_variation_id"),
     )
-    id: StrictInt
-    product_variation_id: StrictInt
+    id: StrictInt = Field(description="Product id.")
+    product_variation_id: StrictInt = Field(description="Variation id.")
 
 
 class DuplicateProduct(ToolInput):
@@ -155,7 +171,7 @@ class DuplicateProduct(ToolInput):
         token_cost=5,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id to copy.")
 
 
 class GetProduct(ToolInput):
@@ -169,7 +185,7 @@ class GetProduct(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class GetProductDeals(ListInput):
@@ -185,12 +201,12 @@ class GetProductDeals(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "status"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
     status: Literal["open", "won", "lost", "deleted", "all_not_deleted"] = Field(
         default=None,
-        description="Deal status to keep; deleted also returns deals removed in the last 30 days.",
+        description="Deal status to keep; default all_not_deleted; deleted means removed in the last 30 days.",
         json_schema_extra={"default": "all_not_deleted"},
     )
 
@@ -209,10 +225,12 @@ class GetProductFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
-    limit: StrictInt = Field(default=None, le=100)
-    sort: str = None
+    limit: StrictInt = Field(default=None, le=100, description="Page size; at most 100.")
+    sort: str = Field(
+        default=None, description="Sort by id or update_time, optionally followed by ASC or DESC."
+    )
 
 
 class GetProductImage(ToolInput):
@@ -226,7 +244,7 @@ class GetProductImage(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class GetProductVariations(ListInput):
@@ -242,7 +260,7 @@ class GetProductVariations(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     cursor: str = None
     limit: StrictInt = None
 
@@ -269,22 +287,23 @@ class GetProducts(ListInput):
             "custom_fields",
         ),
     )
-    owner_id: StrictInt = None
+    owner_id: StrictInt = Field(default=None, description="Only products of this owner; user id.")
     ids: str = Field(
-        default=None, description="Up to 100 comma-separated product ids; ignored when filter_id is set."
+        default=None, description="Product ids to fetch, comma-separated, up to 100; ignored with filter_id."
     )
-    filter_id: StrictInt = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter to apply; filter id.")
     cursor: str = None
     limit: StrictInt = None
     sort_by: Literal["id", "name", "add_time", "update_time"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     sort_direction: Literal["asc", "desc"] = Field(default=None, json_schema_extra={"default": "asc"})
     updated_since: str = Field(
-        default=None, description="RFC3339 time; keeps products updated at or after it."
+        default=None, description="RFC 3339 date-time; keeps products updated at or after it."
     )
     custom_fields: str = Field(
-        default=None, description="Comma-separated field codes to return (max 15), to shrink the answer."
+        default=None,
+        description="Custom fields to include, by name, comma-separated, up to 15; others are left out.",
     )
 
 
@@ -300,13 +319,15 @@ class SearchProducts(ListInput):
         token_cost=20,
         query_params=("term", "fields", "exact_match", "include_fields", "limit", "cursor"),
     )
-    term: str
+    term: str = Field(description="Text to find; at least 2 characters, or 1 with exact_match.")
     fields: Literal["code", "custom_fields", "name"] = Field(
-        default=None, description="Which fields to search in; all searchable ones if omitted."
+        default=None, description="Fields to search in, comma-separated; all of them when omitted."
     )
-    exact_match: bool = None
+    exact_match: bool = Field(
+        default=None, description="true keeps only whole-term matches (case-insensitive)."
+    )
     include_fields: Literal["product.price"] = Field(
-        default=None, description="Extra attributes to add to each hit."
+        default=None, description="product.price adds each hit's prices."
     )
     limit: StrictInt = None
     cursor: str = None
@@ -339,27 +360,39 @@ class UpdateProduct(ToolInput):
             "billing_frequency_cycles",
         ),
     )
-    id: StrictInt
-    name: str = None
-    code: str = None
-    description: str = None
-    unit: str = None
-    tax: StrictFloat = Field(default=None, json_schema_extra={"default": 0})
-    category: StrictFloat = None
-    owner_id: StrictInt = None
-    is_linkable: bool = Field(default=None, json_schema_extra={"default": True})
-    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = None
+    id: StrictInt = Field(description="Product id.")
+    name: str = Field(default=None, description="New name; not empty.")
+    code: str = Field(default=None, description="Product code, such as a SKU.")
+    description: str = Field(default=None, description="Product description.")
+    unit: str = Field(default=None, description="Unit it is sold in, e.g. pcs or hours.")
+    tax: StrictFloat = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+    )
+    category: StrictFloat = Field(default=None, description="Product category, as a number.")
+    owner_id: StrictInt = Field(default=None, description="New owner; user id.")
+    is_linkable: bool = Field(
+        default=None,
+        description="false stops it from being added to deals; default true.",
+        json_schema_extra={"default": True},
+    )
+    visible_to: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
+        default=None,
+        description="Who sees it: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company.",
+    )
     prices: list[dict[str, Any]] = Field(
-        default=None, description="One entry per currency: price, with optional cost and direct_cost."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?}; default price 0.",
     )
     custom_fields: dict[str, Any] = Field(
-        default=None, description="Object keyed by product field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
     billing_frequency: Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] = (
-        None
+        Field(default=None, description="Billing period (Growth plan and up); default one-time.")
     )
     billing_frequency_cycles: StrictInt | None = Field(
-        default=None, description="How often the billing repeats; null for one-time, required for weekly."
+        default=None,
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
     )
 
 
@@ -376,7 +409,7 @@ class UpdateProductImage(UploadInput):
         path_params=("id",),
         file_part="data",
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class UpdateProductVariation(ToolInput):
@@ -392,11 +425,12 @@ class UpdateProductVariation(ToolInput):
         path_params=("id", "product_variation_id"),
         body_params=("name", "prices"),
     )
-    id: StrictInt
-    product_variation_id: StrictInt
-    name: str = None
+    id: StrictInt = Field(description="Product id.")
+    product_variation_id: StrictInt = Field(description="Variation id.")
+    name: str = Field(default=None, description="New name, up to 255 characters.")
     prices: list[dict[str, Any]] = Field(
-        default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?, notes?}; default 0.",
     )
 
 
@@ -413,4 +447,4 @@ class UploadProductImage(UploadInput):
         path_params=("id",),
         file_part="data",
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")

@@ -74,24 +74,25 @@ class AddProject(ToolInput):
             "custom_fields",
         ),
     )
-    title: str
-    description: str = None
-    status: str = None
-    board_id: StrictInt = None
-    phase_id: StrictInt = None
-    owner_id: StrictInt = None
-    start_date: date = None
-    end_date: date = None
-    deal_ids: list[StrictInt] = None
-    person_ids: list[StrictInt] = None
-    org_ids: list[StrictInt] = None
-    label_ids: list[StrictInt] = None
-    health_status: StrictInt = None
-    template_id: StrictInt = Field(
-        default=None, description="Project template to build from (creation only)."
+    title: str = Field(description="Project title.")
+    description: str = Field(default=None, description="Project description.")
+    status: str = Field(default=None, description="Project status, e.g. open, completed or canceled.")
+    board_id: StrictInt = Field(default=None, description="Board holding the project; board id.")
+    phase_id: StrictInt = Field(default=None, description="Phase of that board; phase id.")
+    owner_id: StrictInt = Field(default=None, description="Owner; user id.")
+    start_date: date = Field(default=None, description="Start date, YYYY-MM-DD.")
+    end_date: date = Field(default=None, description="End date, YYYY-MM-DD.")
+    deal_ids: list[StrictInt] = Field(default=None, description="Linked deals; list of deal ids.")
+    person_ids: list[StrictInt] = Field(default=None, description="Linked persons; list of person ids.")
+    org_ids: list[StrictInt] = Field(
+        default=None, description="Linked organizations; list of organization ids."
     )
+    label_ids: list[StrictInt] = Field(default=None, description="Project labels; list of label ids.")
+    health_status: StrictInt = Field(default=None, description="Health status as a number code.")
+    template_id: StrictInt = Field(default=None, description="Project template to build from; template id.")
     custom_fields: dict[str, Any] = Field(
-        default=None, description="Object keyed by project field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
 
 
@@ -107,7 +108,7 @@ class AddProjectBoard(ToolInput):
         token_cost=5,
         body_params=("name", "order_nr"),
     )
-    name: str
+    name: str = Field(description="Board name.")
     order_nr: StrictInt = Field(default=None, ge=1, description="Position among boards, counting from 1.")
 
 
@@ -123,8 +124,8 @@ class AddProjectPhase(ToolInput):
         token_cost=5,
         body_params=("name", "board_id", "order_nr"),
     )
-    name: str
-    board_id: StrictInt
+    name: str = Field(description="Phase name.")
+    board_id: StrictInt = Field(description="Board to add the phase to; board id.")
     order_nr: StrictInt = Field(default=None, ge=1, description="Position within the board, counting from 1.")
 
 
@@ -152,23 +153,29 @@ class AddTask(ToolInput):
             "priority",
         ),
     )
-    title: str = Field(min_length=1, max_length=255)
-    project_id: StrictInt
+    title: str = Field(min_length=1, max_length=255, description="Task title.")
+    project_id: StrictInt = Field(description="Project it belongs to; project id.")
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
-    description: str | None = None
-    done: Annotated[Literal[0, 1], NotBool] = None
-    milestone: Annotated[Literal[0, 1], NotBool] = None
-    due_date: date | None = None
-    start_date: date | None = None
-    assignee_id: StrictInt | None = None
+    description: str | None = Field(default=None, description="Task details; null clears them.")
+    done: Annotated[Literal[0, 1], NotBool] = Field(default=None, description="1 done, 0 not done.")
+    milestone: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 marks it a milestone, 0 an ordinary task."
+    )
+    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date, YYYY-MM-DD; null clears it.")
+    assignee_id: StrictInt | None = Field(
+        default=None, description="Single assignee; user id. Overwrites assignee_ids."
+    )
     assignee_ids: list[StrictInt] = Field(
         default=None,
         max_length=10,
         description="Several assignees; setting assignee_id instead replaces them with one user.",
     )
-    priority: StrictInt | None = Field(default=None, ge=0)
+    priority: StrictInt | None = Field(
+        default=None, ge=0, description="Priority as a number; null clears it."
+    )
 
 
 class ArchiveProject(ToolInput):
@@ -182,7 +189,7 @@ class ArchiveProject(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class DeleteProject(ToolInput):
@@ -196,7 +203,7 @@ class DeleteProject(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class DeleteProjectBoard(ToolInput):
@@ -210,7 +217,7 @@ class DeleteProjectBoard(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Board id.")
 
 
 class DeleteProjectPhase(ToolInput):
@@ -224,7 +231,7 @@ class DeleteProjectPhase(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Phase id.")
 
 
 class DeleteTask(ToolInput):
@@ -238,7 +245,7 @@ class DeleteTask(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Task id.")
 
 
 class GetArchivedProjects(ListInput):
@@ -253,9 +260,11 @@ class GetArchivedProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "limit", "cursor"),
     )
-    filter_id: StrictInt = None
-    status: str = None
-    phase_id: StrictInt = None
+    filter_id: StrictInt = Field(default=None, description="Saved filter to apply; filter id.")
+    status: Literal["open", "completed", "canceled", "deleted"] = Field(
+        default=None, description="Statuses to keep, comma-separated; deleted ones only when listed."
+    )
+    phase_id: StrictInt = Field(default=None, description="Only projects in this phase; phase id.")
     limit: StrictInt = None
     cursor: str = None
 
@@ -271,7 +280,7 @@ class GetProject(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectActivities(ToolInput):
@@ -285,7 +294,7 @@ class GetProjectActivities(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectGroups(ToolInput):
@@ -299,7 +308,7 @@ class GetProjectGroups(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectPlan(ToolInput):
@@ -313,7 +322,7 @@ class GetProjectPlan(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectTasks(ToolInput):
@@ -327,7 +336,7 @@ class GetProjectTasks(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectTemplate(ToolInput):
@@ -341,7 +350,7 @@ class GetProjectTemplate(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Template id.")
 
 
 class GetProjectTemplates(ListInput):
@@ -371,7 +380,7 @@ class GetProjectUsers(ToolInput):
         token_cost=5,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjects(ListInput):
@@ -386,14 +395,16 @@ class GetProjects(ListInput):
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "deal_id", "person_id", "org_id", "limit", "cursor"),
     )
-    filter_id: StrictInt = None
-    status: str = Field(
-        default=None, description="Statuses to include; deleted projects are left out unless asked for."
+    filter_id: StrictInt = Field(default=None, description="Saved filter to apply; filter id.")
+    status: Literal["open", "completed", "canceled", "deleted"] = Field(
+        default=None, description="Statuses to keep, comma-separated; deleted ones only when listed."
     )
-    phase_id: StrictInt = None
-    deal_id: StrictInt = None
-    person_id: StrictInt = None
-    org_id: StrictInt = None
+    phase_id: StrictInt = Field(default=None, description="Only projects in this phase; phase id.")
+    deal_id: StrictInt = Field(default=None, description="Only projects linked to this deal; deal id.")
+    person_id: StrictInt = Field(default=None, description="Only projects linked to this person; person id.")
+    org_id: StrictInt = Field(
+        default=None, description="Only projects linked to this organization; organization id."
+    )
     limit: StrictInt = None
     cursor: str = None
 
@@ -409,7 +420,7 @@ class GetProjectsBoard(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Board id.")
 
 
 class GetProjectsBoards(ToolInput):
@@ -431,7 +442,7 @@ class GetProjectsPhase(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Phase id.")
 
 
 class GetProjectsPhases(ToolInput):
@@ -445,7 +456,7 @@ class GetProjectsPhases(ToolInput):
         token_cost=10,
         query_params=("board_id",),
     )
-    board_id: StrictInt
+    board_id: StrictInt = Field(description="Board whose phases to list; board id.")
 
 
 class GetTask(ToolInput):
@@ -459,7 +470,7 @@ class GetTask(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Task id.")
 
 
 class GetTasks(ListInput):
@@ -484,12 +495,16 @@ class GetTasks(ListInput):
     )
     cursor: str = None
     limit: StrictInt = None
-    is_done: bool = None
-    is_milestone: bool = None
-    assignee_id: StrictInt = None
-    project_id: StrictInt = None
+    is_done: bool = Field(
+        default=None, description="true for done tasks only, false for open ones; both when omitted."
+    )
+    is_milestone: bool = Field(
+        default=None, description="true for milestones only, false for the rest; both when omitted."
+    )
+    assignee_id: StrictInt = Field(default=None, description="Only tasks assigned to this user; user id.")
+    project_id: StrictInt = Field(default=None, description="Only tasks of this project; project id.")
     parent_task_id: str = Field(
-        default=None, description="null for top-level tasks only; a task id for that task's subtasks."
+        default=None, description="'null' for top-level tasks only, or a task id for that task's subtasks."
     )
 
 
@@ -506,9 +521,9 @@ class PutProjectPlanActivity(ToolInput):
         path_params=("id", "activityId"),
         body_params=("phase_id", "group_id"),
     )
-    id: StrictInt
-    activityId: StrictInt
-    phase_id: StrictFloat = None
+    id: StrictInt = Field(description="Project id.")
+    activityId: StrictInt = Field(description="Activity id.")
+    phase_id: StrictFloat = Field(default=None, description="Target phase; phase id.")
     group_id: StrictFloat = Field(default=None, description="Group id from get_project_groups.")
 
 
@@ -525,9 +540,9 @@ class PutProjectPlanTask(ToolInput):
         path_params=("id", "taskId"),
         body_params=("phase_id", "group_id"),
     )
-    id: StrictInt
-    taskId: StrictInt
-    phase_id: StrictFloat = None
+    id: StrictInt = Field(description="Project id.")
+    taskId: StrictInt = Field(description="Task id.")
+    phase_id: StrictFloat = Field(default=None, description="Target phase; phase id.")
     group_id: StrictFloat = Field(default=None, description="Group id from get_project_groups.")
 
 
@@ -543,13 +558,17 @@ class SearchProjects(ListInput):
         token_cost=20,
         query_params=("term", "fields", "exact_match", "person_id", "organization_id", "limit", "cursor"),
     )
-    term: str
+    term: str = Field(description="Text to find; at least 2 characters, or 1 with exact_match.")
     fields: Literal["custom_fields", "notes", "title", "description"] = Field(
-        default=None, description="Which fields to search in; all searchable ones if omitted."
+        default=None, description="Fields to search in, comma-separated; all of them when omitted."
     )
-    exact_match: bool = None
-    person_id: StrictInt = None
-    organization_id: StrictInt = None
+    exact_match: bool = Field(
+        default=None, description="true keeps only whole-term matches (case-insensitive)."
+    )
+    person_id: StrictInt = Field(default=None, description="Only projects of this person; person id.")
+    organization_id: StrictInt = Field(
+        default=None, description="Only projects of this organization; organization id."
+    )
     limit: StrictInt = None
     cursor: str = None
 
@@ -583,23 +602,28 @@ class UpdateProject(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    title: str = None
-    description: str = None
-    status: str = None
-    board_id: StrictInt = None
-    phase_id: StrictInt = None
-    owner_id: StrictInt = None
-    start_date: date = None
-    end_date: date = None
-    deal_ids: list[StrictInt] = None
-    person_ids: list[StrictInt] = None
-    org_ids: list[StrictInt] = None
-    label_ids: list[StrictInt] = None
-    health_status: StrictInt = None
-    template_id: StrictInt = None
+    id: StrictInt = Field(description="Project id.")
+    title: str = Field(default=None, description="New title.")
+    description: str = Field(default=None, description="Project description.")
+    status: str = Field(default=None, description="Project status, e.g. open, completed or canceled.")
+    board_id: StrictInt = Field(default=None, description="Board holding the project; board id.")
+    phase_id: StrictInt = Field(default=None, description="Phase of that board; phase id.")
+    owner_id: StrictInt = Field(default=None, description="Owner; user id.")
+    start_date: date = Field(default=None, description="Start date, YYYY-MM-DD.")
+    end_date: date = Field(default=None, description="End date, YYYY-MM-DD.")
+    deal_ids: list[StrictInt] = Field(default=None, description="Linked deals; list of deal ids.")
+    person_ids: list[StrictInt] = Field(default=None, description="Linked persons; list of person ids.")
+    org_ids: list[StrictInt] = Field(
+        default=None, description="Linked organizations; list of organization ids."
+    )
+    label_ids: list[StrictInt] = Field(default=None, description="Project labels; list of label ids.")
+    health_status: StrictInt = Field(default=None, description="Health status as a number code.")
+    template_id: StrictInt = Field(
+        default=None, description="Has no effect here; templates apply only when creating."
+    )
     custom_fields: dict[str, Any] = Field(
-        default=None, description="Object keyed by project field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
 
 
@@ -616,8 +640,8 @@ class UpdateProjectBoard(ToolInput):
         path_params=("id",),
         body_params=("name", "order_nr"),
     )
-    id: StrictInt
-    name: str = None
+    id: StrictInt = Field(description="Board id.")
+    name: str = Field(default=None, description="New board name.")
     order_nr: StrictInt = Field(default=None, ge=1, description="Position among boards, counting from 1.")
 
 
@@ -634,9 +658,9 @@ class UpdateProjectPhase(ToolInput):
         path_params=("id",),
         body_params=("name", "board_id", "order_nr"),
     )
-    id: StrictInt
-    name: str = None
-    board_id: StrictInt = None
+    id: StrictInt = Field(description="Phase id.")
+    name: str = Field(default=None, description="New phase name.")
+    board_id: StrictInt = Field(default=None, description="Board to move the phase to; board id.")
     order_nr: StrictInt = Field(default=None, ge=1, description="Position within the board, counting from 1.")
 
 
@@ -665,21 +689,27 @@ class UpdateTask(ToolInput):
             "priority",
         ),
     )
-    id: StrictInt
-    title: str = Field(default=None, min_length=1, max_length=255)
-    project_id: StrictInt = None
+    id: StrictInt = Field(description="Task id.")
+    title: str = Field(default=None, min_length=1, max_length=255, description="New title.")
+    project_id: StrictInt = Field(default=None, description="Project to move it to; project id.")
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
-    description: str | None = None
-    done: Annotated[Literal[0, 1], NotBool] = None
-    milestone: Annotated[Literal[0, 1], NotBool] = None
-    due_date: date | None = None
-    start_date: date | None = None
-    assignee_id: StrictInt | None = None
+    description: str | None = Field(default=None, description="Task details; null clears them.")
+    done: Annotated[Literal[0, 1], NotBool] = Field(default=None, description="1 done, 0 not done.")
+    milestone: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 marks it a milestone, 0 an ordinary task."
+    )
+    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date, YYYY-MM-DD; null clears it.")
+    assignee_id: StrictInt | None = Field(
+        default=None, description="Single assignee; user id. Overwrites assignee_ids."
+    )
     assignee_ids: list[StrictInt] = Field(
         default=None,
         max_length=10,
         description="Several assignees; setting assignee_id instead replaces them with one user.",
     )
-    priority: StrictInt | None = Field(default=None, ge=0)
+    priority: StrictInt | None = Field(
+        default=None, ge=0, description="Priority as a number; null clears it."
+    )

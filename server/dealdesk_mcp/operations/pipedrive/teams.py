@@ -33,10 +33,10 @@ class AddTeam(ToolInput):
         token_cost=10,
         body_params=("name", "description", "manager_id", "users"),
     )
-    name: str
-    manager_id: StrictInt
-    description: str = None
-    users: list[StrictInt] = None
+    name: str = Field(description="Team name.")
+    manager_id: StrictInt = Field(description="Team manager; user id.")
+    description: str = Field(default=None, description="Team description.")
+    users: list[StrictInt] = Field(default=None, description="Member user ids.")
 
 
 class AddTeamUser(ToolInput):
@@ -52,8 +52,8 @@ class AddTeamUser(ToolInput):
         path_params=("id",),
         body_params=("users",),
     )
-    id: StrictInt
-    users: list[StrictInt]
+    id: StrictInt = Field(description="Team id.")
+    users: list[StrictInt] = Field(description="User ids to add.")
 
 
 class DeleteTeamUser(ToolInput):
@@ -69,8 +69,8 @@ class DeleteTeamUser(ToolInput):
         path_params=("id",),
         body_params=("users",),
     )
-    id: StrictInt
-    users: list[StrictInt]
+    id: StrictInt = Field(description="Team id.")
+    users: list[StrictInt] = Field(description="User ids to remove.")
 
 
 class GetTeam(ToolInput):
@@ -85,9 +85,9 @@ class GetTeam(ToolInput):
         path_params=("id",),
         query_params=("skip_users",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Team id.")
     skip_users: Annotated[Literal[0, 1], NotBool] = Field(
-        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -102,7 +102,7 @@ class GetTeamUsers(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Team id.")
 
 
 class GetTeams(ToolInput):
@@ -117,10 +117,10 @@ class GetTeams(ToolInput):
         query_params=("order_by", "skip_users"),
     )
     order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     skip_users: Annotated[Literal[0, 1], NotBool] = Field(
-        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -136,12 +136,12 @@ class GetUserTeams(ToolInput):
         path_params=("id",),
         query_params=("order_by", "skip_users"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
     order_by: Literal["id", "name", "manager_id", "active_flag"] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     skip_users: Annotated[Literal[0, 1], NotBool] = Field(
-        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -158,10 +158,12 @@ class UpdateTeam(ToolInput):
         path_params=("id",),
         body_params=("name", "description", "manager_id", "users", "active_flag", "deleted_flag"),
     )
-    id: StrictInt
-    name: str = None
-    description: str = None
-    manager_id: StrictInt = None
-    users: list[StrictInt] = None
-    active_flag: Annotated[Literal[0, 1], NotBool] = None
-    deleted_flag: Annotated[Literal[0, 1], NotBool] = None
+    id: StrictInt = Field(description="Team id.")
+    name: str = Field(default=None, description="New team name.")
+    description: str = Field(default=None, description="New description.")
+    manager_id: StrictInt = Field(default=None, description="New manager; user id.")
+    users: list[StrictInt] = Field(default=None, description="Member user ids.")
+    active_flag: Annotated[Literal[0, 1], NotBool] = Field(default=None, description="1 active, 0 inactive.")
+    deleted_flag: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None, description="1 marks the team deleted, 0 not."
+    )

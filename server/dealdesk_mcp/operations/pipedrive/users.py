@@ -48,13 +48,17 @@ class AddUser(ToolInput):
         token_cost=10,
         body_params=("email", "access", "active_flag"),
     )
-    email: str
+    email: str = Field(description="Email address to invite.")
     access: list[AddUserAccessItem] = Field(
         default=None,
-        description="One item per app, each optionally with admin or a permission_set_id.",
+        description="Per-app access, e.g. [{app: sales, permission_set_id}, {app: global, admin: true}]; default sales.",
         json_schema_extra={"default": [{"app": "sales"}]},
     )
-    active_flag: bool = Field(default=None, json_schema_extra={"default": True})
+    active_flag: bool = Field(
+        default=None,
+        description="false creates the user inactive; default true.",
+        json_schema_extra={"default": True},
+    )
 
 
 class FindUsersByName(ToolInput):
@@ -68,8 +72,12 @@ class FindUsersByName(ToolInput):
         token_cost=40,
         query_params=("term", "search_by_email"),
     )
-    term: str
-    search_by_email: Annotated[Literal[0, 1], NotBool] = Field(default=None, json_schema_extra={"default": 0})
+    term: str = Field(description="Name to look for, or an email with search_by_email.")
+    search_by_email: Annotated[Literal[0, 1], NotBool] = Field(
+        default=None,
+        description="1 matches the term against emails only; default 0.",
+        json_schema_extra={"default": 0},
+    )
 
 
 class GetCurrentUser(ToolInput):
@@ -91,7 +99,7 @@ class GetDealUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class GetLeadUsers(ToolInput):
@@ -105,7 +113,7 @@ class GetLeadUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Lead id (UUID).")
 
 
 class GetOrganizationUsers(ToolInput):
@@ -119,7 +127,7 @@ class GetOrganizationUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
 
 
 class GetPersonUsers(ToolInput):
@@ -133,7 +141,7 @@ class GetPersonUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class GetProductUsers(ToolInput):
@@ -147,7 +155,7 @@ class GetProductUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class GetUser(ToolInput):
@@ -161,7 +169,7 @@ class GetUser(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
 
 
 class GetUserConnections(ToolInput):
@@ -183,7 +191,7 @@ class GetUserPermissions(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
 
 
 class GetUserRoleAssignments(ListInput):
@@ -199,7 +207,7 @@ class GetUserRoleAssignments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
     start: StrictInt = Field(default=None, json_schema_extra={"default": 0})
     limit: StrictInt = None
 
@@ -215,7 +223,7 @@ class GetUserRoleSettings(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
 
 
 class GetUserSettings(ToolInput):
@@ -247,5 +255,5 @@ class UpdateUser(ToolInput):
         path_params=("id",),
         body_params=("active_flag",),
     )
-    id: StrictInt
-    active_flag: bool
+    id: StrictInt = Field(description="User id.")
+    active_flag: bool = Field(description="true activates the user, false deactivates.")

@@ -34,7 +34,9 @@ class AddWebhook(ToolInput):
         ),
     )
     subscription_url: str = Field(description="Public URL with no redirects; Pipedrive API URLs are refused.")
-    event_action: Literal["create", "change", "delete", "*"]
+    event_action: Literal["create", "change", "delete", "*"] = Field(
+        description="Action to notify on; * for every action."
+    )
     event_object: Literal[
         "activity",
         "deal",
@@ -47,14 +49,20 @@ class AddWebhook(ToolInput):
         "stage",
         "user",
         "*",
-    ]
-    name: str = Field(max_length=255)
+    ] = Field(description="Object kind to notify on; * for every kind.")
+    name: str = Field(max_length=255, description="Webhook name.")
     user_id: StrictInt = Field(
         default=None, description="User whose permissions decide which events are sent; defaults to you."
     )
-    http_auth_user: str | None = None
-    http_auth_password: str | None = None
-    version: Literal["1.0", "2.0"] = Field(default=None, json_schema_extra={"default": "2.0"})
+    http_auth_user: str | None = Field(
+        default=None, description="Basic auth user name for your URL, if it needs one."
+    )
+    http_auth_password: str | None = Field(
+        default=None, description="Basic auth password for your URL, if it needs one."
+    )
+    version: Literal["1.0", "2.0"] = Field(
+        default=None, description="Payload format version; default 2.0.", json_schema_extra={"default": "2.0"}
+    )
 
 
 class DeleteWebhook(ToolInput):
@@ -68,7 +76,7 @@ class DeleteWebhook(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Webhook id.")
 
 
 class GetWebhooks(ToolInput):
