@@ -40,7 +40,9 @@ class GetCurrencies(ToolInput):
         token_cost=20,
         query_params=("term",),
     )
-    term: Annotated[str | None, NotNull] = None
+    term: Annotated[str | None, NotNull] = Field(
+        default=None, description="Text to match in currency names or codes."
+    )
 
 
 class GetRecents(ListInput):
@@ -54,26 +56,29 @@ class GetRecents(ListInput):
         pagination="start",
         token_cost=20,
         query_params=("since_timestamp", "items", "start", "limit"),
+        comma_params=("items",),
     )
-    since_timestamp: str
+    since_timestamp: str = Field(description="Changes after this UTC time, as YYYY-MM-DD HH:MM:SS.")
     items: Annotated[
-        Literal[
-            "activity",
-            "activityType",
-            "deal",
-            "file",
-            "filter",
-            "note",
-            "person",
-            "organization",
-            "pipeline",
-            "product",
-            "stage",
-            "user",
+        list[
+            Literal[
+                "activity",
+                "activityType",
+                "deal",
+                "file",
+                "filter",
+                "note",
+                "person",
+                "organization",
+                "pipeline",
+                "product",
+                "stage",
+                "user",
+            ]
         ]
         | None,
         NotNull,
-    ] = Field(default=None, description="Item types to include.")
+    ] = Field(default=None, description="Item types to include, comma-separated; all when omitted.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )

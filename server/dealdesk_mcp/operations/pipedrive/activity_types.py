@@ -5,7 +5,7 @@
 
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import StrictInt
+from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
     NotNull,
@@ -28,7 +28,7 @@ class AddActivityType(ToolInput):
         token_cost=10,
         body_params=("name", "icon_key", "color"),
     )
-    name: str
+    name: str = Field(description="Activity type name.")
     icon_key: Literal[
         "task",
         "email",
@@ -70,8 +70,10 @@ class AddActivityType(ToolInput):
         "bulb",
         "bell",
         "presentation",
-    ]
-    color: Annotated[str | None, NotNull] = None
+    ] = Field(description="Icon shown for it.")
+    color: Annotated[str | None, NotNull] = Field(
+        default=None, description="Color as 6 hex digits without #, e.g. 3366FF."
+    )
 
 
 class DeleteActivityType(ToolInput):
@@ -85,7 +87,7 @@ class DeleteActivityType(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Activity type id.")
 
 
 class GetActivityTypes(ToolInput):
@@ -109,8 +111,8 @@ class UpdateActivityType(ToolInput):
         path_params=("id",),
         body_params=("name", "icon_key", "color", "order_nr"),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Activity type id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
     icon_key: Annotated[
         Literal[
             "task",
@@ -156,6 +158,10 @@ class UpdateActivityType(ToolInput):
         ]
         | None,
         NotNull,
-    ] = None
-    color: Annotated[str | None, NotNull] = None
-    order_nr: Annotated[StrictInt | None, NotNull] = None
+    ] = Field(default=None, description="Icon shown for it.")
+    color: Annotated[str | None, NotNull] = Field(
+        default=None, description="Color as 6 hex digits without #, e.g. 3366FF."
+    )
+    order_nr: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Position in activity type pickers."
+    )

@@ -46,26 +46,48 @@ class AddCallLog(ToolInput):
             "note",
         ),
     )
-    outcome: Literal["connected", "no_answer", "left_message", "left_voicemail", "wrong_number", "busy"]
-    to_phone_number: str
-    start_time: str = Field(json_schema_extra={"format": "date-time"})
-    end_time: str = Field(json_schema_extra={"format": "date-time"})
-    user_id: Annotated[StrictInt | None, NotNull] = None
-    activity_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Turns this call-type activity into the log; its links win over yours."
+    outcome: Literal["connected", "no_answer", "left_message", "left_voicemail", "wrong_number", "busy"] = (
+        Field(description="How the call ended.")
     )
-    subject: Annotated[str | None, NotNull] = None
-    duration: Annotated[str | None, NotNull] = None
-    from_phone_number: Annotated[str | None, NotNull] = None
-    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
-    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    to_phone_number: str = Field(description="Number that was called.")
+    start_time: str = Field(
+        description="Call start in UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
+    )
+    end_time: str = Field(
+        description="Call end in UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
+    )
+    user_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None,
+        description="Owner of the log; user id. Logging for others needs account settings access.",
+    )
+    activity_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None,
+        description="Call-type activity to turn into this log; its deal, person and org links win.",
+    )
+    subject: Annotated[str | None, NotNull] = Field(
+        default=None, description="Name of the call activity it is attached to."
+    )
+    duration: Annotated[str | None, NotNull] = Field(
+        default=None, description="Call length in seconds, as text."
+    )
+    from_phone_number: Annotated[str | None, NotNull] = Field(
+        default=None, description="Number the call came from."
+    )
+    person_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Linked person; person id."
+    )
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Linked organization; organization id."
+    )
     deal_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Link a deal or a lead, never both."
+        default=None, description="Linked deal; deal id. Not together with lead_id."
     )
     lead_id: Annotated[UUID | None, NotNull] = Field(
-        default=None, description="Lead id (UUID).", json_schema_extra={"format": "uuid"}
+        default=None,
+        description="Linked lead; lead id (UUID). Not together with deal_id.",
+        json_schema_extra={"format": "uuid"},
     )
-    note: Annotated[str | None, NotNull] = Field(default=None, description="HTML text.")
+    note: Annotated[str | None, NotNull] = Field(default=None, description="Call notes, HTML.")
 
 
 class AddCallLogAudioFile(UploadInput):
@@ -81,7 +103,7 @@ class AddCallLogAudioFile(UploadInput):
         path_params=("id",),
         file_part="file",
     )
-    id: str
+    id: str = Field(description="Call log id.")
 
 
 class DeleteCallLog(ToolInput):
@@ -95,7 +117,7 @@ class DeleteCallLog(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Call log id.")
 
 
 class GetCallLog(ToolInput):
@@ -109,7 +131,7 @@ class GetCallLog(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Call log id.")
 
 
 class GetUserCallLogs(ListInput):
@@ -127,4 +149,4 @@ class GetUserCallLogs(ListInput):
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Page size; at most 50.")

@@ -40,14 +40,18 @@ class AddChannel(ToolInput):
         token_cost=10,
         body_params=("name", "provider_channel_id", "avatar_url", "template_support", "provider_type"),
     )
-    name: str
+    name: str = Field(description="Channel name shown in Pipedrive.")
     provider_channel_id: str = Field(description="Your integration's own id for the channel.")
-    avatar_url: Annotated[str | None, NotNull] = Field(default=None, json_schema_extra={"format": "url"})
+    avatar_url: Annotated[str | None, NotNull] = Field(
+        default=None, description="Icon URL for the channel.", json_schema_extra={"format": "url"}
+    )
     template_support: Annotated[bool | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": False}
+        default=None,
+        description="true turns on message templates; your app must serve getTemplates.",
+        json_schema_extra={"default": False},
     )
     provider_type: Annotated[Literal["facebook", "whatsapp", "other"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "other"}
+        default=None, description="Icon set to use; default other.", json_schema_extra={"default": "other"}
     )
 
 
@@ -62,7 +66,7 @@ class DeleteChannel(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Channel id given by your integration.")
 
 
 class DeleteConversation(ToolInput):
@@ -76,8 +80,10 @@ class DeleteConversation(ToolInput):
         token_cost=6,
         path_params=("channel-id", "conversation-id"),
     )
-    channel_id: str = Field(alias="channel-id")
-    conversation_id: str = Field(alias="conversation-id")
+    channel_id: str = Field(alias="channel-id", description="Channel id given by your integration.")
+    conversation_id: str = Field(
+        alias="conversation-id", description="Conversation id given by your integration."
+    )
 
 
 class ReceiveMessage(ToolInput):
@@ -103,15 +109,29 @@ class ReceiveMessage(ToolInput):
             "attachments",
         ),
     )
-    id: str = Field(description="The message id on the provider side.")
-    channel_id: str
-    sender_id: str
-    conversation_id: str
-    message: str
-    status: Literal["sent", "delivered", "read", "failed"]
-    created_at: str = Field(json_schema_extra={"format": "date-time"})
-    reply_by: Annotated[str | None, NotNull] = Field(default=None, json_schema_extra={"format": "date-time"})
-    conversation_link: Annotated[str | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "url"}
+    id: str = Field(description="Message id on the provider side.")
+    channel_id: str = Field(description="Channel id on the provider side.")
+    sender_id: str = Field(description="Provider user id of the sender.")
+    conversation_id: str = Field(description="Conversation id on the provider side.")
+    message: str = Field(description="Message text.")
+    status: Literal["sent", "delivered", "read", "failed"] = Field(
+        description="Delivery state of the message."
     )
-    attachments: Annotated[list[ReceiveMessageAttachmentsItem] | None, NotNull] = None
+    created_at: str = Field(
+        description="When the provider got it, UTC, as YYYY-MM-DD HH:MM.",
+        json_schema_extra={"format": "date-time"},
+    )
+    reply_by: Annotated[str | None, NotNull] = Field(
+        default=None,
+        description="Reply deadline, UTC, as YYYY-MM-DD HH:MM.",
+        json_schema_extra={"format": "date-time"},
+    )
+    conversation_link: Annotated[str | None, NotNull] = Field(
+        default=None,
+        description="URL opening the conversation at the provider.",
+        json_schema_extra={"format": "url"},
+    )
+    attachments: Annotated[list[ReceiveMessageAttachmentsItem] | None, NotNull] = Field(
+        default=None,
+        description="Files in the message, each {id, type, name, size, url, preview_url, link_expires}.",
+    )

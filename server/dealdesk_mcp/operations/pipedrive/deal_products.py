@@ -84,24 +84,53 @@ class AddDealProduct(ToolInput):
             "billing_start_date",
         ),
     )
-    id: StrictInt
-    product_id: StrictInt
-    item_price: StrictFloat
-    quantity: StrictFloat
-    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    comments: Annotated[str | None, NotNull] = None
-    discount: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = None
-    discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "percentage"}
+    id: StrictInt = Field(description="Deal id.")
+    product_id: StrictInt = Field(description="Catalog product to attach; product id.")
+    item_price: StrictFloat = Field(description="Unit price.")
+    quantity: StrictFloat = Field(description="Quantity.")
+    tax: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
     )
-    product_variation_id: StrictInt | None = None
+    comments: Annotated[str | None, NotNull] = Field(default=None, description="Note on the line item.")
+    discount: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None,
+        description="Discount size; a percent or an amount per discount_type; default 0.",
+        json_schema_extra={"default": 0},
+    )
+    is_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None,
+        description="false switches the line off; default true. Limited when the deal has installments.",
+        json_schema_extra={"default": True},
+    )
+    tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = Field(
+        default=None,
+        description="exclusive adds tax on top, inclusive has it in the price, none; user default; sets all lines.",
+    )
+    discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
+        default=None,
+        description="Whether discount is a percentage (default) or an amount.",
+        json_schema_extra={"default": "percentage"},
+    )
+    product_variation_id: StrictInt | None = Field(
+        default=None, description="Variation of the product; variation id."
+    )
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
-    ] = Field(default=None, json_schema_extra={"default": "one-time"})
-    billing_frequency_cycles: StrictInt | None = Field(default=None, json_schema_extra={"default": None})
-    billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
+    ] = Field(
+        default=None,
+        description="Billing period (Growth+); default one-time; recurring needs no installments, max 20 a deal.",
+        json_schema_extra={"default": "one-time"},
+    )
+    billing_frequency_cycles: StrictInt | None = Field(
+        default=None,
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+        json_schema_extra={"default": None},
+    )
+    billing_start_date: date | None = Field(
+        default=None,
+        description="First billing date, YYYY-MM-DD, within 10 years of today.",
+        json_schema_extra={"default": None},
+    )
 
 
 class AddManyDealProducts(ToolInput):
@@ -117,10 +146,10 @@ class AddManyDealProducts(ToolInput):
         path_params=("id",),
         body_params=("data",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     data: list[AddManyDealProductsDataItem] = Field(
         max_length=100,
-        description="List of line items, each shaped like add_deal_product input (product_id, item_price, ...).",
+        description="Up to 100 line items, each shaped like add_deal_product's (product_id, item_price, quantity, ...).",
     )
 
 
@@ -135,8 +164,8 @@ class DeleteAdditionalDiscount(ToolInput):
         token_cost=3,
         path_params=("id", "discount_id"),
     )
-    id: StrictInt
-    discount_id: UUID
+    id: StrictInt = Field(description="Deal id.")
+    discount_id: UUID = Field(description="Discount id (UUID) from get_additional_discounts.")
 
 
 class DeleteDealProduct(ToolInput):
@@ -150,7 +179,7 @@ class DeleteDealProduct(ToolInput):
         token_cost=3,
         path_params=("id", "product_attachment_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     product_attachment_id: StrictInt = Field(
         description="Line item id from get_deal_products, not the catalog product id."
     )
@@ -167,8 +196,8 @@ class DeleteInstallment(ToolInput):
         token_cost=3,
         path_params=("id", "installment_id"),
     )
-    id: StrictInt
-    installment_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    installment_id: StrictInt = Field(description="Installment id from get_installments.")
 
 
 class DeleteManyDealProducts(ToolInput):
@@ -182,9 +211,13 @@ class DeleteManyDealProducts(ToolInput):
         token_cost=15,
         path_params=("id",),
         query_params=("ids",),
+        comma_params=("ids",),
     )
-    id: StrictInt
-    ids: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Deal id.")
+    ids: Annotated[list[str] | None, NotNull] = Field(
+        default=None,
+        description="Line item ids, comma-separated, up to 100; when omitted up to 100 lines go.",
+    )
 
 
 class GetAdditionalDiscounts(ToolInput):
@@ -198,7 +231,7 @@ class GetAdditionalDiscounts(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class GetDealProducts(ListInput):
@@ -214,11 +247,11 @@ class GetDealProducts(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit", "sort_by", "sort_direction"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "add_time", "update_time", "order_nr"] | None, NotNull] = Field(
-        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
@@ -238,11 +271,11 @@ class GetDealsProducts(ListInput):
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
         comma_params=("deal_ids",),
     )
-    deal_ids: list[StrictInt]
+    deal_ids: list[StrictInt] = Field(description="Deals to read; up to 100 deal ids.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "deal_id", "add_time", "update_time", "order_nr"] | None, NotNull] = (
-        Field(default=None, description="Field to sort by.", json_schema_extra={"default": "id"})
+        Field(default=None, description="Sort field; default id.", json_schema_extra={"default": "id"})
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
@@ -261,11 +294,11 @@ class GetInstallments(ListInput):
         token_cost=10,
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
     )
-    deal_ids: list[StrictInt]
+    deal_ids: list[StrictInt] = Field(description="Deals to read; up to 100 deal ids.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "billing_date", "deal_id"] | None, NotNull] = Field(
-        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
@@ -285,10 +318,10 @@ class PostAdditionalDiscount(ToolInput):
         path_params=("id",),
         body_params=("description", "amount", "type"),
     )
-    id: StrictInt
-    description: str
-    amount: StrictFloat
-    type: Literal["percentage", "amount"]
+    id: StrictInt = Field(description="Deal id.")
+    description: str = Field(description="Discount name shown on the deal.")
+    amount: StrictFloat = Field(description="Discount size, above 0; a percent or a sum per type.")
+    type: Literal["percentage", "amount"] = Field(description="percentage, or amount for a fixed sum.")
 
 
 class PostInstallment(ToolInput):
@@ -304,10 +337,10 @@ class PostInstallment(ToolInput):
         path_params=("id",),
         body_params=("description", "amount", "billing_date"),
     )
-    id: StrictInt
-    description: str
-    amount: StrictFloat
-    billing_date: str
+    id: StrictInt = Field(description="Deal id.")
+    description: str = Field(description="Installment name.")
+    amount: StrictFloat = Field(description="Amount charged, above 0.")
+    billing_date: str = Field(description="Charge date, YYYY-MM-DD.")
 
 
 class UpdateAdditionalDiscount(ToolInput):
@@ -323,11 +356,15 @@ class UpdateAdditionalDiscount(ToolInput):
         path_params=("id", "discount_id"),
         body_params=("description", "amount", "type"),
     )
-    id: StrictInt
-    discount_id: UUID
-    description: Annotated[str | None, NotNull] = None
-    amount: Annotated[StrictFloat | None, NotNull] = None
-    type: Annotated[Literal["percentage", "amount"] | None, NotNull] = None
+    id: StrictInt = Field(description="Deal id.")
+    discount_id: UUID = Field(description="Discount id (UUID) from get_additional_discounts.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="New discount name.")
+    amount: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Discount size, above 0; a percent or a sum per type."
+    )
+    type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
+        default=None, description="percentage, or amount for a fixed sum."
+    )
 
 
 class UpdateDealProduct(ToolInput):
@@ -357,27 +394,54 @@ class UpdateDealProduct(ToolInput):
             "billing_start_date",
         ),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     product_attachment_id: StrictInt = Field(
         description="Line item id from get_deal_products, not the catalog product id."
     )
-    product_id: Annotated[StrictInt | None, NotNull] = None
-    item_price: Annotated[StrictFloat | None, NotNull] = None
-    quantity: Annotated[StrictFloat | None, NotNull] = None
-    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    comments: Annotated[str | None, NotNull] = None
-    discount: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    is_enabled: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
-    tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = None
-    discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "percentage"}
+    product_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Catalog product; product id."
     )
-    product_variation_id: StrictInt | None = None
+    item_price: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Unit price.")
+    quantity: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Quantity.")
+    tax: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+    )
+    comments: Annotated[str | None, NotNull] = Field(default=None, description="Note on the line item.")
+    discount: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None,
+        description="Discount size; a percent or an amount per discount_type; default 0.",
+        json_schema_extra={"default": 0},
+    )
+    is_enabled: Annotated[bool | None, NotNull] = Field(
+        default=None,
+        description="false switches the line off; default true. Limited when the deal has installments.",
+        json_schema_extra={"default": True},
+    )
+    tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = Field(
+        default=None,
+        description="exclusive adds tax on top, inclusive has it in the price, none; user default; sets all lines.",
+    )
+    discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
+        default=None,
+        description="Whether discount is a percentage (default) or an amount.",
+        json_schema_extra={"default": "percentage"},
+    )
+    product_variation_id: StrictInt | None = Field(
+        default=None, description="Variation of the product; variation id."
+    )
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
-    ] = None
-    billing_frequency_cycles: StrictInt | None = None
-    billing_start_date: date | None = None
+    ] = Field(
+        default=None,
+        description="Billing period (Growth+); default one-time; recurring needs no installments, max 20 a deal.",
+    )
+    billing_frequency_cycles: StrictInt | None = Field(
+        default=None,
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+    )
+    billing_start_date: date | None = Field(
+        default=None, description="First billing date, YYYY-MM-DD, within 10 years of today."
+    )
 
 
 class UpdateInstallment(ToolInput):
@@ -393,8 +457,10 @@ class UpdateInstallment(ToolInput):
         path_params=("id", "installment_id"),
         body_params=("description", "amount", "billing_date"),
     )
-    id: StrictInt
-    installment_id: StrictInt
-    description: Annotated[str | None, NotNull] = None
-    amount: Annotated[StrictFloat | None, NotNull] = None
-    billing_date: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Deal id.")
+    installment_id: StrictInt = Field(description="Installment id from get_installments.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="New installment name.")
+    amount: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Amount charged, above 0."
+    )
+    billing_date: Annotated[str | None, NotNull] = Field(default=None, description="Charge date, YYYY-MM-DD.")

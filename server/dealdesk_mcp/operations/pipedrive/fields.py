@@ -197,7 +197,7 @@ class AddDealField(ToolInput):
             "description",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -215,18 +215,24 @@ class AddDealField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = None
+    ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+    )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None,
+        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
     )
-    description: str | None = None
+    description: str | None = Field(
+        default=None, description="Help text shown with the field; null for none."
+    )
 
 
 class AddDealFieldOptions(ToolInput):
@@ -243,8 +249,10 @@ class AddDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddOrganizationField(ToolInput):
@@ -266,7 +274,7 @@ class AddOrganizationField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -284,16 +292,19 @@ class AddOrganizationField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = None
+    ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+    )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None, description="Mandatory in the web app when {enabled: true}."
     )
 
 
@@ -311,8 +322,10 @@ class AddOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddPersonField(ToolInput):
@@ -334,7 +347,7 @@ class AddPersonField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -352,16 +365,18 @@ class AddPersonField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = None
+    ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = Field(
+        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+    )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None, description="Mandatory in the web app when {enabled: true}."
     )
 
 
@@ -379,8 +394,10 @@ class AddPersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddProductField(ToolInput):
@@ -395,7 +412,7 @@ class AddProductField(ToolInput):
         token_cost=5,
         body_params=("field_name", "field_type", "options", "ui_visibility"),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -413,12 +430,12 @@ class AddProductField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where the field shows in the web app."
+        default=None, description="Where it shows in the web app: add form and detail view."
     )
 
 
@@ -436,8 +453,10 @@ class AddProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class AddProjectField(ToolInput):
@@ -459,7 +478,7 @@ class AddProjectField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255)
+    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -477,16 +496,18 @@ class AddProjectField(ToolInput):
         "org",
         "people",
         "user",
-    ]
+    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Initial option labels; needed for enum and set types."
+        default=None, description="Choices as [{label}]; required for enum and set types."
     )
-    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = None
+    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
+        default=None, description="Where it shows in the web app: add form and detail view."
+    )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight the field in chosen stages."
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Make the field mandatory in chosen stages."
+        default=None, description="Mandatory in the web app when {enabled: true}."
     )
 
 
@@ -504,8 +525,10 @@ class AddProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[AddDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(
+        description="Choices to add, as [{label}]; at least one."
+    )
 
 
 class DeleteDealField(ToolInput):
@@ -519,7 +542,7 @@ class DeleteDealField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
 
 
 class DeleteDealFieldOptions(ToolInput):
@@ -536,8 +559,10 @@ class DeleteDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    options: list[DeleteDealFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeleteDealFields(ToolInput):
@@ -550,8 +575,9 @@ class DeleteDealFields(ToolInput):
         version="v1",
         token_cost=10,
         query_params=("ids",),
+        comma_params=("ids",),
     )
-    ids: str
+    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeleteOrganizationField(ToolInput):
@@ -565,7 +591,7 @@ class DeleteOrganizationField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
 
 
 class DeleteOrganizationFieldOptions(ToolInput):
@@ -582,8 +608,10 @@ class DeleteOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    options: list[DeleteDealFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeleteOrganizationFields(ToolInput):
@@ -596,8 +624,9 @@ class DeleteOrganizationFields(ToolInput):
         version="v1",
         token_cost=10,
         query_params=("ids",),
+        comma_params=("ids",),
     )
-    ids: str
+    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeletePersonField(ToolInput):
@@ -611,7 +640,7 @@ class DeletePersonField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
 
 
 class DeletePersonFieldOptions(ToolInput):
@@ -628,8 +657,10 @@ class DeletePersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    options: list[DeleteDealFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeletePersonFields(ToolInput):
@@ -642,8 +673,9 @@ class DeletePersonFields(ToolInput):
         version="v1",
         token_cost=10,
         query_params=("ids",),
+        comma_params=("ids",),
     )
-    ids: str
+    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeleteProductField(ToolInput):
@@ -657,7 +689,7 @@ class DeleteProductField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
 
 
 class DeleteProductFieldOptions(ToolInput):
@@ -674,8 +706,10 @@ class DeleteProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    options: list[DeleteDealFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class DeleteProductFields(ToolInput):
@@ -688,8 +722,9 @@ class DeleteProductFields(ToolInput):
         version="v1",
         token_cost=10,
         query_params=("ids",),
+        comma_params=("ids",),
     )
-    ids: str
+    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
 class DeleteProjectField(ToolInput):
@@ -703,7 +738,7 @@ class DeleteProjectField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
 
 
 class DeleteProjectFieldOptions(ToolInput):
@@ -720,8 +755,10 @@ class DeleteProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[DeleteDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    options: list[DeleteDealFieldOptionsOptionsItem] = Field(
+        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+    )
 
 
 class GetActivityField(ToolInput):
@@ -736,9 +773,11 @@ class GetActivityField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
 
 
@@ -755,7 +794,7 @@ class GetActivityFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
@@ -772,21 +811,17 @@ class GetDealField(ToolInput):
         token_cost=1,
         path_params=("field_code",),
         query_params=("include_fields",),
+        comma_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Annotated[
-        Literal[
-            "ui_visibility",
-            "important_fields",
-            "required_fields",
-            "ui_visibility,important_fields",
-            "ui_visibility,required_fields",
-            "important_fields,required_fields",
-            "ui_visibility,important_fields,required_fields",
-        ]
-        | None,
-        NotNull,
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+        list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
 
 
 class GetDealFields(ListInput):
@@ -800,20 +835,14 @@ class GetDealFields(ListInput):
         pagination="cursor",
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
+        comma_params=("include_fields",),
     )
     include_fields: Annotated[
-        Literal[
-            "ui_visibility",
-            "important_fields",
-            "required_fields",
-            "ui_visibility,important_fields",
-            "ui_visibility,required_fields",
-            "important_fields,required_fields",
-            "ui_visibility,important_fields,required_fields",
-        ]
-        | None,
-        NotNull,
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+        list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -855,21 +884,17 @@ class GetOrganizationField(ToolInput):
         token_cost=1,
         path_params=("field_code",),
         query_params=("include_fields",),
+        comma_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Annotated[
-        Literal[
-            "ui_visibility",
-            "important_fields",
-            "required_fields",
-            "ui_visibility,important_fields",
-            "ui_visibility,required_fields",
-            "important_fields,required_fields",
-            "ui_visibility,important_fields,required_fields",
-        ]
-        | None,
-        NotNull,
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+        list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
 
 
 class GetOrganizationFields(ListInput):
@@ -883,20 +908,14 @@ class GetOrganizationFields(ListInput):
         pagination="cursor",
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
+        comma_params=("include_fields",),
     )
     include_fields: Annotated[
-        Literal[
-            "ui_visibility",
-            "important_fields",
-            "required_fields",
-            "ui_visibility,important_fields",
-            "ui_visibility,required_fields",
-            "important_fields,required_fields",
-            "ui_visibility,important_fields,required_fields",
-        ]
-        | None,
-        NotNull,
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+        list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -912,21 +931,17 @@ class GetPersonField(ToolInput):
         token_cost=1,
         path_params=("field_code",),
         query_params=("include_fields",),
+        comma_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Annotated[
-        Literal[
-            "ui_visibility",
-            "important_fields",
-            "required_fields",
-            "ui_visibility,important_fields",
-            "ui_visibility,required_fields",
-            "important_fields,required_fields",
-            "ui_visibility,important_fields,required_fields",
-        ]
-        | None,
-        NotNull,
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+        list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
 
 
 class GetPersonFields(ListInput):
@@ -940,20 +955,14 @@ class GetPersonFields(ListInput):
         pagination="cursor",
         token_cost=10,
         query_params=("include_fields", "limit", "cursor"),
+        comma_params=("include_fields",),
     )
     include_fields: Annotated[
-        Literal[
-            "ui_visibility",
-            "important_fields",
-            "required_fields",
-            "ui_visibility,important_fields",
-            "ui_visibility,required_fields",
-            "important_fields,required_fields",
-            "ui_visibility,important_fields,required_fields",
-        ]
-        | None,
-        NotNull,
-    ] = Field(default=None, description="Adds UI visibility, important and required settings to each field.")
+        list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
+    ] = Field(
+        default=None,
+        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
+    )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -970,9 +979,11 @@ class GetProductField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
 
 
@@ -989,7 +1000,7 @@ class GetProductFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Adds UI visibility, important and required settings to each field."
+        default=None, description="Pass ui_visibility to add each field's web app placement settings."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
@@ -1006,7 +1017,9 @@ class GetProjectField(ToolInput):
         token_cost=1,
         path_params=("field_code",),
     )
-    field_code: str
+    field_code: str = Field(
+        description="Field code: 40-char hash for custom fields, key name for built-in ones."
+    )
 
 
 class GetProjectFields(ListInput):
@@ -1039,12 +1052,22 @@ class UpdateDealField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields", "description"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = None
-    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
-    required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = None
-    description: str | None = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_name: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, max_length=255, description="New field name."
+    )
+    ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+    )
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = Field(
+        default=None,
+        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
+    )
+    description: str | None = Field(default=None, description="New help text; null removes it.")
 
 
 class UpdateDealFieldOptions(ToolInput):
@@ -1061,8 +1084,10 @@ class UpdateDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    options: list[UpdateDealFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdateOrganizationField(ToolInput):
@@ -1079,11 +1104,20 @@ class UpdateOrganizationField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = None
-    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
-    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_name: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, max_length=255, description="New field name."
+    )
+    ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = Field(
+        default=None,
+        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+    )
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
+        default=None, description="Mandatory in the web app when {enabled: true}."
+    )
 
 
 class UpdateOrganizationFieldOptions(ToolInput):
@@ -1100,8 +1134,10 @@ class UpdateOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    options: list[UpdateDealFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdatePersonField(ToolInput):
@@ -1118,11 +1154,19 @@ class UpdatePersonField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = None
-    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
-    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_name: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, max_length=255, description="New field name."
+    )
+    ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = Field(
+        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+    )
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
+        default=None, description="Mandatory in the web app when {enabled: true}."
+    )
 
 
 class UpdatePersonFieldOptions(ToolInput):
@@ -1139,8 +1183,10 @@ class UpdatePersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    options: list[UpdateDealFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdateProductField(ToolInput):
@@ -1157,9 +1203,13 @@ class UpdateProductField(ToolInput):
         body_params=("field_name", "ui_visibility"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_name: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, max_length=255, description="New field name."
+    )
+    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
+        default=None, description="Where it shows in the web app: add form and detail view."
+    )
 
 
 class UpdateProductFieldOptions(ToolInput):
@@ -1176,8 +1226,10 @@ class UpdateProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    options: list[UpdateDealFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )
 
 
 class UpdateProjectField(ToolInput):
@@ -1194,11 +1246,19 @@ class UpdateProjectField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str
-    field_name: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
-    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = None
-    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = None
-    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = None
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_name: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, max_length=255, description="New field name."
+    )
+    ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
+        default=None, description="Where it shows in the web app: add form and detail view."
+    )
+    important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
+        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+    )
+    required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
+        default=None, description="Mandatory in the web app when {enabled: true}."
+    )
 
 
 class UpdateProjectFieldOptions(ToolInput):
@@ -1215,5 +1275,7 @@ class UpdateProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str
-    options: list[UpdateDealFieldOptionsOptionsItem]
+    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    options: list[UpdateDealFieldOptionsOptionsItem] = Field(
+        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+    )

@@ -37,11 +37,13 @@ class AddFilter(ToolInput):
         query_params=("include_field_code",),
         body_params=("name", "conditions", "type"),
     )
-    name: str
+    name: str = Field(description="Filter name.")
     conditions: dict[str, Any] = Field(
-        description="Nested glue and conditions tree; at most 16 conditions, dates as YYYY-MM-DD."
+        description="Nested {glue, conditions}; leaves {object, field_id, operator, value}; max 16; dates YYYY-MM-DD."
     )
-    type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"]
+    type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"] = Field(
+        description="Kind of records it filters."
+    )
     include_field_code: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return each condition's field_code."
     )
@@ -58,7 +60,7 @@ class DeleteFilter(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Filter id.")
 
 
 class DeleteFilters(ToolInput):
@@ -71,8 +73,9 @@ class DeleteFilters(ToolInput):
         version="v1",
         token_cost=10,
         query_params=("ids",),
+        comma_params=("ids",),
     )
-    ids: str
+    ids: list[str] = Field(description="Filter ids, comma-separated.")
 
 
 class GetFilter(ToolInput):
@@ -87,7 +90,7 @@ class GetFilter(ToolInput):
         path_params=("id",),
         query_params=("include_field_code",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Filter id.")
     include_field_code: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return each condition's field_code."
     )
@@ -114,7 +117,7 @@ class GetFilters(ToolInput):
     )
     type: Annotated[
         Literal["deals", "leads", "org", "people", "products", "activity", "projects"] | None, NotNull
-    ] = None
+    ] = Field(default=None, description="Only filters of this kind.")
 
 
 class UpdateFilter(ToolInput):
@@ -131,9 +134,11 @@ class UpdateFilter(ToolInput):
         query_params=("include_field_code",),
         body_params=("name", "conditions"),
     )
-    id: StrictInt
-    conditions: dict[str, Any] = Field(description="Full new tree, same shape as in add_filter.")
+    id: StrictInt = Field(description="Filter id.")
+    conditions: dict[str, Any] = Field(
+        description="Full new tree, shaped as in add_filter; replaces the old one."
+    )
     include_field_code: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return each condition's field_code."
     )
-    name: Annotated[str | None, NotNull] = None
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New filter name.")

@@ -48,8 +48,8 @@ class AddDealFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class AddOrganizationFollower(ToolInput):
@@ -65,8 +65,8 @@ class AddOrganizationFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class AddPersonFollower(ToolInput):
@@ -82,8 +82,8 @@ class AddPersonFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Person id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class AddProductFollower(ToolInput):
@@ -99,8 +99,8 @@ class AddProductFollower(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Product id.")
+    user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
 class DeleteDealFollower(ToolInput):
@@ -114,9 +114,9 @@ class DeleteDealFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     follower_id: StrictInt = Field(
-        description="User ID of the follower to remove, as listed by get_deal_followers."
+        description="User id of the follower to remove, as listed by get_deal_followers."
     )
 
 
@@ -131,9 +131,9 @@ class DeleteOrganizationFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     follower_id: StrictInt = Field(
-        description="User ID of the follower to remove, as listed by get_organization_followers."
+        description="User id of the follower to remove, as listed by get_organization_followers."
     )
 
 
@@ -148,9 +148,9 @@ class DeletePersonFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     follower_id: StrictInt = Field(
-        description="User ID of the follower to remove, as listed by get_person_followers."
+        description="User id of the follower to remove, as listed by get_person_followers."
     )
 
 
@@ -165,8 +165,10 @@ class DeleteProductFollower(ToolInput):
         token_cost=3,
         path_params=("id", "follower_id"),
     )
-    id: StrictInt
-    follower_id: StrictInt
+    id: StrictInt = Field(description="Product id.")
+    follower_id: StrictInt = Field(
+        description="User id of the follower to remove, as listed by get_product_followers."
+    )
 
 
 class GetDealFollowers(ListInput):
@@ -182,7 +184,7 @@ class GetDealFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -200,7 +202,7 @@ class GetDealFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -218,7 +220,7 @@ class GetOrganizationFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -236,7 +238,7 @@ class GetOrganizationFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -254,7 +256,7 @@ class GetPersonFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -272,7 +274,7 @@ class GetPersonFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -290,7 +292,7 @@ class GetProductFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -308,7 +310,7 @@ class GetProductFollowersChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -326,6 +328,6 @@ class GetUserFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User whose followers to list; user id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")

@@ -18,7 +18,7 @@ __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
 
 class AddGoal(ToolInput):
-    """Create a goal from type, assignee, expected_outcome, duration and interval; a progress report is made for it automatically."""
+    """Create a goal from type, assignee, expected_outcome, duration and interval; a progress report is made for it automatically. type.params may hold pipeline_id and activity_type_id lists (null = all) and, for deals_progressed, stage_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -29,16 +29,22 @@ class AddGoal(ToolInput):
         token_cost=10,
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
-    assignee: dict[str, Any] = Field(description="Object with id and type (person, company or team).")
+    assignee: dict[str, Any] = Field(
+        description="{id, type}: type person, company or team; id is that assignee's id."
+    )
     type: dict[str, Any] = Field(
-        description="Object: goal type name plus params such as pipeline_id or activity_type_id lists."
+        description="{name, params}; name: deals_won/progressed/started, activities_added/completed, revenue_forecast."
     )
     expected_outcome: dict[str, Any] = Field(
-        description="Object: target and tracking_metric; sum tracking also needs currency_id."
+        description="{target, tracking_metric: quantity or sum}; sum goals also take currency_id."
     )
-    duration: dict[str, Any]
-    interval: Literal["weekly", "monthly", "quarterly", "yearly"]
-    title: Annotated[str | None, NotNull] = None
+    duration: dict[str, Any] = Field(
+        description="{start, end} as YYYY-MM-DD; end null for an open-ended goal."
+    )
+    interval: Literal["weekly", "monthly", "quarterly", "yearly"] = Field(
+        description="Period each target covers."
+    )
+    title: Annotated[str | None, NotNull] = Field(default=None, description="Goal title.")
 
 
 class DeleteGoal(ToolInput):
@@ -52,7 +58,7 @@ class DeleteGoal(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Goal id.")
 
 
 class GetGoalResult(ToolInput):
@@ -67,9 +73,13 @@ class GetGoalResult(ToolInput):
         path_params=("id",),
         query_params=("period.start", "period.end"),
     )
-    id: str
-    period_start: date = Field(alias="period.start")
-    period_end: date = Field(alias="period.end")
+    id: str = Field(description="Goal id.")
+    period_start: date = Field(
+        alias="period.start", description="Period start, YYYY-MM-DD; not before the goal starts."
+    )
+    period_end: date = Field(
+        alias="period.end", description="Period end, YYYY-MM-DD; not after the goal ends."
+    )
 
 
 class GetGoals(ToolInput):
@@ -101,41 +111,60 @@ class GetGoals(ToolInput):
         Literal["deals_won", "deals_progressed", "activities_completed", "activities_added", "deals_started"]
         | None,
         NotNull,
-    ] = Field(default=None, alias="type.name")
-    title: Annotated[str | None, NotNull] = None
-    is_active: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    ] = Field(default=None, alias="type.name", description="Goal type; given, it searches everyone's goals.")
+    title: Annotated[str | None, NotNull] = Field(default=None, description="Goal title to match.")
+    is_active: Annotated[bool | None, NotNull] = Field(
+        default=None,
+        description="true (default) for active goals, false for inactive ones.",
+        json_schema_extra={"default": True},
+    )
     assignee_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, alias="assignee.id", description="User whose goals to find; omitted means your own."
     )
     assignee_type: Annotated[Literal["person", "company", "team"] | None, NotNull] = Field(
-        default=None, alias="assignee.type"
+        default=None, alias="assignee.type", description="Assignee kind; given, it searches everyone's goals."
     )
     expected_outcome_target: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, alias="expected_outcome.target"
+        default=None,
+        alias="expected_outcome.target",
+        description="Target value; given, it searches everyone's goals.",
     )
     expected_outcome_tracking_metric: Annotated[Literal["quantity", "sum"] | None, NotNull] = Field(
-        default=None, alias="expected_outcome.tracking_metric"
+        default=None,
+        alias="expected_outcome.tracking_metric",
+        description="Tracking metric; given, it searches everyone's goals.",
     )
     expected_outcome_currency_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, alias="expected_outcome.currency_id"
+        default=None,
+        alias="expected_outcome.currency_id",
+        description="Currency id, for sum goals only; given, it searches everyone's goals.",
     )
     type_params_pipeline_id: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, alias="type.params.pipeline_id"
+        default=None,
+        alias="type.params.pipeline_id",
+        description="Pipeline ids; given, it searches everyone's goals.",
     )
     type_params_stage_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, alias="type.params.stage_id"
+        default=None,
+        alias="type.params.stage_id",
+        description="Stage id, for deals_progressed goals; given, it searches everyone's goals.",
     )
     type_params_activity_type_id: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, alias="type.params.activity_type_id"
+        default=None,
+        alias="type.params.activity_type_id",
+        description="Activity type ids, for activities_* goals; given, it searches everyone's goals.",
     )
     period_start: Annotated[date | None, NotNull] = Field(
         default=None,
         alias="period.start",
-        description="Needs period.end as well.",
+        description="Period start, YYYY-MM-DD; needs period.end too.",
         json_schema_extra={"format": "date"},
     )
     period_end: Annotated[date | None, NotNull] = Field(
-        default=None, alias="period.end", json_schema_extra={"format": "date"}
+        default=None,
+        alias="period.end",
+        description="Period end, YYYY-MM-DD.",
+        json_schema_extra={"format": "date"},
     )
 
 
@@ -152,17 +181,22 @@ class UpdateGoal(ToolInput):
         path_params=("id",),
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
-    id: str
-    title: Annotated[str | None, NotNull] = None
+    id: str = Field(description="Goal id.")
+    title: Annotated[str | None, NotNull] = Field(default=None, description="New title.")
     assignee: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="Object with id and type (person, company or team)."
+        default=None, description="{id, type}: type person, company or team; id is that assignee's id."
     )
     type: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
-        description="Object: goal type name plus params such as pipeline_id or activity_type_id lists.",
+        description="{name, params}; name: deals_won/progressed/started, activities_added/completed, revenue_forecast.",
     )
     expected_outcome: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="Object: target and tracking_metric; sum tracking also needs currency_id."
+        default=None,
+        description="{target, tracking_metric: quantity or sum}; sum goals also take currency_id.",
     )
-    duration: Annotated[dict[str, Any] | None, NotNull] = None
-    interval: Annotated[Literal["weekly", "monthly", "quarterly", "yearly"] | None, NotNull] = None
+    duration: Annotated[dict[str, Any] | None, NotNull] = Field(
+        default=None, description="{start, end} as YYYY-MM-DD; end null for an open-ended goal."
+    )
+    interval: Annotated[Literal["weekly", "monthly", "quarterly", "yearly"] | None, NotNull] = Field(
+        default=None, description="Period each target covers."
+    )

@@ -3,7 +3,7 @@
 # documents as nullable, where an explicit null is sent as null.
 """Input models of the pipedrive history operations."""
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StrictInt
 
@@ -38,7 +38,7 @@ class GetDealChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
@@ -56,7 +56,7 @@ class GetDealParticipantsChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -73,18 +73,49 @@ class GetDealUpdates(ListInput):
         token_cost=40,
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
+        comma_params=("items",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
-    all_changes: Annotated[str | None, NotNull] = Field(
-        default=None, description="Set to 1 to also include custom field changes in the timeline."
-    )
-    items: Annotated[str | None, NotNull] = Field(
+    all_changes: Annotated[Literal["1"] | None, NotNull] = Field(
         default=None,
-        description="Comma-separated event kinds to keep, e.g. note,activity,dealChange,mailMessage.",
+        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
+    )
+    items: Annotated[
+        list[
+            Literal[
+                "call",
+                "activity",
+                "plannedActivity",
+                "change",
+                "note",
+                "deal",
+                "file",
+                "dealChange",
+                "personChange",
+                "organizationChange",
+                "follower",
+                "dealFollower",
+                "personFollower",
+                "organizationFollower",
+                "participant",
+                "comment",
+                "mailMessage",
+                "mailMessageWithAttachment",
+                "invoice",
+                "document",
+                "marketing_campaign_stat",
+                "marketing_status_change",
+            ]
+        ]
+        | None,
+        NotNull,
+    ] = Field(
+        default=None,
+        description="Event kinds to keep, comma-separated, e.g. note,activity,dealChange; all when omitted.",
     )
 
 
@@ -101,7 +132,7 @@ class GetOrganizationChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
@@ -118,18 +149,40 @@ class GetOrganizationUpdates(ListInput):
         token_cost=40,
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
+        comma_params=("items",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
-    all_changes: Annotated[str | None, NotNull] = Field(
-        default=None, description="Set to 1 to also include custom field changes in the timeline."
-    )
-    items: Annotated[str | None, NotNull] = Field(
+    all_changes: Annotated[Literal["1"] | None, NotNull] = Field(
         default=None,
-        description="Comma-separated event kinds to keep, e.g. note,activity,organizationChange.",
+        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
+    )
+    items: Annotated[
+        list[
+            Literal[
+                "activity",
+                "plannedActivity",
+                "note",
+                "file",
+                "change",
+                "deal",
+                "follower",
+                "participant",
+                "mailMessage",
+                "mailMessageWithAttachment",
+                "invoice",
+                "activityFile",
+                "document",
+            ]
+        ]
+        | None,
+        NotNull,
+    ] = Field(
+        default=None,
+        description="Event kinds to keep, comma-separated, e.g. note,activity,change; all when omitted.",
     )
 
 
@@ -146,7 +199,7 @@ class GetPersonChangelog(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
@@ -163,17 +216,49 @@ class GetPersonUpdates(ListInput):
         token_cost=40,
         path_params=("id",),
         query_params=("start", "limit", "all_changes", "items"),
+        comma_params=("items",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
-    all_changes: Annotated[str | None, NotNull] = Field(
-        default=None, description="Set to 1 to also include custom field changes in the timeline."
+    all_changes: Annotated[Literal["1"] | None, NotNull] = Field(
+        default=None,
+        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
     )
-    items: Annotated[str | None, NotNull] = Field(
-        default=None, description="Comma-separated event kinds to keep, e.g. note,activity,personChange."
+    items: Annotated[
+        list[
+            Literal[
+                "call",
+                "activity",
+                "plannedActivity",
+                "change",
+                "note",
+                "deal",
+                "file",
+                "dealChange",
+                "personChange",
+                "organizationChange",
+                "follower",
+                "dealFollower",
+                "personFollower",
+                "organizationFollower",
+                "participant",
+                "comment",
+                "mailMessage",
+                "mailMessageWithAttachment",
+                "invoice",
+                "document",
+                "marketing_campaign_stat",
+                "marketing_status_change",
+            ]
+        ]
+        | None,
+        NotNull,
+    ] = Field(
+        default=None,
+        description="Event kinds to keep, comma-separated, e.g. note,activity,personChange; all when omitted.",
     )
 
 
@@ -190,6 +275,6 @@ class GetProjectChangelog(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")

@@ -6,6 +6,8 @@
 from typing import Annotated, ClassVar, Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from dealdesk_mcp.route import (
     NotNull,
     Route,
@@ -27,8 +29,10 @@ class AddLeadLabel(ToolInput):
         token_cost=10,
         body_params=("name", "color"),
     )
-    name: str
-    color: Literal["blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"]
+    name: str = Field(description="Label name.")
+    color: Literal[
+        "blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"
+    ] = Field(description="Label color.")
 
 
 class DeleteLeadLabel(ToolInput):
@@ -42,7 +46,7 @@ class DeleteLeadLabel(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: UUID
+    id: UUID = Field(description="Lead label id (UUID).")
 
 
 class GetLeadLabels(ToolInput):
@@ -74,10 +78,10 @@ class UpdateLeadLabel(ToolInput):
         path_params=("id",),
         body_params=("name", "color"),
     )
-    id: UUID
-    name: Annotated[str | None, NotNull] = None
+    id: UUID = Field(description="Lead label id (UUID).")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New label name.")
     color: Annotated[
         Literal["blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"]
         | None,
         NotNull,
-    ] = None
+    ] = Field(default=None, description="New label color.")

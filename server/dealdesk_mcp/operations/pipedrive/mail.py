@@ -40,7 +40,7 @@ class DeleteMailThread(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Mail thread id.")
 
 
 class GetDealMailMessages(ListInput):
@@ -56,13 +56,13 @@ class GetDealMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": 0}
+        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -78,9 +78,9 @@ class GetMailMessage(ToolInput):
         path_params=("id",),
         query_params=("include_body",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Mail message id.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": 0}
+        default=None, description="1 adds the full body; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -95,7 +95,7 @@ class GetMailThread(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Mail thread id.")
 
 
 class GetMailThreadMessages(ToolInput):
@@ -109,7 +109,7 @@ class GetMailThreadMessages(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Mail thread id.")
 
 
 class GetMailThreads(ListInput):
@@ -124,7 +124,9 @@ class GetMailThreads(ListInput):
         token_cost=20,
         query_params=("folder", "start", "limit"),
     )
-    folder: Literal["inbox", "drafts", "sent", "archive"] = Field(json_schema_extra={"default": "inbox"})
+    folder: Literal["inbox", "drafts", "sent", "archive"] = Field(
+        description="Mailbox folder; default inbox.", json_schema_extra={"default": "inbox"}
+    )
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
@@ -144,13 +146,13 @@ class GetOrganizationMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": 0}
+        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -167,13 +169,13 @@ class GetPersonMailMessages(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "include_body"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": 0}
+        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -190,13 +192,21 @@ class UpdateMailThreadDetails(ToolInput):
         path_params=("id",),
         body_params=("deal_id", "lead_id", "shared_flag", "read_flag", "archived_flag"),
     )
-    id: StrictInt
-    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal id.")
-    lead_id: Annotated[UUID | None, NotNull] = Field(
-        default=None, description="Lead id (UUID).", json_schema_extra={"format": "uuid"}
+    id: StrictInt = Field(description="Mail thread id.")
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Deal to link the thread to; deal id."
     )
-    shared_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    read_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    lead_id: Annotated[UUID | None, NotNull] = Field(
+        default=None,
+        description="Lead to link the thread to; lead id (UUID).",
+        json_schema_extra={"format": "uuid"},
+    )
+    shared_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 shares the thread with the company, 0 keeps it private."
+    )
+    read_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 marks it read, 0 unread."
+    )
     archived_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="Only inbox threads can be archived; they then leave the inbox."
+        default=None, description="1 archives, 0 restores; only inbox threads can be archived."
     )

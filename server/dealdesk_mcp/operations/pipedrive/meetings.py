@@ -27,7 +27,7 @@ class DeleteUserProviderLink(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: UUID
+    id: UUID = Field(description="user_provider_id of the link to remove (UUID).")
 
 
 class SaveUserProviderLink(ToolInput):
@@ -43,6 +43,6 @@ class SaveUserProviderLink(ToolInput):
         body_params=("user_provider_id", "user_id", "company_id", "marketplace_client_id"),
     )
     user_provider_id: UUID = Field(description="Your integration's own id for this user link.")
-    user_id: StrictInt
-    company_id: StrictInt
-    marketplace_client_id: str
+    user_id: StrictInt = Field(description="Pipedrive user id.")
+    company_id: StrictInt = Field(description="Pipedrive company id.")
+    marketplace_client_id: str = Field(description="Marketplace client id of your app.")

@@ -34,12 +34,19 @@ class AddOrganizationRelationship(ToolInput):
         token_cost=10,
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
-    type: Literal["parent", "related"]
+    type: Literal["parent", "related"] = Field(
+        description="parent (owner org is the parent of the linked one) or related."
+    )
     rel_owner_org_id: StrictInt = Field(
         description="The parent company when type is parent; either side when type is related."
     )
-    rel_linked_org_id: StrictInt
-    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    rel_linked_org_id: StrictInt = Field(
+        description="The child company when type is parent; the other side when related."
+    )
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None,
+        description="Organization whose point of view the calculated fields use; organization id.",
+    )
 
 
 class DeleteOrganizationRelationship(ToolInput):
@@ -53,7 +60,7 @@ class DeleteOrganizationRelationship(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Relationship id.")
 
 
 class GetOrganizationRelationship(ToolInput):
@@ -68,10 +75,10 @@ class GetOrganizationRelationship(ToolInput):
         path_params=("id",),
         query_params=("org_id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Relationship id.")
     org_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None,
-        description="Organization whose point of view is used to compute the calculated fields of the result.",
+        description="Organization whose point of view the calculated fields use; organization id.",
     )
 
 
@@ -86,7 +93,7 @@ class GetOrganizationRelationships(ToolInput):
         token_cost=20,
         query_params=("org_id",),
     )
-    org_id: StrictInt = Field(description="Organization id.")
+    org_id: StrictInt = Field(description="Organization whose links to list; organization id.")
 
 
 class UpdateOrganizationRelationship(ToolInput):
@@ -102,8 +109,17 @@ class UpdateOrganizationRelationship(ToolInput):
         path_params=("id",),
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
-    id: StrictInt
-    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
-    type: Annotated[Literal["parent", "related"] | None, NotNull] = None
-    rel_owner_org_id: Annotated[StrictInt | None, NotNull] = None
-    rel_linked_org_id: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Relationship id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None,
+        description="Organization whose point of view the calculated fields use; organization id.",
+    )
+    type: Annotated[Literal["parent", "related"] | None, NotNull] = Field(
+        default=None, description="parent (owner org is the parent of the linked one) or related."
+    )
+    rel_owner_org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="The parent company when type is parent; either side when type is related."
+    )
+    rel_linked_org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="The child company when type is parent; the other side when related."
+    )

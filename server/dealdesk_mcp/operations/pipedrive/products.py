@@ -63,29 +63,48 @@ class AddProduct(ToolInput):
             "billing_frequency_cycles",
         ),
     )
-    name: str
-    code: Annotated[str | None, NotNull] = None
-    description: Annotated[str | None, NotNull] = None
-    unit: Annotated[str | None, NotNull] = None
-    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    category: Annotated[StrictFloat | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
-    is_linkable: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    name: str = Field(description="Product name; not empty.")
+    code: Annotated[str | None, NotNull] = Field(default=None, description="Product code, such as a SKU.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Product description.")
+    unit: Annotated[str | None, NotNull] = Field(
+        default=None, description="Unit it is sold in, e.g. pcs or hours."
+    )
+    tax: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+    )
+    category: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Product category, as a number."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Owner; user id. Defaults to you."
+    )
+    is_linkable: Annotated[bool | None, NotNull] = Field(
+        default=None,
+        description="false stops it from being added to deals; default true.",
+        json_schema_extra={"default": True},
+    )
     visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
-        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+        default=None,
+        description="Who sees it: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company.",
     )
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None, description="One entry per currency: price, with optional cost and direct_cost."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?}; default price 0.",
     )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="Object keyed by product field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
-    ] = Field(default=None, json_schema_extra={"default": "one-time"})
+    ] = Field(
+        default=None,
+        description="Billing period (Growth plan and up); default one-time.",
+        json_schema_extra={"default": "one-time"},
+    )
     billing_frequency_cycles: StrictInt | None = Field(
         default=None,
-        description="How often the billing repeats; null for one-time, required for weekly.",
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
         json_schema_extra={"default": None},
     )
 
@@ -103,10 +122,11 @@ class AddProductVariation(ToolInput):
         path_params=("id",),
         body_params=("name", "prices"),
     )
-    id: StrictInt
-    name: str
+    id: StrictInt = Field(description="Product id.")
+    name: str = Field(description="Variation name, up to 255 characters.")
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?, notes?}; default 0.",
     )
 
 
@@ -121,7 +141,7 @@ class DeleteProduct(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class DeleteProductImage(ToolInput):
@@ -135,7 +155,7 @@ class DeleteProductImage(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class DeleteProductVariation(ToolInput):
@@ -149,8 +169,8 @@ class DeleteProductVariation(ToolInput):
         token_cost=3,
         path_params=("id", "product_variation_id"),
     )
-    id: StrictInt
-    product_variation_id: StrictInt
+    id: StrictInt = Field(description="Product id.")
+    product_variation_id: StrictInt = Field(description="Variation id.")
 
 
 class DuplicateProduct(ToolInput):
@@ -164,7 +184,7 @@ class DuplicateProduct(ToolInput):
         token_cost=5,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id to copy.")
 
 
 class GetProduct(ToolInput):
@@ -178,7 +198,7 @@ class GetProduct(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class GetProductDeals(ListInput):
@@ -194,14 +214,14 @@ class GetProductDeals(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "status"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     status: Annotated[Literal["open", "won", "lost", "deleted", "all_not_deleted"] | None, NotNull] = Field(
         default=None,
-        description="Deal status to keep; deleted also returns deals removed in the last 30 days.",
+        description="Deal status to keep; default all_not_deleted; deleted means removed in the last 30 days.",
         json_schema_extra={"default": "all_not_deleted"},
     )
 
@@ -220,12 +240,16 @@ class GetProductFiles(ListInput):
         path_params=("id",),
         query_params=("start", "limit", "sort"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100, description="Items per page.")
-    sort: Annotated[str | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, le=100, description="Page size; at most 100."
+    )
+    sort: Annotated[str | None, NotNull] = Field(
+        default=None, description="Sort by id or update_time, optionally followed by ASC or DESC."
+    )
 
 
 class GetProductImage(ToolInput):
@@ -239,7 +263,7 @@ class GetProductImage(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class GetProductVariations(ListInput):
@@ -255,7 +279,7 @@ class GetProductVariations(ListInput):
         path_params=("id",),
         query_params=("cursor", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
@@ -281,25 +305,31 @@ class GetProducts(ListInput):
             "updated_since",
             "custom_fields",
         ),
+        comma_params=("ids", "custom_fields"),
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
-    ids: Annotated[str | None, NotNull] = Field(
-        default=None, description="Up to 100 comma-separated product ids; ignored when filter_id is set."
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only products of this owner; user id."
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
+    ids: Annotated[list[str] | None, NotNull] = Field(
+        default=None, description="Product ids to fetch, comma-separated, up to 100; ignored with filter_id."
+    )
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter to apply; filter id."
+    )
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "name", "add_time", "update_time"] | None, NotNull] = Field(
-        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
     updated_since: Annotated[str | None, NotNull] = Field(
-        default=None, description="RFC3339 time; keeps products updated at or after it."
+        default=None, description="RFC 3339 date-time; keeps products updated at or after it."
     )
-    custom_fields: Annotated[str | None, NotNull] = Field(
-        default=None, description="Comma-separated field codes to return (max 15), to shrink the answer."
+    custom_fields: Annotated[list[str] | None, NotNull] = Field(
+        default=None,
+        description="Custom fields to include, by name, comma-separated, up to 15; others are left out.",
     )
 
 
@@ -314,16 +344,17 @@ class SearchProducts(ListInput):
         pagination="cursor",
         token_cost=20,
         query_params=("term", "fields", "exact_match", "include_fields", "limit", "cursor"),
+        comma_params=("fields",),
     )
-    term: str
-    fields: Annotated[Literal["code", "custom_fields", "name"] | None, NotNull] = Field(
-        default=None, description="Which fields to search in; all searchable ones if omitted."
+    term: str = Field(description="Text to find; at least 2 characters, or 1 with exact_match.")
+    fields: Annotated[list[Literal["code", "custom_fields", "name"]] | None, NotNull] = Field(
+        default=None, description="Fields to search in, comma-separated; all of them when omitted."
     )
     exact_match: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Whole-term matches only; case-insensitive."
+        default=None, description="true keeps only whole-term matches (case-insensitive)."
     )
     include_fields: Annotated[Literal["product.price"] | None, NotNull] = Field(
-        default=None, description="Extra attributes to add to each hit."
+        default=None, description="product.price adds each hit's prices."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
@@ -356,29 +387,43 @@ class UpdateProduct(ToolInput):
             "billing_frequency_cycles",
         ),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
-    code: Annotated[str | None, NotNull] = None
-    description: Annotated[str | None, NotNull] = None
-    unit: Annotated[str | None, NotNull] = None
-    tax: Annotated[StrictFloat | None, NotNull] = Field(default=None, json_schema_extra={"default": 0})
-    category: Annotated[StrictFloat | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
-    is_linkable: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    id: StrictInt = Field(description="Product id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name; not empty.")
+    code: Annotated[str | None, NotNull] = Field(default=None, description="Product code, such as a SKU.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Product description.")
+    unit: Annotated[str | None, NotNull] = Field(
+        default=None, description="Unit it is sold in, e.g. pcs or hours."
+    )
+    tax: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+    )
+    category: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Product category, as a number."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="New owner; user id.")
+    is_linkable: Annotated[bool | None, NotNull] = Field(
+        default=None,
+        description="false stops it from being added to deals; default true.",
+        json_schema_extra={"default": True},
+    )
     visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
-        default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
+        default=None,
+        description="Who sees it: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company.",
     )
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None, description="One entry per currency: price, with optional cost and direct_cost."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?}; default price 0.",
     )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="Object keyed by product field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
-    ] = None
+    ] = Field(default=None, description="Billing period (Growth plan and up); default one-time.")
     billing_frequency_cycles: StrictInt | None = Field(
-        default=None, description="How often the billing repeats; null for one-time, required for weekly."
+        default=None,
+        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
     )
 
 
@@ -395,7 +440,7 @@ class UpdateProductImage(UploadInput):
         path_params=("id",),
         file_part="data",
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class UpdateProductVariation(ToolInput):
@@ -411,11 +456,12 @@ class UpdateProductVariation(ToolInput):
         path_params=("id", "product_variation_id"),
         body_params=("name", "prices"),
     )
-    id: StrictInt
-    product_variation_id: StrictInt
-    name: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Product id.")
+    product_variation_id: StrictInt = Field(description="Variation id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name, up to 255 characters.")
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None, description="One entry per currency: price, optional cost, direct_cost and notes."
+        default=None,
+        description="One entry per currency: {currency, price, cost?, direct_cost?, notes?}; default 0.",
     )
 
 
@@ -432,4 +478,4 @@ class UploadProductImage(UploadInput):
         path_params=("id",),
         file_part="data",
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")

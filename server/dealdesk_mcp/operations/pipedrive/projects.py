@@ -80,24 +80,45 @@ class AddProject(ToolInput):
             "custom_fields",
         ),
     )
-    title: str
-    description: Annotated[str | None, NotNull] = None
-    status: Annotated[str | None, NotNull] = None
-    board_id: Annotated[StrictInt | None, NotNull] = None
-    phase_id: Annotated[StrictInt | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
-    start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
-    end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
-    deal_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    person_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    org_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
-    health_status: Annotated[StrictInt | None, NotNull] = None
+    title: str = Field(description="Project title.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Project description.")
+    status: Annotated[str | None, NotNull] = Field(
+        default=None, description="Project status, e.g. open, completed or canceled."
+    )
+    board_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Board holding the project; board id."
+    )
+    phase_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Phase of that board; phase id."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner; user id.")
+    start_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="Start date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    end_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="End date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    deal_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Linked deals; list of deal ids."
+    )
+    person_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Linked persons; list of person ids."
+    )
+    org_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Linked organizations; list of organization ids."
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Project labels; list of label ids."
+    )
+    health_status: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Health status as a number code."
+    )
     template_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Project template to build from (creation only)."
+        default=None, description="Project template to build from; template id."
     )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="Object keyed by project field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
 
 
@@ -113,7 +134,7 @@ class AddProjectBoard(ToolInput):
         token_cost=5,
         body_params=("name", "order_nr"),
     )
-    name: str
+    name: str = Field(description="Board name.")
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
         default=None, ge=1, description="Position among boards, counting from 1."
     )
@@ -131,8 +152,8 @@ class AddProjectPhase(ToolInput):
         token_cost=5,
         body_params=("name", "board_id", "order_nr"),
     )
-    name: str
-    board_id: StrictInt
+    name: str = Field(description="Phase name.")
+    board_id: StrictInt = Field(description="Board to add the phase to; board id.")
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
         default=None, ge=1, description="Position within the board, counting from 1."
     )
@@ -162,23 +183,31 @@ class AddTask(ToolInput):
             "priority",
         ),
     )
-    title: str = Field(min_length=1, max_length=255)
-    project_id: StrictInt = Field(description="Project id.")
+    title: str = Field(min_length=1, max_length=255, description="Task title.")
+    project_id: StrictInt = Field(description="Project it belongs to; project id.")
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
-    description: str | None = None
-    done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    due_date: date | None = None
-    start_date: date | None = None
-    assignee_id: StrictInt | None = None
+    description: str | None = Field(default=None, description="Task details; null clears them.")
+    done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 done, 0 not done."
+    )
+    milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 marks it a milestone, 0 an ordinary task."
+    )
+    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date, YYYY-MM-DD; null clears it.")
+    assignee_id: StrictInt | None = Field(
+        default=None, description="Single assignee; user id. Overwrites assignee_ids."
+    )
     assignee_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
         default=None,
         max_length=10,
         description="Several assignees; setting assignee_id instead replaces them with one user.",
     )
-    priority: StrictInt | None = Field(default=None, ge=0)
+    priority: StrictInt | None = Field(
+        default=None, ge=0, description="Priority as a number; null clears it."
+    )
 
 
 class ArchiveProject(ToolInput):
@@ -192,7 +221,7 @@ class ArchiveProject(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class DeleteProject(ToolInput):
@@ -206,7 +235,7 @@ class DeleteProject(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class DeleteProjectBoard(ToolInput):
@@ -220,7 +249,7 @@ class DeleteProjectBoard(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Board id.")
 
 
 class DeleteProjectPhase(ToolInput):
@@ -234,7 +263,7 @@ class DeleteProjectPhase(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Phase id.")
 
 
 class DeleteTask(ToolInput):
@@ -248,7 +277,7 @@ class DeleteTask(ToolInput):
         token_cost=3,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Task id.")
 
 
 class GetArchivedProjects(ListInput):
@@ -262,10 +291,17 @@ class GetArchivedProjects(ListInput):
         pagination="cursor",
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "limit", "cursor"),
+        comma_params=("status",),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
-    status: Annotated[str | None, NotNull] = None
-    phase_id: Annotated[StrictInt | None, NotNull] = None
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter to apply; filter id."
+    )
+    status: Annotated[list[Literal["open", "completed", "canceled", "deleted"]] | None, NotNull] = Field(
+        default=None, description="Statuses to keep, comma-separated; deleted ones only when listed."
+    )
+    phase_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only projects in this phase; phase id."
+    )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -281,7 +317,7 @@ class GetProject(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectActivities(ToolInput):
@@ -295,7 +331,7 @@ class GetProjectActivities(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectGroups(ToolInput):
@@ -309,7 +345,7 @@ class GetProjectGroups(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectPlan(ToolInput):
@@ -323,7 +359,7 @@ class GetProjectPlan(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectTasks(ToolInput):
@@ -337,7 +373,7 @@ class GetProjectTasks(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjectTemplate(ToolInput):
@@ -351,7 +387,7 @@ class GetProjectTemplate(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Template id.")
 
 
 class GetProjectTemplates(ListInput):
@@ -381,7 +417,7 @@ class GetProjectUsers(ToolInput):
         token_cost=5,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Project id.")
 
 
 class GetProjects(ListInput):
@@ -395,15 +431,26 @@ class GetProjects(ListInput):
         pagination="cursor",
         token_cost=10,
         query_params=("filter_id", "status", "phase_id", "deal_id", "person_id", "org_id", "limit", "cursor"),
+        comma_params=("status",),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
-    status: Annotated[str | None, NotNull] = Field(
-        default=None, description="Statuses to include; deleted projects are left out unless asked for."
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Saved filter to apply; filter id."
     )
-    phase_id: Annotated[StrictInt | None, NotNull] = None
-    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Deal id.")
-    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
-    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
+    status: Annotated[list[Literal["open", "completed", "canceled", "deleted"]] | None, NotNull] = Field(
+        default=None, description="Statuses to keep, comma-separated; deleted ones only when listed."
+    )
+    phase_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only projects in this phase; phase id."
+    )
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only projects linked to this deal; deal id."
+    )
+    person_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only projects linked to this person; person id."
+    )
+    org_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only projects linked to this organization; organization id."
+    )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
@@ -419,7 +466,7 @@ class GetProjectsBoard(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Board id.")
 
 
 class GetProjectsBoards(ToolInput):
@@ -441,7 +488,7 @@ class GetProjectsPhase(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Phase id.")
 
 
 class GetProjectsPhases(ToolInput):
@@ -455,7 +502,7 @@ class GetProjectsPhases(ToolInput):
         token_cost=10,
         query_params=("board_id",),
     )
-    board_id: StrictInt
+    board_id: StrictInt = Field(description="Board whose phases to list; board id.")
 
 
 class GetTask(ToolInput):
@@ -469,7 +516,7 @@ class GetTask(ToolInput):
         token_cost=1,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Task id.")
 
 
 class GetTasks(ListInput):
@@ -494,12 +541,20 @@ class GetTasks(ListInput):
     )
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
-    is_done: Annotated[bool | None, NotNull] = None
-    is_milestone: Annotated[bool | None, NotNull] = None
-    assignee_id: Annotated[StrictInt | None, NotNull] = None
-    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project id.")
+    is_done: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true for done tasks only, false for open ones; both when omitted."
+    )
+    is_milestone: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true for milestones only, false for the rest; both when omitted."
+    )
+    assignee_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only tasks assigned to this user; user id."
+    )
+    project_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only tasks of this project; project id."
+    )
     parent_task_id: Annotated[str | None, NotNull] = Field(
-        default=None, description="null for top-level tasks only; a task id for that task's subtasks."
+        default=None, description="'null' for top-level tasks only, or a task id for that task's subtasks."
     )
 
 
@@ -516,9 +571,11 @@ class PutProjectPlanActivity(ToolInput):
         path_params=("id", "activityId"),
         body_params=("phase_id", "group_id"),
     )
-    id: StrictInt
-    activityId: StrictInt
-    phase_id: Annotated[StrictFloat | None, NotNull] = None
+    id: StrictInt = Field(description="Project id.")
+    activityId: StrictInt = Field(description="Activity id.")
+    phase_id: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Target phase; phase id."
+    )
     group_id: Annotated[StrictFloat | None, NotNull] = Field(
         default=None, description="Group id from get_project_groups."
     )
@@ -537,9 +594,11 @@ class PutProjectPlanTask(ToolInput):
         path_params=("id", "taskId"),
         body_params=("phase_id", "group_id"),
     )
-    id: StrictInt
-    taskId: StrictInt
-    phase_id: Annotated[StrictFloat | None, NotNull] = None
+    id: StrictInt = Field(description="Project id.")
+    taskId: StrictInt = Field(description="Task id.")
+    phase_id: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Target phase; phase id."
+    )
     group_id: Annotated[StrictFloat | None, NotNull] = Field(
         default=None, description="Group id from get_project_groups."
     )
@@ -556,17 +615,20 @@ class SearchProjects(ListInput):
         pagination="cursor",
         token_cost=20,
         query_params=("term", "fields", "exact_match", "person_id", "organization_id", "limit", "cursor"),
+        comma_params=("fields",),
     )
-    term: str
-    fields: Annotated[Literal["custom_fields", "notes", "title", "description"] | None, NotNull] = Field(
-        default=None, description="Which fields to search in; all searchable ones if omitted."
+    term: str = Field(description="Text to find; at least 2 characters, or 1 with exact_match.")
+    fields: Annotated[list[Literal["custom_fields", "notes", "title", "description"]] | None, NotNull] = (
+        Field(default=None, description="Fields to search in, comma-separated; all of them when omitted.")
     )
     exact_match: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Whole-term matches only; case-insensitive."
+        default=None, description="true keeps only whole-term matches (case-insensitive)."
     )
-    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Only projects of this person; person id."
+    )
     organization_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Organization id."
+        default=None, description="Only projects of this organization; organization id."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
@@ -601,23 +663,46 @@ class UpdateProject(ToolInput):
             "custom_fields",
         ),
     )
-    id: StrictInt
-    title: Annotated[str | None, NotNull] = None
-    description: Annotated[str | None, NotNull] = None
-    status: Annotated[str | None, NotNull] = None
-    board_id: Annotated[StrictInt | None, NotNull] = None
-    phase_id: Annotated[StrictInt | None, NotNull] = None
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
-    start_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
-    end_date: Annotated[date | None, NotNull] = Field(default=None, json_schema_extra={"format": "date"})
-    deal_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    person_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    org_ids: Annotated[list[StrictInt] | None, NotNull] = None
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
-    health_status: Annotated[StrictInt | None, NotNull] = None
-    template_id: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Project id.")
+    title: Annotated[str | None, NotNull] = Field(default=None, description="New title.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Project description.")
+    status: Annotated[str | None, NotNull] = Field(
+        default=None, description="Project status, e.g. open, completed or canceled."
+    )
+    board_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Board holding the project; board id."
+    )
+    phase_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Phase of that board; phase id."
+    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner; user id.")
+    start_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="Start date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    end_date: Annotated[date | None, NotNull] = Field(
+        default=None, description="End date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+    )
+    deal_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Linked deals; list of deal ids."
+    )
+    person_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Linked persons; list of person ids."
+    )
+    org_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Linked organizations; list of organization ids."
+    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
+        default=None, description="Project labels; list of label ids."
+    )
+    health_status: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Health status as a number code."
+    )
+    template_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Has no effect here; templates apply only when creating."
+    )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="Object keyed by project field_code; null clears a value."
+        default=None,
+        description="Custom field values by field name; option fields take the option label; null clears one.",
     )
 
 
@@ -634,8 +719,8 @@ class UpdateProjectBoard(ToolInput):
         path_params=("id",),
         body_params=("name", "order_nr"),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Board id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New board name.")
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
         default=None, ge=1, description="Position among boards, counting from 1."
     )
@@ -654,9 +739,11 @@ class UpdateProjectPhase(ToolInput):
         path_params=("id",),
         body_params=("name", "board_id", "order_nr"),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
-    board_id: Annotated[StrictInt | None, NotNull] = None
+    id: StrictInt = Field(description="Phase id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New phase name.")
+    board_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Board to move the phase to; board id."
+    )
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
         default=None, ge=1, description="Position within the board, counting from 1."
     )
@@ -687,21 +774,33 @@ class UpdateTask(ToolInput):
             "priority",
         ),
     )
-    id: StrictInt
-    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, max_length=255)
-    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project id.")
+    id: StrictInt = Field(description="Task id.")
+    title: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, max_length=255, description="New title."
+    )
+    project_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Project to move it to; project id."
+    )
     parent_task_id: StrictInt | None = Field(
         default=None, description="Makes it a subtask; the parent must not itself be a subtask."
     )
-    description: str | None = None
-    done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    due_date: date | None = None
-    start_date: date | None = None
-    assignee_id: StrictInt | None = None
+    description: str | None = Field(default=None, description="Task details; null clears them.")
+    done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 done, 0 not done."
+    )
+    milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 marks it a milestone, 0 an ordinary task."
+    )
+    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date, YYYY-MM-DD; null clears it.")
+    assignee_id: StrictInt | None = Field(
+        default=None, description="Single assignee; user id. Overwrites assignee_ids."
+    )
     assignee_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
         default=None,
         max_length=10,
         description="Several assignees; setting assignee_id instead replaces them with one user.",
     )
-    priority: StrictInt | None = Field(default=None, ge=0)
+    priority: StrictInt | None = Field(
+        default=None, ge=0, description="Priority as a number; null clears it."
+    )

@@ -47,16 +47,16 @@ class AddOrUpdateRoleSetting(ToolInput):
         path_params=("id",),
         body_params=("setting_key", "value"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Role id.")
     setting_key: Literal[
         "deal_default_visibility",
         "lead_default_visibility",
         "org_default_visibility",
         "person_default_visibility",
         "product_default_visibility",
-    ]
+    ] = Field(description="Item type whose default visibility to set.")
     value: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
-        description="Visibility level; the allowed numbers depend on the company plan."
+        description="Visibility: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company."
     )
 
 
@@ -72,8 +72,8 @@ class AddRole(ToolInput):
         token_cost=10,
         body_params=("name", "parent_role_id"),
     )
-    name: str
-    parent_role_id: StrictInt | None = None
+    name: str = Field(description="Role name.")
+    parent_role_id: StrictInt | None = Field(default=None, description="Role to nest it under; role id.")
 
 
 class AddRoleAssignment(ToolInput):
@@ -89,8 +89,8 @@ class AddRoleAssignment(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Role id.")
+    user_id: StrictInt = Field(description="User to assign; user id.")
 
 
 class DeleteRole(ToolInput):
@@ -104,7 +104,7 @@ class DeleteRole(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Role id.")
 
 
 class DeleteRoleAssignment(ToolInput):
@@ -120,8 +120,8 @@ class DeleteRoleAssignment(ToolInput):
         path_params=("id",),
         body_params=("user_id",),
     )
-    id: StrictInt
-    user_id: StrictInt
+    id: StrictInt = Field(description="Role id.")
+    user_id: StrictInt = Field(description="User to take off the role; user id.")
 
 
 class GetPermissionSet(ToolInput):
@@ -135,7 +135,7 @@ class GetPermissionSet(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Permission set id (UUID).")
 
 
 class GetPermissionSetAssignments(ListInput):
@@ -151,7 +151,7 @@ class GetPermissionSetAssignments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: str
+    id: str = Field(description="Permission set id (UUID).")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
@@ -172,7 +172,7 @@ class GetPermissionSets(ToolInput):
     app: Annotated[
         Literal["sales", "projects", "campaigns", "global", "account_settings", "partnership", "nova"] | None,
         NotNull,
-    ] = None
+    ] = Field(default=None, description="Only sets of this app.")
 
 
 class GetRole(ToolInput):
@@ -186,7 +186,7 @@ class GetRole(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Role id.")
 
 
 class GetRoleAssignments(ListInput):
@@ -202,7 +202,7 @@ class GetRoleAssignments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Role id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
@@ -221,8 +221,12 @@ class GetRolePipelines(ToolInput):
         path_params=("id",),
         query_params=("visible",),
     )
-    id: StrictInt
-    visible: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    id: StrictInt = Field(description="Role id.")
+    visible: Annotated[bool | None, NotNull] = Field(
+        default=None,
+        description="true (default) lists visible pipelines, false the hidden ones.",
+        json_schema_extra={"default": True},
+    )
 
 
 class GetRoleSettings(ToolInput):
@@ -236,7 +240,7 @@ class GetRoleSettings(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Role id.")
 
 
 class GetRoles(ListInput):
@@ -270,9 +274,9 @@ class UpdateRole(ToolInput):
         path_params=("id",),
         body_params=("parent_role_id", "name"),
     )
-    id: StrictInt
-    parent_role_id: StrictInt | None = None
-    name: Annotated[str | None, NotNull] = None
+    id: StrictInt = Field(description="Role id.")
+    parent_role_id: StrictInt | None = Field(default=None, description="New parent role; role id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New role name.")
 
 
 class UpdateRolePipelines(ToolInput):
@@ -288,7 +292,7 @@ class UpdateRolePipelines(ToolInput):
         path_params=("id",),
         body_params=("visible_pipeline_ids",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Role id.")
     visible_pipeline_ids: dict[str, Any] = Field(
-        description="Object with add (ids to show) and remove (ids to hide)."
+        description="Object {add: [pipeline ids to show], remove: [pipeline ids to hide]}."
     )

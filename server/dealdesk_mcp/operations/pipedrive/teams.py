@@ -38,10 +38,10 @@ class AddTeam(ToolInput):
         token_cost=10,
         body_params=("name", "description", "manager_id", "users"),
     )
-    name: str
-    manager_id: StrictInt
-    description: Annotated[str | None, NotNull] = None
-    users: Annotated[list[StrictInt] | None, NotNull] = None
+    name: str = Field(description="Team name.")
+    manager_id: StrictInt = Field(description="Team manager; user id.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Team description.")
+    users: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Member user ids.")
 
 
 class AddTeamUser(ToolInput):
@@ -57,8 +57,8 @@ class AddTeamUser(ToolInput):
         path_params=("id",),
         body_params=("users",),
     )
-    id: StrictInt
-    users: list[StrictInt]
+    id: StrictInt = Field(description="Team id.")
+    users: list[StrictInt] = Field(description="User ids to add.")
 
 
 class DeleteTeamUser(ToolInput):
@@ -74,8 +74,8 @@ class DeleteTeamUser(ToolInput):
         path_params=("id",),
         body_params=("users",),
     )
-    id: StrictInt
-    users: list[StrictInt]
+    id: StrictInt = Field(description="Team id.")
+    users: list[StrictInt] = Field(description="User ids to remove.")
 
 
 class GetTeam(ToolInput):
@@ -90,9 +90,9 @@ class GetTeam(ToolInput):
         path_params=("id",),
         query_params=("skip_users",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Team id.")
     skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -107,7 +107,7 @@ class GetTeamUsers(ToolInput):
         token_cost=20,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Team id.")
 
 
 class GetTeams(ToolInput):
@@ -122,10 +122,10 @@ class GetTeams(ToolInput):
         query_params=("order_by", "skip_users"),
     )
     order_by: Annotated[Literal["id", "name", "manager_id", "active_flag"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -141,12 +141,12 @@ class GetUserTeams(ToolInput):
         path_params=("id",),
         query_params=("order_by", "skip_users"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
     order_by: Annotated[Literal["id", "name", "manager_id", "active_flag"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "id"}
+        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
     )
     skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="Leave out member user ids.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
     )
 
 
@@ -163,10 +163,16 @@ class UpdateTeam(ToolInput):
         path_params=("id",),
         body_params=("name", "description", "manager_id", "users", "active_flag", "deleted_flag"),
     )
-    id: StrictInt
-    name: Annotated[str | None, NotNull] = None
-    description: Annotated[str | None, NotNull] = None
-    manager_id: Annotated[StrictInt | None, NotNull] = None
-    users: Annotated[list[StrictInt] | None, NotNull] = None
-    active_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
-    deleted_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = None
+    id: StrictInt = Field(description="Team id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New team name.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="New description.")
+    manager_id: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="New manager; user id."
+    )
+    users: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Member user ids.")
+    active_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 active, 0 inactive."
+    )
+    deleted_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
+        default=None, description="1 marks the team deleted, 0 not."
+    )

@@ -55,13 +55,17 @@ class AddUser(ToolInput):
         token_cost=10,
         body_params=("email", "access", "active_flag"),
     )
-    email: str
+    email: str = Field(description="Email address to invite.")
     access: Annotated[list[AddUserAccessItem] | None, NotNull] = Field(
         default=None,
-        description="One item per app, each optionally with admin or a permission_set_id.",
+        description="Per-app access, e.g. [{app: sales, permission_set_id}, {app: global, admin: true}]; default sales.",
         json_schema_extra={"default": [{"app": "sales"}]},
     )
-    active_flag: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": True})
+    active_flag: Annotated[bool | None, NotNull] = Field(
+        default=None,
+        description="false creates the user inactive; default true.",
+        json_schema_extra={"default": True},
+    )
 
 
 class FindUsersByName(ToolInput):
@@ -75,9 +79,11 @@ class FindUsersByName(ToolInput):
         token_cost=40,
         query_params=("term", "search_by_email"),
     )
-    term: str
+    term: str = Field(description="Name to look for, or an email with search_by_email.")
     search_by_email: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": 0}
+        default=None,
+        description="1 matches the term against emails only; default 0.",
+        json_schema_extra={"default": 0},
     )
 
 
@@ -100,7 +106,7 @@ class GetDealUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Deal id.")
 
 
 class GetLeadUsers(ToolInput):
@@ -114,7 +120,7 @@ class GetLeadUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: str
+    id: str = Field(description="Lead id (UUID).")
 
 
 class GetOrganizationUsers(ToolInput):
@@ -128,7 +134,7 @@ class GetOrganizationUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Organization id.")
 
 
 class GetPersonUsers(ToolInput):
@@ -142,7 +148,7 @@ class GetPersonUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Person id.")
 
 
 class GetProductUsers(ToolInput):
@@ -156,7 +162,7 @@ class GetProductUsers(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Product id.")
 
 
 class GetUser(ToolInput):
@@ -170,7 +176,7 @@ class GetUser(ToolInput):
         token_cost=2,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
 
 
 class GetUserConnections(ToolInput):
@@ -192,7 +198,7 @@ class GetUserPermissions(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
 
 
 class GetUserRoleAssignments(ListInput):
@@ -208,7 +214,7 @@ class GetUserRoleAssignments(ListInput):
         path_params=("id",),
         query_params=("start", "limit"),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
@@ -226,7 +232,7 @@ class GetUserRoleSettings(ToolInput):
         token_cost=10,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="User id.")
 
 
 class GetUserSettings(ToolInput):
@@ -258,5 +264,5 @@ class UpdateUser(ToolInput):
         path_params=("id",),
         body_params=("active_flag",),
     )
-    id: StrictInt
-    active_flag: bool
+    id: StrictInt = Field(description="User id.")
+    active_flag: bool = Field(description="true activates the user, false deactivates.")

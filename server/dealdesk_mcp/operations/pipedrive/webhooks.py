@@ -38,7 +38,9 @@ class AddWebhook(ToolInput):
         ),
     )
     subscription_url: str = Field(description="Public URL with no redirects; Pipedrive API URLs are refused.")
-    event_action: Literal["create", "change", "delete", "*"]
+    event_action: Literal["create", "change", "delete", "*"] = Field(
+        description="Action to notify on; * for every action."
+    )
     event_object: Literal[
         "activity",
         "deal",
@@ -51,15 +53,19 @@ class AddWebhook(ToolInput):
         "stage",
         "user",
         "*",
-    ]
-    name: str = Field(max_length=255)
+    ] = Field(description="Object kind to notify on; * for every kind.")
+    name: str = Field(max_length=255, description="Webhook name.")
     user_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="User whose permissions decide which events are sent; defaults to you."
     )
-    http_auth_user: str | None = None
-    http_auth_password: str | None = None
+    http_auth_user: str | None = Field(
+        default=None, description="Basic auth user name for your URL, if it needs one."
+    )
+    http_auth_password: str | None = Field(
+        default=None, description="Basic auth password for your URL, if it needs one."
+    )
     version: Annotated[Literal["1.0", "2.0"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "2.0"}
+        default=None, description="Payload format version; default 2.0.", json_schema_extra={"default": "2.0"}
     )
 
 
@@ -74,7 +80,7 @@ class DeleteWebhook(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: StrictInt
+    id: StrictInt = Field(description="Webhook id.")
 
 
 class GetWebhooks(ToolInput):
