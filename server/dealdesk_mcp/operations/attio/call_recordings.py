@@ -31,8 +31,11 @@ class AttioCreateCallRecording(ToolInput):
         body_params=("video_url",),
         body_wrapper="data",
     )
-    meeting_id: UUID
-    video_url: str = Field(json_schema_extra={"format": "uri"})
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    video_url: str = Field(
+        description="Public https link to an .mp4 of at most 500 MB; its HEAD answer must carry Content-Length.",
+        json_schema_extra={"format": "uri"},
+    )
 
 
 class AttioDeleteCallRecording(ToolInput):
@@ -45,8 +48,8 @@ class AttioDeleteCallRecording(ToolInput):
         version="v2",
         path_params=("meeting_id", "call_recording_id"),
     )
-    meeting_id: UUID
-    call_recording_id: UUID
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    call_recording_id: UUID = Field(description="Call recording id (UUID).")
 
 
 class AttioGetCallRecording(ToolInput):
@@ -59,8 +62,8 @@ class AttioGetCallRecording(ToolInput):
         version="v2",
         path_params=("meeting_id", "call_recording_id"),
     )
-    meeting_id: UUID
-    call_recording_id: UUID
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    call_recording_id: UUID = Field(description="Call recording id (UUID).")
 
 
 class AttioListCallRecordings(ListInput):
@@ -75,6 +78,10 @@ class AttioListCallRecordings(ListInput):
         path_params=("meeting_id",),
         query_params=("limit", "cursor"),
     )
-    meeting_id: UUID
-    limit: StrictInt = None
-    cursor: str = Field(default=None, min_length=1)
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    limit: StrictInt = Field(default=None, description="Most items to return in this page.")
+    cursor: str = Field(
+        default=None,
+        min_length=1,
+        description="Cursor from the previous page's next_cursor; omit for the first page.",
+    )

@@ -26,7 +26,7 @@ class AttioUpdateListWorkspaceMemberAccessItem(BaseModel):
 
 
 class AttioCreateList(ToolInput):
-    """Create a list holding records of one parent_object. data needs name, api_slug, parent_object and access: workspace_access or some workspace_member_access entry must be full-access."""
+    """Create a list holding records of one parent_object. Give name, api_slug, parent_object and access: workspace_access or some workspace_member_access item must be full-access."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -37,11 +37,17 @@ class AttioCreateList(ToolInput):
         body_params=("name", "api_slug", "parent_object", "workspace_access", "workspace_member_access"),
         body_wrapper="data",
     )
-    name: str
-    api_slug: str
-    parent_object: str
-    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None
-    workspace_member_access: list[AttioCreateListWorkspaceMemberAccessItem]
+    name: str = Field(description="List name shown in Attio.")
+    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
+    parent_object: str = Field(
+        description="Object whose records the list holds, slug or id; fixed once created."
+    )
+    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = Field(
+        description="Access for every member, or null for a private list (then grant via workspace_member_access)."
+    )
+    workspace_member_access: list[AttioCreateListWorkspaceMemberAccessItem] = Field(
+        description='Per member: [{"workspace_member_id", "level"}]; [] for none. Some access must be full-access.'
+    )
 
 
 class AttioGetList(ToolInput):
@@ -50,7 +56,7 @@ class AttioGetList(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/lists/{list}", version="v2", path_params=("list",)
     )
-    list: str
+    list: str = Field(description="List slug or list id.")
 
 
 class AttioListAllLists(ToolInput):
@@ -72,16 +78,24 @@ class AttioListViewsForList(ListInput):
         path_params=("list",),
         query_params=("show_archived", "limit", "cursor"),
     )
-    list: str
+    list: str = Field(description="List slug or list id.")
     show_archived: bool = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
-    limit: StrictInt = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
-    cursor: str = None
+    limit: StrictInt = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Most items to return in this page.",
+        json_schema_extra={"default": 500},
+    )
+    cursor: str = Field(
+        default=None, description="Cursor from the previous page's next_cursor; omit for the first page."
+    )
 
 
 class AttioUpdateList(ToolInput):
-    """Rename a list, change its api_slug, or change workspace and member access. Its parent object cannot be changed here."""
+    """Rename a list (given by slug or id), change its api_slug, or change workspace and member access. Its parent object cannot be changed here."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -94,7 +108,13 @@ class AttioUpdateList(ToolInput):
         body_wrapper="data",
     )
     list: str
-    name: str = None
-    api_slug: str = None
-    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = None
-    workspace_member_access: list[AttioUpdateListWorkspaceMemberAccessItem] = None
+    name: str = Field(default=None, description="New list name.")
+    api_slug: str = Field(default=None, description="Unique snake_case slug, used in URLs and API calls.")
+    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = Field(
+        default=None,
+        description="Access for every member, or null for a private list (then grant via workspace_member_access).",
+    )
+    workspace_member_access: list[AttioUpdateListWorkspaceMemberAccessItem] = Field(
+        default=None,
+        description='Replaces per-member access: [{"workspace_member_id", "level"}]; [] for none.',
+    )

@@ -19,7 +19,7 @@ __all__ = [
 
 
 class AttioCreateObject(ToolInput):
-    """Create a custom object type. data needs api_slug (snake_case), singular_noun and plural_noun; add its fields afterwards with attio_create_attribute."""
+    """Create a custom object type. Give api_slug (snake_case), singular_noun and plural_noun; add its fields afterwards with attio_create_attribute."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -30,9 +30,9 @@ class AttioCreateObject(ToolInput):
         body_params=("api_slug", "singular_noun", "plural_noun"),
         body_wrapper="data",
     )
-    api_slug: str
-    singular_noun: str = Field(min_length=1)
-    plural_noun: str = Field(min_length=1)
+    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
+    singular_noun: str = Field(min_length=1, description="Name of one record, e.g. Invoice.")
+    plural_noun: str = Field(min_length=1, description="Name of several, e.g. Invoices.")
 
 
 class AttioGetObject(ToolInput):
@@ -63,16 +63,24 @@ class AttioListViewsForObject(ListInput):
         path_params=("object",),
         query_params=("show_archived", "limit", "cursor"),
     )
-    object: str
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
     show_archived: bool = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
-    limit: StrictInt = Field(default=None, ge=1, le=1000, json_schema_extra={"default": 500})
-    cursor: str = None
+    limit: StrictInt = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Most items to return in this page.",
+        json_schema_extra={"default": 500},
+    )
+    cursor: str = Field(
+        default=None, description="Cursor from the previous page's next_cursor; omit for the first page."
+    )
 
 
 class AttioUpdateObject(ToolInput):
-    """Change a custom object's api_slug or its singular and plural nouns. Only the fields sent in data change."""
+    """Change a custom object's api_slug or its singular and plural nouns. Only the fields you pass change."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -84,7 +92,7 @@ class AttioUpdateObject(ToolInput):
         body_params=("api_slug", "singular_noun", "plural_noun"),
         body_wrapper="data",
     )
-    object: str
-    api_slug: str = None
-    singular_noun: str = Field(default=None, min_length=1)
-    plural_noun: str = Field(default=None, min_length=1)
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    api_slug: str = Field(default=None, description="Unique snake_case slug, used in URLs and API calls.")
+    singular_noun: str = Field(default=None, min_length=1, description="New name of one record.")
+    plural_noun: str = Field(default=None, min_length=1, description="New name of several.")

@@ -19,7 +19,7 @@ class AttioGetThread(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/threads/{thread_id}", version="v2", path_params=("thread_id",)
     )
-    thread_id: UUID
+    thread_id: UUID = Field(description="Comment thread id (UUID).")
 
 
 class AttioListThreads(ListInput):
@@ -33,9 +33,11 @@ class AttioListThreads(ListInput):
         pagination="offset",
         query_params=("record_id", "object", "entry_id", "list", "limit", "offset"),
     )
-    record_id: UUID = None
+    record_id: UUID = Field(default=None, description="Only threads on this record (UUID); needs object.")
     object: str = Field(default=None, description="Object slug or id; use with record_id.")
-    entry_id: UUID = None
+    entry_id: UUID = Field(default=None, description="Only threads on this list entry (UUID); needs list.")
     list: str = Field(default=None, description="List slug or id; use with entry_id.")
-    limit: StrictInt = None
-    offset: StrictInt = None
+    limit: StrictInt = Field(default=None, description="Most threads to return; default 10, at most 50.")
+    offset: StrictInt = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
