@@ -1031,7 +1031,7 @@ class AttioCreateAttributeRelationship(NestedInput):
 
 
 class AttioCreateAttribute(ToolInput):
-    """Add a new attribute (field) to an object or list. data needs title, api_slug, type, description, is_required, is_unique, is_multiselect and config; relationship adds a reverse record-reference."""
+    """Add a new attribute (field) to an object or list. Give title, api_slug, type, description (or null), the is_required, is_unique and is_multiselect flags and config ({} for most types); relationship also makes the reverse record-reference."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1056,9 +1056,9 @@ class AttioCreateAttribute(ToolInput):
     )
     target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
     identifier: str = Field(description="Slug or UUID of that object or list.")
-    title: str
-    description: str | None
-    api_slug: str
+    title: str = Field(description="Attribute name shown in Attio.")
+    description: str | None = Field(description="Help text for the attribute, or null.")
+    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
     type: Literal[
         "text",
         "number",
@@ -1075,17 +1075,33 @@ class AttioCreateAttribute(ToolInput):
         "domain",
         "email-address",
         "phone-number",
-    ]
-    is_required: bool
-    is_unique: bool
-    is_multiselect: bool
-    config: AttioCreateAttributeConfig
-    default_value: AttioCreateAttributeDefaultValue1 | AttioCreateAttributeDefaultValue2 | None = None
-    relationship: AttioCreateAttributeRelationship | None = None
+    ] = Field(
+        description="Value type; decides config. status works on lists only; record-reference links records."
+    )
+    is_required: bool = Field(
+        description="New records or entries must give a value; existing data is not checked."
+    )
+    is_unique: bool = Field(
+        description="Reject a value already used by another record; existing duplicates stay."
+    )
+    is_multiselect: bool = Field(
+        description="Allow several values per record (some types only); cannot be changed later."
+    )
+    config: AttioCreateAttributeConfig = Field(
+        description="{} unless currency ({default_currency_code, display_type}) or record-reference ({allowed_objects})."
+    )
+    default_value: AttioCreateAttributeDefaultValue1 | AttioCreateAttributeDefaultValue2 | None = Field(
+        default=None,
+        description='null; {"type":"static","template":[value]}; or {"type":"dynamic","template":"current-user"|"P1D"}.',
+    )
+    relationship: AttioCreateAttributeRelationship | None = Field(
+        default=None,
+        description="Two-way link, record-reference only: the reverse {object, title, api_slug, is_multiselect}.",
+    )
 
 
 class AttioCreateSelectOption(ToolInput):
-    """Add a new choice to the options of a select attribute (on an object or list); data needs only its title."""
+    """Add a new choice to the options of a select attribute (on an object or list); give only its title."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1097,14 +1113,14 @@ class AttioCreateSelectOption(ToolInput):
         body_params=("title",),
         body_wrapper="data",
     )
-    target: Literal["objects", "lists"]
-    identifier: str
-    attribute: str
-    title: str = Field(min_length=1)
+    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
+    title: str = Field(min_length=1, description="Option title; select values are written with it.")
 
 
 class AttioCreateStatus(ToolInput):
-    """Add a stage to a status attribute. data needs a title; it may also set a target time in the stage (ISO 8601 duration) and a celebration flag."""
+    """Add a stage to a status attribute. Give a title; it may also set a target time in the stage (ISO 8601 duration) and a celebration flag."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1116,15 +1132,18 @@ class AttioCreateStatus(ToolInput):
         body_params=("title", "celebration_enabled", "target_time_in_status"),
         body_wrapper="data",
     )
-    target: Literal["lists", "objects"]
-    identifier: str
-    attribute: str
-    title: str = Field(min_length=1)
+    target: Literal["lists", "objects"] = Field(description="objects or lists: says what identifier names.")
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
+    title: str = Field(min_length=1, description="Name of the new status.")
     celebration_enabled: Annotated[bool | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": False}
+        default=None,
+        description="Show a celebration when a record reaches this status.",
+        json_schema_extra={"default": False},
     )
     target_time_in_status: str | None = Field(
         default=None,
+        description="Expected time in this status as an ISO 8601 duration (e.g. P7D); null for none.",
         json_schema_extra={
             "pattern": "P(?:(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(?:T(\\d+(?:[\\.,]\\d+)?H)?(\\d+(?:[\\.,]\\d+)?M)?(\\d+(?:[\\.,]\\d+)?S)?)?)"
         },
@@ -1142,8 +1161,8 @@ class AttioGetAttribute(ToolInput):
         path_params=("target", "identifier", "attribute"),
     )
     target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str
-    attribute: str
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
 
 
 class AttioListAttributes(ListInput):
@@ -1160,8 +1179,12 @@ class AttioListAttributes(ListInput):
     )
     target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
     identifier: str = Field(description="Slug or UUID of that object or list.")
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most items to return in this page."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
     show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived attributes."
     )
@@ -1178,9 +1201,9 @@ class AttioListSelectOptions(ToolInput):
         path_params=("target", "identifier", "attribute"),
         query_params=("show_archived",),
     )
-    target: Literal["objects", "lists"]
-    identifier: str
-    attribute: str
+    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
     show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived options."
     )
@@ -1197,9 +1220,9 @@ class AttioListStatuses(ToolInput):
         path_params=("target", "identifier", "attribute"),
         query_params=("show_archived",),
     )
-    target: Literal["lists", "objects"]
-    identifier: str
-    attribute: str
+    target: Literal["lists", "objects"] = Field(description="objects or lists: says what identifier names.")
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
     show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived statuses.", json_schema_extra={"default": False}
     )
@@ -1228,16 +1251,30 @@ class AttioUpdateAttribute(ToolInput):
         body_wrapper="data",
     )
     target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str
-    attribute: str
-    title: Annotated[str | None, NotNull] = None
-    description: str | None = None
-    api_slug: Annotated[str | None, NotNull] = None
-    is_required: Annotated[bool | None, NotNull] = None
-    is_unique: Annotated[bool | None, NotNull] = None
-    default_value: AttioCreateAttributeDefaultValue1 | AttioCreateAttributeDefaultValue2 | None = None
-    config: Annotated[AttioCreateAttributeConfig | None, NotNull] = None
-    is_archived: Annotated[bool | None, NotNull] = None
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
+    title: Annotated[str | None, NotNull] = Field(default=None, description="New attribute name.")
+    description: str | None = Field(default=None, description="New help text, or null to clear it.")
+    api_slug: Annotated[str | None, NotNull] = Field(
+        default=None, description="Unique snake_case slug, used in URLs and API calls."
+    )
+    is_required: Annotated[bool | None, NotNull] = Field(
+        default=None, description="New records or entries must give a value; existing data is not checked."
+    )
+    is_unique: Annotated[bool | None, NotNull] = Field(
+        default=None, description="Reject a value already used by another record; existing duplicates stay."
+    )
+    default_value: AttioCreateAttributeDefaultValue1 | AttioCreateAttributeDefaultValue2 | None = Field(
+        default=None,
+        description='null; {"type":"static","template":[value]}; or {"type":"dynamic","template":"current-user"|"P1D"}.',
+    )
+    config: Annotated[AttioCreateAttributeConfig | None, NotNull] = Field(
+        default=None,
+        description="{} unless currency ({default_currency_code, display_type}) or record-reference ({allowed_objects}).",
+    )
+    is_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true archives it (kept, hidden from use); false restores it."
+    )
 
 
 class AttioUpdateSelectOption(ToolInput):
@@ -1253,12 +1290,14 @@ class AttioUpdateSelectOption(ToolInput):
         body_params=("title", "is_archived"),
         body_wrapper="data",
     )
-    target: Literal["objects", "lists"]
-    identifier: str
-    attribute: str
+    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
     option: str = Field(description="Option UUID or its current title.")
-    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
-    is_archived: Annotated[bool | None, NotNull] = None
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, description="New option title.")
+    is_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true archives it (kept, hidden from use); false restores it."
+    )
 
 
 class AttioUpdateStatus(ToolInput):
@@ -1274,18 +1313,23 @@ class AttioUpdateStatus(ToolInput):
         body_params=("title", "celebration_enabled", "target_time_in_status", "is_archived"),
         body_wrapper="data",
     )
-    target: Literal["lists", "objects"]
-    identifier: str
-    attribute: str
+    target: Literal["lists", "objects"] = Field(description="objects or lists: says what identifier names.")
+    identifier: str = Field(description="Slug or UUID of that object or list.")
+    attribute: str = Field(description="Attribute slug or attribute id.")
     status: str = Field(description="Status UUID or its current title.")
-    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, description="New status name.")
     celebration_enabled: Annotated[bool | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": False}
+        default=None,
+        description="Show a celebration when a record reaches this status.",
+        json_schema_extra={"default": False},
     )
     target_time_in_status: str | None = Field(
         default=None,
+        description="Expected time in this status as an ISO 8601 duration (e.g. P7D); null for none.",
         json_schema_extra={
             "pattern": "P(?:(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(?:T(\\d+(?:[\\.,]\\d+)?H)?(\\d+(?:[\\.,]\\d+)?M)?(\\d+(?:[\\.,]\\d+)?S)?)?)"
         },
     )
-    is_archived: Annotated[bool | None, NotNull] = None
+    is_archived: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true archives it (kept, hidden from use); false restores it."
+    )

@@ -36,8 +36,11 @@ class AttioCreateCallRecording(ToolInput):
         body_params=("video_url",),
         body_wrapper="data",
     )
-    meeting_id: UUID
-    video_url: str = Field(json_schema_extra={"format": "uri"})
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    video_url: str = Field(
+        description="Public https link to an .mp4 of at most 500 MB; its HEAD answer must carry Content-Length.",
+        json_schema_extra={"format": "uri"},
+    )
 
 
 class AttioDeleteCallRecording(ToolInput):
@@ -50,8 +53,8 @@ class AttioDeleteCallRecording(ToolInput):
         version="v2",
         path_params=("meeting_id", "call_recording_id"),
     )
-    meeting_id: UUID
-    call_recording_id: UUID
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    call_recording_id: UUID = Field(description="Call recording id (UUID).")
 
 
 class AttioGetCallRecording(ToolInput):
@@ -64,8 +67,8 @@ class AttioGetCallRecording(ToolInput):
         version="v2",
         path_params=("meeting_id", "call_recording_id"),
     )
-    meeting_id: UUID
-    call_recording_id: UUID
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    call_recording_id: UUID = Field(description="Call recording id (UUID).")
 
 
 class AttioListCallRecordings(ListInput):
@@ -80,6 +83,12 @@ class AttioListCallRecordings(ListInput):
         path_params=("meeting_id",),
         query_params=("limit", "cursor"),
     )
-    meeting_id: UUID
-    limit: Annotated[StrictInt | None, NotNull] = None
-    cursor: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most items to return in this page."
+    )
+    cursor: Annotated[str | None, NotNull] = Field(
+        default=None,
+        min_length=1,
+        description="From the previous answer's page.next; omit for the first page.",
+    )

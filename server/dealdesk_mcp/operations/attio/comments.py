@@ -64,13 +64,13 @@ class AttioCreateCommentData3(NestedInput):
 
 
 class AttioCreateComment(ToolInput):
-    """Post a plaintext comment as a workspace member, either replying in a thread (thread_id) or opening a new thread on a record or list entry. Mention members by their email."""
+    """Post a plaintext comment as a workspace member: a reply in a thread (thread_id) or the start of a thread on a record ({object, record_id}) or list entry ({list, entry_id}). Mention members by email."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="POST", path="/v2/comments", version="v2", body="json", body_params=("data",)
     )
     data: AttioCreateCommentData1 | AttioCreateCommentData2 | AttioCreateCommentData3 = Field(
-        description="format, content, author (a workspace member) and one of thread_id, record or entry."
+        description='format:"plaintext", content, author:{"type":"workspace-member","id"}, and thread_id|record|entry.'
     )
 
 
@@ -84,7 +84,7 @@ class AttioDeleteComment(ToolInput):
         version="v2",
         path_params=("comment_id",),
     )
-    comment_id: UUID
+    comment_id: UUID = Field(description="Comment id (UUID).")
 
 
 class AttioGetComment(ToolInput):
@@ -93,4 +93,4 @@ class AttioGetComment(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/comments/{comment_id}", version="v2", path_params=("comment_id",)
     )
-    comment_id: UUID
+    comment_id: UUID = Field(description="Comment id (UUID).")

@@ -43,7 +43,7 @@ class AttioListEntriesSortsItem2(NestedInput):
 
 
 class AttioAssertListEntryByParent(ToolInput):
-    """Create-or-update the list entry for a parent record: updates it if one exists, else adds the record. Fails if the record has several entries in the list; multiselect values are replaced."""
+    """Create-or-update the entry of a parent record in a list (list: slug or id): updates it if one exists, else adds the record. Fails if the record has several entries in the list; multiselect values are replaced."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -56,13 +56,15 @@ class AttioAssertListEntryByParent(ToolInput):
         body_wrapper="data",
     )
     list_: str = Field(alias="list")
-    parent_record_id: UUID
-    parent_object: str
-    entry_values: dict[str, list[Any]]
+    parent_record_id: UUID = Field(description="Record the entry is for (UUID).")
+    parent_object: str = Field(description="Object of that record, slug or id.")
+    entry_values: dict[str, list[Any]] = Field(
+        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+    )
 
 
 class AttioCreateEntryAddRecordToList(ToolInput):
-    """Put a record into a list, creating a new entry with entry_values keyed by list attribute slug. The same record can be entered repeatedly; to create-or-update use attio_assert_list_entry_by_parent."""
+    """Put a record into a list (list: slug or id) as a new entry; entry_values are keyed by list attribute slug, value forms as in attio_create_record. The same record can be entered repeatedly; to create-or-update use attio_assert_list_entry_by_parent."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -75,9 +77,11 @@ class AttioCreateEntryAddRecordToList(ToolInput):
         body_wrapper="data",
     )
     list_: str = Field(alias="list")
-    parent_record_id: UUID
-    parent_object: str
-    entry_values: dict[str, list[Any]]
+    parent_record_id: UUID = Field(description="Record to add (UUID).")
+    parent_object: str = Field(description="Object of that record, slug or id.")
+    entry_values: dict[str, list[Any]] = Field(
+        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+    )
 
 
 class AttioDeleteListEntry(ToolInput):
@@ -90,8 +94,8 @@ class AttioDeleteListEntry(ToolInput):
         version="v2",
         path_params=("list", "entry_id"),
     )
-    list_: str = Field(alias="list")
-    entry_id: UUID
+    list_: str = Field(alias="list", description="List slug or list id.")
+    entry_id: UUID = Field(description="List entry id (UUID).")
 
 
 class AttioGetListEntry(ToolInput):
@@ -104,8 +108,8 @@ class AttioGetListEntry(ToolInput):
         version="v2",
         path_params=("list", "entry_id"),
     )
-    list_: str = Field(alias="list")
-    entry_id: UUID
+    list_: str = Field(alias="list", description="List slug or list id.")
+    entry_id: UUID = Field(description="List entry id (UUID).")
 
 
 class AttioListAttributeValuesForListEntry(ListInput):
@@ -120,20 +124,24 @@ class AttioListAttributeValuesForListEntry(ListInput):
         path_params=("list", "entry_id", "attribute"),
         query_params=("show_historic", "limit", "offset"),
     )
-    list_: str = Field(alias="list")
-    entry_id: UUID
-    attribute: str
+    list_: str = Field(alias="list", description="List slug or list id.")
+    entry_id: UUID = Field(description="List entry id (UUID).")
+    attribute: str = Field(description="Attribute slug or attribute id.")
     show_historic: Annotated[bool | None, NotNull] = Field(
         default=None,
-        description="Include past values, not only the current ones.",
+        description="Also return past values, oldest first; fails for attributes that keep no history.",
         json_schema_extra={"default": False},
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most items to return in this page."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
 
 
 class AttioListEntries(ListInput):
-    """Query the entries of one list with an optional filter and sorts on attribute slugs. To go from a record to the lists it is in, use attio_list_record_entries."""
+    """Query the entries of one list (slug or id) with an optional filter and sorts on attribute slugs, as in attio_list_records; a path reaches the parent record's attributes. To go from a record to the lists it is in, use attio_list_record_entries."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -148,23 +156,27 @@ class AttioListEntries(ListInput):
     list_: str = Field(alias="list")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
-        description="Conditions keyed by attribute slug: a plain value or operators ($eq, $contains, $and...).",
+        description='Attribute slug -> value, or {"$op": value}: $eq $in $contains $starts_with $gt $lte...; $and/$or.',
     )
     filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Apply a saved view's filter (see attio_list_views_for_list) instead of filter.",
+        description="Use a saved view's filter (see attio_list_views_for_list); not with filter.",
         json_schema_extra={"format": "uuid"},
     )
     sorts: Annotated[list[AttioListEntriesSortsItem1 | AttioListEntriesSortsItem2] | None, NotNull] = Field(
         default=None,
-        description="Each item: direction plus attribute slug (or path to reach parent record attributes).",
+        description='[{"direction":"asc"|"desc","attribute":slug,"field"?}], or "path":[[object or list, attribute],...].',
     )
-    limit: Annotated[StrictFloat | None, NotNull] = None
-    offset: Annotated[StrictFloat | None, NotNull] = None
+    limit: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Most entries to return; default 500."
+    )
+    offset: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
 
 
 class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
-    """Update a list entry's values by entry_id, adding to multiselect attributes instead of replacing them. To replace or clear them use attio_update_list_entry_overwrite_multiselect_values."""
+    """Update a list entry's values by list (slug or id) and entry_id, adding to multiselect attributes instead of replacing them. To replace or clear them use attio_update_list_entry_overwrite_multiselect_values."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -177,12 +189,14 @@ class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
         body_wrapper="data",
     )
     list_: str = Field(alias="list")
-    entry_id: str
-    entry_values: dict[str, list[Any]]
+    entry_id: str = Field(description="List entry id (UUID).")
+    entry_values: dict[str, list[Any]] = Field(
+        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+    )
 
 
 class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
-    """Update a list entry's values by entry_id, setting each multiselect attribute sent to exactly the given list. To only add values use attio_update_list_entry_append_multiselect_values."""
+    """Update a list entry's values by list (slug or id) and entry_id, setting each multiselect attribute sent to exactly the given list. To only add values use attio_update_list_entry_append_multiselect_values."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -195,5 +209,7 @@ class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
         body_wrapper="data",
     )
     list_: str = Field(alias="list")
-    entry_id: str
-    entry_values: dict[str, list[Any]]
+    entry_id: str = Field(description="List entry id (UUID).")
+    entry_values: dict[str, list[Any]] = Field(
+        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+    )

@@ -78,22 +78,28 @@ class AttioCreateFolder(ToolInput):
             ),
         ),
     )
-    object: str = Field(min_length=1)
-    record_id: UUID
+    object: str = Field(min_length=1, description="Object of the record, slug or id.")
+    record_id: UUID = Field(description="Record to put it on (UUID).")
     file_type: Literal["folder", "connected-folder", "connected-file"] = Field(
         description="Native folder, connected folder or connected file; decides which other fields apply."
     )
-    name: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    name: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, description="Folder name; file_type folder only."
+    )
     parent_folder_id: Annotated[UUID | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "uuid"}
+        default=None,
+        description="Folder to create it in (file_type folder); omit for the top level.",
+        json_schema_extra={"format": "uuid"},
     )
     storage_provider: Annotated[
         Literal["dropbox", "box", "google-drive", "microsoft-onedrive"] | None, NotNull
-    ] = None
+    ] = Field(default=None, description="Where the connected item lives; connected types only.")
     external_provider_file_id: Annotated[str | None, NotNull] = Field(
-        default=None, description="The item's id in the external storage provider."
+        default=None, description="Item's id at the storage provider; connected types only."
     )
-    microsoft_drive_id: str | None = None
+    microsoft_drive_id: str | None = Field(
+        default=None, description="OneDrive drive id; only with storage_provider microsoft-onedrive."
+    )
 
 
 class AttioDeleteFile(ToolInput):
@@ -102,7 +108,7 @@ class AttioDeleteFile(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/files/{file_id}", version="v2", path_params=("file_id",)
     )
-    file_id: UUID
+    file_id: UUID = Field(description="File or folder id (UUID).")
 
 
 class AttioDownloadFile(DownloadInput):
@@ -111,7 +117,7 @@ class AttioDownloadFile(DownloadInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/files/{file_id}/download", version="v2", path_params=("file_id",)
     )
-    file_id: UUID
+    file_id: UUID = Field(description="File or folder id (UUID).")
 
 
 class AttioGetFile(ToolInput):
@@ -120,7 +126,7 @@ class AttioGetFile(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/files/{file_id}", version="v2", path_params=("file_id",)
     )
-    file_id: UUID
+    file_id: UUID = Field(description="File or folder id (UUID).")
 
 
 class AttioListFiles(ListInput):
@@ -135,20 +141,26 @@ class AttioListFiles(ListInput):
         page_size_max=200,
         query_params=("object", "record_id", "storage_provider", "parent_folder_id", "limit", "cursor"),
     )
-    object: str = Field(min_length=1)
-    record_id: UUID
+    object: str = Field(min_length=1, description="Object of the record, slug or id.")
+    record_id: UUID = Field(description="Record whose files to list (UUID).")
     storage_provider: Annotated[
         Literal["attio", "dropbox", "box", "google-drive", "microsoft-onedrive"] | None, NotNull
-    ] = None
+    ] = Field(default=None, description="Only items from this provider; attio means native uploads.")
     parent_folder_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
         description="Only entries in this folder; when omitted, entries at every depth.",
         json_schema_extra={"format": "uuid"},
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, le=200, json_schema_extra={"default": 50}
+        default=None,
+        ge=1,
+        le=200,
+        description="Most items to return in this page.",
+        json_schema_extra={"default": 50},
     )
-    cursor: Annotated[str | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(
+        default=None, description="From the previous answer's page.next; omit for the first page."
+    )
 
 
 class AttioUploadFile(UploadInput):
@@ -163,8 +175,10 @@ class AttioUploadFile(UploadInput):
         body_params=("object", "record_id", "parent_folder_id"),
         file_part="file",
     )
-    object: str = Field(min_length=1)
-    record_id: UUID
+    object: str = Field(min_length=1, description="Object of the record, slug or id.")
+    record_id: UUID = Field(description="Record to upload to (UUID).")
     parent_folder_id: Annotated[UUID | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "uuid"}
+        default=None,
+        description="Folder to put it in (UUID); omit for the record's top level.",
+        json_schema_extra={"format": "uuid"},
     )

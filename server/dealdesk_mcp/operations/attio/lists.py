@@ -26,7 +26,7 @@ class AttioCreateListWorkspaceMemberAccessItem(NestedInput):
 
 
 class AttioCreateList(ToolInput):
-    """Create a list holding records of one parent_object. data needs name, api_slug, parent_object and access: workspace_access or some workspace_member_access entry must be full-access."""
+    """Create a list holding records of one parent_object. Give name, api_slug, parent_object and access: workspace_access or some workspace_member_access item must be full-access."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -37,11 +37,17 @@ class AttioCreateList(ToolInput):
         body_params=("name", "api_slug", "parent_object", "workspace_access", "workspace_member_access"),
         body_wrapper="data",
     )
-    name: str
-    api_slug: str
-    parent_object: str
-    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None
-    workspace_member_access: list[AttioCreateListWorkspaceMemberAccessItem]
+    name: str = Field(description="List name shown in Attio.")
+    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
+    parent_object: str = Field(
+        description="Object whose records the list holds, slug or id; fixed once created."
+    )
+    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = Field(
+        description="Access for every member, or null for a private list (then grant via workspace_member_access)."
+    )
+    workspace_member_access: list[AttioCreateListWorkspaceMemberAccessItem] = Field(
+        description='Per member: [{"workspace_member_id", "level"}]; [] for none. Some access must be full-access.'
+    )
 
 
 class AttioGetList(ToolInput):
@@ -50,7 +56,7 @@ class AttioGetList(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/lists/{list}", version="v2", path_params=("list",)
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
 
 
 class AttioListAllLists(ToolInput):
@@ -72,18 +78,24 @@ class AttioListViewsForList(ListInput):
         path_params=("list",),
         query_params=("show_archived", "limit", "cursor"),
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
     show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, le=1000, json_schema_extra={"default": 500}
+        default=None,
+        ge=1,
+        le=1000,
+        description="Most items to return in this page.",
+        json_schema_extra={"default": 500},
     )
-    cursor: Annotated[str | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(
+        default=None, description="From the previous answer's page.next; omit for the first page."
+    )
 
 
 class AttioUpdateList(ToolInput):
-    """Rename a list, change its api_slug, or change workspace and member access. Its parent object cannot be changed here."""
+    """Rename a list (given by slug or id), change its api_slug, or change workspace and member access. Its parent object cannot be changed here."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -96,7 +108,17 @@ class AttioUpdateList(ToolInput):
         body_wrapper="data",
     )
     list_: str = Field(alias="list")
-    name: Annotated[str | None, NotNull] = None
-    api_slug: Annotated[str | None, NotNull] = None
-    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = None
-    workspace_member_access: Annotated[list[AttioCreateListWorkspaceMemberAccessItem] | None, NotNull] = None
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New list name.")
+    api_slug: Annotated[str | None, NotNull] = Field(
+        default=None, description="Unique snake_case slug, used in URLs and API calls."
+    )
+    workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = Field(
+        default=None,
+        description="Access for every member, or null for a private list (then grant via workspace_member_access).",
+    )
+    workspace_member_access: Annotated[list[AttioCreateListWorkspaceMemberAccessItem] | None, NotNull] = (
+        Field(
+            default=None,
+            description='Replaces per-member access: [{"workspace_member_id", "level"}]; [] for none.',
+        )
+    )

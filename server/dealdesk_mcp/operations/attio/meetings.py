@@ -72,14 +72,24 @@ class AttioFindOrCreateMeeting(ToolInput):
         ),
         body_wrapper="data",
     )
-    title: str
-    description: str
-    start: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2
-    end: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2
-    is_all_day: bool
-    participants: list[AttioFindOrCreateMeetingParticipantsItem]
-    external_ref: str | AttioFindOrCreateMeetingExternalRef2
-    linked_records: Annotated[list[AttioFindOrCreateMeetingLinkedRecordsItem] | None, NotNull] = None
+    title: str = Field(description="Meeting title.")
+    description: str = Field(description="Meeting description; may be empty.")
+    start: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2 = Field(
+        description='{"datetime": RFC 3339, "timezone": IANA or null}, or {"date": "YYYY-MM-DD"} when all-day.'
+    )
+    end: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2 = Field(
+        description="Same form as start; exclusive (an all-day meeting on 3 June ends on 4 June)."
+    )
+    is_all_day: bool = Field(description="true: start and end are dates; false: datetimes.")
+    participants: list[AttioFindOrCreateMeetingParticipantsItem] = Field(
+        description="[{email_address, is_organizer, status: accepted|tentative|declined|pending}]; new emails add people."
+    )
+    external_ref: str | AttioFindOrCreateMeetingExternalRef2 = Field(
+        description="Dedup key: your system's id string, or {ical_uid, provider, is_recurring} for calendar events."
+    )
+    linked_records: Annotated[list[AttioFindOrCreateMeetingLinkedRecordsItem] | None, NotNull] = Field(
+        default=None, description='Records to link: [{"object": slug or id, "record_id": UUID}].'
+    )
 
 
 class AttioGetMeeting(ToolInput):
@@ -88,7 +98,7 @@ class AttioGetMeeting(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/meetings/{meeting_id}", version="v2", path_params=("meeting_id",)
     )
-    meeting_id: UUID
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
 
 
 class AttioListMeetings(ListInput):
@@ -112,23 +122,45 @@ class AttioListMeetings(ListInput):
             "starts_before",
             "timezone",
         ),
+        comma_params=("participants",),
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, le=200, json_schema_extra={"default": 50}
-    )
-    cursor: Annotated[str | None, NotNull] = None
-    linked_object: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
-    linked_record_id: Annotated[UUID | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "uuid"}
-    )
-    participants: Annotated[str | None, NotNull] = Field(
         default=None,
-        description="Comma-separated emails; a meeting matches if any of them took part.",
-        json_schema_extra={"default": ""},
+        ge=1,
+        le=200,
+        description="Most items to return in this page.",
+        json_schema_extra={"default": 50},
+    )
+    cursor: Annotated[str | None, NotNull] = Field(
+        default=None, description="From the previous answer's page.next; omit for the first page."
+    )
+    linked_object: Annotated[str | None, NotNull] = Field(
+        default=None,
+        min_length=1,
+        description="Object of linked_record_id, slug or id; give both or neither.",
+    )
+    linked_record_id: Annotated[UUID | None, NotNull] = Field(
+        default=None,
+        description="Only meetings linked to this record (UUID); needs linked_object.",
+        json_schema_extra={"format": "uuid"},
+    )
+    participants: Annotated[list[str] | None, NotNull] = Field(
+        default=None,
+        description="Participant emails, comma-separated; a meeting matches if any of them took part.",
     )
     sort: Annotated[Literal["start_asc", "start_desc"] | None, NotNull] = Field(
-        default=None, json_schema_extra={"default": "start_asc"}
+        default=None,
+        description="By start time, earliest (start_asc) or latest (start_desc) first.",
+        json_schema_extra={"default": "start_asc"},
     )
-    ends_from: str | None = Field(default=None, description="Only meetings ending at or after this time.")
-    starts_before: str | None = Field(default=None, description="Only meetings starting before this time.")
-    timezone: Annotated[str | None, NotNull] = Field(default=None, json_schema_extra={"default": "UTC"})
+    ends_from: str | None = Field(
+        default=None, description="Only meetings ending at or after this RFC 3339 time."
+    )
+    starts_before: str | None = Field(
+        default=None, description="Only meetings starting before this RFC 3339 time."
+    )
+    timezone: Annotated[str | None, NotNull] = Field(
+        default=None,
+        description="IANA zone used for all-day meetings in ends_from and starts_before.",
+        json_schema_extra={"default": "UTC"},
+    )

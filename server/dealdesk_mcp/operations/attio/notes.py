@@ -19,7 +19,7 @@ __all__ = ["AttioCreateNote", "AttioDeleteNote", "AttioGetNote", "AttioListNotes
 
 
 class AttioCreateNote(ToolInput):
-    """Add a note to a record. data needs parent_object, parent_record_id, title, format and content; meeting_id ties it to a meeting and created_at can backdate it."""
+    """Add a note to a record. Give parent_object, parent_record_id, title, format and content; meeting_id ties it to a meeting and created_at can backdate it."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -38,13 +38,19 @@ class AttioCreateNote(ToolInput):
         ),
         body_wrapper="data",
     )
-    parent_object: str
-    parent_record_id: UUID
-    title: str
-    format: Literal["plaintext", "markdown"]
-    content: str
-    created_at: Annotated[str | None, NotNull] = None
-    meeting_id: UUID | None = None
+    parent_object: str = Field(description="Object of the record, slug or id.")
+    parent_record_id: UUID = Field(description="Record to put the note on (UUID).")
+    title: str = Field(description="Note title, plain text.")
+    format: Literal["plaintext", "markdown"] = Field(
+        description="plaintext (\\n breaks lines) or markdown (# to ###, lists, bold, italic, strikethrough, links)."
+    )
+    content: str = Field(description="Note body, written in the chosen format.")
+    created_at: Annotated[str | None, NotNull] = Field(
+        default=None, description="Backdate it: RFC 3339 time from 1970 up to now; default now."
+    )
+    meeting_id: UUID | None = Field(
+        default=None, description="Meeting to tie the note to (UUID), or null for none."
+    )
 
 
 class AttioDeleteNote(ToolInput):
@@ -53,7 +59,7 @@ class AttioDeleteNote(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/notes/{note_id}", version="v2", path_params=("note_id",)
     )
-    note_id: UUID
+    note_id: UUID = Field(description="Note id (UUID).")
 
 
 class AttioGetNote(ToolInput):
@@ -62,7 +68,7 @@ class AttioGetNote(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/notes/{note_id}", version="v2", path_params=("note_id",)
     )
-    note_id: UUID
+    note_id: UUID = Field(description="Note id (UUID).")
 
 
 class AttioListNotes(ListInput):
@@ -76,11 +82,17 @@ class AttioListNotes(ListInput):
         pagination="offset",
         query_params=("limit", "offset", "parent_object", "parent_record_id"),
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most notes to return; default 10, at most 50."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
     parent_object: Annotated[str | None, NotNull] = Field(
         default=None, description="Object slug or id of the record; use with parent_record_id."
     )
     parent_record_id: Annotated[UUID | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "uuid"}
+        default=None,
+        description="Only notes on this record (UUID); needs parent_object.",
+        json_schema_extra={"format": "uuid"},
     )

@@ -24,7 +24,7 @@ __all__ = [
 
 
 class AttioCreateObject(ToolInput):
-    """Create a custom object type. data needs api_slug (snake_case), singular_noun and plural_noun; add its fields afterwards with attio_create_attribute."""
+    """Create a custom object type. Give api_slug (snake_case), singular_noun and plural_noun; add its fields afterwards with attio_create_attribute."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -35,9 +35,9 @@ class AttioCreateObject(ToolInput):
         body_params=("api_slug", "singular_noun", "plural_noun"),
         body_wrapper="data",
     )
-    api_slug: str
-    singular_noun: str = Field(min_length=1)
-    plural_noun: str = Field(min_length=1)
+    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
+    singular_noun: str = Field(min_length=1, description="Name of one record, e.g. Invoice.")
+    plural_noun: str = Field(min_length=1, description="Name of several, e.g. Invoices.")
 
 
 class AttioGetObject(ToolInput):
@@ -68,18 +68,24 @@ class AttioListViewsForObject(ListInput):
         path_params=("object",),
         query_params=("show_archived", "limit", "cursor"),
     )
-    object: str
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
     show_archived: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return archived views.", json_schema_extra={"default": False}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, le=1000, json_schema_extra={"default": 500}
+        default=None,
+        ge=1,
+        le=1000,
+        description="Most items to return in this page.",
+        json_schema_extra={"default": 500},
     )
-    cursor: Annotated[str | None, NotNull] = None
+    cursor: Annotated[str | None, NotNull] = Field(
+        default=None, description="From the previous answer's page.next; omit for the first page."
+    )
 
 
 class AttioUpdateObject(ToolInput):
-    """Change a custom object's api_slug or its singular and plural nouns. Only the fields sent in data change."""
+    """Change a custom object's api_slug or its singular and plural nouns. Only the fields you pass change."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -91,7 +97,13 @@ class AttioUpdateObject(ToolInput):
         body_params=("api_slug", "singular_noun", "plural_noun"),
         body_wrapper="data",
     )
-    object: str
-    api_slug: Annotated[str | None, NotNull] = None
-    singular_noun: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
-    plural_noun: Annotated[str | None, NotNull] = Field(default=None, min_length=1)
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    api_slug: Annotated[str | None, NotNull] = Field(
+        default=None, description="Unique snake_case slug, used in URLs and API calls."
+    )
+    singular_noun: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, description="New name of one record."
+    )
+    plural_noun: Annotated[str | None, NotNull] = Field(
+        default=None, min_length=1, description="New name of several."
+    )

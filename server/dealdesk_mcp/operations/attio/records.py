@@ -75,15 +75,17 @@ class AttioAssertRecord(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
     matching_attribute: str = Field(
-        description="Slug or id of a unique attribute used to find an existing record."
+        description="Slug or id of a unique attribute (e.g. email_addresses, domains); its value must be in values."
     )
-    values: dict[str, list[Any]]
+    values: dict[str, list[Any]] = Field(
+        description='Attribute slug or id -> list of values, e.g. {"email_addresses":["ann@x.io"],"stage":["Won"]}.'
+    )
 
 
 class AttioCreateRecord(ToolInput):
-    """Create a record in an object, with data.values keyed by attribute slug or id. Fails if a unique value already exists; to create-or-update use attio_assert_record."""
+    """Create a record. values maps slugs to lists: "email_addresses":["ann@x.io"], "name":[{"first_name":"Ann","last_name":"Lee","full_name":"Ann Lee"}], "company":[{"target_object":"companies","target_record_id":ID}], selects by option title. Fails if a unique value is taken (see attio_assert_record)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -95,8 +97,10 @@ class AttioCreateRecord(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str
-    values: dict[str, list[Any]]
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    values: dict[str, list[Any]] = Field(
+        description='Attribute slug or id -> list of values, e.g. {"email_addresses":["ann@x.io"],"stage":["Won"]}.'
+    )
 
 
 class AttioDeleteRecord(ToolInput):
@@ -109,8 +113,8 @@ class AttioDeleteRecord(ToolInput):
         version="v2",
         path_params=("object", "record_id"),
     )
-    object: str
-    record_id: str
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    record_id: str = Field(description="Record id (UUID).")
 
 
 class AttioGetRecord(ToolInput):
@@ -123,8 +127,8 @@ class AttioGetRecord(ToolInput):
         version="v2",
         path_params=("object", "record_id"),
     )
-    object: str
-    record_id: UUID
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    record_id: UUID = Field(description="Record id (UUID).")
 
 
 class AttioListRecordAttributeValues(ListInput):
@@ -139,16 +143,20 @@ class AttioListRecordAttributeValues(ListInput):
         path_params=("object", "record_id", "attribute"),
         query_params=("show_historic", "limit", "offset"),
     )
-    object: str
-    record_id: UUID
-    attribute: str
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    record_id: UUID = Field(description="Record id (UUID).")
+    attribute: str = Field(description="Attribute slug or attribute id.")
     show_historic: Annotated[bool | None, NotNull] = Field(
         default=None,
-        description="Include past values, not only the current ones.",
+        description="Also return past values, oldest first; fails for attributes that keep no history.",
         json_schema_extra={"default": False},
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most items to return in this page."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
 
 
 class AttioListRecordEntries(ListInput):
@@ -163,14 +171,18 @@ class AttioListRecordEntries(ListInput):
         path_params=("object", "record_id"),
         query_params=("limit", "offset"),
     )
-    object: str
-    record_id: UUID
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    record_id: UUID = Field(description="Record id (UUID).")
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most entries to return; default 100, at most 1000."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
 
 
 class AttioListRecords(ListInput):
-    """Query the records of one object with an optional filter and sorts on attribute slugs. Exact and current; for fuzzy lookup by name, email or domain across objects use attio_search_records."""
+    """Query one object's records, exact and current. filter: {"email_addresses":"ann@x.io"} or {"$or":[{"name":{"$contains":"Ann"}},...]}; sorts: [{"direction":"desc","attribute":"created_at"}]. For fuzzy lookup across objects use attio_search_records."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -182,22 +194,26 @@ class AttioListRecords(ListInput):
         path_params=("object",),
         body_params=("filter", "filter_view_id", "sorts", "limit", "offset"),
     )
-    object: str
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
-        description="Conditions keyed by attribute slug: a plain value or operators ($eq, $contains, $and...).",
+        description='Attribute slug -> value, or {"$op": value}: $eq $in $contains $starts_with $gt $lte...; $and/$or.',
     )
     filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Apply a saved view's filter (see attio_list_views_for_object) instead of filter.",
+        description="Use a saved view's filter (see attio_list_views_for_object); not with filter.",
         json_schema_extra={"format": "uuid"},
     )
     sorts: Annotated[list[AttioListRecordsSortsItem1 | AttioListRecordsSortsItem2] | None, NotNull] = Field(
         default=None,
-        description="Each item: direction plus attribute slug (or path through record references).",
+        description='[{"direction":"asc"|"desc","attribute":slug,"field"?}], or "path":[[object or list, attribute],...].',
     )
-    limit: Annotated[StrictFloat | None, NotNull] = None
-    offset: Annotated[StrictFloat | None, NotNull] = None
+    limit: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Most records to return; default 500."
+    )
+    offset: Annotated[StrictFloat | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
 
 
 class AttioSearchRecords(ToolInput):
@@ -217,11 +233,15 @@ class AttioSearchRecords(ToolInput):
     objects: list[str] = Field(min_length=1, description="Object slugs or ids to search in.")
     request_as: AttioSearchRecordsRequestAs1 | AttioSearchRecordsRequestAs2 | AttioSearchRecordsRequestAs3 = (
         Field(
-            description="Search as the whole workspace, or as one member (id or email) to see only what they see."
+            description='{"type":"workspace"} for all, or {"type":"workspace-member", workspace_member_id or email_address}.'
         )
     )
     limit: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, ge=1, le=25, json_schema_extra={"default": 25}
+        default=None,
+        ge=1,
+        le=25,
+        description="Most items to return in this page.",
+        json_schema_extra={"default": 25},
     )
 
 
@@ -238,9 +258,11 @@ class AttioUpdateRecordAppendMultiselectValues(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str
-    record_id: str
-    values: dict[str, list[Any]]
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    record_id: str = Field(description="Record id (UUID).")
+    values: dict[str, list[Any]] = Field(
+        description="Only the attributes to change: slug or id -> list of values, forms as in attio_create_record."
+    )
 
 
 class AttioUpdateRecordOverwriteMultiselectValues(ToolInput):
@@ -256,6 +278,8 @@ class AttioUpdateRecordOverwriteMultiselectValues(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str
-    record_id: str
-    values: dict[str, list[Any]]
+    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    record_id: str = Field(description="Record id (UUID).")
+    values: dict[str, list[Any]] = Field(
+        description="Only the attributes to change: slug or id -> list of values, forms as in attio_create_record."
+    )

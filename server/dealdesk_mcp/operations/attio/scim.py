@@ -5,6 +5,8 @@
 
 from typing import ClassVar
 
+from pydantic import Field
+
 from dealdesk_mcp.route import (
     Route,
     ToolInput,
@@ -24,13 +26,13 @@ __all__ = [
 
 
 class AttioCreateScimGroup(ToolInput):
-    """Create a workspace team as a SCIM group."""
+    """Create a workspace team as a SCIM group. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(api="attio", method="POST", path="/scim/v2/Groups", version="v2")
 
 
 class AttioCreateScimUser(ToolInput):
-    """Provision a new workspace user through SCIM, as an identity provider would."""
+    """Provision a new workspace user through SCIM, as an identity provider would. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(api="attio", method="POST", path="/scim/v2/Users", version="v2")
 
@@ -54,7 +56,7 @@ class AttioListScimUsers(ToolInput):
 
 
 class AttioPatchScimGroup(ToolInput):
-    """Change some fields of a SCIM group (a workspace team), such as adding or removing members, addressed by workspace_team_id."""
+    """Change some fields of a SCIM group (a workspace team), such as its members, by workspace_team_id. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -63,20 +65,20 @@ class AttioPatchScimGroup(ToolInput):
         version="v2",
         path_params=("workspace_team_id",),
     )
-    workspace_team_id: str
+    workspace_team_id: str = Field(description="Team id, as listed by attio_list_scim_groups.")
 
 
 class AttioPatchScimUser(ToolInput):
-    """Change some fields of a SCIM user, such as deactivating it, addressed by user_id. To replace the whole user use attio_update_scim_user."""
+    """Change some fields of a SCIM user, such as deactivating it, by user_id; to replace it whole use attio_update_scim_user. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="PATCH", path="/scim/v2/Users/{user_id}", version="v2", path_params=("user_id",)
     )
-    user_id: str
+    user_id: str = Field(description="SCIM user id, as listed by attio_list_scim_users.")
 
 
 class AttioUpdateScimGroup(ToolInput):
-    """Replace a SCIM group's name and full member list, addressed by workspace_team_id. For partial changes use attio_patch_scim_group."""
+    """Replace a SCIM group's name and full member list, by workspace_team_id; for partial changes use attio_patch_scim_group. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -85,13 +87,13 @@ class AttioUpdateScimGroup(ToolInput):
         version="v2",
         path_params=("workspace_team_id",),
     )
-    workspace_team_id: str
+    workspace_team_id: str = Field(description="Team id, as listed by attio_list_scim_groups.")
 
 
 class AttioUpdateScimUser(ToolInput):
-    """Replace a SCIM user's full representation, addressed by user_id. For partial changes use attio_patch_scim_user."""
+    """Replace a SCIM user's full representation, by user_id; for partial changes use attio_patch_scim_user. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="PUT", path="/scim/v2/Users/{user_id}", version="v2", path_params=("user_id",)
     )
-    user_id: str
+    user_id: str = Field(description="SCIM user id, as listed by attio_list_scim_users.")

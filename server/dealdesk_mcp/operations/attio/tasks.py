@@ -331,7 +331,7 @@ class AttioCreateTaskAssigneesItem2(NestedInput):
 
 
 class AttioCreateTask(ToolInput):
-    """Create a task. data needs plaintext content, deadline_at (or null), is_completed, linked_records and assignees (lists may be empty); link records by id or by a unique attribute such as an email."""
+    """Create a task. Give plaintext content, deadline_at (or null), is_completed, linked_records and assignees (lists may be empty). Records are linked by target_object and target_record_id."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -342,12 +342,18 @@ class AttioCreateTask(ToolInput):
         body_params=("content", "format", "deadline_at", "is_completed", "linked_records", "assignees"),
         body_wrapper="data",
     )
-    content: str = Field(max_length=2000)
-    format: Literal["plaintext"]
-    deadline_at: str | None
-    is_completed: bool
-    linked_records: list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2]
-    assignees: list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2]
+    content: str = Field(
+        max_length=2000, description="Task text, plain, up to 2000 characters; no links or mentions."
+    )
+    format: Literal["plaintext"] = Field(description="Always plaintext.")
+    deadline_at: str | None = Field(description="Due time, RFC 3339, or null for none.")
+    is_completed: bool = Field(description="Whether the task starts out done.")
+    linked_records: list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] = Field(
+        description='Records to link: [{"target_object": slug or id, "target_record_id": UUID}]; [] for none.'
+    )
+    assignees: list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] = Field(
+        description='Members, e.g. [{"workspace_member_email_address":"a@x.io"}], or by referenced_actor_id.'
+    )
 
 
 class AttioDeleteTask(ToolInput):
@@ -356,7 +362,7 @@ class AttioDeleteTask(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/tasks/{task_id}", version="v2", path_params=("task_id",)
     )
-    task_id: UUID
+    task_id: UUID = Field(description="Task id (UUID).")
 
 
 class AttioGetTask(ToolInput):
@@ -365,7 +371,7 @@ class AttioGetTask(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/tasks/{task_id}", version="v2", path_params=("task_id",)
     )
-    task_id: UUID
+    task_id: UUID = Field(description="Task id (UUID).")
 
 
 class AttioListTasks(ListInput):
@@ -387,19 +393,30 @@ class AttioListTasks(ListInput):
             "is_completed",
         ),
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
-    sort: Annotated[Literal["created_at:asc", "created_at:desc"] | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most tasks to return; default 500."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
+    sort: Annotated[Literal["created_at:asc", "created_at:desc"] | None, NotNull] = Field(
+        default=None,
+        description="By creation time: created_at:asc (default, oldest first) or created_at:desc.",
+    )
     linked_object: Annotated[str | None, NotNull] = Field(
         default=None, description="Object slug or id of the linked record; use with linked_record_id."
     )
     linked_record_id: Annotated[UUID | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "uuid"}
+        default=None,
+        description="Only tasks linked to this record (UUID); needs linked_object.",
+        json_schema_extra={"format": "uuid"},
     )
     assignee: str | None = Field(
         default=None, description="Member id or email; empty or null finds unassigned tasks."
     )
-    is_completed: Annotated[bool | None, NotNull] = None
+    is_completed: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true: only done tasks; false: only open ones; omit for both."
+    )
 
 
 class AttioUpdateTask(ToolInput):
@@ -415,12 +432,20 @@ class AttioUpdateTask(ToolInput):
         body_params=("deadline_at", "is_completed", "linked_records", "assignees"),
         body_wrapper="data",
     )
-    task_id: UUID
-    deadline_at: str | None = None
-    is_completed: Annotated[bool | None, NotNull] = None
+    task_id: UUID = Field(description="Task id (UUID).")
+    deadline_at: str | None = Field(default=None, description="New due time, RFC 3339, or null to clear it.")
+    is_completed: Annotated[bool | None, NotNull] = Field(
+        default=None, description="true marks it done; false reopens it."
+    )
     linked_records: Annotated[
         list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] | None, NotNull
-    ] = None
+    ] = Field(
+        default=None,
+        description='Linked records to set: [{"target_object", "target_record_id"}]; [] for none.',
+    )
     assignees: Annotated[
         list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] | None, NotNull
-    ] = None
+    ] = Field(
+        default=None,
+        description='Members, e.g. [{"workspace_member_email_address":"a@x.io"}], or by referenced_actor_id.',
+    )

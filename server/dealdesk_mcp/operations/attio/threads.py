@@ -24,7 +24,7 @@ class AttioGetThread(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/threads/{thread_id}", version="v2", path_params=("thread_id",)
     )
-    thread_id: UUID
+    thread_id: UUID = Field(description="Comment thread id (UUID).")
 
 
 class AttioListThreads(ListInput):
@@ -38,13 +38,25 @@ class AttioListThreads(ListInput):
         pagination="offset",
         query_params=("record_id", "object", "entry_id", "list", "limit", "offset"),
     )
-    record_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    record_id: Annotated[UUID | None, NotNull] = Field(
+        default=None,
+        description="Only threads on this record (UUID); needs object.",
+        json_schema_extra={"format": "uuid"},
+    )
     object: Annotated[str | None, NotNull] = Field(
         default=None, description="Object slug or id; use with record_id."
     )
-    entry_id: Annotated[UUID | None, NotNull] = Field(default=None, json_schema_extra={"format": "uuid"})
+    entry_id: Annotated[UUID | None, NotNull] = Field(
+        default=None,
+        description="Only threads on this list entry (UUID); needs list.",
+        json_schema_extra={"format": "uuid"},
+    )
     list_: Annotated[str | None, NotNull] = Field(
         default=None, alias="list", description="List slug or id; use with entry_id."
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most threads to return; default 10, at most 50."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )

@@ -6,6 +6,8 @@
 from typing import Annotated, ClassVar
 from uuid import UUID
 
+from pydantic import Field
+
 from dealdesk_mcp.route import (
     ListInput,
     NotNull,
@@ -27,6 +29,9 @@ class AttioGetCallTranscript(ListInput):
         path_params=("meeting_id", "call_recording_id"),
         query_params=("cursor",),
     )
-    meeting_id: UUID
-    call_recording_id: UUID
-    cursor: Annotated[str | None, NotNull] = None
+    meeting_id: UUID = Field(description="Meeting id (UUID).")
+    call_recording_id: UUID = Field(description="Call recording id (UUID).")
+    cursor: Annotated[str | None, NotNull] = Field(
+        default=None,
+        description="Cursor from the previous page's next_cursor for later segments; omit to start.",
+    )

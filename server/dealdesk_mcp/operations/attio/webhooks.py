@@ -99,8 +99,13 @@ class AttioCreateWebhook(ToolInput):
         body_params=("target_url", "subscriptions"),
         body_wrapper="data",
     )
-    target_url: str = Field(json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"})
-    subscriptions: list[AttioCreateWebhookSubscriptionsItem]
+    target_url: str = Field(
+        description="https URL that receives the events.",
+        json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"},
+    )
+    subscriptions: list[AttioCreateWebhookSubscriptionsItem] = Field(
+        description='Each {"event_type", "filter"}; filter null for all, or {"$and"|"$or": [{field, operator, value}]}.'
+    )
 
 
 class AttioDeleteWebhook(ToolInput):
@@ -113,7 +118,7 @@ class AttioDeleteWebhook(ToolInput):
         version="v2",
         path_params=("webhook_id",),
     )
-    webhook_id: UUID
+    webhook_id: UUID = Field(description="Webhook id (UUID).")
 
 
 class AttioGetWebhook(ToolInput):
@@ -122,7 +127,7 @@ class AttioGetWebhook(ToolInput):
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/webhooks/{webhook_id}", version="v2", path_params=("webhook_id",)
     )
-    webhook_id: UUID
+    webhook_id: UUID = Field(description="Webhook id (UUID).")
 
 
 class AttioListWebhooks(ListInput):
@@ -136,8 +141,12 @@ class AttioListWebhooks(ListInput):
         pagination="offset",
         query_params=("limit", "offset"),
     )
-    limit: Annotated[StrictInt | None, NotNull] = None
-    offset: Annotated[StrictInt | None, NotNull] = None
+    limit: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Most webhooks to return, 10 to 100; default 10."
+    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(
+        default=None, description="Items to skip before this page; the page summary gives the next offset."
+    )
 
 
 class AttioUpdateWebhook(ToolInput):
@@ -153,8 +162,13 @@ class AttioUpdateWebhook(ToolInput):
         body_params=("target_url", "subscriptions"),
         body_wrapper="data",
     )
-    webhook_id: UUID
+    webhook_id: UUID = Field(description="Webhook id (UUID).")
     target_url: Annotated[str | None, NotNull] = Field(
-        default=None, json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"}
+        default=None,
+        description="New https URL for the events.",
+        json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"},
     )
-    subscriptions: Annotated[list[AttioCreateWebhookSubscriptionsItem] | None, NotNull] = None
+    subscriptions: Annotated[list[AttioCreateWebhookSubscriptionsItem] | None, NotNull] = Field(
+        default=None,
+        description='Each {"event_type", "filter"}; filter null for all, or {"$and"|"$or": [{field, operator, value}]}.',
+    )

@@ -6,6 +6,8 @@
 from typing import ClassVar
 from uuid import UUID
 
+from pydantic import Field
+
 from dealdesk_mcp.route import (
     Route,
     ToolInput,
@@ -24,7 +26,7 @@ class AttioGetWorkspaceMember(ToolInput):
         version="v2",
         path_params=("workspace_member_id",),
     )
-    workspace_member_id: UUID
+    workspace_member_id: UUID = Field(description="Workspace member id (UUID).")
 
 
 class AttioListWorkspaceMembers(ToolInput):
