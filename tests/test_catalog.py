@@ -186,3 +186,24 @@ def test_generated_code_and_schemas_are_current():
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_every_parameter_is_described_or_listed_bare_with_a_reason():
+    import yaml
+
+    bare = yaml.safe_load((ROOT / "scripts" / "descriptions" / "_bare.yaml").read_text(encoding="utf-8")) or {}
+    assert all(isinstance(reason, str) and len(reason) > 10 for reason in bare.values())
+    undescribed = {
+        f"{tool.name}.{name}"
+        for tool in load_catalog().tools.values()
+        for name, prop in tool.input_schema["properties"].items()
+        if not prop.get("description")
+    }
+    assert undescribed == set(bare), sorted(undescribed ^ set(bare))[:20]
+
+
+def test_every_tool_has_a_short_title_of_our_own():
+    fingerprints = vendor_fingerprints()
+    for tool in load_catalog().tools.values():
+        assert 3 <= len(tool.title) <= 40 and not tool.title.endswith("."), (tool.name, tool.title)
+        assert not copied_runs(tool.title, fingerprints), f"{tool.name}'s title repeats the vendor's words"

@@ -55,7 +55,7 @@ class AttioAssertListEntryByParent(ToolInput):
         body_params=("parent_record_id", "parent_object", "entry_values"),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
     parent_record_id: UUID = Field(description="Record the entry is for (UUID).")
     parent_object: str = Field(description="Object of that record, slug or id.")
     entry_values: dict[str, list[Any]] = Field(
@@ -76,7 +76,7 @@ class AttioCreateEntryAddRecordToList(ToolInput):
         body_params=("parent_record_id", "parent_object", "entry_values"),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
     parent_record_id: UUID = Field(description="Record to add (UUID).")
     parent_object: str = Field(description="Object of that record, slug or id.")
     entry_values: dict[str, list[Any]] = Field(
@@ -153,7 +153,7 @@ class AttioListEntries(ListInput):
         path_params=("list",),
         body_params=("filter", "filter_view_id", "sorts", "limit", "offset"),
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
         description='Attribute slug -> value, or {"$op": value}: $eq $in $contains $starts_with $gt $lte...; $and/$or.',
@@ -188,7 +188,7 @@ class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
         body_params=("entry_values",),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
     entry_id: str = Field(description="List entry id (UUID).")
     entry_values: dict[str, list[Any]] = Field(
         description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
@@ -208,7 +208,7 @@ class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
         body_params=("entry_values",),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
     entry_id: str = Field(description="List entry id (UUID).")
     entry_values: dict[str, list[Any]] = Field(
         description="List attribute slug or id -> list of values, in the forms attio_create_record shows."

@@ -107,7 +107,7 @@ class AttioUpdateList(ToolInput):
         body_params=("name", "api_slug", "workspace_access", "workspace_member_access"),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list")
+    list_: str = Field(alias="list", description="List slug or list id.")
     name: Annotated[str | None, NotNull] = Field(default=None, description="New list name.")
     api_slug: Annotated[str | None, NotNull] = Field(
         default=None, description="Unique snake_case slug, used in URLs and API calls."
