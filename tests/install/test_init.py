@@ -244,3 +244,25 @@ def test_on_a_terminal_it_prompts_without_echoing_the_token(user: User, sandbox:
     assert TOKEN.encode() not in seen  # getpass: nothing echoed
     assert b"Stored PIPEDRIVE_API_TOKEN" in seen
     assert user.keyring_value("PIPEDRIVE_API_TOKEN") == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("/home/u/.cache/uv/archive-v0/Xy12ab", ["uvx", "dealdesk-mcp"]),
+        ("/home/u/.local/pipx/.cache/3f2a1b", ["pipx", "run", "dealdesk-mcp"]),
+    ],
+)
+def test_throwaway_environments_are_not_written_into_host_files(
+    monkeypatch: pytest.MonkeyPatch, prefix: str, expected: list[str]
+) -> None:
+    from dealdesk_mcp.install import hosts
+
+    monkeypatch.setattr(sys, "prefix", prefix)
+    assert hosts.default_command() == expected
+
+
+def test_an_installed_environment_is_named_by_its_own_script() -> None:
+    from dealdesk_mcp.install import hosts
+
+    assert hosts.default_command() == [str(SCRIPT)]
