@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what it needs, then runs pytest.
 # - a project virtualenv (.venv) with the package and its test extras;
-# - Prism and the MCP Inspector under .tools/ when npm is present (their suites skip without them,
+# - Prism, the MCP Inspector and the MCPB CLI under .tools/ when npm is present (their suites skip without them,
 #   except under CI=true, where they must run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
-for installer in scripts/install_prism.sh scripts/install_inspector.sh; do
+for installer in scripts/install_prism.sh scripts/install_inspector.sh scripts/install_mcpb.sh; do
   if [ -f "$installer" ]; then
     bash "$installer"
   fi

@@ -14,6 +14,7 @@ import anyio
 from dealdesk_mcp import __version__
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.errors import ConfigError
+from dealdesk_mcp.install import keystore, run_subcommand
 
 TRANSPORTS = ("stdio", "sse", "http")
 
@@ -23,6 +24,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="dealdesk-mcp",
         description="MCP server for the Pipedrive API (v1 and v2) and Attio. Settings come from the "
         "environment and a .env file; flags override them.",
+        epilog="Setup: `dealdesk-mcp init` stores a token and configures your MCP hosts; `dealdesk-mcp status`.",
     )
     parser.add_argument(
         "--toolsets", help="comma-separated toolsets, 'all', or 'attio' (env PIPEDRIVE_TOOLSETS)"
@@ -84,6 +86,9 @@ def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if (status := run_subcommand(argv)) is not None:  # `init` or `status`
+        return status
     args = parse_args(argv)
     env = dict(os.environ)
     if args.env_file and os.path.isfile(args.env_file):
@@ -96,6 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=env.get("PIPEDRIVE_LOG_LEVEL", "WARNING").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not (args.sandbox or args.sandbox_reset):  # the sandbox never receives the user's real token
+        env = keystore.fill_environment(env)  # the credential `dealdesk-mcp init` stored, if env has none
     try:
         settings = settings_from(args, env)
     except ConfigError as exc:
