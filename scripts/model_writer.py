@@ -186,7 +186,9 @@ class ModuleWriter:
             note = notes.get(param.name) or {}
             lines.append(
                 "    "
-                + self.field_line(param.name, param.schema, param.required, hint=hint, note=note.get("description"))
+                + self.field_line(
+                    param.name, param.schema, param.required, hint=hint, note=note.get("description")
+                )
             )
         return "\n".join(lines)
 

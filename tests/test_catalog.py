@@ -191,7 +191,9 @@ def test_generated_code_and_schemas_are_current():
 def test_every_parameter_is_described_or_listed_bare_with_a_reason():
     import yaml
 
-    bare = yaml.safe_load((ROOT / "scripts" / "descriptions" / "_bare.yaml").read_text(encoding="utf-8")) or {}
+    bare = (
+        yaml.safe_load((ROOT / "scripts" / "descriptions" / "_bare.yaml").read_text(encoding="utf-8")) or {}
+    )
     assert all(isinstance(reason, str) and len(reason) > 10 for reason in bare.values())
     undescribed = {
         f"{tool.name}.{name}"
