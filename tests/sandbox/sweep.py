@@ -90,14 +90,12 @@ class Sweep:
 
     def ids(self) -> dict[str, Any]:
         c = self._first
-        field = next(
-            f["field_code"] for f in self.client.get("/api/v2/dealFields", params={"limit": 500}).json()["data"]
-            if f["is_custom_field"] and f["field_type"] == "enum"
-        )
-        person_field = next(
-            f["field_code"] for f in self.client.get("/api/v2/personFields", params={"limit": 500}).json()["data"]
-            if f["is_custom_field"] and f["field_type"] == "enum"
-        )
+        fields = {}
+        for path in ("dealFields", "personFields", "organizationFields", "productFields", "projectFields",
+                     "activityFields"):
+            rows = self.client.get(f"/api/v2/{path}", params={"limit": 500}).json()["data"]
+            custom = [f for f in rows if f["is_custom_field"] and f["field_type"] in ("enum", "set")]
+            fields[path] = (custom or rows)[0]["field_code"]
         return {
             "deal": 1,
             "person": 1,
@@ -128,8 +126,8 @@ class Sweep:
             "role": 1,
             "webhook": 1,
             "channel": 1,
-            "field": field,
-            "person_field": person_field,
+            "fields": fields,
+            "provider_link": "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
         }
 
 
@@ -151,7 +149,7 @@ def path_for(op: Operation, ids: dict[str, Any], made: dict[str, Any]) -> str:
         "taskId": 1,
         "channel-id": 1,
         "conversation-id": "sandbox-conversation",
-        "field_code": ids["person_field"] if "person" in op.template else ids["field"],
+        "field_code": ids["fields"].get(op.template.split("/")[1], "id"),
     }
     out = []
     for segment in op.template.strip("/").split("/"):
@@ -163,7 +161,8 @@ def path_for(op: Operation, ids: dict[str, Any], made: dict[str, Any]) -> str:
                 elif op.template.startswith("/legacyTeams/user"):
                     value = 1
                 else:
-                    value = made.get(f"created:{kind}") if op.method == "DELETE" else None
+                    exact = op.template.count("/") == 2
+                    value = made.get(f"created:{kind}") if op.method == "DELETE" and exact else None
                     value = value if value is not None else ids.get(kind or "", 1)
             else:
                 value = names.get(name, 1)
@@ -195,7 +194,7 @@ BODY_VALUES: dict[str, Any] = {
     "person_id": 2,
     "org_id": 2,
     "deal_id": 2,
-    "user_id": 2,
+    "user_id": 5,
     "owner_id": 1,
     "product_id": 2,
     "stage_id": 2,
@@ -216,7 +215,6 @@ BODY_VALUES: dict[str, Any] = {
     "lead_id": None,
     "parent_task_id": None,
     "parent_role_id": None,
-    "channel_id": 1,
     "label_ids": None,
     "deal_ids": [1],
     "template_id": None,
@@ -227,9 +225,10 @@ BODY_VALUES: dict[str, Any] = {
     "start_time": "2024-05-17T09:30:00Z",
     "end_time": "2024-05-17T09:40:00Z",
     "setting_key": "deal_default_visibility",
-    "value": 3,
     "remote_location": "googledrive",
     "field_type": "enum",
+    "field_name": "Sweep field",
+    "name": "Sweep item",
     "options": [{"label": "A"}, {"label": "B"}],
     "conditions": {"glue": "and", "conditions": []},
 }
@@ -243,14 +242,16 @@ def body_for(op: Operation) -> tuple[dict[str, Any], Any]:
     if schema.get("type") == "array":
         items = merged(schema.get("items") or {})
         if "id" in (items.get("properties") or {}):
-            return {"json": [{"id": -1, "label": "x"}]}, None
+            option = OPTIONS.get(op.template.split("/")[1], -1)
+            return {"json": [{"id": option, "label": "Renamed option"}]}, None
         return {"json": [{"label": "Option C"}]}, None
     props = schema.get("properties") or {}
     required = set(schema.get("required") or [])
     body: dict[str, Any] = {}
     files: dict[str, Any] = {}
     for name, sub in props.items():
-        if sub.get("format") == "binary":
+        raw = (merged(op.body_schema).get("properties") or {}).get(name) or {}
+        if raw.get("format") == "binary":
             files[name] = ("picture.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")
             continue
         if name in BODY_VALUES:
@@ -260,6 +261,10 @@ def body_for(op: Operation) -> tuple[dict[str, Any], Any]:
                 body[name] = value_for(sub, name)
         elif name in required:
             body[name] = value_for(_deep_merge(sub), name)
+    if op.operation_id == "addOrUpdateRoleSetting":
+        body["value"] = 3
+    if op.version == "v2" and op.template.endswith("/followers"):
+        body["user_id"] = 4
     if op.operation_id == "addManyDealProducts":
         body["data"] = [{"product_id": 3, "item_price": 100, "quantity": 2}]
     if op.operation_id in ("addGoal",):
@@ -309,14 +314,19 @@ def query_for(op: Operation) -> dict[str, Any]:
                 out[param.name] = QUERY_VALUES[param.name]
         elif param.required:
             out[param.name] = value_for(param.schema, param.name)
-    if op.operation_id in ("deleteDealFields", "deletePersonFields", "deleteOrganizationFields", "deleteProductFields"):
-        out["ids"] = "999999"
     return out
+
+
+OPTIONS: dict[str, Any] = {}
 
 
 def _sort_key(op: Operation) -> tuple[int, int, str]:
     depth = op.template.count("/")
-    return (ORDER[op.method], -depth if op.method == "DELETE" else depth, op.template)
+    # merges and conversions remove their item: they run with the deletes
+    order = 3 if op.template.endswith(("/merge", "/convert/lead", "/convert/deal")) else ORDER[op.method]
+    if op.method == "DELETE" and "/options" in op.template:
+        order = 2
+    return (order, -depth if op.method == "DELETE" else depth, op.template)
 
 
 def run(client: httpx.Client) -> list[Outcome]:
@@ -327,7 +337,10 @@ def run(client: httpx.Client) -> list[Outcome]:
     for op in sorted(api_operations(), key=_sort_key):
         url = path_for(op, ids, made)
         kwargs, _ = body_for(op)
-        answer = client.request(op.method, url, params=query_for(op), **kwargs)
+        params = query_for(op)
+        if op.method == "DELETE" and op.param("ids") and "ids" not in params:
+            params["ids"] = _bulk_ids(client, op, made)
+        answer = client.request(op.method, url, params=params, **kwargs)
         try:
             body = answer.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -335,6 +348,22 @@ def run(client: httpx.Client) -> list[Outcome]:
         outcomes.append(Outcome(op, answer.status_code, body, url))
         _remember(op, body, made, answer.status_code)
     return outcomes
+
+
+def _bulk_ids(client: httpx.Client, op: Operation, made: dict[str, Any]) -> str:
+    """Something to delete in bulk: a fresh item made for the purpose."""
+    from dealdesk_mcp.sandbox.handlers import split
+
+    head = op.template.split("/")[1]
+    if head.endswith("Fields"):
+        made_field = client.post(f"/api/v1/{head}", json={"name": "Bulk", "field_type": "varchar"}).json()
+        return str(made_field["data"]["id"])
+    parts = split(op)
+    if parts and parts[0] == "filter":
+        answer = client.post("/api/v1/filters", json={"name": "Bulk", "type": "deals",
+                                                     "conditions": {"glue": "and", "conditions": []}}).json()
+        return str(answer["data"]["id"])
+    return "1"
 
 
 def _remember(op: Operation, body: Any, made: dict[str, Any], status: int) -> None:
@@ -353,13 +382,18 @@ def _remember(op: Operation, body: Any, made: dict[str, Any], status: int) -> No
         "products": "deal_product", "discounts": "discount", "installments": "installment",
         "variations": "variation", "comments": "comment", "participants": "participant",
     }.get(tail)
-    if tail == "followers":
+    if tail == "options":
+        if isinstance(body.get("data"), list) and body["data"]:
+            OPTIONS[head] = body["data"][0]["id"]
+    elif tail == "followers":
         made[f"follower:{op.version}:{head}"] = data.get("id") if op.version == "v1" else data.get("user_id")
     elif key and "{" in op.template:
         made[key] = data.get("id") or data.get("uuid")
     elif tail == "lead" or tail == "deal":
         made[f"conversion:{head}"] = data.get("conversion_id")
-    elif "{" not in op.template and "id" in data:
+    elif tail == "options" and isinstance(body.get("data"), list):
+        OPTIONS[head] = body["data"][0]["id"]
+    elif "{" not in op.template and op.template.count("/") == 1 and "id" in data:
         from dealdesk_mcp.sandbox.handlers import split
 
         parts = split(op)

@@ -95,7 +95,7 @@ SYSTEM_FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("update_time", "Update time", "date"),
     ],
     "product": [
-        ("id", "ID", "int"),
+        ("id", "ID", "double"),  # v1 productFields documents no "int" type
         ("name", "Name", "varchar"),
         ("code", "Product code", "varchar"),
         ("description", "Description", "text"),

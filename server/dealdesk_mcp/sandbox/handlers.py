@@ -23,6 +23,7 @@ from .spec import Operation
 from .store_ops import (
     create,
     fetch,
+    ids_of,
     listing,
     log_changes,
     one,
@@ -178,7 +179,7 @@ def guard_delete(call: Call, kind: str, rec: Record) -> None:
 
 def bulk_delete_handler(kind: str) -> Handler:
     async def handle(call: Call) -> Answer:
-        ids = call.query.get("ids")
+        ids = ids_of(call.query.get("ids"))
         if not ids:
             raise BadRequest("ids is required")
         removed = []
@@ -213,7 +214,7 @@ def _children(parent: str, child: str, key: str, method: str) -> Handler:
 
     async def remove_children(call: Call) -> Answer:
         owner = fetch(call.store, parent, call.id)
-        ids = call.query.get("ids")
+        ids = ids_of(call.query.get("ids"))
         rows = [r for r in live(call.store, child) if r.get(key) == owner["id"]]
         if ids:
             rows = [r for r in rows if r["id"] in ids]

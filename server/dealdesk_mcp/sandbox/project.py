@@ -16,7 +16,7 @@ from typing import Any
 from .known_nulls import KNOWN_NULLS
 
 MISSING: Any = object()
-_STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]00:00)?$")
+_STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]00:00)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -42,8 +42,10 @@ def merged(schema: dict[str, Any]) -> dict[str, Any]:
         for name, sub in (part.get("properties") or {}).items():
             props[name] = _join(props[name], sub) if name in props else sub
         required += part.get("required") or []
-        for key in ("type", "nullable", "additionalProperties", "items"):
-            if key in part and key not in out:
+        for key in ("type", "nullable", "additionalProperties", "items", "format", "enum"):
+            if key == "enum" and "enum" in part and "enum" in out:
+                out["enum"] = [value for value in out["enum"] if value in part["enum"]]
+            elif key in part and key not in out:
                 out[key] = part[key]
     if props:
         out["properties"] = props
@@ -54,10 +56,14 @@ def merged(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _join(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """One property documented in two allOf parts: both parts' constraints hold."""
     a, b = merged(first), merged(second)
+    out = {**a, **b}
+    if a.get("enum") and b.get("enum"):
+        out["enum"] = [value for value in a["enum"] if value in b["enum"]]
     if a.get("properties") and b.get("properties"):
-        return {**a, **b, "properties": {**a["properties"], **b["properties"]}}
-    return b
+        out["properties"] = {**a["properties"], **b["properties"]}
+    return out
 
 
 def kind_of(schema: dict[str, Any]) -> str | None:
@@ -242,7 +248,8 @@ def _string(schema: dict[str, Any], value: str, ctx: Context) -> Any:
     stamp = _STAMP.match(value)
     if fmt == "date-time":
         if stamp:
-            return f"{stamp.group(1)}T{stamp.group(2)}Z"
+            clock = stamp.group(2) if len(stamp.group(2)) == 8 else stamp.group(2) + ":00"
+            return f"{stamp.group(1)}T{clock}Z"
         return f"{value}T00:00:00Z" if _DATE.match(value) else MISSING
     if fmt == "date":
         if stamp:
@@ -250,6 +257,6 @@ def _string(schema: dict[str, Any], value: str, ctx: Context) -> Any:
         return value if _DATE.match(value) else MISSING
     if fmt == "uuid":
         return value if _UUID.match(value) else MISSING
-    if stamp and ctx.version == "v1" and stamp.group(3) is None:
+    if stamp and ctx.version == "v1" and stamp.group(3) is None and len(stamp.group(2)) == 8:
         return f"{stamp.group(1)} {stamp.group(2)}"  # v1's own time format where no format is documented
     return value

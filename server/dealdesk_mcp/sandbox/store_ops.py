@@ -154,16 +154,29 @@ def remove(call: Call, kind: str, rec: Record) -> None:
 PAGING = {"cursor", "limit", "start", "sort", "sort_by", "sort_direction", "include_fields", "custom_fields"}
 
 
+def ids_of(value: Any) -> list[Any] | None:
+    """An `ids` parameter (comma-separated text or a list) as a list of ids."""
+    if value is None or value == "":
+        return None
+    parts = value if isinstance(value, list) else str(value).split(",")
+    out = []
+    for part in parts:
+        text = str(part).strip()
+        if text:
+            out.append(int(text) if text.lstrip("-").isdigit() else text)
+    return out
+
+
 def filter_rows(call: Call, rows: list[Record], kind: str, *, skip: Iterable[str] = ()) -> list[Record]:
     """Keep the rows matching every documented filter the query names (equality on the record's own
     field, `ids` lists, update-time windows); filters that name no field of the kind are not filters."""
     q = call.query
     skipped = set(skip) | PAGING
     since, until = q.get("updated_since") or q.get("since"), q.get("updated_until") or q.get("until")
-    ids = q.get("ids")
+    ids = ids_of(q.get("ids"))
     out = []
     for rec in rows:
-        if ids is not None and rec.get("id") not in (ids if isinstance(ids, list) else [ids]):
+        if ids is not None and rec.get("id") not in ids:
             continue
         if since and (rec.get("update_time") or "") < _stamp(since):
             continue

@@ -258,7 +258,12 @@ def _org_brief(store: Store, org_id: Any) -> Any:
     return {"name": org["name"], "people_count": 0, "owner_id": org["owner_id"], "value": org["id"]}
 
 
+def _comment(store: Store, rec: Record) -> Record:
+    return {**rec, "uuid": rec["id"]}
+
+
 V1_VIEWS: dict[str, Callable[[Store, Record], Record]] = {
+    "comment": _comment,
     "deal": _deal_v1,
     "person": _person_v1,
     "organization": _org_v1,

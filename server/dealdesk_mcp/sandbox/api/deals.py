@@ -430,7 +430,7 @@ async def add_many_products(call: Call) -> Answer:
     with call.store.transaction() as store:
         deal = fetch(store, "deal", call.id)
         for entry in items:
-            rec = make(call, "deal_product", entry, {"deal_id": deal["id"]})
+            rec = make(call, "deal_product", {}, {**entry, "deal_id": deal["id"]})
             save(store, "deal_product", rec)
             made.append(rec)
     return Answer([view(call.store, "deal_product", r, "v2") for r in made])

@@ -45,13 +45,12 @@ def lead_from_deal(call: Call, deal: Record) -> Record:
     lead = make(
         call,
         "lead",
+        {},
         {
             "title": deal["title"],
             "person_id": deal.get("person_id"),
             "organization_id": deal.get("org_id"),
             "owner_id": deal["owner_id"],
-        },
-        {
             "value": {"amount": deal["value"], "currency": deal["currency"]} if deal.get("value") else None,
             "source_name": "Deal",
             "origin": "Deal",
