@@ -260,10 +260,18 @@ def _option_field(call: Call, entity: str) -> Record:
 # -- v1 ---------------------------------------------------------------------------------------------
 
 
+# v1 productFields documents fewer field types than the others; fields of other types are not listed there.
+V1_PRODUCT_TYPES = {"varchar", "varchar_auto", "text", "double", "monetary", "date", "set", "enum", "user", "org",
+                    "people", "phone", "time", "timerange", "daterange", "address"}
+
+
 def _v1(name: str, entity: str) -> None:
     @special("v1", f"get{name}Fields")
     async def list_fields(call: Call) -> Answer:
-        rows = [v1_field(f, i) for i, f in enumerate(_all(call, entity))]
+        fields = _all(call, entity)
+        if entity == "product":
+            fields = [f for f in fields if f["field_type"] in V1_PRODUCT_TYPES]
+        rows = [v1_field(f, i) for i, f in enumerate(fields)]
         chunk, extra = page(call, rows)
         return Answer(chunk, extra if extra is not None else {})
 
