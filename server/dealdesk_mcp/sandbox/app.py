@@ -75,7 +75,26 @@ def _render(call: Call, answer: Answer) -> Any:
         if answer.related_objects is not None:
             body["related_objects"] = answer.related_objects
     projected = project(call.op.success_schema, body, Context(call.version, expander(call.store, call.version)))
-    return {"success": True} if projected is MISSING else projected
+    if projected is MISSING:
+        return {"success": True}
+    _keep_requested(call, body, projected)
+    return projected
+
+
+def _keep_requested(call: Call, body: Any, projected: Any) -> None:
+    """Values asked for with include_fields that the document's schema does not list (notes_count on a
+    v2 deal) are kept: the schemas leave additional properties open, and the caller asked for them."""
+    wanted = [w.strip() for w in str(call.query.get("include_fields") or "").split(",") if w.strip()]
+    if not wanted or not isinstance(body, dict) or not isinstance(projected, dict):
+        return
+    pairs = [(body.get("data"), projected.get("data"))]
+    if isinstance(pairs[0][0], list) and isinstance(pairs[0][1], list):
+        pairs = list(zip(pairs[0][0], pairs[0][1], strict=False))
+    for source, target in pairs:
+        if isinstance(source, dict) and isinstance(target, dict):
+            for key in wanted:
+                if key in source and key not in target and not isinstance(source[key], dict | list):
+                    target[key] = source[key]
 
 
 async def dispatch(request: Request) -> Response:

@@ -92,7 +92,10 @@ def convert(name: str, raw: str, schema: Mapping[str, Any], where: str = "query"
         if schema.get("minLength") and len(raw) < schema["minLength"]:
             raise BadRequest(f"{name} must be at least {schema['minLength']} characters")
     enum = schema.get("enum")
-    if enum and kind != "array" and value not in enum and str(value) not in [str(e) for e in enum]:
+    # A string enum may be sent comma-separated (include_fields=a,b): every part must be a choice.
+    parts = raw.split(",") if kind == "string" and isinstance(value, str) else [value]
+    allowed = [str(e) for e in enum or []]
+    if enum and kind != "array" and any(p not in enum and str(p) not in allowed for p in parts):
         raise BadRequest(f"{name} must be one of: {', '.join(map(str, enum))}")
     return value
 

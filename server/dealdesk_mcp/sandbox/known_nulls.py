@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 KNOWN_NULLS: dict[str, str] = {
+    "next_cursor": "the last page of a cursor list has no next cursor: Pipedrive sends null",
     "won_time": "an open or lost deal has no won time; Pipedrive sends null",
     "lost_time": "an open or won deal has no lost time; Pipedrive sends null",
     "first_won_time": "a deal that was never won has none; Pipedrive sends null",
