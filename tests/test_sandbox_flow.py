@@ -116,9 +116,15 @@ async def test_goals_are_served_and_measured_on_the_crm_data(sandbox, tmp_path):
         found = await ok(client, "get_goals", {})
         goal = found["data"]["goals"][0]
         result = await ok(
-            client, "get_goal_result", {"id": goal["id"], "period.start": "2000-01-01", "period.end": "2100-01-01"}
+            client,
+            "get_goal_result",
+            {"id": goal["id"], "period.start": "2000-01-01", "period.end": "2100-01-01"},
         )
-    won = sum(1 for d in records(await _all_deals(sandbox, tmp_path)) if d.get("status") == "won" and d.get("pipeline_id") == 1)
+    won = sum(
+        1
+        for d in records(await _all_deals(sandbox, tmp_path))
+        if d.get("status") == "won" and d.get("pipeline_id") == 1
+    )
     assert result["data"]["progress"] == won > 0
 
 

@@ -18,7 +18,6 @@ from dealdesk_mcp.sandbox.inputs import json_schema
 from dealdesk_mcp.sandbox.known_nulls import nullable_known
 from dealdesk_mcp.sandbox.project import merged
 from dealdesk_mcp.sandbox.spec import Operation, api_operations
-from dealdesk_mcp.sandbox.token import SANDBOX_TOKEN
 from tests.contract.argbuilder import value_for
 
 ORDER = {"POST": 0, "GET": 1, "PUT": 2, "PATCH": 2, "DELETE": 3}
@@ -91,8 +90,14 @@ class Sweep:
     def ids(self) -> dict[str, Any]:
         c = self._first
         fields = {}
-        for path in ("dealFields", "personFields", "organizationFields", "productFields", "projectFields",
-                     "activityFields"):
+        for path in (
+            "dealFields",
+            "personFields",
+            "organizationFields",
+            "productFields",
+            "projectFields",
+            "activityFields",
+        ):
             rows = self.client.get(f"/api/v2/{path}", params={"limit": 500}).json()["data"]
             custom = [f for f in rows if f["is_custom_field"] and f["field_type"] in ("enum", "set")]
             fields[path] = (custom or rows)[0]["field_code"]
@@ -156,7 +161,9 @@ def path_for(op: Operation, ids: dict[str, Any], made: dict[str, Any]) -> str:
         if segment.startswith("{"):
             name = segment[1:-1]
             if name == "id":
-                if op.template.startswith(("/dealFields", "/personFields", "/organizationFields", "/productFields")):
+                if op.template.startswith(
+                    ("/dealFields", "/personFields", "/organizationFields", "/productFields")
+                ):
                     value: Any = made.get(f"v1field:{op.template.split('/')[1]}", 1)
                 elif op.template.startswith("/legacyTeams/user"):
                     value = 1
@@ -268,9 +275,13 @@ def body_for(op: Operation) -> tuple[dict[str, Any], Any]:
     if op.operation_id == "addManyDealProducts":
         body["data"] = [{"product_id": 3, "item_price": 100, "quantity": 2}]
     if op.operation_id in ("addGoal",):
-        body.update(type={"name": "deals_won", "params": {"pipeline_id": [1]}}, assignee={"id": 1, "type": "person"},
-                    expected_outcome={"target": 5, "tracking_metric": "quantity"},
-                    duration={"start": "2024-01-01", "end": "2030-12-31"}, interval="monthly")
+        body.update(
+            type={"name": "deals_won", "params": {"pipeline_id": [1]}},
+            assignee={"id": 1, "type": "person"},
+            expected_outcome={"target": 5, "tracking_metric": "quantity"},
+            duration={"start": "2024-01-01", "end": "2030-12-31"},
+            interval="monthly",
+        )
     if op.operation_id == "addOrganizationRelationship":
         body["type"] = "parent"
     if op.operation_id in ("postAdditionalDiscount",):
@@ -284,8 +295,15 @@ def body_for(op: Operation) -> tuple[dict[str, Any], Any]:
     if op.operation_id == "linkFileToItem":
         body["remote_id"] = "drive-123"
     if op.operation_id == "receiveMessage":
-        body.update(channel_id="1", id="m1", conversation_id="sandbox-conversation", sender_id="s1",
-                    message="Hello", status="sent", created_at="2024-05-17 09:30")
+        body.update(
+            channel_id="1",
+            id="m1",
+            conversation_id="sandbox-conversation",
+            sender_id="s1",
+            message="Hello",
+            status="sent",
+            created_at="2024-05-17 09:30",
+        )
     if op.operation_id == "addWebhook":
         body.update(event_action="create", event_object="deal", subscription_url="https://example.com/hook")
     if op.body_media == "multipart/form-data":
@@ -360,8 +378,10 @@ def _bulk_ids(client: httpx.Client, op: Operation, made: dict[str, Any]) -> str:
         return str(made_field["data"]["id"])
     parts = split(op)
     if parts and parts[0] == "filter":
-        answer = client.post("/api/v1/filters", json={"name": "Bulk", "type": "deals",
-                                                     "conditions": {"glue": "and", "conditions": []}}).json()
+        answer = client.post(
+            "/api/v1/filters",
+            json={"name": "Bulk", "type": "deals", "conditions": {"glue": "and", "conditions": []}},
+        ).json()
         return str(answer["data"]["id"])
     return "1"
 
@@ -379,8 +399,12 @@ def _remember(op: Operation, body: Any, made: dict[str, Any], status: int) -> No
     head = op.template.split("/")[1]
     tail = op.template.rsplit("/", 1)[-1]
     key = {
-        "products": "deal_product", "discounts": "discount", "installments": "installment",
-        "variations": "variation", "comments": "comment", "participants": "participant",
+        "products": "deal_product",
+        "discounts": "discount",
+        "installments": "installment",
+        "variations": "variation",
+        "comments": "comment",
+        "participants": "participant",
     }.get(tail)
     if tail == "options":
         if isinstance(body.get("data"), list) and body["data"]:

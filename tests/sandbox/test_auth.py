@@ -17,7 +17,10 @@ def test_the_fixed_token_works_as_header_query_and_bearer(sandbox, api) -> None:
     base = sandbox.base_url
     assert httpx.get(f"{base}/api/v2/deals", headers={"x-api-token": SANDBOX_TOKEN}).status_code == 200
     assert httpx.get(f"{base}/api/v2/deals", params={"api_token": SANDBOX_TOKEN}).status_code == 200
-    assert httpx.get(f"{base}/api/v2/deals", headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"}).status_code == 200
+    assert (
+        httpx.get(f"{base}/api/v2/deals", headers={"Authorization": f"Bearer {SANDBOX_TOKEN}"}).status_code
+        == 200
+    )
     for headers in ({}, {"x-api-token": "wrong"}, {"Authorization": "Bearer wrong"}):
         answer = httpx.get(f"{base}/api/v1/users/me", headers=headers)
         assert answer.status_code == 401
@@ -25,7 +28,9 @@ def test_the_fixed_token_works_as_header_query_and_bearer(sandbox, api) -> None:
 
 
 def _authorize(client: httpx.Client, user_id: int) -> str:
-    page = client.get("/oauth/authorize", params={"client_id": "app-1", "redirect_uri": REDIRECT, "state": "s-42"})
+    page = client.get(
+        "/oauth/authorize", params={"client_id": "app-1", "redirect_uri": REDIRECT, "state": "s-42"}
+    )
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     options = re.findall(r'<option value="(\d+)"', page.text)
     assert '<select name="user_id">' in page.text and "<button" in page.text
@@ -56,17 +61,27 @@ def test_oauth_code_token_me_refresh(sandbox) -> None:
         assert me["id"] == 3 and me["is_you"] is True
         deal = client.post("/api/v2/deals", json={"title": "Made by user 3"}, headers=bearer).json()["data"]
         assert deal["owner_id"] == 3
-        note = client.post("/api/v1/notes", json={"content": "x", "deal_id": deal["id"]}, headers=bearer).json()
+        note = client.post(
+            "/api/v1/notes", json={"content": "x", "deal_id": deal["id"]}, headers=bearer
+        ).json()
         assert note["data"]["user_id"] == 3
 
-        form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
-                "client_id": "app-1", "client_secret": "any-secret"}
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": "app-1",
+            "client_secret": "any-secret",
+        }
         fresh = client.post("/oauth/token", data=form).json()
         assert fresh["refresh_token"] != tokens["refresh_token"]
         reused = client.post("/oauth/token", data=form)
         assert reused.status_code == 400  # rotation: the old refresh token stopped working
-        assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {fresh['access_token']}"}).json()[
-            "data"]["id"] == 3
+        assert (
+            client.get(
+                "/api/v1/users/me", headers={"Authorization": f"Bearer {fresh['access_token']}"}
+            ).json()["data"]["id"]
+            == 3
+        )
         assert client.post("/oauth/token", data=exchange).status_code == 401  # no client credentials
 
 

@@ -21,9 +21,11 @@ from tests.sandbox.sweep import Outcome, run, validator
 
 @pytest.fixture(scope="module")
 def outcomes() -> list[Outcome]:
-    with start_sandbox(":memory:") as handle:
-        with httpx.Client(base_url=handle.base_url, headers={"x-api-token": SANDBOX_TOKEN}, timeout=20) as client:
-            return run(client)
+    with (
+        start_sandbox(":memory:") as handle,
+        httpx.Client(base_url=handle.base_url, headers={"x-api-token": SANDBOX_TOKEN}, timeout=20) as client,
+    ):
+        return run(client)
 
 
 def test_every_documented_operation_is_served() -> None:
@@ -94,8 +96,11 @@ def test_ids_beyond_64_bits_and_lists_for_scalars_are_4xx() -> None:
         huge = client.get("/api/v2/deals/99999999999999999999")
         assert huge.status_code == 404 and huge.json()["success"] is False
         assert client.get("/api/v2/deals", params={"owner_id": "99999999999999999999"}).status_code == 400
-        code = next(f["field_code"] for f in client.get("/api/v2/dealFields").json()["data"]
-                    if f["field_type"] == "enum" and f["is_custom_field"])
+        code = next(
+            f["field_code"]
+            for f in client.get("/api/v2/dealFields").json()["data"]
+            if f["field_type"] == "enum" and f["is_custom_field"]
+        )
         listed = client.request("DELETE", f"/api/v2/dealFields/{code}/options", json=[{"id": [1, 2]}])
         assert listed.status_code == 400 and "id" in listed.json()["error"]
         assert client.get("/api/v2/deals/abc").status_code == 400

@@ -74,7 +74,9 @@ def _render(call: Call, answer: Answer) -> Any:
             body["additional_data"] = answer.additional_data
         if answer.related_objects is not None:
             body["related_objects"] = answer.related_objects
-    projected = project(call.op.success_schema, body, Context(call.version, expander(call.store, call.version)))
+    projected = project(
+        call.op.success_schema, body, Context(call.version, expander(call.store, call.version))
+    )
     if projected is MISSING:
         return {"success": True}
     _keep_requested(call, body, projected)
@@ -176,5 +178,9 @@ def create_app(db: str, reset: bool = False, rate_limit: RateLimit | int | None 
 
 def served_operations() -> list[tuple[str, str, str]]:
     """(version, method, path template) of every Pipedrive operation the sandbox answers, OAuth's too."""
-    oauth = [("v1", "GET", "/oauth/authorize"), ("v1", "POST", "/oauth/token"), ("v1", "POST", "/oauth/token/")]
+    oauth = [
+        ("v1", "GET", "/oauth/authorize"),
+        ("v1", "POST", "/oauth/token"),
+        ("v1", "POST", "/oauth/token/"),
+    ]
     return [*HANDLERS, *oauth]

@@ -36,7 +36,10 @@ def _lead(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None
             raise BadRequest("label_ids must list existing lead label ids")
     custom = {k: v for k, v in data.items() if is_hash_key(k)}
     if custom:
-        rec["custom_fields"] = {**rec.get("custom_fields", {}), **clean_custom_values(call.store, "deal", custom)}
+        rec["custom_fields"] = {
+            **rec.get("custom_fields", {}),
+            **clean_custom_values(call.store, "deal", custom),
+        }
     if not rec.get("person_id") and not rec.get("organization_id"):
         raise BadRequest("A lead needs a person_id or an organization_id")
     if creating:
@@ -67,7 +70,9 @@ def _deal_product(call: Call, rec: Record, data: dict[str, Any], creating: bool)
     price, quantity = float(rec.get("item_price") or 0), float(rec.get("quantity") or 0)
     discount = float(rec.get("discount") or 0)
     gross = price * quantity
-    net = gross - (gross * discount / 100 if rec.get("discount_type", "percentage") == "percentage" else discount)
+    net = gross - (
+        gross * discount / 100 if rec.get("discount_type", "percentage") == "percentage" else discount
+    )
     tax = float(rec.get("tax") or 0)
     rec["sum"] = round(net * (1 + tax / 100) if rec.get("tax_method") == "exclusive" else net, 2)
     rec.setdefault("currency", (call.store.get("deal", rec["deal_id"]) or {}).get("currency", "USD"))
@@ -318,8 +323,20 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     },
     "activity_type": {"color": None, "is_custom_flag": True},
     "project": {"status": "open", "deal_ids": [], "labels": [], "label_ids": [], "health_status": None},
-    "task": {"done": 0, "is_done": False, "parent_task_id": None, "assignee_id": None, "marked_as_done_time": None},
-    "deal_product": {"quantity": 1, "discount": 0, "discount_type": "percentage", "tax": 0, "tax_method": "inclusive"},
+    "task": {
+        "done": 0,
+        "is_done": False,
+        "parent_task_id": None,
+        "assignee_id": None,
+        "marked_as_done_time": None,
+    },
+    "deal_product": {
+        "quantity": 1,
+        "discount": 0,
+        "discount_type": "percentage",
+        "tax": 0,
+        "tax_method": "inclusive",
+    },
     "deal_product_flags": {},
     "comment": {"active_flag": True, "object_type": "note", "updater_id": None},
     "team": {"description": None, "users": []},

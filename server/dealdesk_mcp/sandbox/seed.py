@@ -26,7 +26,12 @@ USERS = [
     (5, "Samuel Osei", "samuel.osei@northwind-analytics.example", False),
 ]
 CURRENCY_MIX = ["USD", "USD", "EUR", "USD", "GBP", "EUR"]
-LOST_REASONS = ["Went with a competitor", "No budget this year", "Timing: revisit next quarter", "Price too high"]
+LOST_REASONS = [
+    "Went with a competitor",
+    "No budget this year",
+    "Timing: revisit next quarter",
+    "Price too high",
+]
 
 PIPELINES = [
     (

@@ -174,6 +174,4 @@ def match(version: str, method: str, path: str) -> tuple[Operation, dict[str, st
 
 def path_exists(version: str, path: str) -> list[str]:
     """The methods documented for a path (for 405 answers)."""
-    return sorted(
-        {op.method for op in api_operations() if op.version == version and op.pattern.match(path)}
-    )
+    return sorted({op.method for op in api_operations() if op.version == version and op.pattern.match(path)})

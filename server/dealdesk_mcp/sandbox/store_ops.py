@@ -74,7 +74,9 @@ def take(call: Call, data: Mapping[str, Any], rec: Record) -> None:
             rec[key] = value
 
 
-def create(call: Call, kind: str, data: Mapping[str, Any], defaults: Mapping[str, Any] | None = None) -> Record:
+def create(
+    call: Call, kind: str, data: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+) -> Record:
     """A new record of `kind` from the documented fields of `data`, owned by the caller."""
     res = RESOURCES[kind]
     check_links(call.store, kind, data)

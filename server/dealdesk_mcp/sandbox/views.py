@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .db import Record, Store
-from .fields import custom_fields, render_custom
+from .fields import custom_fields
 from .records import render as render_v2
 from .resources import LINKS, RESOURCES
 from .seed import COMPANY
@@ -286,7 +286,9 @@ V2_VIEWS: dict[str, Callable[[Store, Record], Record]] = {
 }
 
 
-def view(store: Store, kind: str, rec: Record, version: str, query: Mapping[str, Any] | None = None) -> Record:
+def view(
+    store: Store, kind: str, rec: Record, version: str, query: Mapping[str, Any] | None = None
+) -> Record:
     """The record as this API version serves it (before projection)."""
     query = query or {}
     if version == "v2" and kind in V2_RENDERED:

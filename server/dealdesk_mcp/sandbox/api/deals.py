@@ -27,12 +27,20 @@ def _deals(call: Call, *, archived: bool | None = None) -> list[Record]:
     status = q.get("status")
     if status and status not in ("all_not_deleted",):
         rows = [d for d in rows if d["status"] == status]
-    for key, field in (("user_id", "owner_id"), ("owner_id", "owner_id"), ("pipeline_id", "pipeline_id"),
-                       ("stage_id", "stage_id"), ("person_id", "person_id"), ("org_id", "org_id")):
+    for key, field in (
+        ("user_id", "owner_id"),
+        ("owner_id", "owner_id"),
+        ("pipeline_id", "pipeline_id"),
+        ("stage_id", "stage_id"),
+        ("person_id", "person_id"),
+        ("org_id", "org_id"),
+    ):
         if q.get(key) is not None:
             rows = [d for d in rows if d.get(field) == q[key]]
     if q.get("product_id") is not None:
-        with_product = {p["deal_id"] for p in call.store.all("deal_product") if p["product_id"] == q["product_id"]}
+        with_product = {
+            p["deal_id"] for p in call.store.all("deal_product") if p["product_id"] == q["product_id"]
+        }
         rows = [d for d in rows if d["id"] in with_product]
     if q.get("filter_id") is not None:
         from .misc import apply_filter
@@ -43,8 +51,18 @@ def _deals(call: Call, *, archived: bool | None = None) -> list[Record]:
     return rows
 
 
-PLAIN = ("user_id", "owner_id", "pipeline_id", "stage_id", "person_id", "org_id", "status", "filter_id",
-         "product_id", "owned_by_you")
+PLAIN = (
+    "user_id",
+    "owner_id",
+    "pipeline_id",
+    "stage_id",
+    "person_id",
+    "org_id",
+    "status",
+    "filter_id",
+    "product_id",
+    "owned_by_you",
+)
 
 
 @special("v2", "getArchivedDeals")
@@ -163,10 +181,15 @@ def timeline(call: Call, rows: list[Record]) -> list[Record]:
     out = []
     for begin, end in _periods(start, q["interval"], int(q["amount"])):
         inside = [
-            d for d in rows if (v := d.get(key, (d.get("custom_fields") or {}).get(key))) and begin.isoformat() <= str(v)[:10] < end.isoformat()
+            d
+            for d in rows
+            if (v := d.get(key, (d.get("custom_fields") or {}).get(key)))
+            and begin.isoformat() <= str(v)[:10] < end.isoformat()
         ]
         total = sum(convert(d["value"], d["currency"], target) for d in inside)
-        weighted = sum(convert(d["value"], d["currency"], target) * _probability(call, d) / 100 for d in inside)
+        weighted = sum(
+            convert(d["value"], d["currency"], target) * _probability(call, d) / 100 for d in inside
+        )
         by_currency: dict[str, float] = {}
         for d in inside:
             by_currency[d["currency"]] = by_currency.get(d["currency"], 0) + d["value"]
@@ -174,7 +197,9 @@ def timeline(call: Call, rows: list[Record]) -> list[Record]:
             {
                 "period_start": f"{begin.isoformat()} 00:00:00",
                 "period_end": f"{(end - timedelta(days=1)).isoformat()} 23:59:59",
-                "deals": [] if q.get("exclude_deals") else [view(call.store, "deal", d, "v1") for d in inside],
+                "deals": []
+                if q.get("exclude_deals")
+                else [view(call.store, "deal", d, "v1") for d in inside],
                 "totals": {
                     "count": len(inside),
                     "values": by_currency,
@@ -251,8 +276,13 @@ def _flow(kind: str, key: str) -> Any:
         ):
             for item in live(call.store, child):
                 if item.get(key) == rec["id"]:
-                    events.append({"object": name, "timestamp": item.get(stamp) or item.get("add_time"),
-                                   "data": view(call.store, child, item, "v1")})
+                    events.append(
+                        {
+                            "object": name,
+                            "timestamp": item.get(stamp) or item.get("add_time"),
+                            "data": view(call.store, child, item, "v1"),
+                        }
+                    )
         for change in call.store.all("change"):
             if change["item_kind"] == kind and change["item_id"] == rec["id"]:
                 events.append({"object": f"{kind}Change", "timestamp": change["time"], "data": change})
@@ -288,20 +318,44 @@ async def duplicate_deal(call: Call) -> Answer:
     with call.store.transaction() as store:
         deal = fetch(store, "deal", call.id)
         copy = {**deal, "id": store.next_id("deal"), "title": f"{deal['title']} (copy)"}
-        copy.update(add_time=v2_time(call.moment), update_time=v2_time(call.moment), creator_user_id=call.user_id)
+        copy.update(
+            add_time=v2_time(call.moment), update_time=v2_time(call.moment), creator_user_id=call.user_id
+        )
         save(store, "deal", copy)
         for product in [p for p in store.all("deal_product") if p["deal_id"] == deal["id"]]:
-            save(store, "deal_product", {**product, "id": store.next_id("deal_product"), "deal_id": copy["id"]})
+            save(
+                store, "deal_product", {**product, "id": store.next_id("deal_product"), "deal_id": copy["id"]}
+            )
     return Answer(view(call.store, "deal", copy, "v1"))
 
 
 MOVES = {
-    "deal": [("activity", "deal_id"), ("note", "deal_id"), ("file", "deal_id"), ("deal_product", "deal_id"),
-             ("participant", "deal_id"), ("mail_message", "deal_id")],
-    "person": [("activity", "person_id"), ("note", "person_id"), ("file", "person_id"), ("deal", "person_id"),
-               ("participant", "person_id"), ("mail_message", "person_id"), ("lead", "person_id")],
-    "organization": [("activity", "org_id"), ("note", "org_id"), ("file", "org_id"), ("deal", "org_id"),
-                     ("person", "org_id"), ("mail_message", "org_id"), ("lead", "organization_id")],
+    "deal": [
+        ("activity", "deal_id"),
+        ("note", "deal_id"),
+        ("file", "deal_id"),
+        ("deal_product", "deal_id"),
+        ("participant", "deal_id"),
+        ("mail_message", "deal_id"),
+    ],
+    "person": [
+        ("activity", "person_id"),
+        ("note", "person_id"),
+        ("file", "person_id"),
+        ("deal", "person_id"),
+        ("participant", "person_id"),
+        ("mail_message", "person_id"),
+        ("lead", "person_id"),
+    ],
+    "organization": [
+        ("activity", "org_id"),
+        ("note", "org_id"),
+        ("file", "org_id"),
+        ("deal", "org_id"),
+        ("person", "org_id"),
+        ("mail_message", "org_id"),
+        ("lead", "organization_id"),
+    ],
 }
 
 
@@ -320,8 +374,11 @@ def _merge(kind: str) -> Any:
                         save(store, child, item)
             for follower in store.all("follower"):
                 if follower["parent_kind"] == kind and follower["parent_id"] == source["id"]:
-                    taken = {f["user_id"] for f in store.all("follower")
-                             if f["parent_kind"] == kind and f["parent_id"] == target["id"]}
+                    taken = {
+                        f["user_id"]
+                        for f in store.all("follower")
+                        if f["parent_kind"] == kind and f["parent_id"] == target["id"]
+                    }
                     if follower["user_id"] in taken:
                         store.delete("follower", follower["id"])
                     else:
@@ -365,8 +422,13 @@ def _permitted(kind: str) -> Any:
     return handle
 
 
-for _op, _kind in (("getDealUsers", "deal"), ("getPersonUsers", "person"), ("getOrganizationUsers", "organization"),
-                   ("getProductUsers", "product"), ("getLeadUsers", "lead")):
+for _op, _kind in (
+    ("getDealUsers", "deal"),
+    ("getPersonUsers", "person"),
+    ("getOrganizationUsers", "organization"),
+    ("getProductUsers", "product"),
+    ("getLeadUsers", "lead"),
+):
     special("v1", _op)(_permitted(_kind))
 special("v2", "getProjectUsers")(_permitted("project"))
 
@@ -406,9 +468,18 @@ async def delete_participant(call: Call) -> Answer:
 
 def _participant_log(call: Call, deal_id: int, person_id: int, action: str) -> None:
     entry_id = call.store.next_id("participant_log")
-    call.store.put("participant_log", entry_id, {
-        "id": entry_id, "deal_id": deal_id, "person_id": person_id, "action": action,
-        "actor_user_id": call.user_id, "time": v2_time(call.moment)})
+    call.store.put(
+        "participant_log",
+        entry_id,
+        {
+            "id": entry_id,
+            "deal_id": deal_id,
+            "person_id": person_id,
+            "action": action,
+            "actor_user_id": call.user_id,
+            "time": v2_time(call.moment),
+        },
+    )
 
 
 # -- products across deals, installments ------------------------------------------------------------
@@ -453,11 +524,20 @@ async def person_products(call: Call) -> Answer:
         if deal is None:
             continue
         product = call.store.get("product", attachment["product_id"]) or {}
-        rows.append({f"DEAL_ID_{deal['id']}": {
-            "deal": view(call.store, "deal", deal, "v1"),
-            "product": {**product, "active_flag": not product.get("is_deleted"), "selectable": True,
-                        "first_char": (product.get("name") or "?")[:1].lower(), "prices": product.get("prices")},
-        }})
+        rows.append(
+            {
+                f"DEAL_ID_{deal['id']}": {
+                    "deal": view(call.store, "deal", deal, "v1"),
+                    "product": {
+                        **product,
+                        "active_flag": not product.get("is_deleted"),
+                        "selectable": True,
+                        "first_char": (product.get("name") or "?")[:1].lower(),
+                        "prices": product.get("prices"),
+                    },
+                }
+            }
+        )
     chunk, extra = page(call, rows)
     return Answer(chunk, extra)
 
@@ -495,8 +575,13 @@ def _conversion(call: Call, lead_id: str, deal_id: int) -> Record:
     from ..resources import RESOURCES
     from ..store_ops import new_id
 
-    rec = {"id": new_id(call.store, RESOURCES["conversion"]), "lead_id": lead_id, "deal_id": deal_id,
-           "status": "completed", "add_time": v2_time(call.moment)}
+    rec = {
+        "id": new_id(call.store, RESOURCES["conversion"]),
+        "lead_id": lead_id,
+        "deal_id": deal_id,
+        "status": "completed",
+        "add_time": v2_time(call.moment),
+    }
     save(call.store, "conversion", rec)
     return rec
 
@@ -507,8 +592,15 @@ def _status(kind: str) -> Any:
         key = "deal_id" if kind == "deal" else "lead_id"
         if rec is None or str(rec[key]) != str(call.id):
             raise NotFound("Conversion not found")
-        return Answer({"lead_id": rec["lead_id"], "deal_id": rec["deal_id"], "conversion_id": rec["id"],
-                       "status": rec["status"]}, {})
+        return Answer(
+            {
+                "lead_id": rec["lead_id"],
+                "deal_id": rec["deal_id"],
+                "conversion_id": rec["id"],
+                "status": rec["status"],
+            },
+            {},
+        )
 
     return handle
 

@@ -42,7 +42,9 @@ NAMESPACES = ("ui_visibility", "important_fields", "required_fields")
 def v2_field(field: Record, include: Any) -> Record:
     wanted = {p.strip() for p in str(include or "").split(",") if p.strip()}
     out = {k: v for k, v in field.items() if k not in NAMESPACES}
-    out["options"] = [{"id": o["id"], "label": o["label"]} for o in field["options"]] if field["options"] else None
+    out["options"] = (
+        [{"id": o["id"], "label": o["label"]} for o in field["options"]] if field["options"] else None
+    )
     for namespace in NAMESPACES:
         if namespace in wanted:
             out[namespace] = field[namespace]
@@ -171,7 +173,14 @@ def _v2(name: str, entity: str, writable: bool) -> None:
     async def add_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
-            field = _new(call, entity, data["field_name"], data["field_type"], data.get("options"), data.get("description"))
+            field = _new(
+                call,
+                entity,
+                data["field_name"],
+                data["field_type"],
+                data.get("options"),
+                data.get("description"),
+            )
             for namespace in NAMESPACES:
                 if isinstance(data.get(namespace), dict):
                     field[namespace] = {**field[namespace], **data[namespace]}
@@ -204,7 +213,9 @@ def _v2(name: str, entity: str, writable: bool) -> None:
     async def add_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
-            added = [make_option(call.store, label, call.moment) for label in _labels(call.body, required=True)]
+            added = [
+                make_option(call.store, label, call.moment) for label in _labels(call.body, required=True)
+            ]
             field["options"] = [*(field["options"] or []), *added]
             _save(call, entity, field)
         return Answer([{"id": o["id"], "label": o["label"]} for o in added])
@@ -261,8 +272,24 @@ def _option_field(call: Call, entity: str) -> Record:
 
 
 # v1 productFields documents fewer field types than the others; fields of other types are not listed there.
-V1_PRODUCT_TYPES = {"varchar", "varchar_auto", "text", "double", "monetary", "date", "set", "enum", "user", "org",
-                    "people", "phone", "time", "timerange", "daterange", "address"}
+V1_PRODUCT_TYPES = {
+    "varchar",
+    "varchar_auto",
+    "text",
+    "double",
+    "monetary",
+    "date",
+    "set",
+    "enum",
+    "user",
+    "org",
+    "people",
+    "phone",
+    "time",
+    "timerange",
+    "daterange",
+    "address",
+}
 
 
 def _v1(name: str, entity: str) -> None:
@@ -303,7 +330,9 @@ def _v1(name: str, entity: str) -> None:
                 # v1 replaces the whole option list; kept labels keep their ids.
                 by_label = {o["label"]: o for o in field["options"] or []}
                 labels = _labels(data["options"], required=True)
-                field["options"] = [by_label.get(lb) or make_option(call.store, lb, call.moment) for lb in labels]
+                field["options"] = [
+                    by_label.get(lb) or make_option(call.store, lb, call.moment) for lb in labels
+                ]
             _save(call, entity, field)
         return Answer(v1_field(field, _order(call, entity, field)))
 

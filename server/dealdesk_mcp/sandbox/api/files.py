@@ -20,8 +20,15 @@ from ..views import view
 from ..wire import ApiError, BadRequest, NotFound, v2_time
 
 ITEM_KEYS = {"deal": "deal_id", "organization": "org_id", "person": "person_id"}
-FILE_LINKS = {"deal_id": "deal", "person_id": "person", "org_id": "organization", "product_id": "product",
-              "activity_id": "activity", "lead_id": "lead", "project_id": "project"}
+FILE_LINKS = {
+    "deal_id": "deal",
+    "person_id": "person",
+    "org_id": "organization",
+    "product_id": "product",
+    "activity_id": "activity",
+    "lead_id": "lead",
+    "project_id": "project",
+}
 
 
 def _upload(call: Call, name: str) -> Upload:
@@ -85,9 +92,13 @@ async def add_remote_file(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = _file_record(call, data["title"], 0, _item(call, data))
         # No Google Drive here: the record is real, its remote id says the sandbox made it up.
-        rec.update(remote_location="googledrive", remote_id=f"sandbox-simulated-{uuid.uuid4().hex[:16]}",
-                   file_type=data["file_type"], url=f"{call.origin}/api/v1/files/{rec['id']}/download",
-                   description="Simulated Google Drive file: the sandbox keeps no remote copy")
+        rec.update(
+            remote_location="googledrive",
+            remote_id=f"sandbox-simulated-{uuid.uuid4().hex[:16]}",
+            file_type=data["file_type"],
+            url=f"{call.origin}/api/v1/files/{rec['id']}/download",
+            description="Simulated Google Drive file: the sandbox keeps no remote copy",
+        )
         save(store, "file", rec)
     return Answer(view(call.store, "file", rec, "v1"))
 
@@ -97,8 +108,12 @@ async def link_remote_file(call: Call) -> Answer:
     data = call.data()
     with call.store.transaction() as store:
         rec = _file_record(call, data["remote_id"], 0, _item(call, data))
-        rec.update(remote_location="googledrive", remote_id=data["remote_id"], file_type=None,
-                   description="Simulated link to a Google Drive file: the sandbox cannot reach Drive")
+        rec.update(
+            remote_location="googledrive",
+            remote_id=data["remote_id"],
+            file_type=None,
+            description="Simulated link to a Google Drive file: the sandbox cannot reach Drive",
+        )
         save(store, "file", rec)
     return Answer(view(call.store, "file", rec, "v1"))
 
@@ -135,9 +150,16 @@ async def add_picture(call: Call) -> Answer:
             store.delete("picture", old["id"])
             store.delete_blob(blob_key("picture", old["id"]))
         rec = make(call, "picture", {})
-        rec.update(item_type="person", item_id=person["id"], active_flag=True, file_size=len(upload.content),
-                   pictures={"128": f"{call.origin}/sandbox/pictures/{person['id']}/128",
-                             "512": f"{call.origin}/sandbox/pictures/{person['id']}/512"})
+        rec.update(
+            item_type="person",
+            item_id=person["id"],
+            active_flag=True,
+            file_size=len(upload.content),
+            pictures={
+                "128": f"{call.origin}/sandbox/pictures/{person['id']}/128",
+                "512": f"{call.origin}/sandbox/pictures/{person['id']}/512",
+            },
+        )
         save(store, "picture", rec)
         store.put_blob(blob_key("picture", rec["id"]), upload.content)
         person["picture_id"] = rec["id"]
@@ -177,9 +199,15 @@ def _image(call: Call, product: Record) -> Record | None:
 
 def _store_image(call: Call, product: Record, upload: Upload) -> Record:
     rec = make(call, "product_image", {})
-    rec.update(product_id=product["id"], company_id=COMPANY["id"], mime_type=upload.content_type or
-               mimetypes.guess_type(upload.filename)[0] or "application/octet-stream", name=upload.filename,
-               public_url=f"{call.origin}/sandbox/product-images/{product['id']}")
+    rec.update(
+        product_id=product["id"],
+        company_id=COMPANY["id"],
+        mime_type=upload.content_type
+        or mimetypes.guess_type(upload.filename)[0]
+        or "application/octet-stream",
+        name=upload.filename,
+        public_url=f"{call.origin}/sandbox/product-images/{product['id']}",
+    )
     save(call.store, "product_image", rec)
     call.store.put_blob(blob_key("product_image", rec["id"]), upload.content)
     return rec

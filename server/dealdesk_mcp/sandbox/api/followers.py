@@ -15,7 +15,13 @@ from ..store_ops import fetch, listing, require
 from ..wire import BadRequest, NotFound, v2_time
 
 ITEMS = {"Deal": "deal", "Person": "person", "Organization": "organization", "Product": "product"}
-KEYS = {"deal": "deal_id", "person": "person_id", "organization": "org_id", "product": "product_id", "user": "user_id"}
+KEYS = {
+    "deal": "deal_id",
+    "person": "person_id",
+    "organization": "org_id",
+    "product": "product_id",
+    "user": "user_id",
+}
 
 
 def followers_of(call: Call, kind: str, item_id: Any) -> list[Record]:

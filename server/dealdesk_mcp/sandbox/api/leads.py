@@ -12,8 +12,18 @@ from ..registry import special
 from ..store_ops import listing, require, save
 from ..wire import BadRequest, v2_time
 
-LEAD_SOURCES = ["Manually created", "Deal", "Web forms", "Prospector", "Leadbooster", "Live chat", "Import",
-                "Website visitors", "Workflow automation", "API"]
+LEAD_SOURCES = [
+    "Manually created",
+    "Deal",
+    "Web forms",
+    "Prospector",
+    "Leadbooster",
+    "Live chat",
+    "Import",
+    "Website visitors",
+    "Workflow automation",
+    "API",
+]
 PLAIN = ("filter_id",)
 
 

@@ -90,24 +90,55 @@ async def update_user(call: Call) -> Answer:
     return Answer(user_view(call, rec))
 
 
-PERMISSIONS = (
-    "can_add_custom_fields can_add_products can_add_prospects_as_leads can_bulk_edit_items "
-    "can_change_visibility_of_items can_convert_deals_to_leads can_create_own_workflow can_delete_activities "
-    "can_delete_custom_fields can_delete_deals can_edit_custom_fields can_edit_deals_closed_date "
-    "can_edit_products can_edit_shared_filters can_export_data_from_lists can_follow_other_users "
-    "can_merge_deals can_merge_organizations can_merge_people can_modify_labels can_see_company_wide_statistics "
-    "can_see_deals_list_summary can_see_hidden_items_names can_see_other_users can_see_other_users_statistics "
-    "can_see_security_dashboard can_share_filters can_share_insights can_use_api can_use_email_tracking "
-    "can_use_import"
-).split()
+PERMISSIONS = [
+    "can_add_custom_fields",
+    "can_add_products",
+    "can_add_prospects_as_leads",
+    "can_bulk_edit_items",
+    "can_change_visibility_of_items",
+    "can_convert_deals_to_leads",
+    "can_create_own_workflow",
+    "can_delete_activities",
+    "can_delete_custom_fields",
+    "can_delete_deals",
+    "can_edit_custom_fields",
+    "can_edit_deals_closed_date",
+    "can_edit_products",
+    "can_edit_shared_filters",
+    "can_export_data_from_lists",
+    "can_follow_other_users",
+    "can_merge_deals",
+    "can_merge_organizations",
+    "can_merge_people",
+    "can_modify_labels",
+    "can_see_company_wide_statistics",
+    "can_see_deals_list_summary",
+    "can_see_hidden_items_names",
+    "can_see_other_users",
+    "can_see_other_users_statistics",
+    "can_see_security_dashboard",
+    "can_share_filters",
+    "can_share_insights",
+    "can_use_api",
+    "can_use_email_tracking",
+    "can_use_import",
+]
 
 
 @special("v1", "getUserPermissions")
 async def user_permissions(call: Call) -> Answer:
     rec = fetch(call.store, "user", call.id)
     admin = bool(rec.get("is_admin"))
-    regular = {"can_add_products", "can_follow_other_users", "can_see_other_users", "can_use_api",
-               "can_use_email_tracking", "can_see_deals_list_summary", "can_merge_deals", "can_merge_people"}
+    regular = {
+        "can_add_products",
+        "can_follow_other_users",
+        "can_see_other_users",
+        "can_use_api",
+        "can_use_email_tracking",
+        "can_see_deals_list_summary",
+        "can_merge_deals",
+        "can_merge_people",
+    }
     return Answer({name: admin or name in regular for name in PERMISSIONS})
 
 
@@ -136,16 +167,18 @@ async def user_role_settings(call: Call) -> Answer:
 
 @special("v1", "getUserSettings")
 async def user_settings(call: Call) -> Answer:
-    return Answer({
-        "marketplace_team": False,
-        "list_limit": 100,
-        "beta_app": False,
-        "prevent_salesphone_callto_override": False,
-        "file_upload_destination": "s3",
-        "callto_link_syntax": "callto:[number]",
-        "autofill_deal_expected_close_date": False,
-        "person_duplicate_condition": "name_and_email",
-    })
+    return Answer(
+        {
+            "marketplace_team": False,
+            "list_limit": 100,
+            "beta_app": False,
+            "prevent_salesphone_callto_override": False,
+            "file_upload_destination": "s3",
+            "callto_link_syntax": "callto:[number]",
+            "autofill_deal_expected_close_date": False,
+            "person_duplicate_condition": "name_and_email",
+        }
+    )
 
 
 @special("v1", "getUserConnections")
@@ -162,19 +195,39 @@ async def company_addons(call: Call) -> Answer:
 @special("v1", "getCurrencies")
 async def currencies(call: Call) -> Answer:
     term = str(call.query.get("term") or "").lower()
-    return Answer([
-        {"id": i, "code": code, "name": name, "decimal_points": 2, "symbol": symbol, "active_flag": True,
-         "is_custom_flag": False}
-        for i, code, name, symbol, _ in CURRENCIES
-        if term in code.lower() or term in name.lower()
-    ])
+    return Answer(
+        [
+            {
+                "id": i,
+                "code": code,
+                "name": name,
+                "decimal_points": 2,
+                "symbol": symbol,
+                "active_flag": True,
+                "is_custom_flag": False,
+            }
+            for i, code, name, symbol, _ in CURRENCIES
+            if term in code.lower() or term in name.lower()
+        ]
+    )
 
 
 # -- recents ----------------------------------------------------------------------------------------
 
-RECENT_KINDS = {"activity": "activity", "activityType": "activity_type", "deal": "deal", "file": "file",
-                "filter": "filter", "note": "note", "person": "person", "organization": "organization",
-                "pipeline": "pipeline", "product": "product", "stage": "stage", "user": "user"}
+RECENT_KINDS = {
+    "activity": "activity",
+    "activityType": "activity_type",
+    "deal": "deal",
+    "file": "file",
+    "filter": "filter",
+    "note": "note",
+    "person": "person",
+    "organization": "organization",
+    "pipeline": "pipeline",
+    "product": "product",
+    "stage": "stage",
+    "user": "user",
+}
 
 
 @special("v1", "getRecents")
@@ -191,7 +244,9 @@ async def recents(call: Call) -> Answer:
         for rec in call.store.all(kind):
             stamp = str(rec.get("update_time") or rec.get("modified") or rec.get("add_time") or "")
             if stamp.replace(" ", "T") >= since:
-                rows.append({"item": name, "id": rec["id"], "data": view(call.store, kind, rec, "v1"), "_t": stamp})
+                rows.append(
+                    {"item": name, "id": rec["id"], "data": view(call.store, kind, rec, "v1"), "_t": stamp}
+                )
     rows.sort(key=lambda r: r["_t"])
     chunk, extra = page(call, rows)
     extra = extra or {}
@@ -202,8 +257,15 @@ async def recents(call: Call) -> Answer:
 
 # -- saved filters ----------------------------------------------------------------------------------
 
-FILTER_TYPES = {"deals": "deal", "leads": "lead", "org": "organization", "people": "person",
-                "products": "product", "activity": "activity", "projects": "project"}
+FILTER_TYPES = {
+    "deals": "deal",
+    "leads": "lead",
+    "org": "organization",
+    "people": "person",
+    "products": "product",
+    "activity": "activity",
+    "projects": "project",
+}
 OPERATORS = {
     "=": lambda a, b: str(a) == str(b),
     "!=": lambda a, b: str(a) != str(b),
@@ -245,13 +307,24 @@ def apply_filter(call: Call, filter_id: int, rows: list[Record]) -> list[Record]
         test = OPERATORS.get(str(cond.get("operator")))
         if field is None or test is None:
             continue
-        kept = [r for r in kept if test(r.get(field, (r.get("custom_fields") or {}).get(field)), cond.get("value"))]
+        kept = [
+            r
+            for r in kept
+            if test(r.get(field, (r.get("custom_fields") or {}).get(field)), cond.get("value"))
+        ]
     return kept
 
 
 def _field_code(call: Call, filter_rec: Record, field_id: Any) -> str | None:
-    entity = {"deals": "deal", "org": "organization", "people": "person", "products": "product",
-              "activity": "activity", "projects": "project", "leads": "deal"}.get(filter_rec.get("type", ""))
+    entity = {
+        "deals": "deal",
+        "org": "organization",
+        "people": "person",
+        "products": "product",
+        "activity": "activity",
+        "projects": "project",
+        "leads": "deal",
+    }.get(filter_rec.get("type", ""))
     if entity is None:
         return None
     for field in call.store.all(f"field:{entity}"):
@@ -262,12 +335,14 @@ def _field_code(call: Call, filter_rec: Record, field_id: Any) -> str | None:
 
 @special("v1", "getFilterHelpers")
 async def filter_helpers(call: Call) -> Answer:
-    return Answer({
-        "operators": {"varchar": list(OPERATORS), "double": ["=", "!=", "<", ">", "<=", ">="]},
-        "deprecated_operators": {},
-        "relative_dates": {"today": "today", "yesterday": "yesterday", "this_week": "this week"},
-        "address_field_components": {"locality": "City", "country": "Country"},
-    })
+    return Answer(
+        {
+            "operators": {"varchar": list(OPERATORS), "double": ["=", "!=", "<", ">", "<=", ">="]},
+            "deprecated_operators": {},
+            "relative_dates": {"today": "today", "yesterday": "yesterday", "this_week": "this week"},
+            "address_field_components": {"locality": "City", "country": "Country"},
+        }
+    )
 
 
 # -- goals ------------------------------------------------------------------------------------------
@@ -292,8 +367,12 @@ async def goals(call: Call) -> Answer:
         if q.get(name) is not None:
             rows = [g for g in rows if read(g) == q[name]]
     if q.get("period.start") and q.get("period.end"):
-        rows = [g for g in rows if g["duration"].get("start", "") <= q["period.end"]
-                and (g["duration"].get("end") or "9999") >= q["period.start"]]
+        rows = [
+            g
+            for g in rows
+            if g["duration"].get("start", "") <= q["period.end"]
+            and (g["duration"].get("end") or "9999") >= q["period.start"]
+        ]
     return Answer({"goals": rows})
 
 
@@ -329,8 +408,12 @@ def goal_progress(call: Call, goal: Record, start: str, end: str) -> float:
     deals = [d for d in live(call.store, "deal") if mine(d)]
     if params.get("pipeline_id"):
         deals = [d for d in deals if d["pipeline_id"] in params["pipeline_id"]]
-    stamp = {"deals_won": "won_time", "deals_started": "add_time", "revenue_forecast": "expected_close_date",
-             "deals_progressed": "stage_change_time"}.get(kind)
+    stamp = {
+        "deals_won": "won_time",
+        "deals_started": "add_time",
+        "revenue_forecast": "expected_close_date",
+        "deals_progressed": "stage_change_time",
+    }.get(kind)
     if stamp:
         chosen = [d for d in deals if d.get(stamp) and start <= str(d[stamp])[:10] <= end]
         if kind == "deals_won":
@@ -341,15 +424,20 @@ def goal_progress(call: Call, goal: Record, start: str, end: str) -> float:
             return sum(convert(d["value"], d["currency"], "USD") for d in chosen)
         return float(len(chosen))
     if kind == "activities_completed":
-        acts = [a for a in live(call.store, "activity") if a["done"] and mine(a)
-                and start <= str(a.get("marked_as_done_time") or "")[:10] <= end]
+        acts = [
+            a
+            for a in live(call.store, "activity")
+            if a["done"] and mine(a) and start <= str(a.get("marked_as_done_time") or "")[:10] <= end
+        ]
         if params.get("activity_type_id"):
             types = {t["id"]: t["key_string"] for t in call.store.all("activity_type")}
             wanted = {types.get(i) for i in params["activity_type_id"]}
             acts = [a for a in acts if a["type"] in wanted]
         return float(len(acts))
     if kind == "activities_added":
-        return float(sum(1 for a in live(call.store, "activity") if mine(a) and start <= a["add_time"][:10] <= end))
+        return float(
+            sum(1 for a in live(call.store, "activity") if mine(a) and start <= a["add_time"][:10] <= end)
+        )
     return 0.0
 
 
@@ -416,8 +504,12 @@ special("v1", "deleteTeamUser")(_team_users(False))
 
 def _role_view(call: Call, role: Record) -> Record:
     out = dict(role)
-    out["assignment_count"] = str(sum(1 for a in call.store.all("role_assignment") if a["role_id"] == role["id"]))
-    out["sub_role_count"] = str(sum(1 for r in live(call.store, "role") if r.get("parent_role_id") == role["id"]))
+    out["assignment_count"] = str(
+        sum(1 for a in call.store.all("role_assignment") if a["role_id"] == role["id"])
+    )
+    out["sub_role_count"] = str(
+        sum(1 for r in live(call.store, "role") if r.get("parent_role_id") == role["id"])
+    )
     return out
 
 
@@ -448,8 +540,13 @@ async def user_role_assignments(call: Call) -> Answer:
 
 def _assignment(call: Call, rec: Record) -> Record:
     role_rec = call.store.get("role", rec["role_id"]) or {}
-    return {**rec, "name": role_rec.get("name"), "parent_role_id": role_rec.get("parent_role_id"),
-            "active_flag": True, "type": "1"}
+    return {
+        **rec,
+        "name": role_rec.get("name"),
+        "parent_role_id": role_rec.get("parent_role_id"),
+        "active_flag": True,
+        "type": "1",
+    }
 
 
 @special("v1", "addRoleAssignment")
@@ -470,7 +567,9 @@ async def delete_role_assignment(call: Call) -> Answer:
     user_id = call.data()["user_id"]
     with call.store.transaction() as store:
         rec = fetch(store, "role", call.id)
-        found = [a for a in store.all("role_assignment") if a["user_id"] == user_id and a["role_id"] == rec["id"]]
+        found = [
+            a for a in store.all("role_assignment") if a["user_id"] == user_id and a["role_id"] == rec["id"]
+        ]
         if not found:
             raise NotFound(f"User {user_id} does not hold role {rec['id']}")
         store.delete("role_assignment", found[0]["id"])
@@ -504,7 +603,9 @@ async def role_pipelines(call: Call) -> Answer:
     every = [p["id"] for p in live(call.store, "pipeline")]
     visible = every if visible_ids is None else visible_ids
     wanted = call.query.get("visible", True)
-    return Answer({"pipeline_ids": visible if wanted else [p for p in every if p not in visible], "visible": wanted})
+    return Answer(
+        {"pipeline_ids": visible if wanted else [p for p in every if p not in visible], "visible": wanted}
+    )
 
 
 @special("v1", "updateRolePipelines")
@@ -527,7 +628,12 @@ async def permission_set(call: Call) -> Answer:
 
 
 def _permission_set(call: Call, rec: Record) -> Record:
-    count = sum(1 for u in call.store.all("user") for a in u.get("access") or [] if a.get("permission_set_id") == rec["id"])
+    count = sum(
+        1
+        for u in call.store.all("user")
+        for a in u.get("access") or []
+        if a.get("permission_set_id") == rec["id"]
+    )
     return {**rec, "assignment_count": count}
 
 
@@ -542,8 +648,12 @@ async def permission_sets(call: Call) -> Answer:
 @special("v1", "getPermissionSetAssignments")
 async def permission_set_assignments(call: Call) -> Answer:
     rec = fetch(call.store, "permission_set", call.id)
-    rows = [{"user_id": u["id"], "permission_set_id": rec["id"], "name": rec["name"]}
-            for u in call.store.all("user") for a in u.get("access") or [] if a.get("permission_set_id") == rec["id"]]
+    rows = [
+        {"user_id": u["id"], "permission_set_id": rec["id"], "name": rec["name"]}
+        for u in call.store.all("user")
+        for a in u.get("access") or []
+        if a.get("permission_set_id") == rec["id"]
+    ]
     chunk, extra = page(call, rows)
     return Answer(chunk, extra)
 
@@ -555,12 +665,19 @@ async def permission_set_assignments(call: Call) -> Answer:
 async def org_relationships(call: Call) -> Answer:
     org_id = call.query["org_id"]
     require(call.store, "organization", org_id, "Organization")
-    rows = [r for r in call.store.all("org_relationship") if org_id in (r["rel_owner_org_id"], r["rel_linked_org_id"])]
+    rows = [
+        r
+        for r in call.store.all("org_relationship")
+        if org_id in (r["rel_owner_org_id"], r["rel_linked_org_id"])
+    ]
     from ..views import related_objects
 
     shaped = [view(call.store, "org_relationship", r, "v1") for r in rows]
-    orgs = related_objects(call.store, [{"org_id": r["rel_owner_org_id"]} for r in rows] +
-                           [{"org_id": r["rel_linked_org_id"]} for r in rows])
+    orgs = related_objects(
+        call.store,
+        [{"org_id": r["rel_owner_org_id"]} for r in rows]
+        + [{"org_id": r["rel_linked_org_id"]} for r in rows],
+    )
     chunk, extra = page(call, shaped)
     return Answer(chunk, extra, orgs)
 
@@ -593,8 +710,11 @@ async def mail_message(call: Call) -> Answer:
 def _mail_of(key: str, kind: str) -> Any:
     async def handle(call: Call) -> Answer:
         item = fetch(call.store, kind, call.id)
-        rows = [{"object": "mailMessage", "timestamp": m["message_time"], "data": m}
-                for m in live(call.store, "mail_message") if m.get(key) == item["id"]]
+        rows = [
+            {"object": "mailMessage", "timestamp": m["message_time"], "data": m}
+            for m in live(call.store, "mail_message")
+            if m.get(key) == item["id"]
+        ]
         chunk, extra = page(call, rows)
         return Answer(chunk, extra)
 
@@ -626,8 +746,14 @@ async def delete_mail_thread(call: Call) -> Answer:
 @special("v1", "receiveMessage")
 async def receive_message(call: Call) -> Answer:
     data = call.data()
-    channel = next((c for c in call.store.all("channel") if str(c["id"]) == str(data["channel_id"])
-                    or c.get("provider_channel_id") == data["channel_id"]), None)
+    channel = next(
+        (
+            c
+            for c in call.store.all("channel")
+            if str(c["id"]) == str(data["channel_id"]) or c.get("provider_channel_id") == data["channel_id"]
+        ),
+        None,
+    )
     if channel is None:
         raise BadRequest(f"Channel {data['channel_id']} is not registered in the sandbox")
     with call.store.transaction() as store:
@@ -640,8 +766,11 @@ async def receive_message(call: Call) -> Answer:
 async def delete_conversation(call: Call) -> Answer:
     channel_id, conversation = call.path["channel-id"], call.path["conversation-id"]
     with call.store.transaction() as store:
-        messages = [m for m in store.all("message") if str(m["channel"]) == str(channel_id)
-                    and str(m["conversation_id"]) == str(conversation)]
+        messages = [
+            m
+            for m in store.all("message")
+            if str(m["channel"]) == str(channel_id) and str(m["conversation_id"]) == str(conversation)
+        ]
         if not messages:
             raise NotFound("Conversation not found")
         for message in messages:

@@ -3,6 +3,7 @@ deals, product duplicates, and the v2 lists whose filters are more than field eq
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from ..call import Answer, Call
@@ -45,8 +46,12 @@ def _filtered(kind: str) -> Any:
     return handle
 
 
-for _op, _kind in (("getActivities", "activity"), ("getPersons", "person"), ("getOrganizations", "organization"),
-                   ("getProducts", "product")):
+for _op, _kind in (
+    ("getActivities", "activity"),
+    ("getPersons", "person"),
+    ("getOrganizations", "organization"),
+    ("getProducts", "product"),
+):
     special("v2", _op)(_filtered(_kind))
 
 
@@ -110,7 +115,10 @@ async def delete_task_v1(call: Call) -> Answer:
 
 
 def _groups(project: Record) -> list[Record]:
-    return project.get("groups") or [{"id": 1, "name": "To do", "order_nr": 1}, {"id": 2, "name": "Done", "order_nr": 2}]
+    return project.get("groups") or [
+        {"id": 1, "name": "To do", "order_nr": 1},
+        {"id": 2, "name": "Done", "order_nr": 2},
+    ]
 
 
 @special("v1", "getProjectGroups")
@@ -121,12 +129,20 @@ async def project_groups(call: Call) -> Answer:
 def _plan(call: Call, project: Record) -> list[Record]:
     placed = project.get("plan") or {}
     items = [("task", t["id"]) for t in live(call.store, "task") if t["project_id"] == project["id"]]
-    items += [("activity", a["id"]) for a in live(call.store, "activity") if a.get("project_id") == project["id"]]
+    items += [
+        ("activity", a["id"]) for a in live(call.store, "activity") if a.get("project_id") == project["id"]
+    ]
     out = []
     for item_type, item_id in items:
         spot = placed.get(f"{item_type}:{item_id}", {})
-        out.append({"item_id": item_id, "item_type": item_type, "phase_id": spot.get("phase_id", project.get("phase_id")),
-                    "group_id": spot.get("group_id", _groups(project)[0]["id"])})
+        out.append(
+            {
+                "item_id": item_id,
+                "item_type": item_type,
+                "phase_id": spot.get("phase_id", project.get("phase_id")),
+                "group_id": spot.get("group_id", _groups(project)[0]["id"]),
+            }
+        )
     return out
 
 
@@ -143,7 +159,9 @@ def _place(item_type: str, param: str) -> Any:
             if item.get("project_id") != project["id"]:
                 raise NotFound(f"That {item_type} is not part of this project")
             data = call.data()
-            if data.get("group_id") is not None and data["group_id"] not in {g["id"] for g in _groups(project)}:
+            if data.get("group_id") is not None and data["group_id"] not in {
+                g["id"] for g in _groups(project)
+            }:
                 raise BadRequest(f"group_id {data['group_id']} is not a group of this project")
             if data.get("phase_id") is not None and store.get("phase", data["phase_id"]) is None:
                 raise BadRequest(f"phase_id {data['phase_id']} does not exist")
@@ -151,7 +169,11 @@ def _place(item_type: str, param: str) -> Any:
             spot = plan.setdefault(f"{item_type}:{item['id']}", {})
             spot.update({k: v for k, v in data.items() if k in ("phase_id", "group_id") and v is not None})
             save(store, "project", project)
-        return Answer(next(p for p in _plan(call, project) if p["item_id"] == item["id"] and p["item_type"] == item_type))
+        return Answer(
+            next(
+                p for p in _plan(call, project) if p["item_id"] == item["id"] and p["item_type"] == item_type
+            )
+        )
 
     return handle
 
@@ -191,30 +213,43 @@ async def conversion_statistics(call: Call) -> Answer:
     start, end = _window(call)
     pipeline, rows = _pipeline_deals(call)
     rows = [d for d in rows if start <= d["add_time"][:10] <= end]
-    stages = sorted((s for s in live(call.store, "stage") if s["pipeline_id"] == pipeline["id"]),
-                    key=lambda s: s["order_nr"])
+    stages = sorted(
+        (s for s in live(call.store, "stage") if s["pipeline_id"] == pipeline["id"]),
+        key=lambda s: s["order_nr"],
+    )
     order = {s["id"]: s["order_nr"] for s in stages}
     conversions = []
-    for here, there in zip(stages, stages[1:], strict=False):
-        reached_here = [d for d in rows if order.get(d["stage_id"], 0) >= here["order_nr"] or d["status"] == "won"]
-        reached_next = [d for d in reached_here if order.get(d["stage_id"], 0) >= there["order_nr"] or d["status"] == "won"]
+    for here, there in itertools.pairwise(stages):
+        reached_here = [
+            d for d in rows if order.get(d["stage_id"], 0) >= here["order_nr"] or d["status"] == "won"
+        ]
+        reached_next = [
+            d
+            for d in reached_here
+            if order.get(d["stage_id"], 0) >= there["order_nr"] or d["status"] == "won"
+        ]
         rate = round(100 * len(reached_next) / len(reached_here)) if reached_here else 0
         conversions.append({"from_stage_id": here["id"], "to_stage_id": there["id"], "conversion_rate": rate})
     total = len(rows) or 1
-    return Answer({
-        "stage_conversions": conversions,
-        "won_conversion": round(100 * sum(1 for d in rows if d["status"] == "won") / total),
-        "lost_conversion": round(100 * sum(1 for d in rows if d["status"] == "lost") / total),
-    })
+    return Answer(
+        {
+            "stage_conversions": conversions,
+            "won_conversion": round(100 * sum(1 for d in rows if d["status"] == "won") / total),
+            "lost_conversion": round(100 * sum(1 for d in rows if d["status"] == "lost") / total),
+        }
+    )
 
 
 def _group(ids_rows: list[Record]) -> Record:
     values: dict[str, float] = {}
     for d in ids_rows:
         values[d["currency"]] = values.get(d["currency"], 0) + d["value"]
-    return {"count": len(ids_rows), "deals_ids": [d["id"] for d in ids_rows],
-            "values": {c: round(v) for c, v in values.items()},
-            "formatted_values": {c: formatted(v, c) for c, v in values.items()}}
+    return {
+        "count": len(ids_rows),
+        "deals_ids": [d["id"] for d in ids_rows],
+        "values": {c: round(v) for c, v in values.items()},
+        "formatted_values": {c: formatted(v, c) for c, v in values.items()},
+    }
 
 
 @special("v1", "getPipelineMovementStatistics")
@@ -229,22 +264,30 @@ async def movement_statistics(call: Call) -> Answer:
     won = [d for d in rows if d["status"] == "won" and inside(d.get("won_time"))]
     lost = [d for d in rows if d["status"] == "lost" and inside(d.get("lost_time"))]
     still_open = [d for d in rows if d["status"] == "open" and d["add_time"][:10] <= end]
-    moves = sum(1 for c in call.store.all("change") if c["item_kind"] == "deal" and c["field_key"] == "stage_id"
-                and inside(c["time"]) and any(d["id"] == c["item_id"] for d in rows))
+    moves = sum(
+        1
+        for c in call.store.all("change")
+        if c["item_kind"] == "deal"
+        and c["field_key"] == "stage_id"
+        and inside(c["time"])
+        and any(d["id"] == c["item_id"] for d in rows)
+    )
     ages = [(_days(d["add_time"], end)) for d in still_open]
     total = sum(convert(d["value"], d["currency"], "USD") for d in still_open)
-    return Answer({
-        "movements_between_stages": {"count": moves},
-        "new_deals": _group(new),
-        "deals_left_open": _group(still_open),
-        "won_deals": _group(won),
-        "lost_deals": _group(lost),
-        "average_age_in_days": {
-            "across_all_stages": round(sum(ages) / len(ages)) if ages else 0,
-            "by_stages": [],
-        },
-        "open_value_usd": round(total),
-    })
+    return Answer(
+        {
+            "movements_between_stages": {"count": moves},
+            "new_deals": _group(new),
+            "deals_left_open": _group(still_open),
+            "won_deals": _group(won),
+            "lost_deals": _group(lost),
+            "average_age_in_days": {
+                "across_all_stages": round(sum(ages) / len(ages)) if ages else 0,
+                "by_stages": [],
+            },
+            "open_value_usd": round(total),
+        }
+    )
 
 
 def _days(stamp: str, end: str) -> int:
@@ -260,8 +303,14 @@ def _days(stamp: str, end: str) -> int:
 async def duplicate_product(call: Call) -> Answer:
     with call.store.transaction() as store:
         product = fetch(store, "product", call.id)
-        copy = {**product, "id": store.next_id("product"), "name": f"{product['name']} (copy)",
-                "add_time": v2_time(call.moment), "update_time": v2_time(call.moment), "owner_id": call.user_id}
+        copy = {
+            **product,
+            "id": store.next_id("product"),
+            "name": f"{product['name']} (copy)",
+            "add_time": v2_time(call.moment),
+            "update_time": v2_time(call.moment),
+            "owner_id": call.user_id,
+        }
         copy["prices"] = [{**p, "product_id": copy["id"]} for p in product.get("prices") or []]
         save(store, "product", copy)
     return Answer(view(call.store, "product", copy, "v2", call.query))

@@ -88,7 +88,13 @@ def _named(store: Store, kind: str, record_id: Any, key: str = "name") -> dict[s
 def item(store: Store, kind: str, rec: Record) -> Record:
     """A search hit in the documents' item shape."""
     owner = {"id": rec.get("owner_id") or rec.get("user_id")}
-    base = {"id": rec["id"], "type": kind, "owner": owner, "visible_to": rec.get("visible_to"), "custom_fields": []}
+    base = {
+        "id": rec["id"],
+        "type": kind,
+        "owner": owner,
+        "visible_to": rec.get("visible_to"),
+        "custom_fields": [],
+    }
     if kind == "deal":
         base.update(
             title=rec["title"],
@@ -173,7 +179,12 @@ def hits(call: Call, kinds: list[str]) -> list[Record]:
     for kind in kinds:
         readers = SEARCH_FIELDS[kind]
         for rec in _filtered(call, kind):
-            values = [v for name, read in readers.items() if not wanted or name in wanted for v in read(call.store, rec)]
+            values = [
+                v
+                for name, read in readers.items()
+                if not wanted or name in wanted
+                for v in read(call.store, rec)
+            ]
             best = score(term, values, "exact" if exact else "middle")
             if best:
                 found.append((best, kind, str(rec["id"]), rec))
@@ -218,7 +229,9 @@ async def search_items(call: Call) -> Answer:
                     rec = call.store.get(kind, ref["id"])
                     if rec:
                         seen.add((kind, ref["id"]))
-                        related.append({"result_score": hit["result_score"], "item": item(call.store, kind, rec)})
+                        related.append(
+                            {"result_score": hit["result_score"], "item": item(call.store, kind, rec)}
+                        )
     return Answer({"items": chunk, "related_items": related}, extra)
 
 
