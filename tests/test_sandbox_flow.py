@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dealdesk_mcp.config import Settings
-from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
 from tests.conftest import connect, records, text_of
 
 
@@ -24,7 +24,7 @@ def sandbox() -> Iterator[SandboxHandle]:
 def settings_for(sandbox: SandboxHandle, tmp_path: Path) -> Settings:
     return Settings.from_env(
         {
-            "PIPEDRIVE_API_TOKEN": "sandbox-local-token",
+            "PIPEDRIVE_API_TOKEN": SANDBOX_TOKEN,
             "PIPEDRIVE_BASE_URL": sandbox.base_url,
             "PIPEDRIVE_TOOLSETS": "all",
             "PIPEDRIVE_WRITES": "all",
@@ -112,8 +112,23 @@ async def test_custom_fields_by_name_round_trip(sandbox, tmp_path):
         assert bad.is_error and "no custom field named 'No such field'" in text_of(bad)
 
 
-async def test_operations_outside_the_sandbox_say_so(sandbox, tmp_path):
+async def test_goals_are_served_and_measured_on_the_crm_data(sandbox, tmp_path):
     async with connect(settings_for(sandbox, tmp_path)) as client:
-        result = await client.call_tool("get_goals", {})
-    assert result.is_error
-    assert "HTTP 501" in text_of(result) and "sandbox" in text_of(result)
+        found = await ok(client, "get_goals", {})
+        goal = found["data"]["goals"][0]
+        result = await ok(
+            client,
+            "get_goal_result",
+            {"id": goal["id"], "period.start": "2000-01-01", "period.end": "2100-01-01"},
+        )
+    won = sum(
+        1
+        for d in records(await _all_deals(sandbox, tmp_path))
+        if d.get("status") == "won" and d.get("pipeline_id") == 1
+    )
+    assert result["data"]["progress"] == won > 0
+
+
+async def _all_deals(sandbox, tmp_path):
+    async with connect(settings_for(sandbox, tmp_path)) as client:
+        return await ok(client, "get_deals", {"status": "won", "max_items": 500})

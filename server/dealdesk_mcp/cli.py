@@ -128,18 +128,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     sandbox = None
     if args.sandbox or args.sandbox_reset:
-        from dealdesk_mcp.sandbox import default_db_path, start_sandbox
+        from dealdesk_mcp.sandbox import SANDBOX_TOKEN, default_db_path, start_sandbox
 
         db = ":memory:" if args.sandbox == "memory" else default_db_path()
         sandbox = start_sandbox(db, reset=args.sandbox_reset)
+        # Both APIs go to the sandbox's one origin with its fixed token (Attio's twin lives under /v2).
         settings = dataclasses.replace(
             settings,
             pipedrive_base_url=sandbox.base_url,
-            pipedrive_api_token=settings.pipedrive_api_token or "sandbox-local-token",
+            pipedrive_api_token=SANDBOX_TOKEN,
             pipedrive_access_token=None,
             pipedrive_refresh_token=None,
+            attio_base_url=sandbox.base_url,
+            attio_api_key=SANDBOX_TOKEN,
         )
         print(f"dealdesk-mcp: sandbox CRM at {sandbox.base_url} (data: {db})", file=sys.stderr)
+        print(f"token: {SANDBOX_TOKEN}", file=sys.stderr)
 
     from dealdesk_mcp.app import build_server
 

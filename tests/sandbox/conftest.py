@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
 
-TOKEN = "sandbox-test-token"
+TOKEN = SANDBOX_TOKEN
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dealdesk_mcp.sandbox import create_app, default_db_path, start_sandbox
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, create_app, default_db_path, start_sandbox
 
-HEADERS = {"x-api-token": "t"}
+HEADERS = {"x-api-token": SANDBOX_TOKEN}
 
 
 def test_state_survives_restart_and_reset_reseeds(tmp_path: Path) -> None:
@@ -51,16 +51,13 @@ def test_package_import_stays_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_unmodelled_operations_answer_501(api: httpx.Client) -> None:
-    for method, path in [
-        ("GET", "/api/v2/deals/1/followers"),
-        ("POST", "/api/v2/deals/1/products"),
-        ("GET", "/api/v1/deals/summary"),
-        ("GET", "/api/v1/mailbox/mailThreads"),
-        ("GET", "/api/v3/deals"),
+def test_undocumented_paths_and_methods_are_refused_in_pipedrives_shape(api: httpx.Client) -> None:
+    for method, path, status in [
+        ("GET", "/api/v3/deals", 404),
+        ("GET", "/api/v2/no-such-thing", 404),
+        ("PUT", "/api/v2/deals/1", 405),  # v2 updates deals with PATCH
     ]:
         answer = api.request(method, path)
-        assert answer.status_code == 501, (method, path)
+        assert answer.status_code == status, (method, path)
         body = answer.json()
-        assert body["success"] is False and "sandbox" in body["error"]
-    assert api.get("/api/v2/deals", params={"filter_id": 3}).status_code == 501
+        assert body["success"] is False and body["error"]

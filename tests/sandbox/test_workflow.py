@@ -165,16 +165,14 @@ def test_search(api: httpx.Client) -> None:
 def test_errors(sandbox: SandboxHandle, api: httpx.Client) -> None:
     missing = api.get("/api/v2/deals/999999")
     assert missing.status_code == 404 and missing.json()["success"] is False and missing.json()["error"]
-    unsupported = api.get("/api/v1/goals/find")
-    assert unsupported.status_code == 501
-    assert "not available in the Pipedrive sandbox" in unsupported.json()["error"]
-    assert api.put("/api/v2/deals/1", json={}).status_code == 501  # wrong method: not an operation we model
+    assert api.get("/api/v1/goals/find").status_code == 200  # every documented operation is served
+    assert api.put("/api/v2/deals/1", json={}).status_code == 405  # v2 updates deals with PATCH
     invalid = api.post("/api/v2/deals", json={"value": 3})
     assert invalid.status_code == 400 and "title" in invalid.json()["error"]
     anonymous = httpx.get(f"{sandbox.base_url}/api/v2/deals")
     assert anonymous.status_code == 401 and anonymous.json()["errorCode"] == 401
-    bearer = httpx.get(f"{sandbox.base_url}/api/v2/deals", headers={"Authorization": "Bearer x"})
-    assert bearer.status_code == 200
+    wrong = httpx.get(f"{sandbox.base_url}/api/v2/deals", headers={"Authorization": "Bearer x"})
+    assert wrong.status_code == 401 and wrong.json()["errorCode"] == 401
 
 
 def test_field_catalogue_writes(api: httpx.Client) -> None:

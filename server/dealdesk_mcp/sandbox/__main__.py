@@ -1,4 +1,7 @@
-"""`python -m dealdesk_mcp.sandbox`: serve the sandbox in the foreground (logs go to stderr)."""
+"""`python -m dealdesk_mcp.sandbox` (also `pipedrive-mcp-sandbox`): serve the sandbox in the foreground.
+
+It prints its origin and the token it accepts to stderr; logs go to stderr too.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +11,40 @@ import logging
 import sys
 
 from .server import default_db_path
+from .token import SANDBOX_TOKEN
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m dealdesk_mcp.sandbox", description="Local Pipedrive sandbox"
+        prog="pipedrive-mcp-sandbox", description="A local twin of Pipedrive's API (v1, v2 and OAuth)"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--db", default=default_db_path(), help='SQLite file, or ":memory:"')
     parser.add_argument("--reset", action="store_true", help="wipe the database and seed it again")
+    parser.add_argument(
+        "--rate-limit",
+        metavar="BUDGET[/SECONDS]",
+        help="spend each operation's token cost from BUDGET per window (default 2 s); off when not given",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from .ratelimit import RateLimit
+
+    try:
+        limit = RateLimit.parse(args.rate_limit) if args.rate_limit else None
+    except ValueError as exc:
+        parser.error(str(exc))
 
     import uvicorn
 
     from .app import create_app
 
-    app = create_app(args.db, reset=args.reset)
-    print(f"Pipedrive sandbox on http://{args.host}:{args.port} (db: {args.db})", file=sys.stderr)
+    app = create_app(args.db, reset=args.reset, rate_limit=limit)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Pipedrive sandbox on http://{shown}:{args.port} (db: {args.db})", file=sys.stderr)
+    print(f"token: {SANDBOX_TOKEN}", file=sys.stderr, flush=True)
     # uvicorn's default config writes access lines to stdout; keep stdout clean (stdio users share it).
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     for handler in log_config["handlers"].values():

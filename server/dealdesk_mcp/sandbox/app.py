@@ -1,24 +1,37 @@
-"""The sandbox's ASGI app: token check, dispatch to the v1/v2 route tables, 501 for everything else."""
+"""The sandbox's ASGI app: Pipedrive at /api/v1 and /api/v2, its OAuth server at /oauth.
+
+A request goes: match the documented operation -> token check -> rate budget -> read and check the
+parameters and body -> the operation's handler -> the answer projected through the documented schema.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import api  # noqa: F401  (registers the special handlers)
+from .call import Answer, Call
 from .db import Store
-from .routes_v1 import routes as v1_routes
-from .routes_v2 import routes as v2_routes
-from .routing import Call
-from .seed import seed
+from .handlers import handler_for
+from .inputs import parse_params, read_body
+from .oauth import authorize_page, authorize_submit, token, user_for_token
+from .project import MISSING, Context, project
+from .ratelimit import Budget, RateLimit
+from .seed import ADMIN_ID, seed
+from .spec import api_operations, match, path_exists
+from .token import SANDBOX_TOKEN
+from .views import expander
 from .wire import ApiError, error, now
 
 log = logging.getLogger("dealdesk_mcp.sandbox")
-TABLES = {"v1": v1_routes, "v2": v2_routes}
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+HANDLERS = {op.key: handler_for(op) for op in api_operations()}
 
 
 def open_store(db: str, *, reset: bool = False) -> Store:
@@ -32,32 +45,99 @@ def open_store(db: str, *, reset: bool = False) -> Store:
     return store
 
 
-def _has_token(request: Request) -> bool:
-    if request.headers.get("x-api-token", "").strip():
-        return True
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return True
-    return bool(request.query_params.get("api_token", "").strip())
+def _credential(request: Request) -> str | None:
+    header = request.headers.get("x-api-token", "").strip()
+    if header:
+        return header
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.query_params.get("api_token", "").strip() or None
+
+
+def caller(store: Store, request: Request) -> int | None:
+    """The user a request acts for: the fixed token is the admin, an issued OAuth token its user."""
+    credential = _credential(request)
+    if credential is None:
+        return None
+    if credential == SANDBOX_TOKEN:
+        return ADMIN_ID
+    return user_for_token(store, credential, time.time())
+
+
+def _render(call: Call, answer: Answer) -> Any:
+    if answer.bare:
+        body: Any = answer.data
+    else:
+        body = {"success": True, "data": answer.data, **answer.top}
+        if answer.additional_data is not None:
+            body["additional_data"] = answer.additional_data
+        if answer.related_objects is not None:
+            body["related_objects"] = answer.related_objects
+    projected = project(
+        call.op.success_schema, body, Context(call.version, expander(call.store, call.version))
+    )
+    if projected is MISSING:
+        return {"success": True}
+    _keep_requested(call, body, projected)
+    return projected
+
+
+def _keep_requested(call: Call, body: Any, projected: Any) -> None:
+    """Values asked for with include_fields that the document's schema does not list (notes_count on a
+    v2 deal) are kept: the schemas leave additional properties open, and the caller asked for them."""
+    wanted = [w.strip() for w in str(call.query.get("include_fields") or "").split(",") if w.strip()]
+    if not wanted or not isinstance(body, dict) or not isinstance(projected, dict):
+        return
+    pairs = [(body.get("data"), projected.get("data"))]
+    if isinstance(pairs[0][0], list) and isinstance(pairs[0][1], list):
+        pairs = list(zip(pairs[0][0], pairs[0][1], strict=False))
+    for source, target in pairs:
+        if isinstance(source, dict) and isinstance(target, dict):
+            for key in wanted:
+                if key in source and key not in target and not isinstance(source[key], dict | list):
+                    target[key] = source[key]
 
 
 async def dispatch(request: Request) -> Response:
     version, path = request.path_params["version"], "/" + request.path_params["path"]
-    if not _has_token(request):
-        return error(401, "unauthorized access")
-    table = TABLES.get(version)
-    found = table.match(version, request.method, path.rstrip("/") or "/") if table else None
+    store: Store = request.app.state.store
+    found = match(version, request.method, path)
     if found is None:
-        return error(501, f"{request.method} /{version}{path} is not available in the Pipedrive sandbox")
-    route, params = found
-    call = Call(request=request, store=request.app.state.store, params=params)
+        allowed = path_exists(version, path)
+        if allowed:
+            return error(405, f"{request.method} is not allowed here; use {', '.join(allowed)}")
+        return error(404, f"Unknown endpoint {request.method} /api/{version}{path}")
+    op, raw_path = found
+    user_id = caller(store, request)
+    if user_id is None:
+        return error(401, "You need to be authorized to make this request.")
+    headers: dict[str, str] = {}
+    budget: Budget | None = request.app.state.budget
+    if budget is not None:
+        verdict = budget.spend(op.token_cost)
+        headers = verdict.headers
+        if not verdict.allowed:
+            return error(429, "Request over limit", headers=headers)
     try:
-        return await route.handler(call)
+        path_values, query = parse_params(op, raw_path, request.query_params)
+        body, uploads = await read_body(op, request)
+        call = Call(request, store, op, path_values, query, body, uploads, user_id, now(), _origin(request))
+        answer = await HANDLERS[op.key](call)
     except ApiError as exc:
-        return error(exc.status, exc.message)
+        return error(exc.status, exc.message, headers=headers)
     except Exception:
         log.exception("sandbox handler failed: %s %s", request.method, request.url.path)
-        return error(500, "The sandbox failed to handle this request")
+        return error(500, "The sandbox failed to handle this request", headers=headers)
+    if isinstance(answer, Response):
+        answer.headers.update(headers)
+        return answer
+    status = answer.status or op.success_status
+    return JSONResponse(_render(call, answer), status_code=status, headers=headers)
+
+
+def _origin(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
 
 
 async def root(request: Request) -> Response:
@@ -65,31 +145,42 @@ async def root(request: Request) -> Response:
     return JSONResponse(
         {
             "sandbox": "pipedrive",
-            "db": store.path,
             "seeded_at": store.get_meta("seeded_at"),
             "api": ["/api/v1", "/api/v2"],
+            "oauth": ["/oauth/authorize", "/oauth/token"],
         }
     )
 
 
 async def not_api(request: Request) -> Response:
-    return error(404, f"{request.url.path} is not a Pipedrive API path; use /api/v1/... or /api/v2/...")
+    return error(404, f"{request.url.path} is not an API path of this sandbox")
 
 
-def create_app(db: str, reset: bool = False) -> Starlette:
-    """A Starlette app serving the sandbox from the SQLite database at `db` (or ":memory:")."""
+def create_app(db: str, reset: bool = False, rate_limit: RateLimit | int | None = None) -> Starlette:
+    """A Starlette app serving the sandbox from the SQLite database at `db` (or ":memory:").
+
+    `rate_limit` turns on Pipedrive's token budget (an int is a budget per 2-second window)."""
     store = open_store(db, reset=reset)
-    app = Starlette(
-        routes=[
-            Route("/", root, methods=["GET"]),
-            Route("/api/{version}/{path:path}", dispatch, methods=METHODS),
-            Route("/{path:path}", not_api, methods=METHODS),
-        ]
-    )
+    routes = [
+        Route("/", root, methods=["GET"]),
+        Route("/oauth/authorize", authorize_page, methods=["GET"]),
+        Route("/oauth/authorize", authorize_submit, methods=["POST"]),
+        Route("/oauth/token", token, methods=["POST"]),
+        Route("/oauth/token/", token, methods=["POST"]),
+        Route("/api/{version}/{path:path}", dispatch, methods=METHODS),
+    ]
+    app = Starlette(routes=[*routes, Route("/{path:path}", not_api, methods=METHODS)])
     app.state.store = store
+    limit = RateLimit(rate_limit) if isinstance(rate_limit, int) else rate_limit
+    app.state.budget = Budget(limit) if limit is not None else None
     return app
 
 
 def served_operations() -> list[tuple[str, str, str]]:
-    """(version, method, path template) of every operation the sandbox answers."""
-    return [*v1_routes.served(), *v2_routes.served()]
+    """(version, method, path template) of every Pipedrive operation the sandbox answers, OAuth's too."""
+    oauth = [
+        ("v1", "GET", "/oauth/authorize"),
+        ("v1", "POST", "/oauth/token"),
+        ("v1", "POST", "/oauth/token/"),
+    ]
+    return [*HANDLERS, *oauth]

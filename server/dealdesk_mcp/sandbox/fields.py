@@ -16,7 +16,7 @@ from .db import Record, Store
 from .wire import BadRequest, v1_time, v2_time
 
 # Entities whose fields the v2 *Fields endpoints serve; leads borrow the deal catalogue like Pipedrive.
-FIELD_ENTITIES = ("deal", "person", "organization", "product", "activity")
+FIELD_ENTITIES = ("deal", "person", "organization", "product", "activity", "project")
 OPTION_TYPES = ("enum", "set")
 CREATABLE_TYPES = (
     "varchar",
@@ -95,7 +95,7 @@ SYSTEM_FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("update_time", "Update time", "date"),
     ],
     "product": [
-        ("id", "ID", "int"),
+        ("id", "ID", "double"),  # v1 productFields documents no "int" type
         ("name", "Name", "varchar"),
         ("code", "Product code", "varchar"),
         ("description", "Description", "text"),
@@ -107,6 +107,18 @@ SYSTEM_FIELDS: dict[str, list[tuple[str, str, str]]] = {
         ("visible_to", "Visible to", "visible_to"),
         ("prices", "Price", "price_list"),
         ("billing_frequency", "Billing frequency", "billing_frequency"),
+    ],
+    "project": [
+        ("id", "ID", "int"),
+        ("title", "Title", "varchar"),
+        ("description", "Description", "text"),
+        ("status", "Status", "status"),
+        ("owner_id", "Owner", "user"),
+        ("board_id", "Board", "double"),
+        ("phase_id", "Phase", "double"),
+        ("start_date", "Start date", "date"),
+        ("end_date", "End date", "date"),
+        ("add_time", "Project created", "date"),
     ],
     "activity": [
         ("id", "ID", "int"),
@@ -153,6 +165,7 @@ SEED_CUSTOM_FIELDS: dict[str, list[tuple[str, str, str, list[str]]]] = {
         ("sku_family", "SKU family", "varchar", []),
     ],
     "activity": [],
+    "project": [("delivery_region", "Delivery region", "enum", ["North America", "Europe"])],
 }
 
 # Note field types stay within the set the v1 noteFields schema allows (ids as double, lead as varchar).

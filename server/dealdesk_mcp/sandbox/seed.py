@@ -15,12 +15,22 @@ from .db import Record, Store
 from .fields import hash_key, seed_fields
 from .wire import lead_time, v1_time, v2_time
 
+ADMIN_ID = 1
 COMPANY = {"id": 7001, "name": "Northwind Analytics", "domain": "northwind-analytics", "country": "US"}
 
 USERS = [
     (1, "Alex Morgan", "alex.morgan@northwind-analytics.example", True),
     (2, "Priya Natarajan", "priya.natarajan@northwind-analytics.example", False),
     (3, "Tomás Rivera", "tomas.rivera@northwind-analytics.example", False),
+    (4, "Grace Liu", "grace.liu@northwind-analytics.example", False),
+    (5, "Samuel Osei", "samuel.osei@northwind-analytics.example", False),
+]
+CURRENCY_MIX = ["USD", "USD", "EUR", "USD", "GBP", "EUR"]
+LOST_REASONS = [
+    "Went with a competitor",
+    "No budget this year",
+    "Timing: revisit next quarter",
+    "Price too high",
 ]
 
 PIPELINES = [
@@ -173,6 +183,9 @@ def seed(store: Store, moment: datetime) -> None:
         _notes(store, rng, moment, deals)
         _leads(store, rng, moment, people)
         store.set_counter("product", len(products))
+        from .seed_more import seed_more
+
+        seed_more(store, rng, moment, deals)
         store.set_meta("seeded_at", v2_time(moment))
 
 
@@ -410,9 +423,11 @@ def _deals(
         person = people[(deal_id * 3) % 36]
         pipeline_id = 1 if deal_id <= 32 else (2 if deal_id <= 42 else 3)
         stage = rng.choice(stages[pipeline_id])
-        status = "open" if deal_id % 6 else rng.choice(["won", "lost"])
-        created = _ago(moment, rng.randint(10, 240))
-        closed = v2_time(created + timedelta(days=rng.randint(5, 9))) if status != "open" else None
+        status = "open" if deal_id % 3 else ("won" if deal_id % 2 else "lost")
+        created = _ago(moment, rng.randint(30, 240))
+        # closed deals spread over the last six months, so win/loss reports have periods to compare
+        closed_at = min(created + timedelta(days=rng.randint(5, 60)), _ago(moment, (deal_id * 11) % 180))
+        closed = v2_time(max(closed_at, created)) if status != "open" else None
         org_name = ORGANIZATIONS[person["org_id"] - 1][0]
         rows.append(
             {
@@ -424,7 +439,7 @@ def _deals(
                 "pipeline_id": pipeline_id,
                 "stage_id": stage["id"],
                 "value": rng.randrange(2000, 90000, 500),
-                "currency": "USD",
+                "currency": CURRENCY_MIX[deal_id % len(CURRENCY_MIX)],
                 "add_time": v2_time(created),
                 "update_time": v2_time(created + timedelta(days=3)),
                 "stage_change_time": v2_time(created + timedelta(days=2)),
@@ -433,12 +448,13 @@ def _deals(
                 "archive_time": None,
                 "status": status,
                 "probability": None,
-                "lost_reason": "Went with a competitor" if status == "lost" else None,
+                "lost_reason": LOST_REASONS[deal_id % len(LOST_REASONS)] if status == "lost" else None,
                 "visible_to": 3,
                 "close_time": closed,
                 "won_time": closed if status == "won" else None,
                 "lost_time": closed if status == "lost" else None,
-                "expected_close_date": (moment + timedelta(days=rng.randint(5, 90))).strftime("%Y-%m-%d"),
+                "expected_close_date": (moment + timedelta(days=rng.randint(5, 150))).strftime("%Y-%m-%d"),
+                "creator_user_id": 1,
                 "label_ids": [],
                 "origin": "ManuallyCreated",
                 "origin_id": None,
@@ -463,10 +479,11 @@ def _deals(
 
 def _activities(store: Store, rng: random.Random, moment: datetime, deals: list[Record]) -> None:
     rows = []
-    for activity_id in range(1, 31):
-        deal = deals[(activity_id * 5) % len(deals)]
+    for activity_id in range(1, 61):
+        # deals 41-50 get none: stale-deal reports have something to find
+        deal = deals[(activity_id * 7) % 40]
         _, key, _ = ACTIVITY_TYPES[activity_id % len(ACTIVITY_TYPES)]
-        offset = rng.randint(-20, 20)
+        offset = rng.randint(-45, 30)
         done = offset < 0
         due = moment + timedelta(days=offset)
         created = v2_time(_ago(moment, 25))
@@ -475,7 +492,7 @@ def _activities(store: Store, rng: random.Random, moment: datetime, deals: list[
                 "id": activity_id,
                 "subject": ACTIVITY_SUBJECTS[key],
                 "type": key,
-                "owner_id": deal["owner_id"],
+                "owner_id": USERS[activity_id % len(USERS)][0] if activity_id % 4 == 0 else deal["owner_id"],
                 "creator_user_id": 1,
                 "is_deleted": False,
                 "add_time": created,

@@ -47,7 +47,12 @@ class SandboxHandle:
 
 
 def start_sandbox(
-    db: str | None = None, *, reset: bool = False, host: str = "127.0.0.1", port: int = 0
+    db: str | None = None,
+    *,
+    reset: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    rate_limit: Any = None,
 ) -> SandboxHandle:
     """Serve the sandbox in a daemon thread and return once it accepts connections."""
     import uvicorn  # imported here: the package itself stays cheap to import
@@ -55,7 +60,7 @@ def start_sandbox(
     from .app import create_app
 
     db = db or default_db_path()
-    app = create_app(db, reset=reset)
+    app = create_app(db, reset=reset, rate_limit=rate_limit)
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

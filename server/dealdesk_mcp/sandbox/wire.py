@@ -47,17 +47,17 @@ def ok(data: Any, additional_data: Any = None, *, status: int = 200) -> JSONResp
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
+    """Pipedrive's error shape; it adds errorCode to authentication, permission and limit failures."""
     body: dict[str, Any] = {"success": False, "error": message, "error_info": ERROR_INFO}
-    # Pipedrive adds errorCode to authentication failures; 501 is ours and follows the same pattern.
-    if status in (401, 501):
+    if status in (401, 403, 429):
         body["errorCode"] = status
     body["data"] = None
     body["additional_data"] = None
     return body
 
 
-def error(status: int, message: str) -> JSONResponse:
-    return JSONResponse(error_body(status, message), status_code=status)
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message), status_code=status, headers=headers)
 
 
 # -- pagination -----------------------------------------------------------------------------------
