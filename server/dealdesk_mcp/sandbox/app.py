@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import attio
 from .db import Store
 from .routes_v1 import routes as v1_routes
 from .routes_v2 import routes as v2_routes
@@ -29,6 +30,7 @@ def open_store(db: str, *, reset: bool = False) -> Store:
     if store.get_meta("seeded_at") is None:
         store.wipe()  # a half-written seed from an interrupted first start is discarded
         seed(store, now())
+    attio.ensure_seeded(store, now())
     return store
 
 
@@ -83,6 +85,7 @@ def create_app(db: str, reset: bool = False) -> Starlette:
         routes=[
             Route("/", root, methods=["GET"]),
             Route("/api/{version}/{path:path}", dispatch, methods=METHODS),
+            *attio.routes(),
             Route("/{path:path}", not_api, methods=METHODS),
         ]
     )
