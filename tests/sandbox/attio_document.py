@@ -35,6 +35,12 @@ CORRECTIONS = [
         "null admitted",
         "the type says null is allowed; Attio answers null there for attributes that are not currencies",
     ),
+    (
+        "the SCIM user and group paths",
+        "{user_id} and {workspace_team_id} in the path, no such parameter declared",
+        "declared as required string path parameters",
+        "a request to those paths cannot be built without them",
+    ),
 ]
 
 
@@ -93,6 +99,13 @@ def document() -> dict[str, Any]:
     schemas = raw["components"]["schemas"]
     resolved = _resolve(copy.deepcopy(raw), schemas)
     _correct(resolved)
+    for path, operations in resolved["paths"].items():
+        for name in re.findall(r"\{(\w+)\}", path):
+            for operation in operations.values():
+                declared = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "path"}
+                if name not in declared:
+                    param = {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                    operation.setdefault("parameters", []).append(param)
     return resolved
 
 

@@ -106,7 +106,7 @@ async def test_records_create_assert_query_update_with_history_and_delete(
             "attio_create_record",
             {"object": "people", "values": {"email_addresses": ["ada@analytical.example"]}},
         )
-        assert "HTTP 400" in clash and "uniqueness_conflict" in clash
+        assert "HTTP 400" in clash and "unique attribute" in clash
 
         await ok(client, "attio_delete_record", {"object": "people", "record_id": ada})
         gone = await fails(client, "attio_get_record", {"object": "people", "record_id": ada})

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from dealdesk_mcp.sandbox.db import Store
 
-from . import auth
+from . import auth, documented
 from .errors import AttioError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
 from .repo import Repo
 
@@ -159,6 +159,7 @@ async def _read(request: Request) -> tuple[bytes, dict[str, Any]]:
 
 async def dispatch(request: Request) -> Response:
     store: Store = request.app.state.store
+    matched: Route | None = None
     try:
         found = TABLE.match(request.method, request.url.path)
         if found is None:
@@ -184,7 +185,10 @@ async def dispatch(request: Request) -> Response:
             answer = matched.handler(ctx)
         return answer.response() if isinstance(answer, Reply) else JSONResponse(answer)
     except AttioError as exc:
-        return exc.response()
+        if matched is None:
+            return exc.response()
+        body = documented.conform(matched.method, matched.template, exc.status, exc.body())
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers())
     except Exception:
         log.exception("Attio sandbox handler failed: %s %s", request.method, request.url.path)
         body = {
