@@ -648,3 +648,95 @@ def test_every_operation_answers_as_documented(attio: httpx.Client) -> None:
             key, read = KEEP[(method, path)]
             state[key] = read(body)
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize(
+    ("headers", "why"),
+    [
+        ({}, "no token"),
+        ({"authorization": "Bearer not-the-sandbox-token"}, "wrong token"),
+        ({"authorization": "Basic abc"}, "not bearer"),
+    ],
+)
+def test_a_request_without_the_sandbox_token_is_refused_in_attios_shape(
+    attio_sandbox: SandboxHandle, headers: dict[str, str], why: str
+) -> None:
+    answer = httpx.get(f"{attio_sandbox.base_url}/v2/objects", headers=headers)
+    assert answer.status_code == 401, why
+    assert answer.json() == {**answer.json(), "status_code": 401, "type": "auth_error"}
+    assert set(answer.json()) == {"status_code", "type", "code", "message"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "code"),
+    [
+        (
+            "GET",
+            f"/v2/objects/people/records/{seeded_id('record', 'companies', 'Acme Logistics')}",
+            {},
+            404,
+            "not_found",
+        ),
+        ("GET", "/v2/objects/people/records/not-a-uuid", {}, 404, "not_found"),
+        ("GET", "/v2/objects/planets", {}, 404, "not_found"),
+        ("POST", "/v2/objects/people/records", {"content": b"{not json"}, 400, "value_not_found"),
+        (
+            "POST",
+            "/v2/objects/people/records",
+            {"json": {"data": {"values": {"job_title": 42}}}},
+            400,
+            "value_not_found",
+        ),
+        (
+            "POST",
+            "/v2/objects/people/records/query",
+            {"json": {"filter": {"no_such": 1}}},
+            400,
+            "filter_error",
+        ),
+        ("POST", "/v2/objects/people/records/query", {"json": {"limit": "many"}}, 400, "filter_error"),
+        (
+            "POST",
+            "/v2/objects",
+            {"json": {"data": {"api_slug": "people", "singular_noun": "P", "plural_noun": "Ps"}}},
+            409,
+            "slug_conflict",
+        ),
+        ("GET", "/v2/tasks", {"params": {"is_completed": "perhaps"}}, 400, "validation_type"),
+        ("DELETE", "/v2/webhooks/00000000-0000-4000-8000-000000000000", {}, 404, "not_found"),
+        ("PATCH", "/v2/self", {}, 405, "method_not_allowed"),
+        ("GET", "/v2/nowhere", {}, 404, "not_found"),
+    ],
+)
+def test_bad_requests_are_4xx_in_attios_shape(
+    attio: httpx.Client, method: str, path: str, kwargs: dict[str, Any], status: int, code: str
+) -> None:
+    answer = attio.request(method, path, **kwargs)
+    assert answer.status_code == status, answer.text
+    body = answer.json()
+    assert set(body) == {"status_code", "type", "code", "message"} and body["code"] == code
+    assert body["status_code"] == status and body["message"]
+
+
+def test_a_new_call_recording_is_processing_and_then_completed(attio: httpx.Client) -> None:
+    import time
+
+    meeting = seeded_id("meeting", "fjord-proposal")
+    made = attio.post(
+        f"/v2/meetings/{meeting}/call_recordings", json={"data": {"video_url": "https://v.example/a.mp4"}}
+    )
+    assert made.status_code == 200, made.text
+    recording = made.json()["data"]
+    assert recording["status"] == "processing"
+    path = f"/v2/meetings/{meeting}/call_recordings/{recording['id']['call_recording_id']}"
+    assert attio.get(f"{path}/transcript").status_code == 400  # not ready yet
+    again = attio.post(
+        f"/v2/meetings/{meeting}/call_recordings", json={"data": {"video_url": "https://v.example/b.mp4"}}
+    )
+    assert again.status_code == 429 and again.headers["retry-after"] == "1"
+    time.sleep(1.1)
+    assert attio.get(path).json()["data"]["status"] == "completed"
+    transcript = attio.get(f"{path}/transcript").json()["data"]
+    assert transcript["transcript"] and transcript["raw_transcript"].startswith(
+        "[sandbox: simulated transcript]"
+    )

@@ -269,3 +269,28 @@ async def test_webhooks(sandbox: SandboxHandle, tmp_path: Path) -> None:
         assert "HTTP 400" in bad and "https" in bad
         await ok(client, "attio_delete_webhook", {"webhook_id": hook})
         assert "HTTP 404" in await fails(client, "attio_get_webhook", {"webhook_id": hook})
+
+
+async def walk(client: Client, tool: str, args: dict[str, Any], key: str) -> list[str]:
+    """Follow the page summary's `next` arguments to the end; answers every item's id."""
+    seen: list[str] = []
+    extra: dict[str, Any] = {}
+    for _ in range(50):
+        answer = await ok(client, tool, {**args, **extra, "raw": True})
+        seen += [item["id"][key] for item in answer["data"]]
+        if not answer["page"]["more"]:
+            return seen
+        extra = answer["page"]["next"]
+    raise AssertionError(f"{tool} never reached its last page")
+
+
+async def test_both_pagination_styles_walk_every_item_once(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    async with connected(sandbox, tmp_path) as client:
+        meetings = await walk(client, "attio_list_meetings", {"limit": 1}, "meeting_id")  # cursor
+        notes = await walk(client, "attio_list_notes", {"limit": 1}, "note_id")  # offset in the query
+        people = await walk(
+            client, "attio_list_records", {"object": "people", "limit": 5}, "record_id"
+        )  # offset in the body
+    assert len(meetings) == len(set(meetings)) == 4
+    assert len(notes) == len(set(notes)) == 4
+    assert len(people) == len(set(people)) == 16
