@@ -740,3 +740,30 @@ def test_a_new_call_recording_is_processing_and_then_completed(attio: httpx.Clie
     assert transcript["transcript"] and transcript["raw_transcript"].startswith(
         "[sandbox: simulated transcript]"
     )
+
+
+def test_a_default_value_fills_new_records_that_leave_it_out(attio: httpx.Client) -> None:
+    made = attio.post("/v2/objects/contracts/attributes", json={"data": {
+        "title": "Region", "description": None, "api_slug": "region", "type": "select", "is_required": False,
+        "is_unique": False, "is_multiselect": False, "config": {}}})  # fmt: skip
+    assert made.status_code == 200, made.text
+    assert (
+        attio.post(
+            "/v2/objects/contracts/attributes/region/options", json={"data": {"title": "EMEA"}}
+        ).status_code
+        == 200
+    )
+    patched = attio.patch(
+        "/v2/objects/contracts/attributes/region",
+        json={"data": {"default_value": {"type": "static", "template": ["EMEA"]}}},
+    )
+    assert patched.status_code == 200, patched.text
+    validate(patched.json(), "PATCH", "/v2/{target}/{identifier}/attributes/{attribute}", 200)
+    record = attio.post(
+        "/v2/objects/contracts/records", json={"data": {"values": {"name": "Default check"}}}
+    ).json()["data"]
+    assert [v["option"]["title"] for v in record["values"]["region"]] == ["EMEA"]
+    chosen = attio.post(
+        "/v2/objects/contracts/records", json={"data": {"values": {"name": "No default", "region": []}}}
+    ).json()["data"]
+    assert chosen["values"]["region"] == []

@@ -79,6 +79,10 @@ def _default(ctx: Ctx, attr: Doc, default: Any) -> None:
             raise BadRequest("A static default_value takes a list of values as its template")
         writer = Writer(ctx.repo, attr["_parent"], api_actor(), ctx.moment)
         contents = writer.items(attr, template)
+        for content in contents:  # the template is served as values are: options and statuses whole
+            for key in ("option", "status"):
+                if key in content and attr["type"] in ("select", "status"):
+                    content[key] = ctx.repo.get(key, content[key])
         attr["default_value"] = {
             "type": "static",
             "template": [{**c, "attribute_type": attr["type"]} for c in contents],

@@ -111,9 +111,7 @@ class RouteTable:
         self.routes: list[Route] = []
 
     def add(self, method: str, template: str, *, public: bool = False) -> Callable[[Handler], Handler]:
-        regex = re.sub(
-            r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
-        )
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)
         pattern = re.compile(f"^{regex}/?$")
         literals = sum(1 for part in template.split("/") if part and not part.startswith("{"))
 

@@ -19,7 +19,7 @@ def linked_record(repo: Repo, item: Any, moment: Any, where: str) -> Doc:
     if obj is None:
         raise BadRequest(f"{where}: no object {item['target_object']!r}", code="value_not_found")
     writer = Writer(repo, structure.object_id(obj), api_actor(), moment)
-    return writer._target(obj, item, where)
+    return writer.target_record(obj, item, where)
 
 
 def member_ref(repo: Repo, item: Any, where: str) -> str:

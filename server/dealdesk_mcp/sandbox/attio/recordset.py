@@ -49,6 +49,8 @@ class Values:
             history, added, removed = self.writer.apply(attr, stored.get(aid, []), raw, append=append)
             stored[aid] = history
             changes.append((attr, added, removed))
+        if creating:
+            self._defaults(stored, written)
         required = [
             a["api_slug"]
             for a in self.attributes
@@ -57,6 +59,30 @@ class Values:
         if required and (creating or any(a["api_slug"] in required for a, _, _ in changes)):
             raise BadRequest(f"Required attribute {required[0]!r} has no value", code="missing_value")
         return changes
+
+    def _defaults(self, stored: dict[str, list[Doc]], written: Mapping[str, Any]) -> None:
+        """Attributes with a default value get it when a new record or entry leaves them out."""
+        given = set(written)
+        for attr in self.attributes:
+            default = attr.get("default_value")
+            aid = structure.attribute_id(attr)
+            if not default or attr["api_slug"] in given or aid in given or stored.get(aid):
+                continue
+            if default["type"] == "static":
+                contents = [
+                    {k: _stored(k, v) for k, v in c.items() if k != "attribute_type"}
+                    for c in default["template"]
+                ]
+            elif default["template"] == "current-user" and self.writer.actor["type"] == "workspace-member":
+                contents = [
+                    {
+                        "referenced_actor_type": "workspace-member",
+                        "referenced_actor_id": self.writer.actor["id"],
+                    }
+                ]
+            else:
+                continue  # a dynamic default with nobody to stand for (an API token is not a member)
+            stored[aid] = [self.writer.entry(attr, c) for c in contents]
 
     def system(self, stored: dict[str, list[Doc]], record_id: str) -> None:
         """record_id, created_at and created_by: set once by the API, never writable."""
@@ -71,6 +97,13 @@ class Values:
         for attr in self.attributes:
             if attr["api_slug"] in contents and attr["is_system_attribute"]:
                 stored[structure.attribute_id(attr)] = [self.writer.entry(attr, contents[attr["api_slug"]])]
+
+
+def _stored(key: str, value: Any) -> Any:
+    """A default template holds options and statuses whole; a stored value holds their id."""
+    if key in ("option", "status") and isinstance(value, dict):
+        return value["id"][f"{key}_id"]
+    return value
 
 
 def check_unique(repo: Repo, record: Doc, attributes: list[Doc], kind: str = "record") -> None:

@@ -158,7 +158,7 @@ class Writer:
             obj = structure.find_object(self.repo, raw["target_object"])
             if obj is None or (allowed and structure.object_id(obj) not in allowed):
                 raise BadRequest(f"{slug!r} cannot point to {raw['target_object']!r}", code="value_not_found")
-            target = self._target(obj, raw, slug)
+            target = self.target_record(obj, raw, slug)
         else:
             raise BadRequest(f"{slug!r} takes a record id or {{target_object, target_record_id}}")
         return {
@@ -166,7 +166,7 @@ class Writer:
             "target_record_id": target["record_id"],
         }
 
-    def _target(self, obj: Doc, raw: Mapping[str, Any], slug: str) -> Doc:
+    def target_record(self, obj: Doc, raw: Mapping[str, Any], slug: str) -> Doc:
         """The record a reference names, by id or by a unique attribute's value."""
         oid = structure.object_id(obj)
         if "target_record_id" in raw:
