@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import api  # noqa: F401  (registers the special handlers)
+from . import attio
 from .call import Answer, Call
 from .db import Store
 from .handlers import handler_for
@@ -42,6 +43,7 @@ def open_store(db: str, *, reset: bool = False) -> Store:
     if store.get_meta("seeded_at") is None:
         store.wipe()  # a half-written seed from an interrupted first start is discarded
         seed(store, now())
+    attio.ensure_seeded(store, now())
     return store
 
 
@@ -168,6 +170,7 @@ def create_app(db: str, reset: bool = False, rate_limit: RateLimit | int | None 
         Route("/oauth/token", token, methods=["POST"]),
         Route("/oauth/token/", token, methods=["POST"]),
         Route("/api/{version}/{path:path}", dispatch, methods=METHODS),
+        *attio.routes(),
     ]
     app = Starlette(routes=[*routes, Route("/{path:path}", not_api, methods=METHODS)])
     app.state.store = store
