@@ -78,8 +78,8 @@ def apply_notes(op: Operation, notes: dict[str, dict[str, Any]]) -> None:
     for param in op.params:
         note = notes.get(param.name) or {}
         schema = param.schema
-        if note.get("enum"):
-            target = schema.get("items", {}) if schema.get("type") == "array" else schema
+        target = schema.get("items", {}) if schema.get("type") == "array" else schema
+        if note.get("enum") and not target.get("enum"):  # the document's own closed set stands
             target["enum"] = list(note["enum"])
         if note.get("comma_list") and param.location == "query" and schema.get("type") != "array":
             item = {k: v for k, v in schema.items() if k not in ("nullable", "default")}

@@ -78,7 +78,7 @@ class AddLead(ToolInput):
     expected_close_date: Annotated[date | None, NotNull] = Field(
         default=None, description="Expected close, YYYY-MM-DD.", json_schema_extra={"format": "date"}
     )
-    visible_to: Annotated[Literal[1, 3, 5, 7] | None, NotNull] = Field(
+    visible_to: Annotated[Literal["1", "3", "5", "7"] | None, NotNull] = Field(
         default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
     )
     was_seen: Annotated[bool | None, NotNull] = Field(default=None, description="Seen in the Pipedrive app.")
@@ -325,7 +325,7 @@ class UpdateLead(ToolInput):
     )
     value: AddLeadValue | None = Field(default=None, description="{amount, currency} object; null clears.")
     expected_close_date: date | None = Field(default=None, description="Expected close, YYYY-MM-DD.")
-    visible_to: Annotated[Literal[1, 3, 5, 7] | None, NotNull] = Field(
+    visible_to: Annotated[Literal["1", "3", "5", "7"] | None, NotNull] = Field(
         default=None, description="1 owner, 3 all (Premium: owner's group), 5 group+sub-groups, 7 all."
     )
     was_seen: Annotated[bool | None, NotNull] = Field(default=None, description="Seen in the Pipedrive app.")
