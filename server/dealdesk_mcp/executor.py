@@ -318,11 +318,13 @@ class Executor:
         self, entry: ToolEntry, model: UploadInput, overrides: dict[str, Any], progress: Progress | None
     ) -> Answer:
         route = model.route
-        real = files.resolve_upload(model.path, self.settings.upload_roots, self.settings.max_upload_bytes)
-        upload = files.describe_upload(real, model.file_name, model.content_type)
-        request = build_request(model, overrides=overrides)
-        with open(upload.path, "rb") as handle:
-            reader = files.ProgressReader(handle, upload.size)
+        rules = files.UploadRules.from_settings(self.settings, self.session.credentials.secrets())
+        opened = files.open_upload(
+            model.path, rules, file_name=model.file_name, content_type=model.content_type
+        )
+        async with opened as upload:
+            request = build_request(model, overrides=overrides)
+            reader = upload.reader
             part = {route.file_part: (upload.file_name, reader, upload.content_type)}
             async with anyio.create_task_group() as tasks:
                 if progress is not None:
@@ -345,7 +347,7 @@ class Executor:
         return await self._shape(entry, route, answer, None, raw=bool(model.raw))
 
     @staticmethod
-    async def _report_upload(reader: files.ProgressReader, progress: Progress, name: str) -> None:
+    async def _report_upload(reader: files.UploadReader, progress: Progress, name: str) -> None:
         last = -1
         while True:
             if reader.sent != last:
@@ -355,6 +357,7 @@ class Executor:
 
     async def _download(self, entry: ToolEntry, model: DownloadInput, overrides: dict[str, Any]) -> Answer:
         route = model.route
+        files.check_save_as(model.save_as)
         request = build_request(model, overrides=overrides)
         response = await self.session.send(
             route.api, request.method, request.path, params=request.params, stream=True, accept="*/*"
