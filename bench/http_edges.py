@@ -106,14 +106,25 @@ async def real_call(url: str, no_auth: bool, timeout: float = 10.0) -> bool:
     try:
         with anyio_timeout(timeout):
             http = httpx2.AsyncClient(headers=headers(no_auth), timeout=httpx2.Timeout(timeout))
-            async with Client(streamable_http_client(url, http_client=http)) as client:
+            # The 2025 handshake, with a session, the way hosts connect today.
+            async with Client(streamable_http_client(url, http_client=http), mode="legacy") as client:
                 await client.list_tools()
                 result = await client.call_tool("get_deals", {"limit": 2})
                 return not result.is_error
     except BaseException as exc:  # any failure of the real client counts as one
         if isinstance(exc, KeyboardInterrupt):
             raise
+        FAILURES.append(describe(exc))
         return False
+
+
+FAILURES: list[str] = []
+
+
+def describe(exc: BaseException) -> str:
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {str(exc)[:120]}"
 
 
 def anyio_timeout(seconds: float) -> Any:
@@ -180,6 +191,7 @@ async def sessions(opens: int, no_auth: bool) -> dict[str, Any]:
                 "rss_after_mb": round(rss_after, 1),
                 "real_client_during": f"{sum(during)}/{len(during)}",
                 "real_client_after": f"{sum(after)}/{len(after)}",
+                "real_client_failures": FAILURES[:5],
                 "stderr_kb": round(stderr_path.stat().st_size / 1024, 1),
             }
         finally:
@@ -208,8 +220,11 @@ def slow_socket(port: int, body: bool) -> socket.socket | None:
 
 
 def still_open(sock: socket.socket) -> bool:
+    """Whether the server still holds the connection (a 408 it sent before closing is read past)."""
     try:
-        return sock.recv(65536) != b""
+        while sock.recv(65536):
+            pass
+        return False
     except BlockingIOError:
         return True
     except OSError:
@@ -229,22 +244,28 @@ async def slowloris(connections: int, seconds: float, no_auth: bool) -> dict[str
                 if sock is not None:
                     socks.append(sock)
             opened = len(socks)
-            until = [time.monotonic() + seconds]
+            began = time.monotonic()
+            until = [began + seconds]
             outcomes: list[bool] = []
             loop = asyncio.create_task(real_client_loop(url, no_auth, until, outcomes))
+            alive = set(socks)
+            held: dict[str, int] = {}
             while time.monotonic() < until[0]:
-                for sock in socks:  # keep each one trickling, the way slowloris does
+                for sock in list(alive):  # keep each one trickling, the way slowloris does
+                    if not still_open(sock):
+                        alive.discard(sock)
+                        continue
                     with contextlib.suppress(OSError):
-                        sock.send(b"x" if still_open(sock) else b"")
+                        sock.send(b"x")
+                held[f"{time.monotonic() - began:.0f}s"] = len(alive)
                 await asyncio.sleep(2)
             await loop
-            held = sum(still_open(s) for s in socks)
             return {
                 "slow_connections": connections,
                 "opened": opened,
-                "held_by_server_after_s": seconds,
-                "still_held": held,
+                "held_by_server_over_time": held,
                 "real_client": f"{sum(outcomes)}/{len(outcomes)}",
+                "real_client_failures": FAILURES,
                 "stderr_growth_kb": round((stderr_path.stat().st_size - stderr_before) / 1024, 1),
                 "rss_mb": round(rss_mb(proc.pid), 1),
             }

@@ -150,8 +150,8 @@ def _locate(raw: str, roots: tuple[Path, ...]) -> _Located:
         head = text.replace("\\", "/").split("/", 1)[0]
         if head != "~":
             raise FileAccessError(
-                f"path: {raw!r} names another user's home folder ({head}); give a path inside the allowed "
-                f"folders: {_roots_text(roots)}"
+                f"path: {raw!r} starts with {head!r}, a home folder by user name, which is not looked up; give "
+                f"a path inside the allowed folders: {_roots_text(roots)}"
             )
         text = os.path.expanduser(text)
         if text.startswith("~"):
@@ -194,7 +194,10 @@ def _link_refusal(where: _Located, upto: int, roots: tuple[Path, ...]) -> FileAc
             return FileAccessError(
                 f"path: {where.raw!r} goes through a link that leads back to itself (a loop)."
             )
-    target = Path(os.path.realpath(link)).joinpath(*where.parts[upto + 1 :])
+    try:
+        target = Path(os.path.realpath(link)).joinpath(*where.parts[upto + 1 :])
+    except OSError:  # it changed again meanwhile
+        return FileAccessError(f"path: {where.raw!r} goes through a link; links are not followed.")
     if not _inside(target, roots):
         return FileAccessError(
             f"path: {where.raw!r} is a link to a place outside the allowed folders: {_roots_text(roots)}"

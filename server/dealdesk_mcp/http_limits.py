@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -21,6 +23,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 log = logging.getLogger(__name__)
 
 SESSION_HEADER = b"mcp-session-id"
+VERSION_HEADER = b"mcp-protocol-version"
 # Sessions: enough for many real clients, few enough that a flood costs little memory (~40 KB each).
 MAX_SESSIONS = 256
 MAX_SESSIONS_PER_CLIENT = 64
@@ -94,11 +97,12 @@ class SessionGuard:
             return
         headers = dict(scope.get("headers") or ())
         sid = headers.get(SESSION_HEADER, b"").decode("latin-1")
+        version = headers.get(VERSION_HEADER, b"").decode("latin-1")
         if sid:
             await self._use(sid, scope, receive, send)
-        elif scope["method"] == "POST":
+        elif scope["method"] == "POST" and (not version or version in HANDSHAKE_PROTOCOL_VERSIONS):
             await self._open(scope, receive, send, headers.get(b"host", b""))
-        else:
+        else:  # other methods, and the stateless protocol era, open no session
             await self.app(scope, receive, send)
 
     async def _use(self, sid: str, scope: Scope, receive: Receive, send: Send) -> None:
@@ -126,11 +130,33 @@ class SessionGuard:
                 self.sessions.pop(sid, None)
 
     async def _open(self, scope: Scope, receive: Receive, send: Send, host: bytes) -> None:
+        # The whole request first: the SDK admits a session before reading the body, so a client sending
+        # its body slowly would hold a session (and here, a slot) for as long as it liked.
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            if len(body) > DEFAULT_MAX_REQUEST_BODY_SIZE:
+                await _refusal(413, "the request body is too large")(scope, receive, send)
+                return
+            if not message.get("more_body"):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
         client = str(scope["client"][0]) if scope.get("client") else "unknown"
         await self._make_room(client)
         if self._count(client) >= self.max_per_client or self._count() >= self.max_sessions:
             log.warning("refused a new MCP session: all %d sessions are serving calls", len(self.sessions))
-            await _refusal(503, "every session is busy; try again shortly")(scope, receive, send)
+            await _refusal(503, "every session is busy; try again shortly")(scope, replay, send)
             return
         self._opening[client] = self._opening.get(client, 0) + 1
         pending = [True]
@@ -153,7 +179,7 @@ class SessionGuard:
             await send(message)
 
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, replay, watch)
         finally:
             settle()
 
@@ -251,7 +277,7 @@ class GuardedH11Protocol(H11Protocol):
         self._waiting_since = self.loop.time()
         self._timed_cycle: Any = None
         self._arm(self.header_seconds)
-        if len(self.connections) > self.max_connections:
+        if sum(not c.transport.is_closing() for c in self.connections) > self.max_connections:
             self._shed()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -306,7 +332,12 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
     def _shed(self) -> None:
-        waiting = [c for c in self.connections if c is not self and c._waiting_for_request()]
+        # Closed ones stay in the set until the event loop reports them lost: skip those.
+        waiting = [
+            c
+            for c in self.connections
+            if c is not self and not c.transport.is_closing() and c._waiting_for_request()
+        ]
         if waiting:
             oldest = min(waiting, key=lambda c: c._waiting_since)
             oldest._disarm()
