@@ -88,7 +88,6 @@ class SessionGuard:
         self.max_per_client = max_per_client
         self.unproven_seconds = unproven_seconds
         self.sessions: dict[str, _Session] = {}
-        self._opening: dict[str, int] = {}  # client -> opening requests not yet answered
         self.closed_by_guard = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -158,15 +157,6 @@ class SessionGuard:
             log.warning("refused a new MCP session: all %d sessions are serving calls", len(self.sessions))
             await _refusal(503, "every session is busy; try again shortly")(scope, replay, send)
             return
-        self._opening[client] = self._opening.get(client, 0) + 1
-        pending = [True]
-
-        def settle() -> None:
-            if pending[0]:
-                pending[0] = False
-                self._opening[client] -= 1
-                if not self._opening[client]:
-                    del self._opening[client]
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 300:
@@ -175,27 +165,29 @@ class SessionGuard:
                     if key.lower() == SESSION_HEADER:
                         now = time.monotonic()
                         self.sessions[value.decode("latin-1")] = _Session(client, host, now, now)
-                        settle()
             await send(message)
 
         try:
             await self.app(scope, replay, watch)
         finally:
-            settle()
+            # Opens that ran side by side may have passed a bound together: trim back to it.
+            with anyio.CancelScope(shield=True):
+                await self._make_room(client, room=0)
 
     def _count(self, client: str | None = None) -> int:
         if client is None:
-            return len(self.sessions) + sum(self._opening.values())
-        return sum(1 for s in self.sessions.values() if s.client == client) + self._opening.get(client, 0)
+            return len(self.sessions)
+        return sum(1 for s in self.sessions.values() if s.client == client)
 
-    async def _make_room(self, client: str) -> None:
+    async def _make_room(self, client: str, room: int = 1) -> None:
+        """Close sessions until `room` more fit within both bounds (expired unproven ones first)."""
         now = time.monotonic()
         for sid, session in list(self.sessions.items()):
             if not session.proven and not session.posting and now - session.opened > self.unproven_seconds:
                 await self._close(sid)
-        while self._count(client) >= self.max_per_client and await self._close_least(client):
+        while self._count(client) + room > self.max_per_client and await self._close_least(client):
             pass
-        while self._count() >= self.max_sessions and await self._close_least(None):
+        while self._count() + room > self.max_sessions and await self._close_least(None):
             pass
 
     async def _close_least(self, client: str | None) -> bool:
