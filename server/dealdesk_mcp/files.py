@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from dealdesk_mcp.config import Settings
 
 CHUNK = 64 * 1024
-SCAN_CHUNK = 1024 * 1024
+SCAN_CHUNK = 256 * 1024
 NAME_MAX_BYTES = 255
 PATH_MAX_BYTES = 4096
 # Room left in a saved name for " (12)" and the like.

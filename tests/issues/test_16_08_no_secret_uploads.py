@@ -61,7 +61,7 @@ async def test_the_env_file_the_cli_read_is_refused_with_default_folders(
         ("a copy of the .env", f"# old settings\nPIPEDRIVE_API_TOKEN={TOKEN}\n".encode()),
         ("the OAuth client secret", b"notes " + CLIENT_SECRET.encode() + b" more notes"),
         ("the MCP bearer token", b"x" * 5000 + AUTH_TOKEN.encode()),
-        # 1 MiB scan chunks: a secret across the seam between two of them.
+        # A secret across the seam between two of them.
         ("a secret across a chunk seam", b"\0" * (files.SCAN_CHUNK - 7) + TOKEN.encode() + b"\0" * 100),
     ],
 )
