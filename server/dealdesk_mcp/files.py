@@ -337,6 +337,14 @@ def _refuse_kind(raw: str, mode: int) -> None:
         raise FileAccessError(f"path: {raw!r} is not a regular file (device, pipe or socket).")
 
 
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    """os.pread, or seek-and-read where the platform lacks it (each descriptor has one reader)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, length)
+
+
 def _contains_secret(fd: int, size: int, secrets: tuple[bytes, ...]) -> bool:
     """Whether the first `size` bytes hold a secret; reads by chunks, overlapping by a secret's length."""
     if not secrets:
@@ -345,7 +353,7 @@ def _contains_secret(fd: int, size: int, secrets: tuple[bytes, ...]) -> bool:
     tail = b""
     offset = 0
     while offset < size:
-        chunk = os.pread(fd, min(SCAN_CHUNK, size - offset), offset)
+        chunk = _pread(fd, min(SCAN_CHUNK, size - offset), offset)
         if not chunk:
             break
         window = tail + chunk
@@ -428,7 +436,7 @@ class UploadReader:
                 out, self._held = self._held, b""
                 self.sent += len(out)
                 return out
-            chunk = os.pread(self._fd, min(wanted, left), self._position)
+            chunk = _pread(self._fd, min(wanted, left), self._position)
             if not chunk:
                 raise FileAccessError(
                     f"path: {self._raw!r} got shorter while it was being sent; the upload was stopped."
@@ -541,15 +549,60 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-class _PrivateFile:
-    """A new file under a random name in the folder's descriptor, made with O_EXCL: ours alone."""
+class _Folder:
+    """A folder to make files in: by a descriptor reached without following links where the platform
+    has openat(), else by path (after checking the folder is not a link)."""
 
-    def __init__(self, folder_fd: int) -> None:
-        self.folder_fd = folder_fd
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+        if WALKS_BY_DESCRIPTOR:
+            self.fd = open_folder(path, create=True)
+            return
+        path.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        if path.is_symlink() or not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "a link or a file, not a folder", path.name)
+
+    def _name(self, name: str) -> str:
+        return name if self.fd is not None else str(self.path / name)
+
+    def _at(self) -> dict[str, int]:
+        return {} if self.fd is None else {"dir_fd": self.fd}
+
+    def create(self, name: str) -> int:
+        """A new, empty file only we hold (O_EXCL: an existing name or link is never opened)."""
+        return os.open(
+            self._name(name), _NEW_FILE_FLAGS | getattr(os, "O_BINARY", 0), FILE_MODE, **self._at()
+        )
+
+    def link(self, source: str, target: str) -> None:
+        if self.fd is None:
+            os.link(self._name(source), self._name(target))
+        else:
+            os.link(source, target, src_dir_fd=self.fd, dst_dir_fd=self.fd, follow_symlinks=False)
+
+    def replace(self, source: str, target: str) -> None:
+        at = {} if self.fd is None else {"src_dir_fd": self.fd, "dst_dir_fd": self.fd}
+        os.replace(self._name(source), self._name(target), **at)
+
+    def unlink(self, name: str) -> None:
+        os.unlink(self._name(name), **self._at())
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+class _PrivateFile:
+    """A new file under a random name in the folder, made with O_EXCL: ours alone."""
+
+    def __init__(self, folder: _Folder) -> None:
+        self.folder = folder
         while True:
             self.name = f"{PART_PREFIX}{random_names.token_hex(8)}.part"
             try:
-                self.fd: int | None = os.open(self.name, _NEW_FILE_FLAGS, FILE_MODE, dir_fd=folder_fd)
+                self.fd: int | None = folder.create(self.name)
                 return
             except FileExistsError:
                 continue
@@ -565,13 +618,7 @@ class _PrivateFile:
         self.fd = None
         for candidate in _candidates(name):
             try:
-                os.link(
-                    self.name,
-                    candidate,
-                    src_dir_fd=self.folder_fd,
-                    dst_dir_fd=self.folder_fd,
-                    follow_symlinks=False,
-                )
+                self.folder.link(self.name, candidate)
             except FileExistsError:
                 continue
             except OSError as exc:
@@ -579,12 +626,12 @@ class _PrivateFile:
                     raise
                 # No hard links here: hold the name with an empty file of our own, then move onto it.
                 try:
-                    os.close(os.open(candidate, _NEW_FILE_FLAGS, FILE_MODE, dir_fd=self.folder_fd))
+                    os.close(self.folder.create(candidate))
                 except FileExistsError:
                     continue
-                os.replace(self.name, candidate, src_dir_fd=self.folder_fd, dst_dir_fd=self.folder_fd)
+                self.folder.replace(self.name, candidate)
                 return candidate
-            os.unlink(self.name, dir_fd=self.folder_fd)
+            self.folder.unlink(self.name)
             return candidate
         raise FileExistsError(errno.EEXIST, "every name is taken", name)
 
@@ -593,7 +640,7 @@ class _PrivateFile:
             os.close(self.fd)
             self.fd = None
         with suppress(FileNotFoundError):
-            os.unlink(self.name, dir_fd=self.folder_fd)
+            self.folder.unlink(self.name)
 
 
 def _folder_refusal(what: str, folder: Path, exc: OSError) -> FileAccessError:
@@ -622,12 +669,12 @@ async def save_download(
     """Stream `response` into a new file in `folder`; never overwrites, never holds the whole file."""
     digest = hashlib.sha256()
     size = 0
-    folder_fd: int | None = None
+    place: _Folder | None = None
     part: _PrivateFile | None = None
     try:
         try:
-            folder_fd = open_folder(folder, create=True)
-            part = _PrivateFile(folder_fd)
+            place = _Folder(folder)
+            part = _PrivateFile(place)
             async for chunk in response.aiter_bytes(CHUNK):
                 size += len(chunk)
                 if max_bytes is not None and size > max_bytes:
@@ -640,8 +687,8 @@ async def save_download(
     finally:
         if part is not None:
             part.discard()
-        if folder_fd is not None:
-            os.close(folder_fd)
+        if place is not None:
+            place.close()
         await response.aclose()
     content_type = response.headers.get("content-type", "").split(";")[0] or (
         mimetypes.guess_type(final)[0] or "application/octet-stream"
@@ -651,11 +698,11 @@ async def save_download(
 
 def write_json_file(folder: Path, name: str, text: str) -> str:
     """Keep a whole answer that did not fit, for an agent with file access."""
-    folder_fd: int | None = None
+    place: _Folder | None = None
     part: _PrivateFile | None = None
     try:
-        folder_fd = open_folder(folder, create=True)
-        part = _PrivateFile(folder_fd)
+        place = _Folder(folder)
+        part = _PrivateFile(place)
         part.write(text.encode("utf-8"))
         final = part.publish(safe_file_name(name))
     except OSError as exc:
@@ -665,6 +712,6 @@ def write_json_file(folder: Path, name: str, text: str) -> str:
     finally:
         if part is not None:
             part.discard()
-        if folder_fd is not None:
-            os.close(folder_fd)
+        if place is not None:
+            place.close()
     return str(folder / final)

@@ -8,7 +8,6 @@ has it, or against any local program when the server runs with --no-auth).
 from __future__ import annotations
 
 import logging
-import resource
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -241,8 +240,10 @@ class SessionGuard:
 def connection_limit() -> int:
     """MAX_CONNECTIONS, or fewer when the process may not open that many descriptors."""
     try:
+        import resource  # POSIX only
+
         soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    except (OSError, ValueError):
+    except (ImportError, OSError, ValueError):
         return MAX_CONNECTIONS
     if soft == resource.RLIM_INFINITY:
         return MAX_CONNECTIONS

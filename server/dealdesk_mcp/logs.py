@@ -19,6 +19,8 @@ REPEATS = 5
 # All messages together: this many per window.
 BUDGET = 60
 WINDOW_SECONDS = 60.0
+# Distinct messages remembered per window.
+TRACKED = 1000
 
 
 @dataclass
@@ -55,7 +57,9 @@ class FloodFilter(logging.Filter):
         key = (record.name, record.levelno, str(record.msg)[:200])
         count = self._messages.get(key)
         if count is None or now - count.started >= self.window:
-            count = self._messages[key] = _Count(now, held=count.held if count else 0)
+            count = _Count(now, held=count.held if count else 0)
+            if len(self._messages) < TRACKED:  # past that, new messages count against the budget only
+                self._messages[key] = count
         if count.passed >= self.repeats or overall.passed >= self.budget:
             count.held += 1
             overall.held += 1

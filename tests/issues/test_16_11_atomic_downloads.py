@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import anyio
+import pytest
 
 from dealdesk_mcp import files
 from tests.conftest import connect, make_settings, text_of
@@ -176,3 +177,23 @@ def test_saved_answers_written_at_once_under_one_name_all_survive(tmp_path: Path
     assert len(set(paths)) == len(texts)
     assert sorted(Path(p).read_text() for p in paths) == sorted(texts)
     assert sys.platform == "win32" or all(Path(p).stat().st_mode & 0o077 == 0 for p in paths)  # owner only
+
+
+async def test_where_folders_cannot_be_walked_by_descriptor_files_still_move(
+    standin: StandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Platforms without openat() (Windows) take the by-path way: still exclusive, still no overwrite."""
+    monkeypatch.setattr(files, "WALKS_BY_DESCRIPTOR", False)
+    (tmp_path / "offer.txt").write_bytes(b"to send")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "offer.txt")
+    standin.reply_with(lambda r: offer(b"received") if r.method == "GET" else Reply())
+    async with connect(make_settings(standin, tmp_path)) as client:
+        sent = await client.call_tool("add_file", {"path": "offer.txt", "deal_id": 1})
+        linked = await client.call_tool("add_file", {"path": "link.txt", "deal_id": 1})
+        first = await client.call_tool("download_file", {"id": 1})
+        second = await client.call_tool("download_file", {"id": 1})
+    assert not sent.is_error, text_of(sent)
+    assert linked.is_error and "links are not followed" in text_of(linked)
+    paths = [Path(json.loads(text_of(r))["saved"]["path"]) for r in (first, second)]
+    assert [p.name for p in paths] == ["offer.pdf", "offer (1).pdf"]
+    assert all(p.read_bytes() == b"received" for p in paths)
