@@ -35,7 +35,7 @@ def setup_files(root: Path) -> None:
             "media type",
         ),
         ({"path": "offer.pdf", "content_type": "text/plain\n"}, "content_type", "media type"),
-        ({"path": "offer.pdf", "content_type": "not a type"}, "content_type", "media type"),
+        ({"path": "offer.pdf", "content_type": "text/plain\0"}, "content_type", "media type"),
         (
             {"path": "offer.pdf", "file_name": 'a.pdf"\r\nContent-Type: text/html'},
             "file_name",
