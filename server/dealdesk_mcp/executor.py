@@ -279,7 +279,10 @@ class Executor:
         if len(text) <= limit:
             return Answer(shown, text)
         saved = files.write_json_file(
-            self.settings.download_dir, f"{entry.name}-{int(time.time())}.json", shaping.dumps(result)
+            self.settings.download_dir,
+            f"{entry.name}-{int(time.time())}.json",
+            shaping.dumps(result),
+            secrets=[*self.session.credentials.secrets(), *self.settings.secrets()],
         )
         if not listed:
             note = f"the answer is {len(text)} characters, over the {limit} limit"

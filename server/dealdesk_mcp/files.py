@@ -693,8 +693,11 @@ async def save_download(
     return SavedFile(str(folder / final), size, content_type, digest.hexdigest())
 
 
-def write_json_file(folder: Path, name: str, text: str) -> str:
-    """Keep a whole answer that did not fit, for an agent with file access."""
+def write_json_file(folder: Path, name: str, text: str, secrets: Iterable[str] = ()) -> str:
+    """Keep a whole answer that did not fit, for an agent with file access; any of `secrets` the API
+    echoed is redacted, as in the answer itself."""
+    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
     place: _Folder | None = None
     part: _PrivateFile | None = None
     try:

@@ -16,7 +16,7 @@ from mcp.client.stdio import stdio_client
 from dealdesk_mcp import files
 from dealdesk_mcp.errors import FileAccessError
 from tests.conftest import TOKEN, connect, make_settings, text_of
-from tests.standin import StandIn
+from tests.standin import Reply, StandIn
 from tests.transports.conftest import AUTH_TOKEN, SCRIPT, server_env
 
 CLIENT_SECRET = "client-secret-0d9c8b7a6f5e4d3c2b1a09f8"
@@ -126,3 +126,21 @@ def test_the_scan_reads_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     finally:
         os.close(fd)
     assert max(reads) == files.SCAN_CHUNK and len(reads) == 4
+
+
+async def test_a_saved_full_answer_never_holds_a_secret_the_api_echoed(
+    standin: StandIn, tmp_path: Path
+) -> None:
+    """The sibling on the way out: an answer too long to show is kept whole in a file, redacted like the
+    answer itself (it used to keep an echoed token verbatim, ready to be read or uploaded)."""
+    items = [{"id": i, "title": f"Deal {i}", "note": f"echo {TOKEN}" if i == 3 else "-"} for i in range(300)]
+    standin.reply_with(
+        lambda r: Reply(body={"success": True, "data": items, "additional_data": {"next_cursor": None}})
+    )
+    async with connect(make_settings(standin, tmp_path, PIPEDRIVE_MAX_ANSWER_CHARS="2000")) as client:
+        result = await client.call_tool("get_deals", {})
+    assert not result.is_error, text_of(result)
+    [saved] = (tmp_path / "downloads").iterdir()
+    text = saved.read_text()
+    assert TOKEN not in text and "echo [redacted]" in text
+    assert '"Deal 299"' in text  # still the whole answer

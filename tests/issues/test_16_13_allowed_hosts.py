@@ -3,11 +3,14 @@ the variable set, a foreign Host and Origin got 200. Tested through the console 
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.errors import ConfigError
+from tests.conftest import ROOT
 from tests.transports.conftest import StartServer
 
 INITIALIZE = {
@@ -71,3 +74,44 @@ def test_serving_settings_live_in_settings() -> None:
     ]:
         with pytest.raises(ConfigError, match=name):
             Settings.from_env({name: value})
+
+
+# A value for every setting .env.example documents: each must change what Settings holds.
+SAMPLES = {
+    "PIPEDRIVE_API_TOKEN": "tok-sample-0123456789",
+    "PIPEDRIVE_ACCESS_TOKEN": "access-sample-0123456789",
+    "PIPEDRIVE_REFRESH_TOKEN": "refresh-sample-0123456789",
+    "PIPEDRIVE_CLIENT_ID": "client-1",
+    "PIPEDRIVE_CLIENT_SECRET": "secret-sample-0123456789",
+    "PIPEDRIVE_OAUTH_TOKEN_URL": "http://127.0.0.1:9/oauth/token",
+    "PIPEDRIVE_COMPANY_DOMAIN": "acme",
+    "PIPEDRIVE_BASE_URL": "http://127.0.0.1:9",
+    "ATTIO_API_KEY": "attio-sample-0123456789",
+    "ATTIO_BASE_URL": "http://127.0.0.1:9",
+    "PIPEDRIVE_TOOLSETS": "deals",
+    "PIPEDRIVE_READ_ONLY": "true",
+    "PIPEDRIVE_DISCOVERY": "true",
+    "PIPEDRIVE_MAX_ANSWER_CHARS": "1234",
+    "PIPEDRIVE_FILE_ROOTS": "/srv/sample-files",
+    "PIPEDRIVE_DOWNLOAD_DIR": "/srv/sample-downloads",
+    "PIPEDRIVE_MAX_UPLOAD_MB": "3",
+    "PIPEDRIVE_TIMEOUT": "7",
+    "PIPEDRIVE_MAX_RETRIES": "2",
+    "PIPEDRIVE_MAX_RETRY_WAIT": "9",
+    "PIPEDRIVE_MCP_TRANSPORT": "http",
+    "PIPEDRIVE_MCP_HOST": "0.0.0.0",
+    "PIPEDRIVE_MCP_PORT": "8123",
+    "PIPEDRIVE_MCP_AUTH_TOKEN": "bearer-sample-0123456789",
+    "PIPEDRIVE_MCP_ALLOWED_HOSTS": "crm.internal",
+    "PIPEDRIVE_LOG_LEVEL": "DEBUG",
+}
+
+
+def test_every_documented_setting_is_read_into_settings() -> None:
+    """The class of this item: a setting the documentation names that nothing reads."""
+    text = (ROOT / ".env.example").read_text()
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", text, re.M))
+    assert documented == set(SAMPLES)
+    default = Settings.from_env({})
+    unread = [name for name, value in SAMPLES.items() if Settings.from_env({name: value}) == default]
+    assert unread == []
