@@ -293,6 +293,10 @@ class GuardedH11Protocol(H11Protocol):
         elif not cycle.more_body:
             self._disarm()
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._waiting_since = self.loop.time()  # idle from now: newer than slow clients already waiting
+
     def _between_requests(self) -> bool:
         return self.cycle is None or self.cycle.response_complete
 
