@@ -115,7 +115,7 @@ def profile_http(origin: str) -> None:
         PIPEDRIVE_API_TOKEN=TOKEN, PIPEDRIVE_BASE_URL=origin, PIPEDRIVE_DOWNLOAD_DIR=str(WORK / "downloads")
     )
     server = subprocess.Popen(
-        [str(OUR_SCRIPT), "--toolsets", "all", "--transport", "http", "--port", str(port)],
+        [str(OUR_SCRIPT), "--toolsets", "all", "--transport", "http", "--port", str(port), "--no-auth"],
         env=env, cwd=WORK / "run", stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:

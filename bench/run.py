@@ -177,7 +177,17 @@ def measure_throughput(res: Results, origin: str, generic: Path | None, cwd: Pat
     for side, env, names in servers:
         port = free_port()
         if side == "ours":
-            argv = [str(OUR_SCRIPT), "--toolsets", "all", "--transport", "http", "--port", str(port)]
+            # Loopback and measured only: no bearer token (the default makes one per run).
+            argv = [
+                str(OUR_SCRIPT),
+                "--toolsets",
+                "all",
+                "--transport",
+                "http",
+                "--port",
+                str(port),
+                "--no-auth",
+            ]
         else:
             assert generic is not None
             argv = generic_argv(generic, origin, "--transport", "http", "--port", str(port))

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
-import logging
 import os
+import secrets
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import anyio
 
-from dealdesk_mcp import __version__
-from dealdesk_mcp.config import Settings
+from dealdesk_mcp import __version__, logs
+from dealdesk_mcp.banner import announce
+from dealdesk_mcp.config import TRANSPORTS, Settings
 from dealdesk_mcp.errors import ConfigError
 from dealdesk_mcp.install import keystore, run_subcommand
 
-TRANSPORTS = ("stdio", "sse", "http")
+# Exit status after Ctrl-C, as shells report a process ended by SIGINT.
+INTERRUPTED = 130
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -55,6 +59,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", help="address to bind for sse/http (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port for sse/http (default 8000)")
     parser.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="serve sse/http without a bearer token (by default one is made at start and printed on stderr); "
+        "anyone who can reach the address can then act with your CRM credentials",
+    )
+    parser.add_argument(
         "--sandbox",
         nargs="?",
         const="file",
@@ -67,22 +77,46 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def settings_from(args: argparse.Namespace, env: dict[str, str]) -> Settings:
-    if args.toolsets is not None:
-        env["PIPEDRIVE_TOOLSETS"] = args.toolsets
-    if args.read_only:
-        env["PIPEDRIVE_WRITES"] = "none"
-    for flag, name in (
-        ("writes", "PIPEDRIVE_WRITES"),
-        ("confirm", "PIPEDRIVE_CONFIRM"),
-        ("tools", "PIPEDRIVE_TOOLS"),
-        ("exclude_tools", "PIPEDRIVE_EXCLUDE_TOOLS"),
-    ):
-        if getattr(args, flag) is not None:
-            env[name] = getattr(args, flag)
-    if args.discovery:
-        env["PIPEDRIVE_DISCOVERY"] = "true"
-    return Settings.from_env(env)
+def settings_from(args: argparse.Namespace, env: dict[str, str], env_file: Path | None = None) -> Settings:
+    """Settings from the environment, with the command line's flags taking precedence."""
+    flags = {
+        "PIPEDRIVE_TOOLSETS": args.toolsets,
+        "PIPEDRIVE_READ_ONLY": "true" if args.read_only else None,
+        "PIPEDRIVE_WRITES": args.writes,
+        "PIPEDRIVE_CONFIRM": args.confirm,
+        "PIPEDRIVE_TOOLS": args.tools,
+        "PIPEDRIVE_EXCLUDE_TOOLS": args.exclude_tools,
+        "PIPEDRIVE_DISCOVERY": "true" if args.discovery else None,
+        "PIPEDRIVE_MCP_TRANSPORT": args.transport,
+        "PIPEDRIVE_MCP_HOST": args.host,
+        "PIPEDRIVE_MCP_PORT": None if args.port is None else str(args.port),
+    }
+    env.update({name: value for name, value in flags.items() if value is not None})
+    settings = Settings.from_env(env, env_file=env_file)
+    if getattr(args, "no_auth", False):
+        if settings.mcp_auth_token:
+            raise ConfigError(
+                "--no-auth asks for no bearer token, but PIPEDRIVE_MCP_AUTH_TOKEN sets one; drop one"
+            )
+        settings = dataclasses.replace(settings, no_auth=True)
+    return settings
+
+
+def with_bearer_token(settings: Settings) -> tuple[Settings, bool]:
+    """HTTP is guarded by default: without PIPEDRIVE_MCP_AUTH_TOKEN (or --no-auth) a token is made now.
+    Returns the settings holding it and whether it was made here."""
+    if settings.transport == "stdio" or settings.mcp_auth_token or settings.no_auth:
+        return settings, False
+    return dataclasses.replace(settings, mcp_auth_token=secrets.token_urlsafe(32)), True
+
+
+def prepare_file_folders(settings: Settings) -> None:
+    """This app's own folders are made at start, so the person told about them finds them."""
+    if settings.unsafe_start is None:
+        return
+    for folder in (*settings.upload_roots, settings.download_dir):
+        with contextlib.suppress(OSError):  # if it fails, the first upload or download says why
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,40 +125,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return status
     args = parse_args(argv)
     env = dict(os.environ)
+    env_file: Path | None = None
     if args.env_file and os.path.isfile(args.env_file):
         from dotenv import dotenv_values
 
+        env_file = Path(os.path.realpath(args.env_file))  # never uploaded: it holds the credentials
         # The real environment wins over the file.
-        env = {**{k: v for k, v in dotenv_values(args.env_file).items() if v is not None}, **env}
-    logging.basicConfig(
-        stream=sys.stderr,  # stdout belongs to the protocol in stdio mode
-        level=env.get("PIPEDRIVE_LOG_LEVEL", "WARNING").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+        env = {**{k: v for k, v in dotenv_values(env_file).items() if v is not None}, **env}
     if not (args.sandbox or args.sandbox_reset):  # the sandbox never receives the user's real token
         env = keystore.fill_environment(env)  # the credential `dealdesk-mcp init` stored, if env has none
     try:
-        settings = settings_from(args, env)
+        settings = settings_from(args, env, env_file)
     except ConfigError as exc:
         print(f"dealdesk-mcp: {exc.message}", file=sys.stderr)
         return 2
-
-    transport = args.transport or env.get("PIPEDRIVE_MCP_TRANSPORT", "stdio")
-    if transport not in TRANSPORTS:
-        print(
-            f"dealdesk-mcp: unknown transport {transport!r}; use one of {', '.join(TRANSPORTS)}",
-            file=sys.stderr,
-        )
-        return 2
-    host = args.host or env.get("PIPEDRIVE_MCP_HOST", "127.0.0.1")
-    if args.port is not None:
-        port = args.port
-    else:
-        try:
-            port = int(env.get("PIPEDRIVE_MCP_PORT") or 8000)
-        except ValueError:
-            print("dealdesk-mcp: PIPEDRIVE_MCP_PORT must be an integer", file=sys.stderr)
-            return 2
+    logs.configure(settings.log_level)
+    settings, token_made_here = with_bearer_token(settings)
+    transport, host, port = settings.transport, settings.host, settings.port
 
     sandbox = None
     if args.sandbox or args.sandbox_reset:
@@ -154,18 +171,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from dealdesk_mcp import transports
 
+    prepare_file_folders(settings)
+    announce(settings, token_made_here)
     try:
         if transport == "stdio":
             anyio.run(transports.serve_stdio, server)
         else:
-            auth = env.get("PIPEDRIVE_MCP_AUTH_TOKEN") or None
             anyio.run(
                 lambda: transports.serve_http(
-                    server, transport=transport, host=host, port=port, auth_token=auth
+                    server,
+                    transport=transport,
+                    host=host,
+                    port=port,
+                    auth_token=settings.mcp_auth_token,
+                    allowed_hosts=settings.allowed_hosts,
                 )
             )
     except KeyboardInterrupt:
-        pass
+        return INTERRUPTED
     finally:
         if sandbox is not None:
             sandbox.close()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from dealdesk_mcp.errors import ConfigError
 
@@ -22,6 +25,11 @@ DEFAULT_MAX_ANSWER_CHARS = 20_000
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # The most an API answer may grow to once decoded (a small gzip body can expand a thousandfold).
 DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
+TRANSPORTS = ("stdio", "sse", "http")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+APP_FOLDER = "dealdesk-mcp"
+# A host name as clients send it in Host (optionally with a port): no scheme, no path.
+_HOST_NAME = re.compile(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?")
 
 
 def _flag(value: str | None) -> bool:
@@ -41,13 +49,35 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
-def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> Any:
-    raw = (env.get(name) or "").strip().lower()
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    raw = (env.get(name) or "").strip()
     if not raw:
         return default
-    if raw not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
-    return raw
+    value = raw.upper() if choices == LOG_LEVELS else raw.lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {raw!r}")
+    return value
+
+
+def _port(raw: str | None) -> int:
+    if raw is None:
+        return 8000
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise ConfigError(f"PIPEDRIVE_MCP_PORT must be an integer port number (1-65535), got {raw!r}")
+    return int(raw)
+
+
+def _hosts(raw: str | None) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if not _HOST_NAME.fullmatch(host):
+            raise ConfigError(
+                f"PIPEDRIVE_MCP_ALLOWED_HOSTS: {host!r} is not a host name (give names like crm.example.com or "
+                "10.0.0.5, comma-separated, without http:// or a path)"
+            )
+    return hosts
 
 
 def _names(raw: str | None) -> tuple[str, ...]:
@@ -58,8 +88,64 @@ def _paths(raw: str) -> tuple[Path, ...]:
     return tuple(Path(p).expanduser().resolve() for p in raw.split(os.pathsep) if p.strip())
 
 
+def app_data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """This application's own folder in the platform's per-user data place."""
+    env = os.environ if env is None else env
+    if sys.platform == "win32":
+        base = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base.expanduser().resolve() / APP_FOLDER
+
+
+# Folders nobody's project lives in: starting there (or below) would share far more than meant.
+SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/run", "/sbin", "/sys",
+                  "/usr", "/System", "/Library", "/Applications", "/private/etc")  # fmt: skip
+# Folders shared by many (or by everything of one user): unsafe themselves, fine below.
+SHARED_FOLDERS = ("/home", "/Users", "/tmp", "/var", "/var/tmp", "/private", "/private/tmp", "/private/var",
+                  "/opt", "/srv", "/mnt", "/media", "/Volumes")  # fmt: skip
+PERSONAL_FOLDERS = ("Desktop", "Documents", "Downloads")
+
+
+def unsafe_working_folder(folder: Path, home: Path) -> bool:
+    """Whether `folder` is too wide to be the default place files are read from: a drive's root, the home
+    folder or its parent, a personal folder like Documents, a shared or system folder."""
+    if folder == Path(folder.anchor) or folder in (home, home.parent):
+        return True
+    if folder in {home / name for name in PERSONAL_FOLDERS}:
+        return True
+    shared = {Path(p) for p in SHARED_FOLDERS} | {Path(tempfile.gettempdir()).resolve()}
+    windows = os.environ.get("SYSTEMROOT") if sys.platform == "win32" else None
+    system = [Path(p) for p in SYSTEM_FOLDERS] + ([Path(windows)] if windows else [])
+    return folder in shared or any(folder == s or folder.is_relative_to(s) for s in system)
+
+
+@dataclass(frozen=True)
+class FileFolders:
+    """The default folders for files, and the unsafe working folder that made them differ from it."""
+
+    roots: tuple[Path, ...]
+    downloads: Path
+    unsafe_start: Path | None = None
+
+
+def default_file_folders(env: Mapping[str, str] | None = None) -> FileFolders:
+    """The working folder and its downloads/, unless the working folder is unsafe (started in /, the home
+    folder, ...): then a dedicated folder of this application's own."""
+    try:
+        cwd = Path.cwd().resolve()
+    except OSError:  # the working folder was removed
+        cwd = Path("/")
+    if not unsafe_working_folder(cwd, Path.home().resolve()):
+        return FileFolders((cwd,), cwd / "downloads")
+    own = app_data_dir(env)
+    return FileFolders((own / "files",), own / "downloads", unsafe_start=cwd)
+
+
 def default_download_dir() -> Path:
-    return Path.cwd() / "downloads"
+    return default_file_folders().downloads
 
 
 def default_state_dir() -> Path:
@@ -89,8 +175,12 @@ class Settings:
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
     discovery: bool = False
-    upload_roots: tuple[Path, ...] = field(default_factory=lambda: (Path.cwd().resolve(),))
+    upload_roots: tuple[Path, ...] = field(default_factory=lambda: default_file_folders().roots)
     download_dir: Path = field(default_factory=default_download_dir)
+    # Set when the working folder was unsafe and the default folders moved to the application's own.
+    unsafe_start: Path | None = None
+    # The .env file the CLI read (its real path): never uploaded.
+    env_file: Path | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     max_answer_chars: int = DEFAULT_MAX_ANSWER_CHARS
     timeout: float = 30.0
@@ -99,6 +189,26 @@ class Settings:
     fields_cache_seconds: float = 300.0
     max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
     state_dir: Path = field(default_factory=default_state_dir)
+    # Serving.
+    transport: str = "stdio"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    mcp_auth_token: str | None = None
+    no_auth: bool = False  # only --no-auth sets it: serve HTTP without a bearer token
+    allowed_hosts: tuple[str, ...] = ()
+    log_level: str = "WARNING"
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value in these settings: none may leave the server, in an answer or an upload."""
+        values = (
+            self.pipedrive_api_token,
+            self.pipedrive_access_token,
+            self.pipedrive_refresh_token,
+            self.pipedrive_client_secret,
+            self.attio_api_key,
+            self.mcp_auth_token,
+        )
+        return tuple(v for v in values if v)
 
     @property
     def read_only(self) -> bool:
@@ -119,7 +229,7 @@ class Settings:
         return (*self.upload_roots, self.download_dir.resolve())
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, env_file: Path | None = None) -> Settings:
         env = os.environ if env is None else env
 
         def get(name: str) -> str | None:
@@ -127,9 +237,11 @@ class Settings:
 
         toolsets_raw = get("PIPEDRIVE_TOOLSETS")
         toolsets = tuple(t.strip() for t in toolsets_raw.split(",") if t.strip()) if toolsets_raw else None
-        download_dir = Path(get("PIPEDRIVE_DOWNLOAD_DIR") or default_download_dir()).expanduser().resolve()
+        defaults = default_file_folders(env)
+        downloads_raw = get("PIPEDRIVE_DOWNLOAD_DIR")
+        download_dir = Path(downloads_raw).expanduser().resolve() if downloads_raw else defaults.downloads
         roots_raw = get("PIPEDRIVE_FILE_ROOTS")
-        upload_roots = _paths(roots_raw) if roots_raw else (Path.cwd().resolve(),)
+        upload_roots = _paths(roots_raw) if roots_raw else defaults.roots
         return cls(
             pipedrive_api_token=get("PIPEDRIVE_API_TOKEN"),
             pipedrive_access_token=get("PIPEDRIVE_ACCESS_TOKEN"),
@@ -161,4 +273,12 @@ class Settings:
             max_retries=int(_number(env, "PIPEDRIVE_MAX_RETRIES", 3)),
             max_retry_wait=_number(env, "PIPEDRIVE_MAX_RETRY_WAIT", 60.0),
             state_dir=Path(get("PIPEDRIVE_MCP_STATE_DIR") or default_state_dir()).expanduser(),
+            unsafe_start=defaults.unsafe_start if not (roots_raw and downloads_raw) else None,
+            env_file=env_file,
+            transport=_choice(env, "PIPEDRIVE_MCP_TRANSPORT", TRANSPORTS, "stdio"),
+            host=get("PIPEDRIVE_MCP_HOST") or "127.0.0.1",
+            port=_port(get("PIPEDRIVE_MCP_PORT")),
+            mcp_auth_token=get("PIPEDRIVE_MCP_AUTH_TOKEN"),
+            allowed_hosts=_hosts(get("PIPEDRIVE_MCP_ALLOWED_HOSTS")),
+            log_level=_choice(env, "PIPEDRIVE_LOG_LEVEL", LOG_LEVELS, "WARNING"),
         )

@@ -3,6 +3,7 @@ for uploads the file part is streamed from disk, for downloads the bytes go to a
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import anyio
@@ -73,12 +74,14 @@ async def _upload(call: Call, model: UploadInput) -> None:
     route = call.route
     assert route.file_part is not None
     account = call.account
-    real = files.resolve_upload(model.path, account.upload_roots, call.settings.max_upload_bytes)
-    upload = files.describe_upload(real, model.file_name, model.content_type)
+    rules = files.UploadRules.from_settings(call.settings, account.secrets())
+    rules = dataclasses.replace(rules, roots=account.upload_roots)
     request = build_request(model, overrides=call.overrides)
     call.requests.append(request)
-    with open(upload.path, "rb") as handle:
-        reader = files.ProgressReader(handle, upload.size)
+    async with files.open_upload(
+        model.path, rules, file_name=model.file_name, content_type=model.content_type
+    ) as upload:
+        reader = upload.reader
         request.files = {route.file_part: (upload.file_name, reader, upload.content_type)}
         request.form = request.form or {}
         failure: Exception | None = None
@@ -96,13 +99,14 @@ async def _upload(call: Call, model: UploadInput) -> None:
                 tasks.cancel_scope.cancel()
         if failure is not None:
             raise failure
+        size, name = upload.size, upload.file_name
     assert received is not None and received.body is not None
     if call.progress is not None:
-        await call.progress(upload.size, upload.size, f"{call.entry.name}: uploaded {upload.file_name}")
+        await call.progress(size, size, f"{call.entry.name}: uploaded {name}")
     call.answer = decode.parse_json(received.body, received.response.headers, route)
 
 
-async def _report_upload(reader: files.ProgressReader, call: Call) -> None:
+async def _report_upload(reader: files.UploadReader, call: Call) -> None:
     assert call.progress is not None
     last = -1
     while True:
@@ -116,6 +120,7 @@ async def _report_upload(reader: files.ProgressReader, call: Call) -> None:
 
 async def _download(call: Call, model: DownloadInput) -> None:
     route = call.route
+    files.check_save_as(model.save_as)
     request = build_request(model, overrides=call.overrides)
     request.accept = "*/*"
     call.requests.append(request)

@@ -87,7 +87,7 @@ def as_table(items: list[Any]) -> Any:
 
 
 def _save(folder: Path, tool: str, text: str) -> str:
-    return files.write_json_file(folder, f"{tool}-{int(time.time())}.json", text)
+    return files.write_json_file(folder, f"{tool}-{int(time.time())}.json", text)  # scrubbed by the caller
 
 
 def fit_object(

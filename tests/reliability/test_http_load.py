@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
+import httpx2
 import pytest
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import ATTIO_KEY, TOKEN, text_of
 from tests.standin import Recorded, Reply, StandIn
@@ -24,6 +26,12 @@ SCRIPT = Path(sys.executable).parent / "dealdesk-mcp"
 CLIENTS = 10
 CALLS_PER_CLIENT = 20
 BOUND_SECONDS = 60.0
+BEARER = "mcp-bearer-load-2c9e7a1f4b6d8e0a3c5f7b9d1e2a4c6f"
+
+
+def client(url: str) -> Client:
+    http = httpx2.AsyncClient(headers={"authorization": f"Bearer {BEARER}"}, timeout=httpx2.Timeout(30))
+    return Client(streamable_http_client(url, http_client=http))
 
 
 def free_port() -> int:
@@ -71,6 +79,7 @@ def http_server(standin: StandIn, tmp_path: Path) -> Iterator[tuple[subprocess.P
             "PIPEDRIVE_WRITES": "all",
             "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
             "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
+            "PIPEDRIVE_MCP_AUTH_TOKEN": BEARER,
         }
     )
     stderr_path = tmp_path / "server.stderr"
@@ -107,7 +116,7 @@ async def test_two_hundred_calls_from_ten_clients(
     http_server: tuple[subprocess.Popen[bytes], str, Path], standin: StandIn
 ) -> None:
     process, url, stderr_path = http_server
-    async with Client(url) as warm:
+    async with client(url) as warm:
         assert len((await warm.list_tools()).tools) > 390
         await warm.call_tool("get_deal", {"id": 1})
     rss_start = rss_kb(process.pid)
@@ -119,16 +128,16 @@ async def test_two_hundred_calls_from_ten_clients(
     latencies: list[float] = []
 
     async def one_client(c: int) -> None:
-        async with Client(url) as client:
+        async with client(url) as session:
             for i in range(CALLS_PER_CLIENT):
                 ident = 1000 + c * CALLS_PER_CLIENT + i
                 began = time.monotonic()
                 if i % 5 == 4:  # a list call now and then: a bigger answer through the same pipe
-                    result = await client.call_tool("get_deals", {"limit": 50})
+                    result = await session.call_tool("get_deals", {"limit": 50})
                     text = text_of(result)
                     answers[ident] = "list" if "Deal 49" in text else text
                 else:
-                    result = await client.call_tool("get_deal", {"id": ident})
+                    result = await session.call_tool("get_deal", {"id": ident})
                     text = text_of(result)
                     answers[ident] = json.loads(text)["data"]["title"] if not result.is_error else text
                 latencies.append(time.monotonic() - began)

@@ -82,6 +82,12 @@ class ServerProcess:
     stderr_path: Path
     host: str = "127.0.0.1"
     args: list[str] = field(default_factory=list)
+    token: str | None = None  # the bearer token it was started with (None: --no-auth)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a client must send: the bearer token, when there is one."""
+        return {"authorization": f"Bearer {self.token}"} if self.token else {}
 
     @property
     def origin(self) -> str:
@@ -129,10 +135,13 @@ def crm(standin: StandIn) -> StandIn:
 
 @pytest.fixture
 def start_server(crm: StandIn, tmp_path: Path) -> Iterator[StartServer]:
-    """Start `dealdesk-mcp --transport T --port P` as a subprocess; stopped after the test."""
+    """Start `dealdesk-mcp --transport T --port P` as a subprocess; stopped after the test. It gets
+    PIPEDRIVE_MCP_AUTH_TOKEN=AUTH_TOKEN unless the test gives its own (or --no-auth)."""
     started: list[ServerProcess] = []
 
     def start(transport: str = "http", *args: str, wait: bool = True, **env: str) -> ServerProcess:
+        if "--no-auth" not in args:
+            env.setdefault("PIPEDRIVE_MCP_AUTH_TOKEN", AUTH_TOKEN)
         port = free_port()
         stderr_path = tmp_path / f"server-{len(started)}.stderr"
         argv = [str(SCRIPT), "--transport", transport, "--port", str(port), *args]
@@ -145,7 +154,8 @@ def start_server(crm: StandIn, tmp_path: Path) -> Iterator[StartServer]:
                 stdout=subprocess.DEVNULL,
                 stderr=stderr,
             )
-        proc = ServerProcess(process, port, transport, stderr_path, args=argv)
+        token = env.get("PIPEDRIVE_MCP_AUTH_TOKEN") or None
+        proc = ServerProcess(process, port, transport, stderr_path, args=argv, token=token)
         started.append(proc)
         if wait:
             wait_for_port(proc)

@@ -44,7 +44,9 @@ MCP_ACCEPT = {"accept": "application/json, text/event-stream", "content-type": "
 
 
 def connect(server: ServerProcess, headers: dict[str, str] | None = None) -> Client:
-    """The SDK client for this server's transport, sending these headers on every request."""
+    """The SDK client for this server's transport, sending these headers on every request (by default
+    the server's bearer token)."""
+    headers = server.headers if headers is None else headers
     if server.transport == "sse":
         return Client(sse_client(server.url, headers=headers))
     http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30, read=60))
@@ -95,7 +97,7 @@ async def test_bearer_token_is_required_when_configured(
 async def test_sdk_client_without_the_token_fails_to_connect(start_server: StartServer) -> None:
     server = start_server("http", PIPEDRIVE_MCP_AUTH_TOKEN=AUTH_TOKEN)
     with pytest.raises(BaseException) as raised:
-        async with connect(server) as client:
+        async with connect(server, headers={}) as client:
             await client.list_tools()
     assert any(isinstance(e, MCPError) for e in leaves(raised.value)), raised.value
 
@@ -114,6 +116,7 @@ def test_dns_rebinding_protection_refuses_foreign_host_and_origin(
     method, body = ("POST", INITIALIZE) if transport == "http" else ("GET", None)
 
     def ask(**headers: str) -> httpx.Response:
+        headers = server.headers | headers
         with httpx.Client(timeout=10) as http:
             if transport == "sse":
                 with http.stream(method, server.url, headers=headers) as answer:
@@ -187,7 +190,7 @@ async def test_listening_beyond_loopback_without_a_token_warns(
 
 
 def test_cli_warns_on_stderr_when_bound_beyond_loopback(no_listen: list[Any], capsys, monkeypatch) -> None:
-    """The console entry point routes that warning to stderr (stdout stays free)."""
+    """With --no-auth the console entry point routes that warning to stderr (stdout stays free)."""
     from dealdesk_mcp import cli
 
     for name in ("PIPEDRIVE_MCP_AUTH_TOKEN", "PIPEDRIVE_TOOLSETS", "PIPEDRIVE_LOG_LEVEL"):
@@ -195,7 +198,9 @@ def test_cli_warns_on_stderr_when_bound_beyond_loopback(no_listen: list[Any], ca
     monkeypatch.setenv("PIPEDRIVE_API_TOKEN", TOKEN)
     logging.getLogger().handlers.clear()  # let basicConfig install its stderr handler afresh
     try:
-        code = cli.main(["--transport", "http", "--host", "0.0.0.0", "--toolsets", "deals", "--env-file", ""])
+        code = cli.main(
+            ["--transport", "http", "--host", "0.0.0.0", "--toolsets", "deals", "--env-file", "", "--no-auth"]
+        )
     finally:
         logging.getLogger().handlers.clear()
     assert code == 0

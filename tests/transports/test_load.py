@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 
 import anyio
+import httpx2
 from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 
 from tests.conftest import TOKEN, text_of
 from tests.standin import Recorded, Reply, StandIn
@@ -28,7 +30,9 @@ async def test_fifty_concurrent_calls_from_five_clients(start_server: StartServe
     answers: dict[tuple[int, int], str] = {}
 
     async def one_client(c: int) -> None:
-        async with Client(server.url) as client, anyio.create_task_group() as calls:
+        http = httpx2.AsyncClient(headers=server.headers, timeout=httpx2.Timeout(30))
+        transport = streamable_http_client(server.url, http_client=http)
+        async with Client(transport) as client, anyio.create_task_group() as calls:
             for i in range(CALLS_PER_CLIENT):
                 calls.start_soon(one_call, client, c, i)
 

@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import api  # noqa: F401  (registers the special handlers)
-from . import attio
+from . import (
+    api,  # noqa: F401  (registers the special handlers)
+    attio,
+)
 from .call import Answer, Call
 from .db import Store
 from .handlers import handler_for
