@@ -236,8 +236,9 @@ def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
                 out[key] = {name: walk(null_form(sub, name in nullable)) for name, sub in value.items()}
             else:
                 out[key] = walk(value)
-        if out.get("additionalProperties") is False:
-            out.pop("additionalProperties")  # the model rejects unknown arguments itself
+        if out.get("additionalProperties") in (False, True):
+            # False: the model rejects unknown arguments itself; True is what JSON Schema assumes anyway.
+            out.pop("additionalProperties")
         return out
 
     model = getattr(module, schema.get("title", ""), None)

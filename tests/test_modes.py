@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from mcp_types import ListToolsResult
 
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.catalog import load_catalog
@@ -16,7 +17,8 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def listed_chars(tools) -> int:
-    return len(json.dumps([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in tools]))
+    """Characters of the tools/list answer as it travels (compact JSON, as the SDK sends it)."""
+    return len(ListToolsResult(tools=tools).model_dump_json(by_alias=True, exclude_none=True))
 
 
 async def listed(standin, tmp_path, **env):
@@ -39,7 +41,8 @@ async def test_toolset_choice_lists_exactly_those_toolsets(standin, tmp_path):
 
 
 async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_path):
-    tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="", ATTIO_API_KEY="")
+    # The default settings: the default toolsets at the default write level.
+    tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="", PIPEDRIVE_WRITES="", ATTIO_API_KEY="")
     names = {t.name for t in tools}
     for everyday in (
         "get_deals",

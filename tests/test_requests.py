@@ -19,13 +19,15 @@ async def call(standin, tmp_path, tool, args, **env):
 
 
 async def test_get_with_path_and_query(standin, tmp_path):
-    result = await call(standin, tmp_path, "get_deal", {"id": 42, "include_fields": "notes_count"})
+    arguments = {"id": 42, "include_fields": ["notes_count", "files_count"]}
+    result = await call(standin, tmp_path, "get_deal", arguments)
     assert not result.is_error, text_of(result)
     (sent,) = standin.requests
+    # A list of values goes out comma-joined, as the API reads it.
     assert (sent.method, sent.path, sent.query) == (
         "GET",
         "/api/v2/deals/42",
-        [("include_fields", "notes_count")],
+        [("include_fields", "notes_count,files_count")],
     )
     assert sent.headers["x-api-token"] == TOKEN
     assert "authorization" not in sent.headers
@@ -131,7 +133,7 @@ async def test_success_answer_is_text_and_structured(standin, tmp_path):
         ("get_deal", {"id": "seven"}, ["id:", "valid integer", '"seven"']),
         ("get_deal", {}, ["id: required"]),
         ("add_deal", {"value": 3}, ["title: required"]),
-        ("get_deals", {"status": "pending"}, ["status:", "'open'", "'won'"]),
+        ("get_deals", {"status": ["pending"]}, ["status.0:", "'open'", "'won'"]),
         ("get_deals", {"colour": "red"}, ["colour: not an argument of get_deals", "Valid arguments:"]),
         ("update_deal", {"id": 1, "stage_id": None}, ["stage_id:", "null is not accepted"]),
         ("add_deal", {"title": "x", "label_ids": ["a"]}, ["label_ids.0:"]),

@@ -131,4 +131,4 @@ async def test_goals_are_served_and_measured_on_the_crm_data(sandbox, tmp_path):
 
 async def _all_deals(sandbox, tmp_path):
     async with connect(settings_for(sandbox, tmp_path)) as client:
-        return await ok(client, "get_deals", {"status": "won", "max_items": 500})
+        return await ok(client, "get_deals", {"status": ["won"], "max_items": 500})

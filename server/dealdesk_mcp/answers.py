@@ -124,29 +124,27 @@ def _inline(schema: dict[str, Any]) -> dict[str, Any]:
     return walk(schema)
 
 
-_PARTS: dict[AnswerKind, tuple[str, ...]] = {
-    "list": ("data", "extra", "page", "cut", "notes"),
-    "object": ("data", "extra", "cut", "notes"),
-    "download": ("saved", "notes"),
+# The parts each kind of answer may hold. The schema is listed with every tool, so it names the parts
+# and their types; what each holds is explained once, in the server's instructions.
+_PARTS: dict[AnswerKind, dict[str, Any]] = {
+    "list": {
+        "data": {"type": ["object", "array"]},  # a table of records, a plain list, or a raw answer
+        "page": {"type": "object", "properties": {"count": {"type": "integer"}, "next": {"type": "object"}}},
+        "cut": {"type": "object"},
+    },
+    "object": {"data": {}, "cut": {"type": "object"}},
+    "download": {"saved": {"type": "object", "required": ["path", "size", "content_type", "sha256"]}},
 }
 
 
 def output_schema(kind: AnswerKind, *, writes: bool, confirms: bool = False) -> dict[str, Any]:
     """The JSON Schema of the structured content a tool of this kind answers with. Writes may answer
     with a dry run instead, and calls that need confirmation with a preview and the value to confirm."""
-    full = _inline(ToolAnswer.model_json_schema())["properties"]
-    wanted = _PARTS[kind] + (("dry_run",) if writes else ()) + (("confirm", "preview") if confirms else ())
-    # Parts that are free-form or rare stay as their bare type: the schema is listed with every tool.
-    properties = {name: _brief(full[name]) if name in _BRIEF else full[name] for name in wanted}
-    if kind == "list":
-        # A list's data is a table of records, a plain list (short lists, raw answers) or, for
-        # searches answered raw, the API's own object.
-        properties["data"] = {"type": ["object", "array"]}
+    # `extra` and `notes` may appear in any answer; unlisted keys are allowed, and the instructions say so.
+    properties = dict(_PARTS[kind])
+    if writes:
+        properties["dry_run"] = {"type": "object"}
+    if confirms:
+        properties["confirm"] = {"type": "string"}
+        properties["preview"] = {"type": "object"}
     return {"type": "object", "properties": properties}
-
-
-_BRIEF = frozenset({"extra", "cut", "dry_run", "preview", "saved", "notes"})
-
-
-def _brief(schema: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in schema.items() if k == "type"}

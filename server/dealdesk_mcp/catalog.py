@@ -131,11 +131,15 @@ class Catalog:
         self._check_names(selection.tools + selection.exclude_tools)
         picked: dict[str, ToolEntry] = {}
         for name in names:
-            part = toolset_table.BY_NAME[name].default if name in toolset_table.BY_NAME else "all"
+            facts = toolset_table.BY_NAME.get(name)
+            part = facts.default if facts else "all"
+            occasional = facts.occasional if facts else ()
             for tool in self.toolsets[name]:
-                # The default is everyday work: no deprecated tools, and reads only where marked so.
+                # The default is everyday work: no deprecated or occasional tools, reads only where marked so.
                 everyday = name not in explicit and from_default
-                if everyday and (tool.deprecated or (part == "reads" and tool.writes)):
+                if everyday and (
+                    tool.deprecated or tool.name in occasional or (part == "reads" and tool.writes)
+                ):
                     continue
                 if tool.allowed_at(selection.writes):
                     picked[tool.name] = tool

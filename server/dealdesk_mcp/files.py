@@ -277,7 +277,11 @@ def _open_walking(where: _Located, roots: tuple[Path, ...]) -> int:
             except OSError as exc:
                 if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
                     raise _os_refusal(where, exc) from None
-                if stat.S_ISLNK(os.lstat(name, dir_fd=current).st_mode):
+                try:
+                    looked = os.lstat(name, dir_fd=current).st_mode
+                except FileNotFoundError:  # swapped out again while we looked
+                    raise FileAccessError(f"path: no file at {where.raw!r}.") from None
+                if stat.S_ISLNK(looked):
                     raise _link_refusal(where, index, roots) from None
                 raise FileAccessError(
                     f"path: no file at {where.raw!r} ({name!r} is a file, not a folder)."

@@ -18,19 +18,62 @@ class Toolset:
     name: str
     summary: str
     default: DefaultPart = "none"
+    # Tools of a default toolset that everyday work rarely needs: left out of the default selection (as
+    # its deprecated tools are), offered when the toolset is named or enabled during a session.
+    occasional: tuple[str, ...] = ()
 
 
 TOOLSETS: tuple[Toolset, ...] = (
-    Toolset("deals", "deals: list, search, create, update (stage moves too), summaries", default="all"),
-    Toolset("persons", "people: list, search, create, update", default="all"),
+    Toolset(
+        "deals",
+        "deals: list, search, create, update (stage moves too), summaries",
+        default="all",
+        occasional=(
+            "get_archived_deals",
+            "get_deals_timeline",
+            "duplicate_deal",
+            "convert_deal_to_lead",
+            "get_deal_conversion_status",
+            "get_deal_participants",
+            "add_deal_participant",
+        ),
+    ),
+    Toolset(
+        "persons",
+        "people: list, search, create, update",
+        default="all",
+        occasional=("get_person_products", "add_person_picture", "get_person_picture"),
+    ),
     Toolset("organizations", "organizations: list, search, create, update", default="all"),
     Toolset("activities", "calls, meetings, tasks and other activities", default="all"),
-    Toolset("notes", "notes on deals, people, organizations and leads, and their comments", default="all"),
-    Toolset("leads", "leads: list, search, create, update, convert", default="all"),
-    Toolset("search", "one search over every kind of item", default="all"),
-    Toolset("pipelines", "pipelines, their stages' order, conversion and movement figures", default="reads"),
+    Toolset(
+        "notes",
+        "notes on deals, people, organizations and leads, and their comments",
+        default="all",
+        occasional=("get_note_comments", "add_note_comment", "update_comment_for_note", "get_comment"),
+    ),
+    Toolset(
+        "leads",
+        "leads: list, search, create, update, convert",
+        default="all",
+        occasional=("get_archived_leads",),
+    ),
+    Toolset(
+        "search", "one search over every kind of item", default="all", occasional=("search_item_by_field",)
+    ),
+    Toolset(
+        "pipelines",
+        "pipelines, their stages' order, conversion and movement figures",
+        default="reads",
+        occasional=("get_pipeline_conversion_statistics", "get_pipeline_movement_statistics"),
+    ),
     Toolset("stages", "stages of the pipelines", default="reads"),
-    Toolset("files", "files attached to items: upload from disk, download, remote links", default="all"),
+    Toolset(
+        "files",
+        "files attached to items: upload from disk, download, remote links",
+        default="all",
+        occasional=("add_file_and_link_it", "link_file_to_item", "update_file"),
+    ),
     Toolset("deal_products", "products, discounts and installments on deals"),
     Toolset("products", "the product catalogue, variations and images"),
     Toolset("organization_relationships", "parent, daughter and related organizations"),

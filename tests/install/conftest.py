@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from dealdesk_mcp import cli
-from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
 
 FILE_KEYRING = "keyrings.alt.file.PlaintextKeyring"
 NO_KEYRING = "keyring.backends.fail.Keyring"
 SCRIPT = Path(sys.executable).parent / "dealdesk-mcp"
-TOKEN = "pd-token-7c41e2a9b85f4d03a6e1"
+# The sandbox accepts its own fixed token only, as Pipedrive accepts only a real one.
+TOKEN = SANDBOX_TOKEN
 
 
 @dataclass

@@ -116,6 +116,7 @@ def settings_for(sandbox: SandboxHandle, tmp_path: Path) -> Settings:
         attio_base_url=sandbox.base_url,
         attio_api_key=auth.sandbox_token(),
         toolsets=("attio",),
+        writes="all",
         upload_roots=(tmp_path,),
         download_dir=tmp_path / "downloads",
         max_retry_wait=3.0,

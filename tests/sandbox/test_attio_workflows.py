@@ -34,9 +34,11 @@ async def connected(sandbox: SandboxHandle, tmp_path: Path) -> AsyncIterator[Cli
 
 
 async def ok(client: Client, tool: str, args: dict[str, Any]) -> Any:
+    """The shaped answer; with raw=true, the API's own answer (which the server gives under `data`)."""
     result = await client.call_tool(tool, args)
     assert not result.is_error, f"{tool}: {text_of(result)}"
-    return json.loads(text_of(result))
+    answer = json.loads(text_of(result))
+    return answer["data"] if args.get("raw") else answer
 
 
 async def fails(client: Client, tool: str, args: dict[str, Any]) -> str:
@@ -276,9 +278,11 @@ async def walk(client: Client, tool: str, args: dict[str, Any], key: str) -> lis
     seen: list[str] = []
     extra: dict[str, Any] = {}
     for _ in range(50):
-        answer = await ok(client, tool, {**args, **extra, "raw": True})
-        seen += [item["id"][key] for item in answer["data"]]
-        if not answer["page"]["more"]:
+        result = await client.call_tool(tool, {**args, **extra, "raw": True})
+        assert not result.is_error, text_of(result)
+        answer = json.loads(text_of(result))  # raw: the API's answer under data, our page summary beside it
+        seen += [item["id"][key] for item in answer["data"]["data"]]
+        if not answer["page"].get("more"):
             return seen
         extra = answer["page"]["next"]
     raise AssertionError(f"{tool} never reached its last page")
