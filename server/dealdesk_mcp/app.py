@@ -16,10 +16,10 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 from mcp_types.jsonrpc import INVALID_PARAMS
 
-from dealdesk_mcp import __version__, apis, builtin, executor
+from dealdesk_mcp import __version__, apis, builtin, executor, server_tools
 from dealdesk_mcp.account import Account, local_account
 from dealdesk_mcp.answers import AnswerKind, Fitted, dumps, output_schema
-from dealdesk_mcp.call import Call, Progress
+from dealdesk_mcp.call import Call, Peer, Progress
 from dealdesk_mcp.catalog import Catalog, Selection, ToolEntry, load_catalog
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.custom_fields import FieldDirectory
@@ -57,6 +57,7 @@ class Runtime:
             exclude_tools=settings.exclude_tools,
         )
         self.enabled: dict[str, ToolEntry] = self.catalog.select(selection, apis=with_credentials)
+        self.server_tools = {tool.name: tool for tool in server_tools.registered() if tool.offered(settings)}
         self._connections = 0
 
     def attach_fields(self, account: Account) -> Account:
@@ -69,12 +70,17 @@ class Runtime:
         account.fields = FieldDirectory(load, tools, ttl=self.settings.fields_cache_seconds)
         return account
 
+    def account_for(self, ctx: Any) -> Account:
+        """Whose call a request is: the one local account here (hosted mode has one per signed-in user)."""
+        return self.account
+
     def new_call(
         self,
         entry: ToolEntry,
         arguments: dict[str, Any] | None,
         account: Account,
         progress: Progress | None = None,
+        peer: Peer | None = None,
     ) -> Call:
         return Call(
             entry=entry,
@@ -84,13 +90,14 @@ class Runtime:
             session=self.session,
             settings=self.settings,
             progress=progress,
+            peer=peer,
         )
 
     # -- listing --------------------------------------------------------------------------------
     def listed_tools(self) -> list[types.Tool]:
-        tools = [builtin.tool(builtin.SESSION_INFO)]
+        tools = [tool.listed() for tool in self.server_tools.values()]
         if self.settings.discovery:
-            return tools + [builtin.tool(n) for n in (builtin.SEARCH, builtin.DESCRIBE, builtin.CALL)]
+            return tools  # the whole API through search, describe and call
         return tools + [listed(entry) for entry in self.enabled.values()]
 
     # -- calling --------------------------------------------------------------------------------
@@ -100,12 +107,14 @@ class Runtime:
         arguments: dict[str, Any] | None,
         progress: Progress | None,
         account: Account | None = None,
+        peer: Peer | None = None,
     ) -> Fitted:
         account = account or self.account
-        if builtin.serves(name, discovery=self.settings.discovery):
-            value = await builtin.call(self, account, name, arguments or {}, progress)
+        own = self.server_tools.get(name)
+        if own is not None:
+            value = await own.call(self, account, arguments or {}, progress)
             return Fitted(value, dumps(value))
-        return await executor.run(self.new_call(self.reachable(name), arguments, account, progress))
+        return await executor.run(self.new_call(self.reachable(name), arguments, account, progress, peer))
 
     def reachable(self, name: str) -> ToolEntry:
         """The enabled tool `name`, or an error saying why it is not offered."""
@@ -164,23 +173,40 @@ def error_of(account: Account, message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=account.scrub(message))], is_error=True)
 
 
-def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Server[Any]:
-    """The MCP server for `settings`. `transport` replaces the network (tests use it)."""
-    runtime = Runtime(settings, transport=transport)
+class SessionPeer:
+    """The connected client of one request, as the call stages see it."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._ctx = ctx
+
+    def can_elicit(self) -> bool:
+        capabilities = self._ctx.session.client_capabilities
+        return (
+            capabilities is not None
+            and capabilities.elicitation is not None
+            and self._ctx.session.can_send_request
+        )
+
+    async def elicit(self, message: str, schema: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        answer = await self._ctx.session.elicit_form(message, schema, related_request_id=self._ctx.request_id)
+        return answer.action, answer.content
+
+
+def tool_handlers(runtime: Runtime) -> dict[str, Any]:
+    """The tools part of the protocol: tools/list and tools/call."""
     tools = runtime.listed_tools()
-    schemas = {tool.name: tool.input_schema for tool in tools}
 
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=tools)
 
     async def call_tool(ctx: Any, params: types.CallToolRequestParams) -> types.CallToolResult:
-        account = runtime.account
+        account = runtime.account_for(ctx)
 
         async def progress(done: float, total: float | None, message: str | None) -> None:
             await ctx.session.report_progress(done, total, message)
 
         try:
-            answer = await runtime.call(params.name, params.arguments, progress, account)
+            answer = await runtime.call(params.name, params.arguments, progress, account, SessionPeer(ctx))
         except UnknownTool as exc:
             # The specification's answer to a tool that does not exist: a protocol error.
             raise MCPError(INVALID_PARAMS, exc.message) from None
@@ -196,15 +222,25 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
             )
         return result_of(account, answer)
 
+    schemas = {tool.name: tool.input_schema for tool in tools}
+    return {
+        "on_list_tools": list_tools,
+        "on_call_tool": call_tool,
+        # The HTTP transport checks a call's tool against its schema; a lookup spares it listing all tools.
+        "get_tool_input_schema": schemas.get,
+    }
+
+
+def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Server[Any]:
+    """The MCP server for `settings`. `transport` replaces the network (tests use it)."""
+    runtime = Runtime(settings, transport=transport)
+    handlers = tool_handlers(runtime)
     server: Server[Any] = Server(
         "dealdesk-mcp",
         version=__version__,
         instructions=INSTRUCTIONS,
         lifespan=runtime.lifespan,
-        # The HTTP transport checks a call's tool against its schema; a lookup spares it listing all tools.
-        get_tool_input_schema=schemas.get,
-        on_list_tools=list_tools,
-        on_call_tool=call_tool,
+        **handlers,
     )
     server.runtime = runtime  # type: ignore[attr-defined]  # for the CLI and tests
     return server

@@ -1,4 +1,4 @@
-"""Tools of the server itself: session info, and the discovery trio that reaches the whole catalog."""
+"""The server's own basic tools: session info, and the discovery trio that reaches the whole catalog."""
 
 from __future__ import annotations
 
@@ -6,30 +6,26 @@ import difflib
 import re
 from typing import TYPE_CHECKING, Any, Literal
 
-import mcp_types as types
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from dealdesk_mcp import __version__, executor
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.call import Progress
 from dealdesk_mcp.catalog import ToolEntry
-from dealdesk_mcp.errors import InvalidArguments, NotAllowed, ToolError
+from dealdesk_mcp.config import Settings
+from dealdesk_mcp.errors import NotAllowed, ToolError
 from dealdesk_mcp.jsonvalues import is_object
-from dealdesk_mcp.validation import describe
+from dealdesk_mcp.server_tools import ServerTool, ServerToolInput
 
 if TYPE_CHECKING:
     from dealdesk_mcp.app import Runtime
 
 
-class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SessionInfoInput(_Input):
+class SessionInfoInput(ServerToolInput):
     pass
 
 
-class SearchOperationsInput(_Input):
+class SearchOperationsInput(ServerToolInput):
     query: str = Field(default="", description="Words to match in tool names and descriptions.")
     toolset: str | None = Field(
         default=None, description="Only this toolset (e.g. deals, persons, attio_records)."
@@ -40,11 +36,11 @@ class SearchOperationsInput(_Input):
     limit: int = Field(default=15, ge=1, le=100, description="Most operations to list.")
 
 
-class DescribeOperationInput(_Input):
+class DescribeOperationInput(ServerToolInput):
     name: str = Field(description="A tool name from search_operations.")
 
 
-class CallOperationInput(_Input):
+class CallOperationInput(ServerToolInput):
     name: str = Field(description="A tool name from search_operations.")
     arguments: dict[str, Any] = Field(default_factory=dict, description="Arguments per describe_operation.")
 
@@ -53,91 +49,78 @@ SESSION_INFO = "get_session_info"
 SEARCH = "search_operations"
 DESCRIBE = "describe_operation"
 CALL = "call_operation"
-DISCOVERY = (SEARCH, DESCRIBE, CALL)
-
-TITLES = {
-    SESSION_INFO: "Show this server's session",
-    SEARCH: "Search the API's operations",
-    DESCRIBE: "Describe one operation",
-    CALL: "Call an operation",
-}
-DESCRIPTIONS = {
-    SESSION_INFO: (
-        "Show this server's mode, enabled toolsets, which APIs have credentials, the signed-in Pipedrive user, "
-        "and this session's calls, API token cost and rate-limit headroom."
-    ),
-    SEARCH: (
-        "Find API operations by words, toolset or HTTP method; answers tool names with one-line summaries. "
-        "Then use describe_operation for the arguments and call_operation to run it."
-    ),
-    DESCRIBE: "Show one operation's full description and input JSON Schema, before calling it with call_operation.",
-    CALL: (
-        "Run an operation by name with its arguments, validated exactly like the direct tool. "
-        "Arguments follow the schema from describe_operation."
-    ),
-}
-MODELS: dict[str, type[_Input]] = {
-    SESSION_INFO: SessionInfoInput,
-    SEARCH: SearchOperationsInput,
-    DESCRIBE: DescribeOperationInput,
-    CALL: CallOperationInput,
-}
 
 
-def input_schema(model: type[_Input]) -> dict[str, Any]:
-    schema = model.model_json_schema()
-    schema.pop("title", None)
-    schema.pop("additionalProperties", None)
-    for prop in schema.get("properties", {}).values():
-        prop.pop("title", None)
-        options = prop.pop("anyOf", None)
-        if options:  # `X | None`: the null is how "not given" looks in Python, not a value to send
-            prop.update(next(o for o in options if o != {"type": "null"}))
-        if prop.get("default") is None:
-            prop.pop("default", None)
-    return schema
+def _discovery(settings: Settings) -> bool:
+    return settings.discovery
 
 
-def tool(name: str) -> types.Tool:
-    read_only = name != CALL
-    return types.Tool(
-        name=name,
-        title=TITLES[name],
-        description=DESCRIPTIONS[name],
-        input_schema=input_schema(MODELS[name]),
-        annotations=types.ToolAnnotations(read_only_hint=read_only, open_world_hint=name == CALL),
-    )
-
-
-def serves(name: str, *, discovery: bool) -> bool:
-    return name == SESSION_INFO or (discovery and name in DISCOVERY)
-
-
-async def call(
-    runtime: Runtime, account: Account, name: str, arguments: dict[str, Any], progress: Progress | None
+async def _session_info(
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None
 ) -> dict[str, Any]:
-    model_cls = MODELS[name]
-    try:
-        args = model_cls.model_validate(arguments)
-    except ValidationError as exc:
-        raise InvalidArguments(describe(name, exc, model_cls)) from None
-    if isinstance(args, SearchOperationsInput):
-        return search(runtime, args)
-    if isinstance(args, DescribeOperationInput):
-        entry = runtime.reachable(args.name)
-        return {
-            "name": entry.name,
-            "title": entry.title,
-            "description": entry.description,
-            "toolset": entry.toolset,
-            "method": entry.method,
-            "input_schema": entry.input_schema,
-        }
-    if isinstance(args, CallOperationInput):
-        entry = runtime.reachable(args.name)
-        answer = await executor.run(runtime.new_call(entry, args.arguments, account, progress))
-        return answer.value
     return await session_info(runtime, account)
+
+
+async def _search(runtime: Runtime, account: Account, args: Any, progress: Progress | None) -> dict[str, Any]:
+    return search(runtime, args)
+
+
+async def _describe(
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None
+) -> dict[str, Any]:
+    entry = runtime.reachable(args.name)
+    return {
+        "name": entry.name,
+        "title": entry.title,
+        "description": entry.description,
+        "toolset": entry.toolset,
+        "method": entry.method,
+        "input_schema": entry.input_schema,
+    }
+
+
+async def _call(runtime: Runtime, account: Account, args: Any, progress: Progress | None) -> dict[str, Any]:
+    answer = await runtime.call(args.name, args.arguments, progress, account)
+    return answer.value
+
+
+TOOLS = (
+    ServerTool(
+        SESSION_INFO,
+        "Show this server's session",
+        "Show this server's mode, enabled toolsets, which APIs have credentials, the signed-in Pipedrive user, "
+        "and this session's calls, API token cost and rate-limit headroom.",
+        SessionInfoInput,
+        _session_info,
+    ),
+    ServerTool(
+        SEARCH,
+        "Search the API's operations",
+        "Find API operations by words, toolset or HTTP method; answers tool names with one-line summaries. "
+        "Then use describe_operation for the arguments and call_operation to run it.",
+        SearchOperationsInput,
+        _search,
+        offered=_discovery,
+    ),
+    ServerTool(
+        DESCRIBE,
+        "Describe one operation",
+        "Show one operation's full description and input JSON Schema, before calling it with call_operation.",
+        DescribeOperationInput,
+        _describe,
+        offered=_discovery,
+    ),
+    ServerTool(
+        CALL,
+        "Call an operation",
+        "Run an operation by name with its arguments, validated exactly like the direct tool. "
+        "Arguments follow the schema from describe_operation.",
+        CallOperationInput,
+        _call,
+        read_only=False,
+        offered=_discovery,
+    ),
+)
 
 
 def search(runtime: Runtime, args: SearchOperationsInput) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.answers import Fitted
@@ -20,6 +20,18 @@ from dealdesk_mcp.session import Session
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
+class Peer(Protocol):
+    """The MCP client on the other side of a call, for stages that ask its user something."""
+
+    def can_elicit(self) -> bool:
+        """Whether the client takes form elicitations (it said so when it connected)."""
+        ...
+
+    async def elicit(self, message: str, schema: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+        """Ask the user; answers the action ("accept", "decline", "cancel") and the form's content."""
+        ...
+
+
 @dataclass
 class Call:
     entry: ToolEntry
@@ -29,6 +41,8 @@ class Call:
     session: Session
     settings: Settings
     progress: Progress | None = None
+    # The client, where the call came from one (None for the server's own inner calls).
+    peer: Peer | None = None
     # The most pages a walk may fetch (None: as many as max_items needs).
     max_pages: int | None = None
     # validate
