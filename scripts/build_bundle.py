@@ -60,19 +60,12 @@ def bundle_pyproject(version: str) -> str:
 
 
 def default_tools() -> list[dict[str, str]]:
-    """The tools a new user gets (the default toolsets, deprecated ones left out), for the host's UI."""
+    """The tools a new user gets (the default selection at the default write level), for the host's UI."""
     sys.path.insert(0, str(ROOT / "server"))
-    from dealdesk_mcp.catalog import DEFAULT_TOOLSETS
+    from dealdesk_mcp.catalog import Selection, load_catalog
 
-    tools = []
-    for toolset in DEFAULT_TOOLSETS:
-        listing = json.loads((ROOT / "tool_schemas" / f"{toolset}.json").read_text())
-        tools += [
-            {"name": t["name"], "description": t["description"]}
-            for t in listing["tools"]
-            if not t.get("deprecated")
-        ]
-    return tools
+    chosen = load_catalog().select(Selection(writes="safe"), apis=["pipedrive"])
+    return [{"name": t.name, "description": t.description} for t in chosen.values()]
 
 
 def build_wheel(out: Path) -> Path:

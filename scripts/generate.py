@@ -277,6 +277,8 @@ def null_form(schema: dict[str, Any], nullable: bool) -> dict[str, Any]:
         return {**rest, "anyOf": real + ([{"type": "null"}] if nullable else [])}
     only = {**real[0], **rest}
     if nullable:
+        if isinstance(only.get("enum"), list):
+            only = {**only, "enum": [*only["enum"], None]}  # a closed set that admits null lists it
         if isinstance(only.get("type"), str):
             return {**only, "type": [only["type"], "null"]}
         return {**rest, "anyOf": [real[0], {"type": "null"}]}

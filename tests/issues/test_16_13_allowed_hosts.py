@@ -104,6 +104,12 @@ SAMPLES = {
     "PIPEDRIVE_MCP_AUTH_TOKEN": "bearer-sample-0123456789",
     "PIPEDRIVE_MCP_ALLOWED_HOSTS": "crm.internal",
     "PIPEDRIVE_LOG_LEVEL": "DEBUG",
+    "PIPEDRIVE_TOOLS": "get_deal",
+    "PIPEDRIVE_EXCLUDE_TOOLS": "get_deals",
+    "PIPEDRIVE_WRITES": "all",
+    "PIPEDRIVE_CONFIRM": "never",
+    "PIPEDRIVE_AUDIT_LOG": "/srv/sample-audit.jsonl",
+    "PIPEDRIVE_MCP_STATE_DIR": "/srv/sample-state",
 }
 
 

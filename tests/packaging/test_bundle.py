@@ -97,7 +97,7 @@ def test_user_config_is_wired_to_settings_the_server_reads(unpacked: Path) -> No
     assert used == set(options)  # every option reaches the server, and none is undefined
     assert options["api_token"]["sensitive"] is True and options["api_token"]["type"] == "string"
     assert options["attio_api_key"]["sensitive"] is True
-    assert options["read_only"]["type"] == "boolean"
+    assert options["writes"]["type"] == "string" and options["writes"]["default"] == "safe"
     assert set(config["env"]) <= documented_variables()
     assert config["env"]["PIPEDRIVE_API_TOKEN"] == "${user_config.api_token}"
     names = set(load_catalog().tools)
@@ -128,7 +128,7 @@ async def test_the_bundle_serves_tools_with_the_users_settings(unpacked: Path, t
         "api_token": "bundle-token-52f1a8c3d9e0",
         "company_domain": "",
         "toolsets": "deals",
-        "read_only": "true",
+        "writes": "none",
         "file_root": str(tmp_path),
         "download_dir": str(tmp_path / "downloads"),
         "attio_api_key": "",
