@@ -55,6 +55,8 @@ class Account:
     identities: dict[str, dict[str, Any]] = field(default_factory=dict[str, dict[str, Any]])
     # Values only this account holds besides its auth flows' (an MCP bearer token, say).
     extra_secrets: tuple[str, ...] = ()
+    # The company (workspace) each API's credential acts in, where known: everyone there shares its budget.
+    company: dict[str, str] = field(default_factory=dict[str, str])
 
     def has(self, api: str) -> bool:
         return api in self.auths
@@ -97,19 +99,19 @@ def _auth_from_settings(settings: Settings, profile: ApiProfile, send: Sender) -
     if profile.credential:
         value = profile.credential if profile.credential_style == "header" else f"Bearer {profile.credential}"
         return StaticAuth(profile.credential_header, value)
-    if profile.oauth_token_url is None:
-        return None
-    access, refresh = settings.pipedrive_access_token, settings.pipedrive_refresh_token
-    if not (access or refresh):
+    access, refresh = profile.oauth_access_token, profile.oauth_refresh_token
+    if profile.oauth_token_url is None or not (access or refresh):
         return None
     tokens = OAuthTokens(access_token=access or "", refresh_token=refresh)
-    store = None
-    if refresh and settings.pipedrive_client_id:
-        store = TokenFile(settings.state_dir, settings.pipedrive_client_id, refresh)
-        # A token pair rotated by an earlier run supersedes the one it grew from.
-        tokens = store.load() or tokens
+    client_id = profile.oauth_client_id
+    # A token pair rotated by an earlier run supersedes the one it grew from (read on first use).
+    store = TokenFile(settings.state_dir, client_id, refresh) if refresh and client_id else None
     client = OAuthClient(
-        profile.oauth_token_url, settings.pipedrive_client_id, settings.pipedrive_client_secret
+        profile.oauth_token_url,
+        client_id,
+        profile.oauth_client_secret,
+        auth_style=profile.oauth_client_auth,
+        label=profile.title,
     )
     return OAuthAuth(tokens, client, send=send, store=store, domain_allowed=domain_check(profile))
 

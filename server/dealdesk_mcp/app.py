@@ -8,7 +8,7 @@ import traceback
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import mcp_types as types
@@ -25,6 +25,9 @@ from dealdesk_mcp.config import Settings
 from dealdesk_mcp.custom_fields import FieldDirectory
 from dealdesk_mcp.errors import ApiError, ToolError, UnknownTool
 from dealdesk_mcp.session import Session
+
+if TYPE_CHECKING:
+    from dealdesk_mcp.hosted import Hosted
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +51,13 @@ class Runtime:
         self.profiles = apis.profiles(settings)
         self.session = Session(settings, transport=transport)
         self.account = self.attach_fields(local_account(settings, self.profiles, self.session.send_raw))
-        with_credentials = [name for name in self.profiles if self.account.has(name)]
+        # Hosted mode: an account per signed-in user (the local account then has no credentials).
+        self.hosted: Hosted | None = self._hosted() if settings.hosted else None
+        with_credentials = (
+            self.hosted.accounts.apis
+            if self.hosted is not None
+            else [name for name in self.profiles if self.account.has(name)]
+        )
         self.toolsets = self.catalog.resolve_toolsets(settings.toolsets, apis=with_credentials)
         selection = Selection(
             toolsets=settings.toolsets,
@@ -70,8 +79,15 @@ class Runtime:
         account.fields = FieldDirectory(load, tools, ttl=self.settings.fields_cache_seconds)
         return account
 
+    def _hosted(self) -> Hosted:
+        from dealdesk_mcp.hosted import Hosted
+
+        return Hosted.create(self.settings, self.profiles, self.session, self.attach_fields)
+
     def account_for(self, ctx: Any) -> Account:
-        """Whose call a request is: the one local account here (hosted mode has one per signed-in user)."""
+        """Whose call a request is: the one local account, or in hosted mode the signed-in user's."""
+        if self.hosted is not None:
+            return self.hosted.accounts.account_for(ctx)
         return self.account
 
     def new_call(
@@ -98,7 +114,23 @@ class Runtime:
         tools = [tool.listed() for tool in self.server_tools.values()]
         if self.settings.discovery:
             return tools  # the whole API through search, describe and call
-        return tools + [listed(entry) for entry in self.enabled.values()]
+        return tools + [self._hosted_listing(listed(entry)) for entry in self.enabled.values()]
+
+    def _hosted_listing(self, tool: types.Tool) -> types.Tool:
+        schema = self.input_schema_of(tool.input_schema)
+        return tool if schema is tool.input_schema else tool.model_copy(update={"input_schema": schema})
+
+    def input_schema(self, entry: ToolEntry) -> dict[str, Any]:
+        """The arguments `entry` takes on this server."""
+        return self.input_schema_of(entry.input_schema)
+
+    def input_schema_of(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """Upload tools of a hosted server take the file as content or a URL (its users' disks are not its)."""
+        if self.hosted is None:
+            return schema
+        from dealdesk_mcp.hosted import listing
+
+        return listing.upload_schema(schema, self.settings) if listing.is_upload(schema) else schema
 
     # -- calling --------------------------------------------------------------------------------
     async def call(

@@ -1,7 +1,11 @@
 """How each API's credential travels, as httpx auth flows. OAuth refresh lives here, in one flow: a
 request goes out with the access token; before expiry, or on a 401, the flow exchanges the refresh
 token once (however many calls are waiting) and the request is sent again. Tokens leave this module
-only as request headers.
+only as request headers, and as what a TokenStore keeps.
+
+Where a token pair lives between refreshes is a TokenStore: a private file for a local server
+(TokenFile), a shared store for a hosted one, where several processes serve one user and a refresh
+lock held across them makes one refresh serve them all.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import math
 import os
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx
@@ -58,12 +63,55 @@ class OAuthTokens:
     expires_at: float | None = None
     api_domain: str | None = None
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> OAuthTokens | None:
+        """The tokens a store kept, or None for anything that is not such a record."""
+        if not is_object(data) or not isinstance(data.get("access_token"), str):
+            return None
+        refresh, expires, domain = data.get("refresh_token"), data.get("expires_at"), data.get("api_domain")
+        return cls(
+            access_token=str(data["access_token"]),
+            refresh_token=refresh if isinstance(refresh, str) else None,
+            expires_at=float(expires) if isinstance(expires, int | float) else None,
+            api_domain=domain if isinstance(domain, str) else None,
+        )
+
 
 @dataclass(frozen=True)
 class OAuthClient:
     token_url: str
     client_id: str | None
     client_secret: str | None
+    # How the token endpoint takes the client's credentials: HTTP Basic (Pipedrive) or form fields (Attio).
+    auth_style: str = "basic"
+    # The API's name as people know it, for messages.
+    label: str = "Pipedrive"
+
+
+class TokenStore(Protocol):
+    """Where one user's token pair for one API lives between refreshes."""
+
+    async def load(self) -> OAuthTokens | None:
+        """The pair as last saved (by this process or another), or None."""
+        ...
+
+    async def save(self, tokens: OAuthTokens) -> None: ...
+
+    def refreshing(self) -> AbstractAsyncContextManager[None]:
+        """Held while a refresh runs: for a store shared by several processes, a lock across them."""
+        ...
+
+    async def forget(self) -> None:
+        """The provider refused the refresh token for good: what is kept no longer works."""
+        ...
+
+
+@asynccontextmanager
+async def _alone() -> AsyncGenerator[None, None]:
+    yield  # one process: the flow's own lock is all it takes
 
 
 class TokenFile:
@@ -75,16 +123,13 @@ class TokenFile:
         digest = hashlib.sha256(f"{client_id}\0{seed}".encode()).hexdigest()[:24]
         self.path = folder / f"oauth-{digest}.json"
 
-    def load(self) -> OAuthTokens | None:
+    async def load(self) -> OAuthTokens | None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            return OAuthTokens(
-                **{k: data.get(k) for k in ("access_token", "refresh_token", "expires_at", "api_domain")}
-            )
-        except (OSError, ValueError, TypeError):
+            return OAuthTokens.from_json(json.loads(self.path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
             return None
 
-    def save(self, tokens: OAuthTokens) -> None:
+    async def save(self, tokens: OAuthTokens) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
@@ -95,10 +140,18 @@ class TokenFile:
         except OSError as exc:  # the tokens still work for this run; say why the next may need a new one
             log.warning("could not keep the rotated OAuth token in %s (%s)", self.path.parent, exc.strerror)
 
+    def refreshing(self) -> AbstractAsyncContextManager[None]:
+        return _alone()
+
+    async def forget(self) -> None:
+        """Kept as it is: the settings' token is what the user fixes, and the error says so."""
+
 
 class OAuthAuth(httpx.Auth):
     """Bearer access token with refresh (Pipedrive's OAuth): one refresh for any number of waiting
-    calls, and one timeout for all of them when the token endpoint hangs."""
+    calls, and one timeout for all of them when the token endpoint hangs. With a store, the pair is
+    read from it on first use (a rotation from an earlier run or another process wins over `tokens`),
+    and each refresh first looks there for a pair another process already got."""
 
     def __init__(
         self,
@@ -106,16 +159,19 @@ class OAuthAuth(httpx.Auth):
         client: OAuthClient,
         *,
         send: Callable[[httpx.Request], Awaitable[httpx.Response]],
-        store: TokenFile | None = None,
+        store: TokenStore | None = None,
         domain_allowed: Callable[[str], bool] = lambda domain: False,
         hint: str = "re-authorize the app and update PIPEDRIVE_REFRESH_TOKEN",
+        missing_hint: str = "set PIPEDRIVE_REFRESH_TOKEN, PIPEDRIVE_CLIENT_ID and PIPEDRIVE_CLIENT_SECRET",
     ) -> None:
         self.tokens = tokens
         self._client = client
         self._send = send
         self._store = store
+        self._loaded = store is None
         self._domain_allowed = domain_allowed
         self._hint = hint
+        self._missing_hint = missing_hint
         self._lock = anyio.Lock()
         self._attempts = 0  # refreshes tried so far: waiters learn whether one ran while they waited
         self._last_error: RefreshFailed | None = None
@@ -137,10 +193,25 @@ class OAuthAuth(httpx.Auth):
         expires = self.tokens.expires_at
         return expires is not None and time.time() >= expires
 
+    async def _load(self) -> None:
+        if self._loaded or self._store is None:
+            return
+        stored = await self._store.load()
+        self._loaded = True
+        if stored is not None and stored.access_token:
+            self._adopt(stored)
+
+    def _adopt(self, tokens: OAuthTokens) -> None:
+        old = self.tokens
+        if (old.access_token, old.refresh_token) != (tokens.access_token, tokens.refresh_token):
+            self._retired += [t for t in (old.access_token, old.refresh_token) if t]
+        self.tokens = tokens
+
     async def async_auth_flow(self, request: httpx.Request) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        await self._load()
         if self._expired():
             await self._refresh(stale=self.tokens.access_token)
-            self._retarget(request)
+        self._retarget(request)
         token = self.tokens.access_token
         request.headers["authorization"] = f"Bearer {token}"
         response = yield request
@@ -165,78 +236,102 @@ class OAuthAuth(httpx.Auth):
 
     async def _refresh(self, *, stale: str) -> None:
         """Exchange the refresh token, unless another call already did while this one waited: then its
-        outcome, success or failure, is ours too (a hanging endpoint costs one timeout, not one each)."""
+        outcome, success or failure, is ours too (a hanging endpoint costs one timeout, not one each).
+        Another process sharing the store may have refreshed too: its pair, once saved, is taken as is."""
         seen = self._attempts
         async with self._lock:
             if self.tokens.access_token != stale and self.tokens.access_token:
                 return  # refreshed while we waited
             if self._attempts != seen and self._last_error is not None:
                 raise self._last_error
-            self._attempts += 1
-            self._last_error = None
-            request = self._token_request()
-            try:
-                response = await self._send(request)
-            except httpx.TimeoutException:
-                self._last_error = RefreshFailed(
-                    f"Refreshing the Pipedrive OAuth token failed: the token endpoint did not answer in time; "
-                    f"{self._hint}."
-                )
-                raise self._last_error from None
-            except httpx.HTTPError as exc:
-                self._last_error = RefreshFailed(
-                    f"Refreshing the Pipedrive OAuth token failed: {type(exc).__name__}; {self._hint}."
-                )
-                raise self._last_error from None
-            try:
-                self._accept(response)
-            except RefreshFailed as exc:
-                self._last_error = exc
-                raise
+            refreshing = self._store.refreshing() if self._store is not None else _alone()
+            async with refreshing:
+                if self._store is not None:
+                    stored = await self._store.load()
+                    if stored is not None and stored.access_token and stored.access_token != stale:
+                        self._adopt(
+                            stored
+                        )  # its refresh token is the live one, even if this pair expired too
+                        if not self._expired():
+                            return
+                await self._exchange()
+
+    async def _exchange(self) -> None:
+        label = self._client.label
+        self._attempts += 1
+        self._last_error = None
+        request = self._token_request()
+        try:
+            response = await self._send(request)
+        except httpx.TimeoutException:
+            self._last_error = RefreshFailed(
+                f"Refreshing the {label} OAuth token failed: the token endpoint did not answer in time; "
+                f"{self._hint}."
+            )
+            raise self._last_error from None
+        except httpx.HTTPError as exc:
+            self._last_error = RefreshFailed(
+                f"Refreshing the {label} OAuth token failed: {type(exc).__name__}; {self._hint}."
+            )
+            raise self._last_error from None
+        try:
+            self._accept(response)
+        except RefreshFailed as exc:
+            self._last_error = exc
+            if self._store is not None and exc.status in (400, 401):
+                await self._store.forget()  # the grant is gone: a hosted user signs in again
+            raise
+        log.info("refreshed the %s OAuth token", label)
+        if self._store is not None:
+            await self._store.save(self.tokens)
 
     def _token_request(self) -> httpx.Request:
         client, tokens = self._client, self.tokens
         if not (client.client_id and client.client_secret and tokens.refresh_token):
             raise MissingCredentials(
-                "The Pipedrive access token expired and cannot be refreshed: set PIPEDRIVE_REFRESH_TOKEN, "
-                "PIPEDRIVE_CLIENT_ID and PIPEDRIVE_CLIENT_SECRET."
+                f"The {client.label} access token expired and cannot be refreshed: {self._missing_hint}."
             )
-        request = httpx.Request(
-            "POST",
-            client.token_url,
-            data={"grant_type": "refresh_token", "refresh_token": tokens.refresh_token},
-        )
+        form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
+        if client.auth_style == "form":
+            form |= {"client_id": client.client_id, "client_secret": client.client_secret}
+            return httpx.Request("POST", client.token_url, data=form)
         # HTTP Basic client authentication, as Pipedrive's token endpoint takes it.
         basic = httpx.BasicAuth(client.client_id, client.client_secret)
-        return next(basic.auth_flow(request))
+        return next(basic.auth_flow(httpx.Request("POST", client.token_url, data=form)))
 
     def _accept(self, response: httpx.Response) -> None:
+        label = self._client.label
         if response.status_code != 200:
             raise RefreshFailed(
-                f"Refreshing the Pipedrive OAuth token failed with HTTP {response.status_code}; {self._hint}.",
+                f"Refreshing the {label} OAuth token failed with HTTP {response.status_code}; {self._hint}.",
                 status=response.status_code,
             )
         try:
             answer: Any = response.json()
-            new_token = str(answer["access_token"])
+            str(answer["access_token"])
         except (ValueError, KeyError, TypeError):
             raise RefreshFailed(
-                "The Pipedrive OAuth token endpoint answered without an access token."
+                f"The {label} OAuth token endpoint answered without an access token."
             ) from None
-        old = self.tokens
-        self._retired += [t for t in (old.access_token, old.refresh_token) if t]
-        domain = answer.get("api_domain") if is_object(answer) else None
-        if domain and not self._domain_allowed(str(domain)):
-            log.warning("ignored an api_domain that is not an https Pipedrive address")
-            domain = None
-        self.tokens = OAuthTokens(
-            access_token=new_token,
-            refresh_token=str(answer.get("refresh_token") or old.refresh_token or "") or None,
-            expires_at=_expiry(answer.get("expires_in")),
-            api_domain=str(domain).rstrip("/") if domain else old.api_domain,
-        )
-        if self._store is not None:
-            self._store.save(self.tokens)
+        self._adopt(tokens_from_answer(answer, self.tokens, self._domain_allowed))
+
+
+def tokens_from_answer(
+    answer: Any, old: OAuthTokens | None, domain_allowed: Callable[[str], bool]
+) -> OAuthTokens:
+    """The pair a token endpoint's answer (with `access_token`) gives, keeping what it leaves out from
+    `old` (a refresh token it did not rotate, the api_domain it did not repeat)."""
+    domain = answer.get("api_domain") if is_object(answer) else None
+    if domain and not domain_allowed(str(domain)):
+        log.warning("ignored an api_domain that is not an https address of the API")
+        domain = None
+    refresh = answer.get("refresh_token") or (old.refresh_token if old else None)
+    return OAuthTokens(
+        access_token=str(answer["access_token"]),
+        refresh_token=str(refresh) if refresh else None,
+        expires_at=_expiry(answer.get("expires_in")),
+        api_domain=str(domain).rstrip("/") if domain else (old.api_domain if old else None),
+    )
 
 
 def _expiry(expires_in: Any) -> float | None:

@@ -17,8 +17,9 @@ def say(line: str) -> None:
     print(f"dealdesk-mcp: {line}", file=sys.stderr, flush=True)
 
 
-def announce(settings: Settings, token_made_here: bool) -> None:
-    """Say at start what is served where, what guards it, and which folders it reads and writes."""
+def announce(settings: Settings, token_made_here: bool, hosted_lines: list[str] | None = None) -> None:
+    """Say at start what is served where, what guards it, and which folders it reads and writes
+    (`hosted_lines`: what hosted mode serves, in place of the bearer token's lines)."""
     if settings.transport == "stdio":
         if sys.stdin.isatty():
             say(
@@ -36,7 +37,10 @@ def announce(settings: Settings, token_made_here: bool) -> None:
             else " (reachable from the network)"
         )
         kind = "streamable HTTP" if settings.transport == "http" else "SSE"
-        if settings.no_auth:
+        if hosted_lines:
+            for line in hosted_lines:
+                say(line)
+        elif settings.no_auth:
             who = (
                 "every program and user on this machine"
                 if is_loopback(settings.host)
@@ -57,6 +61,14 @@ def announce(settings: Settings, token_made_here: bool) -> None:
             say("  (PIPEDRIVE_MCP_AUTH_TOKEN keeps one token across restarts; --no-auth serves without one)")
         else:
             say(f"MCP ({kind}) at {url}{reach}, guarded by the bearer token in PIPEDRIVE_MCP_AUTH_TOKEN.")
+    if hosted_lines:
+        uploads = "content_base64" + (", file_url" if settings.upload_origins else "")
+        if settings.user_files_dir is not None:
+            uploads += f", or a path in {settings.user_files_dir}/<user>"
+        say(
+            f"each user's downloads and saved answers go to {settings.download_dir}/<user>; uploads take {uploads}"
+        )
+        return
     roots = ", ".join(str(r) for r in settings.upload_roots)
     note = ""
     if settings.unsafe_start is not None:

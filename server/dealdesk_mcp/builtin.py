@@ -75,7 +75,7 @@ async def _describe(
         "description": entry.description,
         "toolset": entry.toolset,
         "method": entry.method,
-        "input_schema": entry.input_schema,
+        "input_schema": runtime.input_schema(entry),
     }
 
 
@@ -195,8 +195,14 @@ async def session_info(runtime: Runtime, account: Account) -> dict[str, Any]:
     identities = {name: who for name, who in identities.items() if who is not None}
     if identities:
         # The first API's identity is "the user"; the others are listed by API.
-        info["user"] = next(iter(identities.values()))
+        api, who = next(iter(identities.items()))
+        info["user"] = who
         info["identities"] = identities
+        company = {
+            key: who[field] for key, field in runtime.profiles[api].identity_company.items() if field in who
+        }
+        if company:
+            info["company"] = company
     return info
 
 

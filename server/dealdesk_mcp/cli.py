@@ -59,6 +59,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", help="address to bind for sse/http (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port for sse/http (default 8000)")
     parser.add_argument(
+        "--auth",
+        choices=("token", "oauth"),
+        help="how sse/http clients are let in: token (one bearer token; the default) or oauth (hosted mode: "
+        "each user signs in with Pipedrive and acts as themselves; http only; env PIPEDRIVE_MCP_AUTH)",
+    )
+    parser.add_argument(
         "--no-auth",
         action="store_true",
         help="serve sse/http without a bearer token (by default one is made at start and printed on stderr); "
@@ -90,10 +96,13 @@ def settings_from(args: argparse.Namespace, env: dict[str, str], env_file: Path 
         "PIPEDRIVE_MCP_TRANSPORT": args.transport,
         "PIPEDRIVE_MCP_HOST": args.host,
         "PIPEDRIVE_MCP_PORT": None if args.port is None else str(args.port),
+        "PIPEDRIVE_MCP_AUTH": getattr(args, "auth", None),
     }
     env.update({name: value for name, value in flags.items() if value is not None})
     settings = Settings.from_env(env, env_file=env_file)
     if getattr(args, "no_auth", False):
+        if settings.hosted:
+            raise ConfigError("--no-auth and --auth oauth contradict each other; drop one")
         if settings.mcp_auth_token:
             raise ConfigError(
                 "--no-auth asks for no bearer token, but PIPEDRIVE_MCP_AUTH_TOKEN sets one; drop one"
@@ -105,9 +114,34 @@ def settings_from(args: argparse.Namespace, env: dict[str, str], env_file: Path 
 def with_bearer_token(settings: Settings) -> tuple[Settings, bool]:
     """HTTP is guarded by default: without PIPEDRIVE_MCP_AUTH_TOKEN (or --no-auth) a token is made now.
     Returns the settings holding it and whether it was made here."""
-    if settings.transport == "stdio" or settings.mcp_auth_token or settings.no_auth:
+    if settings.transport == "stdio" or settings.mcp_auth_token or settings.no_auth or settings.hosted:
         return settings, False
     return dataclasses.replace(settings, mcp_auth_token=secrets.token_urlsafe(32)), True
+
+
+def sandbox_sign_in(settings: Settings, origin: str) -> Settings:
+    """Hosted mode against the sandbox: its OAuth emulation takes any app credentials, and without a key
+    of the operator's one is made for this run, with a store that keeps nothing (a restart starts over)."""
+    from cryptography.fernet import Fernet
+
+    from dealdesk_mcp.config import SANDBOX_OAUTH_AUTHORIZE_PATH, SANDBOX_OAUTH_TOKEN_PATH
+    from dealdesk_mcp.hosted import MEMORY_STORE
+
+    key = settings.secret_key
+    store = settings.store_url
+    if key is None:
+        key, store = Fernet.generate_key().decode(), store or MEMORY_STORE
+    return dataclasses.replace(
+        settings,
+        pipedrive_api_token=None,
+        attio_api_key=None,
+        pipedrive_client_id=settings.pipedrive_client_id or "dealdesk-sandbox",
+        pipedrive_client_secret=settings.pipedrive_client_secret or secrets.token_urlsafe(16),
+        pipedrive_oauth_authorize_url=origin + SANDBOX_OAUTH_AUTHORIZE_PATH,
+        pipedrive_oauth_token_url=origin + SANDBOX_OAUTH_TOKEN_PATH,
+        secret_key=key,
+        store_url=store,
+    )
 
 
 def prepare_file_folders(settings: Settings) -> None:
@@ -139,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"dealdesk-mcp: {exc.message}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     settings, token_made_here = with_bearer_token(settings)
     transport, host, port = settings.transport, settings.host, settings.port
 
@@ -159,8 +193,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             attio_base_url=sandbox.base_url,
             attio_api_key=SANDBOX_TOKEN,
         )
+        if settings.hosted:
+            settings = sandbox_sign_in(settings, sandbox.base_url)
         print(f"dealdesk-mcp: sandbox CRM at {sandbox.base_url} (data: {db})", file=sys.stderr)
-        print(f"token: {SANDBOX_TOKEN}", file=sys.stderr)
+        if not settings.hosted:  # hosted, each user signs in at the sandbox's OAuth emulation instead
+            print(f"token: {SANDBOX_TOKEN}", file=sys.stderr)
 
     from dealdesk_mcp.app import build_server
 
@@ -172,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dealdesk_mcp import transports
 
     prepare_file_folders(settings)
-    announce(settings, token_made_here)
+    hosted = server.runtime.hosted  # type: ignore[attr-defined]
+    announce(settings, token_made_here, hosted.describe() if hosted is not None else None)
     try:
         if transport == "stdio":
             anyio.run(transports.serve_stdio, server)
@@ -185,6 +223,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     port=port,
                     auth_token=settings.mcp_auth_token,
                     allowed_hosts=settings.allowed_hosts,
+                    hosted=hosted,
                 )
             )
     except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import sys
@@ -9,18 +10,33 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
+from urllib.parse import urlsplit
 
 from dealdesk_mcp.errors import ConfigError
 
 WriteLevel = Literal["none", "safe", "all"]
+# How HTTP clients prove who they are: one bearer token for the whole server, or each user's OAuth sign-in.
+AuthMode = Literal["token", "oauth"]
+LogFormat = Literal["text", "json"]
 ConfirmLevel = Literal["destructive", "writes", "never"]
 WRITE_LEVELS: tuple[str, ...] = ("none", "safe", "all")
 CONFIRM_LEVELS: tuple[str, ...] = ("destructive", "writes", "never")
+AUTH_MODES: tuple[str, ...] = ("token", "oauth")
+LOG_FORMATS: tuple[str, ...] = ("text", "json")
 
 PIPEDRIVE_API_ORIGIN = "https://api.pipedrive.com"
 PIPEDRIVE_OAUTH_TOKEN_URL = "https://oauth.pipedrive.com/oauth/token"
+PIPEDRIVE_OAUTH_AUTHORIZE_URL = "https://oauth.pipedrive.com/oauth/authorize"
 ATTIO_API_ORIGIN = "https://api.attio.com"
+ATTIO_OAUTH_AUTHORIZE_URL = "https://app.attio.com/authorize"
+ATTIO_OAUTH_TOKEN_URL = "https://app.attio.com/oauth/token"
+# Where a loopback stand-in of the vendor (the sandbox) serves its OAuth emulation, under its own origin.
+SANDBOX_OAUTH_AUTHORIZE_PATH = "/oauth/authorize"
+SANDBOX_OAUTH_TOKEN_PATH = "/oauth/token"
+# Hosted mode: how long an MCP access token lives, and the largest upload sent inline as base64.
+DEFAULT_MCP_TOKEN_SECONDS = 3600.0
+DEFAULT_MAX_CONTENT_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_ANSWER_CHARS = 20_000
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # The most an API answer may grow to once decoded (a small gzip body can expand a thousandfold).
@@ -78,6 +94,68 @@ def _hosts(raw: str | None) -> tuple[str, ...]:
                 "10.0.0.5, comma-separated, without http:// or a path)"
             )
     return hosts
+
+
+def _origin(name: str, raw: str | None) -> str | None:
+    """An origin as `scheme://host[:port]`: no path, query or fragment (a trailing slash is dropped)."""
+    if raw is None:
+        return None
+    value = raw.strip().rstrip("/")
+    parts = urlsplit(value)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+    ):
+        raise ConfigError(
+            f"{name} must be an origin such as https://mcp.example.com or http://127.0.0.1:8000 (scheme, host "
+            f"and optional port; no path), got {raw!r}"
+        )
+    try:
+        parts.port  # noqa: B018  (a malformed port raises here)
+    except ValueError:
+        raise ConfigError(f"{name}: the port in {raw!r} is not a number from 1 to 65535") from None
+    return value
+
+
+def _origins(name: str, raw: str | None) -> tuple[str, ...]:
+    found = tuple(_origin(name, part) for part in (raw or "").split(",") if part.strip())
+    return tuple(o for o in found if o)
+
+
+def _store_url(raw: str | None) -> str | None:
+    if raw is None or raw == "memory":  # memory: nothing kept after a restart (the sandbox demo)
+        return raw
+    parts = urlsplit(raw)
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ConfigError(
+            "PIPEDRIVE_MCP_STORE must be a Redis address such as redis://127.0.0.1:6379/0, or memory (leave it "
+            f"unset for the embedded SQLite store), got a value starting {raw[:12]!r}"
+        )
+    return raw
+
+
+def _fernet_key(raw: str | None) -> str | None:
+    """A Fernet key: 32 bytes in URL-safe base64 (what cryptography.fernet.Fernet.generate_key() prints)."""
+    if raw is None:
+        return None
+    try:
+        decoded = base64.urlsafe_b64decode(raw.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        decoded = b""
+    if len(decoded) != 32:
+        raise ConfigError(
+            "PIPEDRIVE_MCP_SECRET_KEY must be a Fernet key (32 bytes in URL-safe base64); make one with "
+            '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`'
+        )
+    return raw
+
+
+def _loopback_origin(origin: str | None) -> bool:
+    host = urlsplit(origin or "").hostname or ""
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def _names(raw: str | None) -> tuple[str, ...]:
@@ -164,8 +242,14 @@ class Settings:
     pipedrive_company_domain: str | None = None
     pipedrive_base_url: str | None = None
     pipedrive_oauth_token_url: str = PIPEDRIVE_OAUTH_TOKEN_URL
+    pipedrive_oauth_authorize_url: str = PIPEDRIVE_OAUTH_AUTHORIZE_URL
     attio_api_key: str | None = None
     attio_base_url: str = ATTIO_API_ORIGIN
+    # Attio's OAuth app, for hosted mode's sign-in (a workspace API key serves a local server).
+    attio_client_id: str | None = None
+    attio_client_secret: str | None = None
+    attio_oauth_authorize_url: str = ATTIO_OAUTH_AUTHORIZE_URL
+    attio_oauth_token_url: str = ATTIO_OAUTH_TOKEN_URL
     toolsets: tuple[str, ...] | None = None  # None: the default set
     # What may be written: nothing, everything but what cannot be undone (the default), or all.
     writes: WriteLevel = "safe"
@@ -197,6 +281,21 @@ class Settings:
     no_auth: bool = False  # only --no-auth sets it: serve HTTP without a bearer token
     allowed_hosts: tuple[str, ...] = ()
     log_level: str = "WARNING"
+    log_format: LogFormat = "text"
+    # Hosted mode (--auth oauth): every user signs in with the CRM's own OAuth.
+    auth_mode: AuthMode = "token"
+    # The origin users and MCP clients reach this server at (behind TLS termination, the https one).
+    public_url: str | None = None
+    # Fernet key sealing what the hosted store keeps (users' CRM tokens above all).
+    secret_key: str | None = None
+    # redis://host:port/db for several replicas; None: an SQLite file in state_dir.
+    store_url: str | None = None
+    mcp_token_seconds: float = DEFAULT_MCP_TOKEN_SECONDS
+    # Hosted mode: a folder holding one folder per user that local-path uploads may read (None: no paths).
+    user_files_dir: Path | None = None
+    # Origins an upload's `url` may be fetched from (none: uploads by URL are refused).
+    upload_origins: tuple[str, ...] = ()
+    max_content_bytes: int = DEFAULT_MAX_CONTENT_BYTES
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value in these settings: none may leave the server, in an answer or an upload."""
@@ -206,9 +305,16 @@ class Settings:
             self.pipedrive_refresh_token,
             self.pipedrive_client_secret,
             self.attio_api_key,
+            self.attio_client_secret,
             self.mcp_auth_token,
+            self.secret_key,
         )
         return tuple(v for v in values if v)
+
+    @property
+    def hosted(self) -> bool:
+        """Whether users sign in (the server is their OAuth server) rather than sharing one credential."""
+        return self.auth_mode == "oauth"
 
     @property
     def read_only(self) -> bool:
@@ -242,6 +348,12 @@ class Settings:
         download_dir = Path(downloads_raw).expanduser().resolve() if downloads_raw else defaults.downloads
         roots_raw = get("PIPEDRIVE_FILE_ROOTS")
         upload_roots = _paths(roots_raw) if roots_raw else defaults.roots
+        base_url = get("PIPEDRIVE_BASE_URL")
+        # A loopback stand-in of Pipedrive (the sandbox) serves the OAuth endpoints too, unless told otherwise.
+        oauth_origin = base_url.rstrip("/") if base_url and _loopback_origin(base_url) else None
+        attio_base = (get("ATTIO_BASE_URL") or ATTIO_API_ORIGIN).rstrip("/")
+        attio_oauth_origin = attio_base if _loopback_origin(attio_base) else None
+        user_files = get("PIPEDRIVE_MCP_USER_FILES")
         return cls(
             pipedrive_api_token=get("PIPEDRIVE_API_TOKEN"),
             pipedrive_access_token=get("PIPEDRIVE_ACCESS_TOKEN"),
@@ -249,10 +361,27 @@ class Settings:
             pipedrive_client_id=get("PIPEDRIVE_CLIENT_ID"),
             pipedrive_client_secret=get("PIPEDRIVE_CLIENT_SECRET"),
             pipedrive_company_domain=get("PIPEDRIVE_COMPANY_DOMAIN"),
-            pipedrive_base_url=get("PIPEDRIVE_BASE_URL"),
-            pipedrive_oauth_token_url=get("PIPEDRIVE_OAUTH_TOKEN_URL") or PIPEDRIVE_OAUTH_TOKEN_URL,
+            pipedrive_base_url=base_url,
+            pipedrive_oauth_token_url=get("PIPEDRIVE_OAUTH_TOKEN_URL")
+            or (oauth_origin + SANDBOX_OAUTH_TOKEN_PATH if oauth_origin else PIPEDRIVE_OAUTH_TOKEN_URL),
+            pipedrive_oauth_authorize_url=get("PIPEDRIVE_OAUTH_AUTHORIZE_URL")
+            or (
+                oauth_origin + SANDBOX_OAUTH_AUTHORIZE_PATH if oauth_origin else PIPEDRIVE_OAUTH_AUTHORIZE_URL
+            ),
             attio_api_key=get("ATTIO_API_KEY"),
-            attio_base_url=(get("ATTIO_BASE_URL") or ATTIO_API_ORIGIN).rstrip("/"),
+            attio_base_url=attio_base,
+            attio_client_id=get("ATTIO_CLIENT_ID"),
+            attio_client_secret=get("ATTIO_CLIENT_SECRET"),
+            attio_oauth_authorize_url=get("ATTIO_OAUTH_AUTHORIZE_URL")
+            or (
+                attio_oauth_origin + SANDBOX_OAUTH_AUTHORIZE_PATH
+                if attio_oauth_origin
+                else ATTIO_OAUTH_AUTHORIZE_URL
+            ),
+            attio_oauth_token_url=get("ATTIO_OAUTH_TOKEN_URL")
+            or (
+                attio_oauth_origin + SANDBOX_OAUTH_TOKEN_PATH if attio_oauth_origin else ATTIO_OAUTH_TOKEN_URL
+            ),
             toolsets=toolsets,
             # --read-only (PIPEDRIVE_READ_ONLY) is the alias of writes=none, and the stricter choice wins.
             writes="none"
@@ -281,4 +410,15 @@ class Settings:
             mcp_auth_token=get("PIPEDRIVE_MCP_AUTH_TOKEN"),
             allowed_hosts=_hosts(get("PIPEDRIVE_MCP_ALLOWED_HOSTS")),
             log_level=_choice(env, "PIPEDRIVE_LOG_LEVEL", LOG_LEVELS, "WARNING"),
+            log_format=cast(LogFormat, _choice(env, "PIPEDRIVE_LOG_FORMAT", LOG_FORMATS, "text")),
+            auth_mode=cast(AuthMode, _choice(env, "PIPEDRIVE_MCP_AUTH", AUTH_MODES, "token")),
+            public_url=_origin("PIPEDRIVE_MCP_PUBLIC_URL", get("PIPEDRIVE_MCP_PUBLIC_URL")),
+            secret_key=_fernet_key(get("PIPEDRIVE_MCP_SECRET_KEY")),
+            store_url=_store_url(get("PIPEDRIVE_MCP_STORE")),
+            mcp_token_seconds=_number(env, "PIPEDRIVE_MCP_TOKEN_SECONDS", DEFAULT_MCP_TOKEN_SECONDS),
+            user_files_dir=Path(user_files).expanduser().resolve() if user_files else None,
+            upload_origins=_origins("PIPEDRIVE_MCP_UPLOAD_ORIGINS", get("PIPEDRIVE_MCP_UPLOAD_ORIGINS")),
+            max_content_bytes=int(
+                _number(env, "PIPEDRIVE_MCP_MAX_CONTENT_MB", DEFAULT_MAX_CONTENT_BYTES / 2**20) * 2**20
+            ),
         )

@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 import httpx
 
-from dealdesk_mcp import decode, files, pagination
+from dealdesk_mcp import decode, files, pagination, uploads
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.errors import ApiError, MissingCredentials
 from dealdesk_mcp.pagination import Page, Walk
@@ -78,9 +78,7 @@ async def _upload(call: Call, model: UploadInput) -> None:
     rules = dataclasses.replace(rules, roots=account.upload_roots)
     request = build_request(model, overrides=call.overrides)
     call.requests.append(request)
-    async with files.open_upload(
-        model.path, rules, file_name=model.file_name, content_type=model.content_type
-    ) as upload:
+    async with uploads.open_upload(model, rules, call.settings, call.session.client) as upload:
         reader = upload.reader
         request.files = {route.file_part: (upload.file_name, reader, upload.content_type)}
         request.form = request.form or {}

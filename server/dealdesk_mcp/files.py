@@ -494,6 +494,26 @@ async def open_upload(
         os.close(fd)
 
 
+def checked_upload(
+    fd: int, size: int, rules: UploadRules, *, argument: str, file_name: str, content_type: str | None
+) -> Upload:
+    """An upload of bytes the server holds itself (sent as content, or fetched from a URL, into a file of
+    its own at `fd`): checked like a local file for size and for the server's secrets."""
+    check_file_name(file_name)
+    check_content_type(content_type)
+    if size > rules.max_bytes:
+        raise FileAccessError(
+            f"{argument}: the file is {size / 2**20:.1f} MB, over the {rules.max_bytes / 2**20:.0f} MB upload limit."
+        )
+    if _contains_secret(fd, size, rules.secrets):
+        raise FileAccessError(
+            f"{argument}: the file holds one of this server's own secrets (a token, key or client secret); "
+            "such a file is never uploaded."
+        )
+    kind = content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+    return Upload(file_name, kind, size, UploadReader(fd, size, rules.secrets, argument))
+
+
 # -- downloads and saved answers ------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class SavedFile:

@@ -125,16 +125,48 @@ class ListInput(ToolInput):
     )
 
 
-class UploadInput(ToolInput):
-    """A multipart upload: the file comes from a local path, streamed from disk."""
+def _listed_as_local_upload(schema: dict[str, Any]) -> None:
+    """The generated listing offers a local path only; content and URL uploads are listed by a hosted
+    server, where the host has no disk in common with it (hosted.listing adds them there)."""
+    properties = schema.get("properties", {})
+    for name in HOSTED_UPLOAD_FIELDS:
+        properties.pop(name, None)
+    if "path" in properties:
+        described = properties["path"].get("description")
+        properties["path"] = {"description": described, "type": "string"}
+        schema["required"] = ["path", *[r for r in schema.get("required", []) if r != "path"]]
 
-    path: str = Field(description="Local file to upload, inside the allowed folders.")
+
+class UploadInput(ToolInput):
+    """A multipart upload: the file comes from a local path (streamed from disk), from base64 content
+    sent with the call, or from a URL on an origin the server allows; exactly one of them."""
+
+    model_config = ConfigDict(json_schema_extra=_listed_as_local_upload)
+
+    path: Annotated[str | None, NotNull] = Field(
+        default=None, description="Local file to upload, inside the allowed folders."
+    )
+    content_base64: Annotated[str | None, NotNull] = Field(
+        default=None, exclude=True, description="The file's bytes in base64, instead of a path."
+    )
+    file_url: Annotated[str | None, NotNull] = Field(
+        default=None, exclude=True, description="An address to fetch the file from, instead of a path."
+    )
     file_name: Annotated[str | None, NotNull] = Field(
         default=None, exclude=True, description="Name to give it; default: from path."
     )
     content_type: Annotated[str | None, NotNull] = Field(
         default=None, exclude=True, description="MIME type; default: from the name."
     )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> UploadInput:
+        given = [name for name in UPLOAD_SOURCES if getattr(self, name) is not None]
+        if not given:
+            raise ValueError("path: required (or, where the server lists them, content_base64 or file_url)")
+        if len(given) > 1:
+            raise ValueError(f"give the file one way only, not {' and '.join(given)}")
+        return self
 
 
 class DownloadInput(ToolInput):
@@ -145,5 +177,10 @@ class DownloadInput(ToolInput):
     )
 
 
+# Where an upload's bytes may come from; the last two are listed by hosted servers only.
+UPLOAD_SOURCES = ("path", "content_base64", "file_url")
+HOSTED_UPLOAD_FIELDS = ("content_base64", "file_url")
 # Arguments of the session itself, never sent to the API.
-CONTROL_FIELDS = frozenset({"raw", "max_items", "skip", "path", "file_name", "content_type", "save_as"})
+CONTROL_FIELDS = frozenset(
+    {"raw", "max_items", "skip", *UPLOAD_SOURCES, "file_name", "content_type", "save_as"}
+)

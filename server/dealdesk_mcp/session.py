@@ -9,6 +9,7 @@ import math
 import random
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
 import anyio
 import httpx
@@ -67,6 +68,25 @@ def backoff(attempt: int) -> float:
     return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
+class RateBudget(Protocol):
+    """A rate budget shared beyond this process (hosted replicas serving one company): `delay` says how
+    long a request must wait before going out, `observe` learns from each answer that it is spent."""
+
+    async def delay(self, account: Account, profile: ApiProfile) -> float: ...
+
+    async def observe(self, account: Account, profile: ApiProfile, response: httpx.Response) -> None: ...
+
+
+class OwnBudget:
+    """A local server's: only its own 429s tell it to wait (the retry loop below does)."""
+
+    async def delay(self, account: Account, profile: ApiProfile) -> float:
+        return 0.0
+
+    async def observe(self, account: Account, profile: ApiProfile, response: httpx.Response) -> None:
+        return None
+
+
 class _BrokenBody(Exception):
     """The answer's body stopped arriving (a reset mid-answer)."""
 
@@ -78,6 +98,7 @@ class Session:
         self.settings = settings
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
+        self.budget: RateBudget = OwnBudget()
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -124,6 +145,15 @@ class Session:
                 files=outgoing.files,
                 headers={"accept": outgoing.accept},
             )
+            hold = await self.budget.delay(account, profile)
+            if hold > 0:
+                if waited + hold > self.settings.max_retry_wait:
+                    raise RateLimited(
+                        f"{api} rate limit reached (the budget this company's users share) for {method} {path}; "
+                        f"retry in about {max(1, round(hold))} s.",
+                        retry_after=hold,
+                    )
+                waited += await self._pause(account, hold)
             try:
                 response = await self.client.send(request, auth=auth, stream=True)
             except httpx.TimeoutException:
@@ -142,6 +172,7 @@ class Session:
                     continue
                 raise ApiError(f"could not reach {api} ({type(exc).__name__}) for {method} {path}.") from None
             account.tally.count(api, response, token_cost)
+            await self.budget.observe(account, profile, response)
 
             status = response.status_code
             if status == 429:

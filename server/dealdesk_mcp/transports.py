@@ -13,7 +13,7 @@ import os
 import stat
 import sys
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from mcp.server.lowlevel import Server
@@ -22,6 +22,9 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from dealdesk_mcp.hosted import Hosted
 
 log = logging.getLogger(__name__)
 
@@ -94,19 +97,47 @@ class BearerTokenGuard:
 
 # -- the apps -------------------------------------------------------------------------------------
 def http_app(
-    server: Server[Any], *, host: str, port: int, auth_token: str | None, allowed_hosts: tuple[str, ...] = ()
+    server: Server[Any],
+    *,
+    host: str,
+    port: int,
+    auth_token: str | None,
+    allowed_hosts: tuple[str, ...] = (),
+    hosted: Hosted | None = None,
 ) -> ASGIApp:
+    """Streamable HTTP, guarded by the one bearer token, or in hosted mode by each user's OAuth sign-in."""
     from dealdesk_mcp.http_limits import MAX_SESSIONS, SESSION_IDLE_SECONDS, SessionGuard
 
+    streamable: dict[str, Any] = {
+        "host": host,
+        "session_idle_timeout": SESSION_IDLE_SECONDS,
+        "max_sessions": MAX_SESSIONS + 16,  # ours is the bound; the SDK's only a backstop
+    }
+    if hosted is not None:
+        from dealdesk_mcp.hosted.web import hosted_app
+
+        # The public origin's host is a name clients use, like those in PIPEDRIVE_MCP_ALLOWED_HOSTS.
+        public = host_header_of(hosted.public_url)
+        names = allowed_hosts + ((public,) if public and public not in allowed_hosts else ())
+        streamable["transport_security"] = security_settings(host, port, names)
+        return SessionGuard(hosted_app(server, hosted, **streamable), path=MCP_PATH)
     app: ASGIApp = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         transport_security=security_settings(host, port, allowed_hosts),
-        host=host,
-        session_idle_timeout=SESSION_IDLE_SECONDS,
-        max_sessions=MAX_SESSIONS + 16,  # ours is the bound; the SDK's only a backstop
+        **streamable,
     )
     app = SessionGuard(app, path=MCP_PATH)
     return BearerTokenGuard(app, auth_token) if auth_token else app
+
+
+def host_header_of(origin: str) -> str:
+    """The host (and port, where not the scheme's default) of an origin, as a Host header names it."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(origin)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    host = parts.hostname or ""
+    return host if parts.port in (None, default) else f"{host}:{parts.port}"
 
 
 def sse_app(
@@ -187,19 +218,24 @@ async def serve_http(
     port: int,
     auth_token: str | None,
     allowed_hosts: tuple[str, ...] = (),
+    hosted: Hosted | None = None,
 ) -> None:
     import uvicorn
 
     from dealdesk_mcp.http_limits import connection_limit, guarded_protocol
 
-    if not is_loopback(host) and not auth_token:
+    if not is_loopback(host) and not auth_token and hosted is None:
         log.warning(
             "listening on %s without PIPEDRIVE_MCP_AUTH_TOKEN: anyone who can reach this address can use "
             "your CRM credentials. Set a token or bind 127.0.0.1.",
             host,
         )
-    make = sse_app if transport == "sse" else http_app
-    app = make(server, host=host, port=port, auth_token=auth_token, allowed_hosts=allowed_hosts)
+    if transport == "sse":
+        app = sse_app(server, host=host, port=port, auth_token=auth_token, allowed_hosts=allowed_hosts)
+    else:
+        app = http_app(
+            server, host=host, port=port, auth_token=auth_token, allowed_hosts=allowed_hosts, hosted=hosted
+        )
     config = uvicorn.Config(
         app,
         host=host,
