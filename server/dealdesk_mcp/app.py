@@ -8,7 +8,7 @@ import traceback
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import mcp_types as types
@@ -276,3 +276,8 @@ def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | No
     )
     server.runtime = runtime  # type: ignore[attr-defined]  # for the CLI and tests
     return server
+
+
+def runtime_of(server: Server[Any]) -> Runtime:
+    """The Runtime build_server gave `server`."""
+    return cast(Runtime, server.runtime)  # type: ignore[attr-defined]

@@ -215,12 +215,19 @@ class OAuthAuth(httpx.Auth):
         token = self.tokens.access_token
         request.headers["authorization"] = f"Bearer {token}"
         response = yield request
-        if response.status_code != 401 or not self.tokens.refresh_token:
-            return
-        await self._refresh(stale=token)
-        self._retarget(request)
-        request.headers["authorization"] = f"Bearer {self.tokens.access_token}"
-        yield request
+        # A 401 refreshes once. Where the new pair was one another call or process had got (not one
+        # this refresh exchanged for), and it is refused too, it is this pair's turn to be refreshed.
+        for _ in range(2):
+            if response.status_code != 401 or not self.tokens.refresh_token:
+                return
+            exchanges = self._attempts
+            await self._refresh(stale=token)
+            token = self.tokens.access_token
+            self._retarget(request)
+            request.headers["authorization"] = f"Bearer {token}"
+            response = yield request
+            if self._attempts != exchanges:
+                return
 
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         raise RuntimeError("OAuthAuth works with httpx.AsyncClient only")

@@ -199,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not settings.hosted:  # hosted, each user signs in at the sandbox's OAuth emulation instead
             print(f"token: {SANDBOX_TOKEN}", file=sys.stderr)
 
-    from dealdesk_mcp.app import build_server
+    from dealdesk_mcp.app import build_server, runtime_of
 
     try:
         server = build_server(settings)
@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from dealdesk_mcp import transports
 
     prepare_file_folders(settings)
-    hosted = server.runtime.hosted  # type: ignore[attr-defined]
+    hosted = runtime_of(server).hosted
     announce(settings, token_made_here, hosted.describe() if hosted is not None else None)
     try:
         if transport == "stdio":

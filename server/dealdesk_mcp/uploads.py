@@ -60,7 +60,7 @@ def _decode_into(spool: IO[bytes], text: str, limit: int) -> int:
     cleaned = "".join(text.split())
     if len(cleaned) * 3 // 4 > limit:
         raise FileAccessError(
-            f"content_base64: the file is over the {limit / 2**20:g} MB limit for content sent with a call "
+            f"content_base64: the file is over the {limit / 2**20:.3g} MB limit for content sent with a call "
             "(PIPEDRIVE_MCP_MAX_CONTENT_MB); give it as file_url instead."
         )
     urlsafe = "-" in cleaned or "_" in cleaned
@@ -124,7 +124,7 @@ async def _fetch_into(
 def no_paths_message(settings: Settings) -> str:
     return (
         "path: this server takes no local paths (its users' files are not on its disk); send the file as "
-        f"content_base64 (up to {settings.max_content_bytes / 2**20:g} MB) or as file_url ({_allowed(settings)})."
+        f"content_base64 (up to {settings.max_content_bytes / 2**20:.3g} MB) or as file_url ({_allowed(settings)})."
     )
 
 

@@ -22,7 +22,12 @@ from cryptography.fernet import Fernet
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+from mcp.shared.auth import (
+    AuthorizationCodeResult,
+    OAuthClientInformationFull,
+    OAuthClientMetadata,
+    OAuthToken,
+)
 from pydantic import AnyUrl
 
 from tests.conftest import ROOT
@@ -53,7 +58,9 @@ def hosted_env(tmp: Path, **extra: str) -> dict[str, str]:
 StartHosted = Callable[..., ServerProcess]
 
 
-def start_hosted_process(tmp: Path, name: str, args: list[str], env: dict[str, str], port: int) -> ServerProcess:
+def start_hosted_process(
+    tmp: Path, name: str, args: list[str], env: dict[str, str], port: int
+) -> ServerProcess:
     stderr_path = tmp / f"{name}.stderr"
     argv = [str(SCRIPT), "--transport", "http", "--auth", "oauth", "--port", str(port), *args]
     with stderr_path.open("wb") as stderr:
@@ -124,17 +131,22 @@ class Browser:
                     if target.startswith(CALLBACK):
                         query = parse_qs(urlsplit(target).query)
                         assert "code" in query, f"the sign-in ended in an error: {query}"
-                        return AuthorizationCodeResult(code=query["code"][0], state=query.get("state", [None])[0])
+                        return AuthorizationCodeResult(
+                            code=query["code"][0], state=query.get("state", [None])[0]
+                        )
                     response = await http.get(target)
                     continue
                 assert response.status_code == 200, (response.status_code, response.text[:300])
                 form = _Form()
                 form.feed(response.text)
-                assert form.action is not None and form.select == "user_id" and form.has_submit, response.text[:300]
+                assert form.action is not None and form.select == "user_id" and form.has_submit, (
+                    response.text[:300]
+                )
                 assert str(self.user_id) in form.options, form.options
                 self.pages.append(str(response.url))
                 response = await http.post(
-                    urljoin(str(response.url), form.action), data={**form.hidden, "user_id": str(self.user_id)}
+                    urljoin(str(response.url), form.action),
+                    data={**form.hidden, "user_id": str(self.user_id)},
                 )
         raise AssertionError("the sign-in did not come back to the client")
 
@@ -220,7 +232,9 @@ class RedisServer:
 def redis_binary() -> str | None:
     found = shutil.which("redis-server")
     if found is None:
-        subprocess.run(["bash", str(ROOT / "scripts" / "install_redis.sh")], check=os.environ.get("CI") == "true")
+        subprocess.run(
+            ["bash", str(ROOT / "scripts" / "install_redis.sh")], check=os.environ.get("CI") == "true"
+        )
         found = shutil.which("redis-server")
     return found
 
@@ -234,7 +248,19 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     port = free_port()
     folder = tmp_path_factory.mktemp("redis")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(folder),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +21,11 @@ INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
     "method": "initialize",
-    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "0"},
+    },
 }
 MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
@@ -64,6 +69,7 @@ async def sign_in(server: ServerProcess, user_id: int) -> tuple[SignedIn, dict[s
 
 async def test_two_users_sign_in_and_each_acts_as_themselves(sandbox_server: ServerProcess) -> None:
     people = {2: "Priya Natarajan", 3: "Tomás Rivera"}
+    folders: set[Path] = set()
     for user_id, name in people.items():
         person = oauth_client(sandbox_server.url, user_id)
         async with person.client() as client:
@@ -80,7 +86,10 @@ async def test_two_users_sign_in_and_each_acts_as_themselves(sandbox_server: Ser
                     },
                 )
             )
-            by_path = await client.call_tool("add_file", {"path": "/etc/hostname", "deal_id": deal["data"]["id"]})
+            by_path = await client.call_tool(
+                "add_file", {"path": "/etc/hostname", "deal_id": deal["data"]["id"]}
+            )
+            saved = structured(await client.call_tool("download_file", {"id": upload["data"]["id"]}))["saved"]
         # The sign-in walked the sandbox's form once: one sign-in serves Pipedrive and Attio there.
         assert len(person.browser.pages) == 1
         assert info["user"]["id"] == user_id and info["user"]["name"] == name
@@ -88,12 +97,23 @@ async def test_two_users_sign_in_and_each_acts_as_themselves(sandbox_server: Ser
         assert info["apis"]["pipedrive"]["credentials"] and info["apis"]["attio"]["credentials"]
         # Their write is theirs: the CRM records the signed-in user as its owner.
         assert deal["data"]["owner_id"] == user_id
-        assert upload["data"]["user_id"] == user_id and upload["data"]["file_size"] == len(f"notes of {name}".encode())
+        assert upload["data"]["user_id"] == user_id and upload["data"]["file_size"] == len(
+            f"notes of {name}".encode()
+        )
         # Local paths mean nothing to a hosted server; files arrive as content.
         assert by_path.is_error and "content_base64" in by_path.content[0].text  # type: ignore[union-attr]
+        # Downloads go to the user's own folder.
+        folder = Path(saved["path"]).parent
+        assert (
+            folder.parent.name == "downloads"
+            and folder.name == f"pipedrive-{info['company']['id']}-{user_id}"
+        )
+        assert Path(saved["path"]).read_bytes() == f"notes of {name}".encode()
+        folders.add(folder)
         schema = listed["add_file"].input_schema
         assert "content_base64" in schema["properties"] and "path" not in schema["properties"]
         assert "path" not in schema.get("required", [])
+    assert len(folders) == 2
     assert "Traceback" not in sandbox_server.stderr()
 
 
@@ -120,7 +140,9 @@ async def test_refresh_rotates_and_revocation_ends_access(sandbox_server: Server
     assert_refused(post_mcp(sandbox_server, tokens.access_token), sandbox_server)
     assert post_mcp(sandbox_server, new["access_token"]).status_code == 200
 
-    revoked = httpx.post(f"{sandbox_server.origin}/revoke", data={"token": new["access_token"], **credentials})
+    revoked = httpx.post(
+        f"{sandbox_server.origin}/revoke", data={"token": new["access_token"], **credentials}
+    )
     assert revoked.status_code == 200
     assert_refused(post_mcp(sandbox_server, new["access_token"]), sandbox_server)
     # Revoking the access token ended its refresh token too.

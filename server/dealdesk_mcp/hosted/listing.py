@@ -23,7 +23,7 @@ def upload_schema(schema: dict[str, Any], settings: Settings) -> dict[str, Any]:
         }
     sources["content_base64"] = {
         "type": "string",
-        "description": f"The file's bytes in base64 (up to {settings.max_content_bytes / 2**20:g} MB); "
+        "description": f"The file's bytes in base64 (up to {settings.max_content_bytes / 2**20:.3g} MB); "
         "give file_name with it.",
     }
     if settings.upload_origins:

@@ -20,6 +20,11 @@ def _millis(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
+def _bytes(value: object) -> bytes | None:
+    # The client answers bytes (no decode_responses): anything else means no value.
+    return value if isinstance(value, bytes) else None
+
+
 class RedisStore:
     kind = "redis"
     shared = True
@@ -37,7 +42,7 @@ class RedisStore:
 
     async def get(self, key: str) -> bytes | None:
         try:
-            return await self._redis.get(key)
+            return _bytes(await self._redis.get(key))
         except RedisError as exc:
             raise self._failed(exc) from None
 
@@ -55,7 +60,7 @@ class RedisStore:
 
     async def take(self, key: str) -> bytes | None:
         try:
-            return await self._redis.getdel(key)
+            return _bytes(await self._redis.getdel(key))
         except RedisError as exc:
             raise self._failed(exc) from None
 

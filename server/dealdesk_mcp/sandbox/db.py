@@ -85,6 +85,14 @@ class Store:
             ).fetchall()
         return [json.loads(body) for (body,) in rows]
 
+    def ids(self, kind: str) -> list[RecordId]:
+        """The ids of every record of a kind, in insertion order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id FROM records WHERE kind = ? ORDER BY rowid", (kind,)
+            ).fetchall()
+        return [record_id for (record_id,) in rows]
+
     def put(self, kind: str, record_id: RecordId, body: Record) -> Record:
         text = json.dumps(body, separators=(",", ":"))
         with self._lock:

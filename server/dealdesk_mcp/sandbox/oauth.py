@@ -37,6 +37,18 @@ def user_for_token(store: Store, token: str, now: float | None = None) -> int | 
     return int(rec["user_id"])
 
 
+def expire_access_tokens(store: Store, now: float | None = None) -> int:
+    """End the lifetime of every access token issued so far, as the clock would (for trying refresh: the
+    next call with one gets a 401). How many there were."""
+    ended = now or time.time()
+    with store.transaction():
+        for key in store.ids("oauth_access"):
+            record = store.get("oauth_access", key)
+            if record is not None and record["expires_at"] > ended:
+                store.put("oauth_access", key, {**record, "expires_at": ended})
+    return len(store.ids("oauth_access"))
+
+
 def _users(store: Store) -> list[dict[str, Any]]:
     return [u for u in store.all("user") if u.get("active_flag", True)]
 

@@ -1,0 +1,193 @@
+"""Several replicas sharing one Redis serve one team as one server: a client whose requests go to the
+replicas in turn (sign-in included) sees no error over a few hundred calls from several users, the
+users' CRM tokens, expiring mid-run, are refreshed once each across all replicas, and killing a replica
+mid-run loses nothing."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox.db import Store
+from dealdesk_mcp.sandbox.oauth import expire_access_tokens
+from tests.hosted.balancer import Balancer, BrowserBalancer, Pool
+from tests.hosted.conftest import (
+    STARTUP_SECONDS,
+    RedisServer,
+    hosted_env,
+    oauth_client,
+    start_hosted_process,
+    structured,
+)
+from tests.transports.conftest import ServerProcess, free_port, wait_for_port
+
+REPLICAS = 3
+USERS = (1, 2, 3, 4, 5)
+CALLS_PER_USER = 60
+EXPIRE_AT = 100  # calls done when every user's CRM access token runs out
+KILL_AT = 180  # calls done when one replica is killed
+
+
+@dataclass
+class Cluster:
+    sandbox: SandboxHandle
+    crm: Store  # the sandbox's database, opened beside it: what its OAuth emulation issued
+    replicas: list[ServerProcess]
+    pool: Pool
+    public_url: str
+    figures: Counter[str] = field(default_factory=Counter[str])
+
+
+@pytest.fixture(scope="module")
+def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    tmp = tmp_path_factory.mktemp("replicas")
+    db = str(tmp / "sandbox.sqlite3")
+    sandbox = start_sandbox(db)
+    public_port = free_port()  # the balancer's address: no process listens there
+    public_url = f"http://127.0.0.1:{public_port}"
+    env = hosted_env(
+        tmp,
+        PIPEDRIVE_BASE_URL=sandbox.base_url,
+        ATTIO_BASE_URL=sandbox.base_url,
+        PIPEDRIVE_CLIENT_ID="dealdesk-replica-test",
+        PIPEDRIVE_CLIENT_SECRET="replica-test-app-secret-5c1e",
+        PIPEDRIVE_MCP_STORE=redis_server.url,
+        PIPEDRIVE_MCP_PUBLIC_URL=public_url,
+    )
+    replicas = [start_hosted_process(tmp, f"replica-{i}", [], env, free_port()) for i in range(REPLICAS)]
+    try:
+        for replica in replicas:
+            wait_for_port(replica, STARTUP_SECONDS)
+        yield Cluster(sandbox, Store(db), replicas, Pool(public_port, [r.port for r in replicas]), public_url)
+    finally:
+        for replica in replicas:
+            replica.stop()
+        sandbox.close()
+
+
+async def test_replicas_serve_any_request_refresh_once_and_survive_a_kill(cluster: Cluster) -> None:
+    pool, figures = cluster.pool, cluster.figures
+    people = {
+        uid: oauth_client(
+            cluster.public_url + "/mcp",
+            uid,
+            transport=Balancer(pool),
+            browser_transport=BrowserBalancer(pool),
+        )
+        for uid in USERS
+    }
+    signed_in = anyio.Event()
+    ready = Counter[str]()
+    issued: dict[str, int] = {}
+    killed: list[ServerProcess] = []
+    served_at_kill: dict[int, int] = {}
+
+    def milestone() -> None:
+        done = figures["calls"]
+        if done >= EXPIRE_AT and "before" not in issued:
+            issued["before"] = len(cluster.crm.ids("oauth_access"))
+            expire_access_tokens(cluster.crm)
+        if done >= KILL_AT and not killed:
+            victim = cluster.replicas[1]
+            served_at_kill.update(pool.served)
+            victim.process.kill()  # SIGKILL: no goodbye
+            killed.append(victim)
+
+    async def call(client: Any, uid: int, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        result = await client.call_tool(tool, arguments)
+        figures["calls"] += 1
+        if result.is_error:
+            figures["errors"] += 1
+        answer = structured(result)
+        if tool == "get_session_info":
+            assert answer["user"]["id"] == uid, (uid, answer["user"])
+        milestone()
+        return answer
+
+    async def work(uid: int) -> None:
+        person = people[uid]
+        async with person.client() as client:
+            await call(client, uid, "get_session_info", {})  # the first request signs the user in
+            deal = await call(client, uid, "add_deal", {"title": f"replicas: user {uid}"})
+            assert deal["data"]["owner_id"] == uid
+            ready["users"] += 1
+            if ready["users"] == len(USERS):
+                signed_in.set()
+            await signed_in.wait()
+            plan = [
+                ("get_deal", {"id": deal["data"]["id"]}),
+                ("get_deals", {"limit": 5}),
+                ("get_session_info", {}),
+                ("get_current_user", {}),
+            ]
+            for n in range(CALLS_PER_USER - 3):
+                tool, arguments = plan[n % len(plan)]
+                await call(client, uid, tool, arguments)
+            mine = await call(client, uid, "get_deal", {"id": deal["data"]["id"]})
+            assert mine["data"]["owner_id"] == uid and mine["data"]["title"] == f"replicas: user {uid}"
+
+    started = time.monotonic()
+    with anyio.fail_after(120):
+        async with anyio.create_task_group() as tasks:
+            for uid in USERS:
+                tasks.start_soon(work, uid)
+    elapsed = time.monotonic() - started
+    refreshes = len(cluster.crm.ids("oauth_access")) - issued["before"]
+    after_kill = {port: pool.served.get(port, 0) - served_at_kill.get(port, 0) for port in pool.ports}
+    print(
+        f"\nhosted replicas: {figures['calls']} calls from {len(USERS)} users over {REPLICAS} replicas in "
+        f"{elapsed:.1f} s, {figures['errors']} errors, {refreshes} upstream refreshes after one expiry, "
+        f"requests per replica {dict(pool.served)}, after the kill {after_kill}, "
+        f"requests the balancer sent again {pool.retried}"
+    )
+    assert figures["calls"] == len(USERS) * CALLS_PER_USER and figures["errors"] == 0
+    # Every user's access token expired once; across all replicas each was refreshed exactly once.
+    assert refreshes == len(USERS)
+    # Every replica served (sign-ins included), and after the kill the others carried on alone.
+    assert all(pool.served.get(port, 0) > 0 for port in pool.ports)
+    victim = killed[0]
+    assert after_kill[victim.port] == 0
+    assert sum(after_kill.values()) > len(USERS) * 10
+    for replica in cluster.replicas:
+        if replica is not victim:
+            assert "Traceback" not in replica.stderr(), replica.stderr()[-3000:]
+
+
+async def test_a_user_whose_crm_grant_is_gone_is_asked_to_sign_in_again(cluster: Cluster) -> None:
+    pool = cluster.pool
+    person = oauth_client(
+        cluster.public_url + "/mcp", 2, transport=Balancer(pool), browser_transport=BrowserBalancer(pool)
+    )
+    async with person.client() as client:
+        assert structured(await client.call_tool("get_session_info", {}))["user"]["id"] == 2
+        # The user disconnects the app in the CRM: their tokens there stop working, refresh token included.
+        for key in cluster.crm.ids("oauth_refresh"):
+            cluster.crm.delete("oauth_refresh", key)
+        expire_access_tokens(cluster.crm)
+        refused = await client.call_tool("get_deals", {"limit": 1})
+    assert refused.is_error and "sign in again" in refused.content[0].text  # type: ignore[union-attr]
+    # Their MCP token now gets a 401, and the client, signing in once more, carries on.
+    assert person.storage.tokens is not None
+    async with httpx.AsyncClient(transport=BrowserBalancer(pool)) as http:
+        answer = await http.post(
+            cluster.public_url + "/mcp",
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+            headers={
+                "authorization": f"Bearer {person.storage.tokens.access_token}",
+                "accept": "application/json, text/event-stream",
+                "content-type": "application/json",
+                "mcp-protocol-version": "2025-06-18",
+            },
+        )
+    assert answer.status_code == 401 and "resource_metadata=" in answer.headers["www-authenticate"]
+    async with person.client() as client:
+        assert structured(await client.call_tool("get_deals", {"limit": 1}))["data"]
+    assert len(person.browser.pages) == 2
