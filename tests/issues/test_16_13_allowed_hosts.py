@@ -110,6 +110,20 @@ SAMPLES = {
     "PIPEDRIVE_CONFIRM": "never",
     "PIPEDRIVE_AUDIT_LOG": "/srv/sample-audit.jsonl",
     "PIPEDRIVE_MCP_STATE_DIR": "/srv/sample-state",
+    "PIPEDRIVE_OAUTH_AUTHORIZE_URL": "http://127.0.0.1:9/oauth/authorize",
+    "ATTIO_CLIENT_ID": "attio-client-1",
+    "ATTIO_CLIENT_SECRET": "attio-secret-0123456789",
+    "ATTIO_OAUTH_AUTHORIZE_URL": "http://127.0.0.1:9/authorize",
+    "ATTIO_OAUTH_TOKEN_URL": "http://127.0.0.1:9/oauth/token",
+    "PIPEDRIVE_LOG_FORMAT": "json",
+    "PIPEDRIVE_MCP_AUTH": "oauth",
+    "PIPEDRIVE_MCP_PUBLIC_URL": "https://mcp.example.com",
+    "PIPEDRIVE_MCP_SECRET_KEY": "M2NtFHmX3SM7ZT0hGMTWm2AqkMwY2T5lKcU9Ogq3pU8=",
+    "PIPEDRIVE_MCP_STORE": "redis://127.0.0.1:6379/0",
+    "PIPEDRIVE_MCP_TOKEN_SECONDS": "600",
+    "PIPEDRIVE_MCP_MAX_CONTENT_MB": "1",
+    "PIPEDRIVE_MCP_UPLOAD_ORIGINS": "https://files.example.com",
+    "PIPEDRIVE_MCP_USER_FILES": "/srv/sample-user-files",
 }
 
 

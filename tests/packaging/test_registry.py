@@ -23,6 +23,11 @@ SECRETS = {"PIPEDRIVE_API_TOKEN", "PIPEDRIVE_ACCESS_TOKEN", "PIPEDRIVE_REFRESH_T
 # Settings of the HTTP and SSE transports: a registry package runs over stdio and never needs them.
 HTTP_ONLY = {"PIPEDRIVE_MCP_TRANSPORT", "PIPEDRIVE_MCP_HOST", "PIPEDRIVE_MCP_PORT", "PIPEDRIVE_MCP_AUTH_TOKEN",
              "PIPEDRIVE_MCP_ALLOWED_HOSTS"}  # fmt: skip
+# Hosted mode's (--transport http --auth oauth): a server many users sign in to, never a registry package.
+HOSTED_ONLY = {"PIPEDRIVE_MCP_AUTH", "PIPEDRIVE_MCP_PUBLIC_URL", "PIPEDRIVE_MCP_SECRET_KEY", "PIPEDRIVE_MCP_STORE",
+               "PIPEDRIVE_MCP_TOKEN_SECONDS", "PIPEDRIVE_MCP_UPLOAD_ORIGINS", "PIPEDRIVE_MCP_MAX_CONTENT_MB",
+               "PIPEDRIVE_MCP_USER_FILES", "PIPEDRIVE_OAUTH_AUTHORIZE_URL", "ATTIO_CLIENT_ID", "ATTIO_CLIENT_SECRET",
+               "ATTIO_OAUTH_AUTHORIZE_URL", "ATTIO_OAUTH_TOKEN_URL"}  # fmt: skip
 
 
 def server() -> dict:
@@ -56,7 +61,7 @@ def test_environment_variables_are_the_ones_the_server_reads() -> None:
     assert len(names) == len(set(names))
     documented = documented_variables()
     assert set(names) <= documented
-    missing = documented - HTTP_ONLY - set(names)
+    missing = documented - HTTP_ONLY - HOSTED_ONLY - set(names)
     assert not missing, f"documented in .env.example but not in server.json: {sorted(missing)}"
     code = "".join((ROOT / "server" / "dealdesk_mcp" / f).read_text() for f in ("config.py", "cli.py"))
     assert all(f'"{name}"' in code for name in names)
