@@ -37,6 +37,8 @@ SANDBOX_OAUTH_TOKEN_PATH = "/oauth/token"
 # Hosted mode: how long an MCP access token lives, and the largest upload sent inline as base64.
 DEFAULT_MCP_TOKEN_SECONDS = 3600.0
 DEFAULT_MAX_CONTENT_BYTES = 2 * 1024 * 1024
+# Web hosts whose MCP clients may receive sign-in codes (besides loopback and apps' own URI schemes).
+DEFAULT_CLIENT_ORIGINS = ("https://claude.ai", "https://claude.com", "https://chatgpt.com")
 DEFAULT_MAX_ANSWER_CHARS = 20_000
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # The most an API answer may grow to once decoded (a small gzip body can expand a thousandfold).
@@ -296,6 +298,9 @@ class Settings:
     # Origins an upload's `url` may be fetched from (none: uploads by URL are refused).
     upload_origins: tuple[str, ...] = ()
     max_content_bytes: int = DEFAULT_MAX_CONTENT_BYTES
+    # Web origins a registered MCP client's redirect address may be on: anyone may register a client, so
+    # a code must never be sent to a web address an attacker could read it at.
+    client_origins: tuple[str, ...] = DEFAULT_CLIENT_ORIGINS
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value in these settings: none may leave the server, in an answer or an upload."""
@@ -354,6 +359,7 @@ class Settings:
         attio_base = (get("ATTIO_BASE_URL") or ATTIO_API_ORIGIN).rstrip("/")
         attio_oauth_origin = attio_base if _loopback_origin(attio_base) else None
         user_files = get("PIPEDRIVE_MCP_USER_FILES")
+        client_origins = get("PIPEDRIVE_MCP_CLIENT_ORIGINS")
         return cls(
             pipedrive_api_token=get("PIPEDRIVE_API_TOKEN"),
             pipedrive_access_token=get("PIPEDRIVE_ACCESS_TOKEN"),
@@ -418,6 +424,7 @@ class Settings:
             mcp_token_seconds=_number(env, "PIPEDRIVE_MCP_TOKEN_SECONDS", DEFAULT_MCP_TOKEN_SECONDS),
             user_files_dir=Path(user_files).expanduser().resolve() if user_files else None,
             upload_origins=_origins("PIPEDRIVE_MCP_UPLOAD_ORIGINS", get("PIPEDRIVE_MCP_UPLOAD_ORIGINS")),
+            client_origins=_origins("PIPEDRIVE_MCP_CLIENT_ORIGINS", client_origins) or DEFAULT_CLIENT_ORIGINS,
             max_content_bytes=int(
                 _number(env, "PIPEDRIVE_MCP_MAX_CONTENT_MB", DEFAULT_MAX_CONTENT_BYTES / 2**20) * 2**20
             ),

@@ -55,6 +55,18 @@ def test_metadata_names_what_a_client_needs(sandbox_server: ServerProcess) -> No
         assert resource["resource"] == f"{origin}/mcp"
         assert resource["authorization_servers"] == [origin]
     assert httpx.get(f"{origin}/healthz").json()["status"] == "ok"
+    # Codes go to this machine, an app's own scheme or a trusted web host: never to an address others read.
+    for uri, status in [
+        ("http://localhost:7777/cb", 201),
+        ("cursor://anysphere.cursor/oauth/callback", 201),
+        ("https://claude.ai/api/mcp/auth_callback", 201),
+        ("https://attacker.example.net/steal", 400),
+        ("http://192.0.2.10/cb", 400),
+    ]:
+        registered = httpx.post(f"{origin}/register", json={"redirect_uris": [uri], "client_name": "probe"})
+        assert registered.status_code == status, (uri, registered.text)
+        if status == 400:
+            assert registered.json()["error"] == "invalid_redirect_uri"
     assert_refused(post_mcp(sandbox_server, None), sandbox_server)
     assert_refused(post_mcp(sandbox_server, "dd_at_not-a-token-this-server-issued"), sandbox_server)
 

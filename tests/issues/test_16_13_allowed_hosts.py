@@ -124,6 +124,7 @@ SAMPLES = {
     "PIPEDRIVE_MCP_MAX_CONTENT_MB": "1",
     "PIPEDRIVE_MCP_UPLOAD_ORIGINS": "https://files.example.com",
     "PIPEDRIVE_MCP_USER_FILES": "/srv/sample-user-files",
+    "PIPEDRIVE_MCP_CLIENT_ORIGINS": "https://mcp-client.example.com",
 }
 
 

@@ -105,7 +105,11 @@ class Hosted:
         accounts = HostedAccounts(settings, profiles, state, session.send_raw, prepare)
         signin = SignIn(state, profiles, chain, public, session.send_raw, on_signed_in=accounts.forget)
         provider = Provider(
-            state, signin, resource=public + MCP_PATH, access_seconds=settings.mcp_token_seconds
+            state,
+            signin,
+            resource=public + MCP_PATH,
+            access_seconds=settings.mcp_token_seconds,
+            client_origins=settings.client_origins,
         )
         session.budget = SharedBudget(store)
         return cls(settings, public, store, state, signin, provider, accounts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from mcp.server.auth.provider import (
     AccessToken,
@@ -14,6 +15,7 @@ from mcp.server.auth.provider import (
     AuthorizeError,
     OAuthAuthorizationServerProvider,
     RefreshToken,
+    RegistrationError,
     TokenError,
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
@@ -32,12 +34,46 @@ def same_resource(a: str, b: str) -> bool:
     return a.rstrip("/").lower() == b.rstrip("/").lower()
 
 
+def redirect_allowed(uri: str, web_origins: tuple[str, ...]) -> bool:
+    """Whether a sign-in code may be sent to `uri`. Anyone may register a client, and a user who follows
+    a link to our sign-in would send the code wherever the client said (the confused deputy): so only to
+    this machine's loopback (a native client on the user's own machine), to an app's own URI scheme, or
+    to a web origin the operator trusts (PIPEDRIVE_MCP_CLIENT_ORIGINS)."""
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https"):
+        return bool(parts.scheme)  # a private-use scheme (RFC 8252): handled by an app on the device
+    if parts.hostname in ("127.0.0.1", "localhost", "::1"):
+        return True
+    port = f":{parts.port}" if parts.port else ""
+    return parts.scheme == "https" and f"https://{parts.hostname}{port}" in web_origins
+
+
 class Provider(OAuthAuthorizationServerProvider[AuthorizationCode, RefreshToken, AccessToken]):
-    def __init__(self, state: State, signin: SignIn, *, resource: str, access_seconds: float) -> None:
+    def __init__(
+        self,
+        state: State,
+        signin: SignIn,
+        *,
+        resource: str,
+        access_seconds: float,
+        client_origins: tuple[str, ...],
+    ) -> None:
         self._state = state
         self._signin = signin
         self.resource = resource
         self._access_seconds = access_seconds
+        self._client_origins = client_origins
+
+    def _check_redirects(self, uris: list[str]) -> str | None:
+        refused = [uri for uri in uris if not redirect_allowed(uri, self._client_origins)]
+        if not refused:
+            return None
+        return (
+            f"redirect address {refused[0]} is refused: sign-in codes go only to loopback, an app's own URI "
+            "scheme, or a web origin in PIPEDRIVE_MCP_CLIENT_ORIGINS ("
+            + ", ".join(self._client_origins)
+            + ")"
+        )
 
     # -- clients ------------------------------------------------------------------------------------
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
@@ -51,12 +87,18 @@ class Provider(OAuthAuthorizationServerProvider[AuthorizationCode, RefreshToken,
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         assert client_info.client_id is not None
+        refused = self._check_redirects([str(uri) for uri in client_info.redirect_uris or []])
+        if refused:
+            raise RegistrationError("invalid_redirect_uri", refused)
         await self._state.put_client(client_info.client_id, client_info.model_dump(mode="json"))
 
     # -- authorization --------------------------------------------------------------------------------
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         if params.resource and not same_resource(params.resource, self.resource):
             raise AuthorizeError("invalid_target", f"this server issues tokens for {self.resource} only")
+        refused = self._check_redirects([str(params.redirect_uri)])  # registered before the rule changed
+        if refused:
+            raise AuthorizeError("unauthorized_client", refused)
         assert client.client_id is not None
         pending = Pending(
             client_id=client.client_id,
