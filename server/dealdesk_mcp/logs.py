@@ -79,6 +79,19 @@ class FloodFilter(logging.Filter):
         return True
 
 
+class QueryLeftOut(logging.Filter):
+    """httpx logs each request's URL; its query is left out, as a fetched upload's address may carry a
+    signature in it (a presigned storage link) that must not outlive the fetch in a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "httpx" and isinstance(record.args, tuple) and len(record.args) > 1:
+            url = record.args[1]
+            text = str(url)
+            if "?" in text:
+                record.args = (record.args[0], text.split("?", 1)[0] + "?…", *record.args[2:])
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line (PIPEDRIVE_LOG_FORMAT=json), for log collectors of hosted deployments.
     It carries what the text format does: the message is written without secrets in the first place."""
@@ -103,6 +116,7 @@ def configure(level: str, fmt: str = "text") -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(FORMAT))
     handler.addFilter(FloodFilter())
+    handler.addFilter(QueryLeftOut())
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -128,3 +128,26 @@ def test_hosted_listing_offers_content_and_urls_and_paths_only_where_folders_are
     )
     assert list(full["properties"])[:3] == ["path", "content_base64", "file_url"]
     assert "https://files.example.com" in full["properties"]["file_url"]["description"]
+
+
+def test_a_fetched_addresss_query_never_reaches_the_log() -> None:
+    """A presigned storage link carries its signature in the query: the request log line leaves it out."""
+    import logging
+
+    import httpx
+
+    from dealdesk_mcp.logs import QueryLeftOut
+
+    url = httpx.URL("https://files.example.com/contract.pdf?X-Amz-Signature=5e1f0c9a2b7d")
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        'HTTP Request: %s %s "%s %d %s"',
+        ("GET", url, "HTTP/1.1", 200, "OK"),
+        None,
+    )
+    assert QueryLeftOut().filter(record)
+    line = record.getMessage()
+    assert "5e1f0c9a2b7d" not in line and "https://files.example.com/contract.pdf" in line
