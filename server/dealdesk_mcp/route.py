@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
+from pydantic_core import PydanticCustomError
+
+from dealdesk_mcp.jsonvalues import is_object
 
 BodyEncoding = Literal["none", "json", "form", "multipart"]
 # The argument that moves a list to its next page: Pipedrive v1 `start`, Attio `offset` (in the query,
@@ -137,13 +140,25 @@ def _listed_as_local_upload(schema: dict[str, Any]) -> None:
         schema["required"] = ["path", *[r for r in schema.get("required", []) if r != "path"]]
 
 
+# Stands for an upload given no file at all, so the refusal names `path` as a missing argument would
+# (and says the other ways, for a hosted server lists content_base64 or file_url in its place).
+_NO_FILE = object()
+NO_FILE_MESSAGE = "required: the file, as path, content_base64 or file_url (whichever this tool lists)"
+
+
+def _refuse_no_file(value: Any) -> Any:
+    if value is _NO_FILE:
+        raise PydanticCustomError("missing", NO_FILE_MESSAGE)
+    return value
+
+
 class UploadInput(ToolInput):
     """A multipart upload: the file comes from a local path (streamed from disk), from base64 content
     sent with the call, or from a URL on an origin the server allows; exactly one of them."""
 
     model_config = ConfigDict(json_schema_extra=_listed_as_local_upload)
 
-    path: Annotated[str | None, NotNull] = Field(
+    path: Annotated[str | None, NotNull, BeforeValidator(_refuse_no_file)] = Field(
         default=None, description="Local file to upload, inside the allowed folders."
     )
     content_base64: Annotated[str | None, NotNull] = Field(
@@ -159,11 +174,16 @@ class UploadInput(ToolInput):
         default=None, exclude=True, description="MIME type; default: from the name."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _some_source(cls, data: Any) -> Any:
+        if is_object(data) and not any(name in data for name in UPLOAD_SOURCES):
+            return {**data, "path": _NO_FILE}
+        return data
+
     @model_validator(mode="after")
     def _one_source(self) -> UploadInput:
         given = [name for name in UPLOAD_SOURCES if getattr(self, name) is not None]
-        if not given:
-            raise ValueError("path: required (or, where the server lists them, content_base64 or file_url)")
         if len(given) > 1:
             raise ValueError(f"give the file one way only, not {' and '.join(given)}")
         return self

@@ -20,7 +20,9 @@ def describe(tool: str, error: ValidationError, model: type[BaseModel]) -> str:
             valid = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items()))
             lines.append(f"- {where}: not an argument of {tool}. Valid arguments: {valid}")
         elif kind == "missing":
-            lines.append(f"- {where}: required")
+            # A model's own word on what is missing, where it says more than pydantic's default.
+            said = item["msg"] if item["msg"].startswith("required:") else "required"
+            lines.append(f"- {where}: {said}")
         else:
             shown = json.dumps(item.get("input"), default=str)
             shown = shown if len(shown) <= 80 else shown[:77] + "..."

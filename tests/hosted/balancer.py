@@ -17,6 +17,10 @@ class Pool:
     ports: list[int]
     dead: set[int] = field(default_factory=set[int])
     served: dict[int, int] = field(default_factory=dict[int, int])
+    # Answers to requests sent after mark() (one sent before may still be answered by a replica killed
+    # after it: its answer was already on the way).
+    served_after_mark: dict[int, int] = field(default_factory=dict[int, int])
+    marked: bool = False
     retried: int = 0
     _turn: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -30,6 +34,14 @@ class Pool:
 
     def kill(self, port: int) -> None:
         self.dead.add(port)
+
+    def mark(self) -> None:
+        self.marked = True
+
+    def count(self, port: int, sent_after_mark: bool) -> None:
+        self.served[port] = self.served.get(port, 0) + 1
+        if sent_after_mark:
+            self.served_after_mark[port] = self.served_after_mark.get(port, 0) + 1
 
 
 FRAMING = ("content-length", "transfer-encoding", "content-encoding")
@@ -52,6 +64,7 @@ class Balancer(httpx2.AsyncBaseTransport):
             return await self._inner.handle_async_request(request)
         body = await request.aread()
         failure: Exception | None = None
+        after_mark = self.pool.marked
         for attempt, port in enumerate(self.pool.order()):
             if attempt:
                 self.pool.retried += 1
@@ -66,7 +79,7 @@ class Balancer(httpx2.AsyncBaseTransport):
                     response = httpx2.Response(
                         response.status_code, headers=_plain(response.headers), content=content
                     )
-                self.pool.served[port] = self.pool.served.get(port, 0) + 1
+                self.pool.count(port, after_mark)
                 return response
             except httpx2.ConnectError as exc:
                 self.pool.kill(port)  # nothing listens there any more

@@ -43,6 +43,8 @@ class Cluster:
     replicas: list[ServerProcess]
     pool: Pool
     public_url: str
+    # One more server, signing users in at Pipedrive and then at Attio (each with an app of its own).
+    both: ServerProcess
     figures: Counter[str] = field(default_factory=Counter[str])
 
 
@@ -63,13 +65,27 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
         PIPEDRIVE_MCP_PUBLIC_URL=public_url,
     )
     replicas = [start_hosted_process(tmp, f"replica-{i}", [], env, free_port()) for i in range(REPLICAS)]
+    # Attio at another name of the same sandbox: an API of its own to the server, with its own sign-in.
+    attio = sandbox.base_url.replace("127.0.0.1", "localhost")
+    both_env = hosted_env(
+        tmp / "both",
+        PIPEDRIVE_BASE_URL=sandbox.base_url,
+        ATTIO_BASE_URL=attio,
+        PIPEDRIVE_CLIENT_ID="dealdesk-pipedrive-app",
+        PIPEDRIVE_CLIENT_SECRET="pipedrive-app-secret-0a1b",
+        ATTIO_CLIENT_ID="dealdesk-attio-app",
+        ATTIO_CLIENT_SECRET="attio-app-secret-2c3d",
+        PIPEDRIVE_TOOLSETS="deals,attio_meta",
+    )
+    both = start_hosted_process(tmp, "both", [], both_env, free_port())
     try:
-        for replica in replicas:
-            wait_for_port(replica, STARTUP_SECONDS)
-        yield Cluster(sandbox, Store(db), replicas, Pool(public_port, [r.port for r in replicas]), public_url)
+        for server in (*replicas, both):
+            wait_for_port(server, STARTUP_SECONDS)
+        pool = Pool(public_port, [r.port for r in replicas])
+        yield Cluster(sandbox, Store(db), replicas, pool, public_url, both)
     finally:
-        for replica in replicas:
-            replica.stop()
+        for server in (*replicas, both):
+            server.stop()
         sandbox.close()
 
 
@@ -88,7 +104,6 @@ async def test_replicas_serve_any_request_refresh_once_and_survive_a_kill(cluste
     ready = Counter[str]()
     issued: dict[str, int] = {}
     killed: list[ServerProcess] = []
-    served_at_kill: dict[int, int] = {}
 
     def milestone() -> None:
         done = figures["calls"]
@@ -97,7 +112,7 @@ async def test_replicas_serve_any_request_refresh_once_and_survive_a_kill(cluste
             expire_access_tokens(cluster.crm)
         if done >= KILL_AT and not killed:
             victim = cluster.replicas[1]
-            served_at_kill.update(pool.served)
+            pool.mark()
             victim.process.kill()  # SIGKILL: no goodbye
             killed.append(victim)
 
@@ -141,7 +156,7 @@ async def test_replicas_serve_any_request_refresh_once_and_survive_a_kill(cluste
                 tasks.start_soon(work, uid)
     elapsed = time.monotonic() - started
     refreshes = len(cluster.crm.ids("oauth_access")) - issued["before"]
-    after_kill = {port: pool.served.get(port, 0) - served_at_kill.get(port, 0) for port in pool.ports}
+    after_kill = {port: pool.served_after_mark.get(port, 0) for port in pool.ports}
     print(
         f"\nhosted replicas: {figures['calls']} calls from {len(USERS)} users over {REPLICAS} replicas in "
         f"{elapsed:.1f} s, {figures['errors']} errors, {refreshes} upstream refreshes after one expiry, "
@@ -151,7 +166,7 @@ async def test_replicas_serve_any_request_refresh_once_and_survive_a_kill(cluste
     assert figures["calls"] == len(USERS) * CALLS_PER_USER and figures["errors"] == 0
     # Every user's access token expired once; across all replicas each was refreshed exactly once.
     assert refreshes == len(USERS)
-    # Every replica served (sign-ins included), and after the kill the others carried on alone.
+    # Every replica served (sign-ins included), and what was sent after the kill the others answered alone.
     assert all(pool.served.get(port, 0) > 0 for port in pool.ports)
     victim = killed[0]
     assert after_kill[victim.port] == 0
@@ -191,3 +206,22 @@ async def test_a_user_whose_crm_grant_is_gone_is_asked_to_sign_in_again(cluster:
     async with person.client() as client:
         assert structured(await client.call_tool("get_deals", {"limit": 1}))["data"]
     assert len(person.browser.pages) == 2
+
+
+async def test_with_an_attio_app_too_users_sign_in_at_both_and_each_api_gets_its_own_grant(
+    cluster: Cluster,
+) -> None:
+    before = len(cluster.crm.ids("oauth_access"))
+    person = oauth_client(cluster.both.url, 3)
+    async with person.client() as client:
+        info = structured(await client.call_tool("get_session_info", {}))
+        workspace = structured(await client.call_tool("attio_identify", {}))
+    # Two sign-in pages, Pipedrive's and then Attio's, each for its own app.
+    assert len(person.browser.pages) == 2
+    assert (
+        "dealdesk-pipedrive-app" in person.browser.pages[0]
+        and "dealdesk-attio-app" in person.browser.pages[1]
+    )
+    assert len(cluster.crm.ids("oauth_access")) - before == 2
+    assert info["user"]["id"] == 3 and info["apis"]["attio"]["credentials"]
+    assert info["identities"]["attio"]["workspace_id"] == workspace["data"]["workspace_id"]

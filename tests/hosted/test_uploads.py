@@ -93,6 +93,8 @@ async def test_a_url_is_fetched_from_an_allowed_origin_only(
         ({"content_base64": base64.b64encode(f"key={TOKEN}".encode()).decode(), "file_name": "a"}, "secrets"),
         ({"content_base64": "aGk=", "path": "a.txt", "file_name": "a"}, "one way only"),
         ({"file_url": "https://files.example.net/a.pdf"}, "fetches uploads from no address"),
+        # No file at all: the refusal names the ways a file may come, not only the local path.
+        ({}, "- path: required: the file, as path, content_base64 or file_url"),
     ],
 )
 async def test_bad_content_is_refused_and_nothing_is_sent(
