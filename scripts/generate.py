@@ -28,7 +28,7 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "server")]
 
 import yaml  # noqa: E402
-from api_sources import Operation, attio_operations, pipedrive_operations  # noqa: E402
+from api_sources import SOURCES, ApiSource, Operation, operations  # noqa: E402
 from model_writer import ModuleWriter, class_name  # noqa: E402
 
 from dealdesk_mcp.route import CONTROL_FIELDS, NotNull  # noqa: E402
@@ -92,8 +92,8 @@ def apply_notes(op: Operation, notes: dict[str, dict[str, Any]]) -> None:
 
 
 def module_for(op: Operation) -> str:
-    resource = op.toolset.removeprefix("attio_") if op.api == "attio" else op.toolset
-    return f"dealdesk_mcp.operations.{op.api}.{resource}"
+    # One package per API, one module per toolset (without the API's own prefix: attio_notes -> notes).
+    return f"dealdesk_mcp.operations.{op.api}.{op.toolset.removeprefix(op.api + '_')}"
 
 
 # Beyond DELETE: operations whose effect cannot be undone (merging two records into one).
@@ -357,11 +357,7 @@ def write_tree(
     out: Path, modules: dict[str, str], ops: list[Operation], descriptions: dict[str, Any]
 ) -> None:
     package_root = out / "server"
-    for pkg in (
-        "dealdesk_mcp/operations",
-        "dealdesk_mcp/operations/pipedrive",
-        "dealdesk_mcp/operations/attio",
-    ):
+    for pkg in ["dealdesk_mcp/operations", *sorted({f"dealdesk_mcp/operations/{op.api}" for op in ops})]:
         init = package_root / pkg / "__init__.py"
         init.parent.mkdir(parents=True, exist_ok=True)
         init.write_text(
@@ -388,8 +384,8 @@ def write_tree(
     )
 
 
-def collect(specs: Path) -> list[Operation]:
-    ops = pipedrive_operations(specs) + attio_operations(specs)
+def collect(specs: Path, sources: tuple[ApiSource, ...] = SOURCES) -> list[Operation]:
+    ops = operations(specs, sources)
     check_names(ops)
     return ops
 

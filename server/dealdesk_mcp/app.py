@@ -42,10 +42,18 @@ INSTRUCTIONS = (
 class Runtime:
     """Everything one server instance shares between its connections."""
 
-    def __init__(self, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        catalog: Catalog | None = None,
+        profiles: dict[str, apis.ApiProfile] | None = None,
+    ) -> None:
         self.settings = settings
-        self.catalog: Catalog = load_catalog()
-        self.profiles = apis.profiles(settings)
+        # Both are data: another API is another catalog of tools and another profile, nothing else.
+        self.catalog: Catalog = catalog or load_catalog()
+        self.profiles = profiles or apis.profiles(settings)
         self.session = Session(settings, transport=transport)
         self.account = self.attach_fields(local_account(settings, self.profiles, self.session.send_raw))
         with_credentials = [name for name in self.profiles if self.account.has(name)]
@@ -231,9 +239,16 @@ def tool_handlers(runtime: Runtime) -> dict[str, Any]:
     }
 
 
-def build_server(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Server[Any]:
-    """The MCP server for `settings`. `transport` replaces the network (tests use it)."""
-    runtime = Runtime(settings, transport=transport)
+def build_server(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    catalog: Catalog | None = None,
+    profiles: dict[str, apis.ApiProfile] | None = None,
+) -> Server[Any]:
+    """The MCP server for `settings`. `transport` replaces the network (tests use it); `catalog` and
+    `profiles` replace the generated catalog and the built-in API profiles."""
+    runtime = Runtime(settings, transport=transport, catalog=catalog, profiles=profiles)
     handlers = tool_handlers(runtime)
     server: Server[Any] = Server(
         "dealdesk-mcp",

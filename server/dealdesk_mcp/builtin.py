@@ -185,9 +185,9 @@ async def session_info(runtime: Runtime, account: Account) -> dict[str, Any]:
         "api_token_cost": tally.token_cost,
         "retries": tally.retries,
         "rate_limit_last_seen": tally.rate_limit,
-        "api_versions_used": sorted(
-            {e.path.split("/")[2] for e in runtime.enabled.values() if e.api == "pipedrive"}
-        ),
+        "tools_by_api": {
+            api: sum(1 for e in runtime.enabled.values() if e.api == api) for api in runtime.profiles
+        },
     }
     identities = {
         name: await identity(runtime, account, name) for name in runtime.profiles if account.has(name)

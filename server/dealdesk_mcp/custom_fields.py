@@ -19,9 +19,6 @@ from dealdesk_mcp.errors import InvalidArguments
 from dealdesk_mcp.jsonvalues import is_array, is_object
 
 HASH_KEY = re.compile(r"^[0-9a-f]{40}$")
-ENTITY_PATH = re.compile(
-    r"^/api/v[12]/(deals|persons|organizations|products|activities|projects|leads)(?:/|$)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,11 +104,6 @@ def parse_fields(items: list[Any]) -> EntityFields:
         }
         by_key[str(key)] = FieldInfo(str(key), str(name), item.get("field_type"), options)
     return EntityFields(by_key)
-
-
-def entity_of(path: str) -> str | None:
-    match = ENTITY_PATH.match(path)
-    return match.group(1) if match else None
 
 
 Loader = Callable[[str], Awaitable[list[Any]]]

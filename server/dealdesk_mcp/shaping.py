@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dealdesk_mcp.apis import entity_of
 from dealdesk_mcp.call import Call
-from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields, entity_of
+from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields
 from dealdesk_mcp.errors import ToolError
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.pagination import Walk
@@ -201,7 +202,7 @@ def _has_custom_fields(items: list[Any]) -> bool:
 async def plan_for(call: Call, items: list[Any]) -> ShapePlan:
     fields = None
     directory = call.account.fields
-    entity = entity_of(call.route.path)
+    entity = entity_of(call.profile, call.route.path)
     if directory is not None and directory.knows(entity) and _has_custom_fields(items):
         assert entity is not None
         try:

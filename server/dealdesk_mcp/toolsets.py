@@ -117,4 +117,3 @@ DEFAULTS = tuple(t.name for t in TOOLSETS if t.default != "none")
 # Names that stand for several toolsets in --toolsets.
 ALL = "all"
 DEFAULT = "default"
-ATTIO = "attio"
