@@ -13,8 +13,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dealdesk_mcp.jsonvalues import is_array, is_object
-
 AnswerKind = Literal["list", "object", "download"]
 
 
@@ -91,37 +89,6 @@ class ToolAnswer(_Part):
     )
     preview: dict[str, Any] | None = None
     notes: list[str] | None = Field(default=None, description="The server's own notes.")
-
-
-def _inline(schema: dict[str, Any]) -> dict[str, Any]:
-    """A pydantic JSON Schema made plain for hosts: $defs inlined, titles and null defaults dropped,
-    `anyOf [X, null]` written as X (an absent key is how these answers say "nothing")."""
-    defs = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if is_array(node):
-            return [walk(n) for n in node]
-        if not is_object(node):
-            return node
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            return walk({**defs[ref.rsplit("/", 1)[1]], **{k: v for k, v in node.items() if k != "$ref"}})
-        options = node.get("anyOf")
-        if is_array(options):
-            real = [o for o in options if o != {"type": "null"}]
-            if len(real) == 1:
-                rest = {k: v for k, v in node.items() if k != "anyOf"}
-                return walk({**real[0], **rest})
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in ("title", "description") or (key == "default" and value is None):
-                continue  # the envelope is explained once, in the server's instructions
-            if key == "additionalProperties" and value is False:
-                continue
-            out[str(key)] = walk(value)
-        return out
-
-    return walk(schema)
 
 
 # The parts each kind of answer may hold. The schema is listed with every tool, so it names the parts

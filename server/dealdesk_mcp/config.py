@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from dealdesk_mcp.errors import ConfigError
 
@@ -257,8 +257,8 @@ class Settings:
             # --read-only (PIPEDRIVE_READ_ONLY) is the alias of writes=none, and the stricter choice wins.
             writes="none"
             if _flag(get("PIPEDRIVE_READ_ONLY"))
-            else _choice(env, "PIPEDRIVE_WRITES", WRITE_LEVELS, "safe"),
-            confirm=_choice(env, "PIPEDRIVE_CONFIRM", CONFIRM_LEVELS, "destructive"),
+            else cast(WriteLevel, _choice(env, "PIPEDRIVE_WRITES", WRITE_LEVELS, "safe")),
+            confirm=cast(ConfirmLevel, _choice(env, "PIPEDRIVE_CONFIRM", CONFIRM_LEVELS, "destructive")),
             audit_log=Path(audit).expanduser() if (audit := get("PIPEDRIVE_AUDIT_LOG")) else None,
             tools=_names(get("PIPEDRIVE_TOOLS")),
             exclude_tools=_names(get("PIPEDRIVE_EXCLUDE_TOOLS")),

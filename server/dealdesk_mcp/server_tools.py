@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import mcp_types as types
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -82,7 +82,7 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
             return [plain(item) for item in node]  # pyright: ignore[reportUnknownVariableType]
         if not isinstance(node, dict):
             return node
-        node = dict(node)  # pyright: ignore[reportUnknownArgumentType]
+        node = cast(dict[str, Any], dict(node))  # pyright: ignore[reportUnknownArgumentType]
         ref = node.pop("$ref", None)
         if isinstance(ref, str):
             node = {**defs[ref.rsplit("/", 1)[1]], **node}
