@@ -7,18 +7,27 @@ page summary, a cut note or any other note of ours.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
 AnswerKind = Literal["list", "object", "download"]
 
 
 def dumps(value: Any) -> str:
-    """The compact JSON text of an answer (serialised once per answer)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """The compact JSON text of an answer (serialised once per answer, in pydantic's Rust serialiser:
+    the SDK serialises structured content with it too, so an answer it could not send fails here, as a
+    clear error, rather than in the transport). NaN and infinities become null: JSON has no such numbers."""
+    try:
+        return pydantic_core.to_json(value, fallback=str, inf_nan_mode="null").decode()
+    except pydantic_core.PydanticSerializationError as exc:
+        raise AnswerTooDeep(str(exc)) from None
+
+
+class AnswerTooDeep(ValueError):
+    """An answer nested deeper than JSON serialisers allow."""
 
 
 @dataclass

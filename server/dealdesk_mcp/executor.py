@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from dealdesk_mcp import fetching, fitting, names, shaping, validation
-from dealdesk_mcp.answers import Fitted
+from dealdesk_mcp.answers import AnswerTooDeep, Fitted
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.errors import ApiError
 
@@ -36,7 +36,7 @@ async def run(call: Call, stages: tuple[Stage, ...] = STAGES) -> Fitted:
             await stage(call)
             if call.result is not None:
                 break
-    except RecursionError:
+    except (RecursionError, AnswerTooDeep):
         raise ApiError(
             f"the answer to {call.entry.name} is nested too deeply to read; refused (no CRM record is shaped like that)."
         ) from None
