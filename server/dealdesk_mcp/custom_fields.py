@@ -73,20 +73,21 @@ class EntityFields:
             f"custom_fields.{info.name}: {label!r} is not an option; options: {', '.join(info.options.values())}"
         )
 
-    def labelled(self, info: FieldInfo | None, value: Any) -> Any:
-        """An answer's value with option ids turned into their labels."""
-        if info is None or not info.options:
-            return value
-        if is_object(value) and "value" in value:
-            return {**value, "value": self.labelled(info, value["value"])}  # v2 monetary and ranges
-        if is_array(value):
-            return [info.options.get(str(v), v) for v in value]
-        if isinstance(value, int | str):
-            text = str(value)
-            if "," in text and info.field_type == "set":
-                return [info.options.get(part.strip(), part.strip()) for part in text.split(",")]
-            return info.options.get(text, value)
+
+def labelled(info: FieldInfo, value: Any) -> Any:
+    """An answer's value with option ids turned into their labels."""
+    if not info.options:
         return value
+    if is_object(value) and "value" in value:
+        return {**value, "value": labelled(info, value["value"])}  # v2 monetary and ranges
+    if is_array(value):
+        return [info.options.get(str(v), v) for v in value]
+    if isinstance(value, int | str):
+        text = str(value)
+        if "," in text and info.field_type == "set":
+            return [info.options.get(part.strip(), part.strip()) for part in text.split(",")]
+        return info.options.get(text, value)
+    return value
 
 
 def parse_fields(items: list[Any]) -> EntityFields:
