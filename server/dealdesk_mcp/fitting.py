@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dealdesk_mcp import files, pagination
 from dealdesk_mcp.answers import Fitted, dumps
@@ -39,11 +39,10 @@ def as_table(items: list[Any]) -> Any:
     for record in records:
         for key, value in record.items():
             if key in FLATTENED and type(value) is dict:
-                inner: dict[str, Any] = value
-                for name, part in inner.items():
+                for name, part in cast(dict[str, Any], value).items():
                     parts = nested.setdefault((key, name), {})
                     if type(part) is dict and "value" in part:
-                        parts.update(dict.fromkeys(part))
+                        parts.update(dict.fromkeys(cast(dict[str, Any], part)))
             else:
                 own[key] = None
     shared: dict[str, int] = {}
@@ -68,8 +67,8 @@ def as_table(items: list[Any]) -> Any:
             same[header] = first
         else:
             shown.append(index)
-    rows = (
-        [list(row) for row in zip(*(columns[i] for i in shown), strict=True)]
+    rows: list[list[Any]] = (
+        [list[Any](row) for row in zip(*(columns[i] for i in shown), strict=True)]
         if shown
         else [[] for _ in records]
     )
@@ -85,10 +84,14 @@ def _column(records: list[dict[str, Any]], container: str | None, key: str, part
         return [record.get(key) for record in records]
     values: list[Any] = []
     for record in records:
-        box = record.get(container)
-        value = box.get(key) if type(box) is dict else None
+        box: Any = record.get(container)
+        value: Any = cast(dict[str, Any], box).get(key) if type(box) is dict else None
         if part is not None:
-            value = value.get(part) if type(value) is dict else (value if part == "value" else None)
+            value = (
+                cast(dict[str, Any], value).get(part)
+                if type(value) is dict
+                else (value if part == "value" else None)
+            )
         values.append(value)
     return values
 

@@ -5,7 +5,7 @@ go; embedded related objects shrink to id and name; custom fields appear by name
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from dealdesk_mcp.apis import entity_of
 from dealdesk_mcp.call import Call
@@ -74,9 +74,9 @@ _CONTAINERS = (dict, list)
 
 def compact(value: Any, key: str = "", depth: int = 0) -> Any:
     """Drop null/empty values recursively and shrink embedded related objects (below the top level)."""
-    kind = type(value)
+    kind: type[Any] = type(value)
     if kind is dict:
-        source: dict[str, Any] = value
+        source = cast(dict[str, Any], value)
         if depth >= 2 and _related(key):
             small = _shrink_related(source)
             if small is not None:
@@ -114,7 +114,7 @@ def shape_item(item: Any, plan: ShapePlan) -> Any:
     """One record, small, in one pass: its own keys first, custom fields by name under `custom_fields`."""
     if type(item) is not dict:
         return compact(item, depth=1)
-    record: dict[str, Any] = item
+    record = cast(dict[str, Any], item)
     fields = plan.fields
     shown = fields.shown if fields is not None else _NO_FIELDS
     versioned = plan.versioned
@@ -123,7 +123,7 @@ def shape_item(item: Any, plan: ShapePlan) -> Any:
     for key, value in record.items():
         if value is None or value == "":
             continue
-        kind = type(value)
+        kind: type[Any] = type(value)
         if kind in _CONTAINERS and not value:
             continue
         if key in shown:
