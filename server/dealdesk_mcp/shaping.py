@@ -74,7 +74,7 @@ _CONTAINERS = (dict, list)
 
 def compact(value: Any, key: str = "", depth: int = 0) -> Any:
     """Drop null/empty values recursively and shrink embedded related objects (below the top level)."""
-    kind: type[Any] = type(value)
+    kind = type(value)  # pyright: ignore[reportUnknownVariableType]  (exact-type tests: the hot path)
     if kind is dict:
         source = cast(dict[str, Any], value)
         if depth >= 2 and _related(key):
@@ -123,7 +123,7 @@ def shape_item(item: Any, plan: ShapePlan) -> Any:
     for key, value in record.items():
         if value is None or value == "":
             continue
-        kind: type[Any] = type(value)
+        kind = type(value)  # pyright: ignore[reportUnknownVariableType]
         if kind in _CONTAINERS and not value:
             continue
         if key in shown:
