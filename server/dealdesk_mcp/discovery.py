@@ -85,15 +85,12 @@ class Concept:
         return {t.stem for t in self.alternatives.values()}
 
 
-Mood = Literal["read", "write"] | None
-
-
 @dataclass(frozen=True, slots=True)
 class Query:
     concepts: tuple[Concept, ...]
-    # "read": a question or a reading verb first ("who owns...", "list ..."); "write": a changing
-    # verb first ("archive a lead"). Tools of the other kind count MOOD_FACTOR.
-    mood: Mood
+    # What the request asks to do, from its first word (discovery_words.VERB_KINDS): a question
+    # reads, "archive a lead" updates. Empty: the query does not say.
+    kinds: frozenset[str]
 
 
 class Stemmer:
@@ -145,14 +142,12 @@ class Aliases:
             return self.implies.get(word, set())
         return self._implies_stems.get(self._stem(word), set())
 
-    def mood(self, word: str) -> Mood:
-        """Whether a query starting with `word` asks to read or to change something."""
+    def kinds(self, word: str) -> frozenset[str]:
+        """What a request starting with `word` asks to do: read, add, update, delete, write."""
+        if word in words.QUESTION_WORDS:
+            return frozenset({"read"})
         meant = {word, *self.synonyms(word), *self.implied(word)}
-        if word in words.QUESTION_WORDS or meant & words.READ_WORDS:
-            return "read"
-        if meant & words.WRITE_WORDS:
-            return "write"
-        return None
+        return frozenset(words.VERB_KINDS[w] for w in meant if w in words.VERB_KINDS)
 
 
 def parse(query: str, stem: Stemmer, aliases: Aliases) -> Query:
@@ -180,8 +175,9 @@ def parse(query: str, stem: Stemmer, aliases: Aliases) -> Query:
     while i < len(typed):
         phrase = next((p for p in words.PHRASES if tuple(typed[i : i + len(p)]) == p), None)
         if phrase is not None:
-            # A phrase stands for its meaning, which counts like words of the query's own.
-            concept(words.PHRASES[phrase], (), (), True)
+            # A phrase stands for its meaning, whose words count like words of the query's own.
+            for meant in words.PHRASES[phrase]:
+                concept((meant,), sorted(aliases.synonyms(meant)), (), True)
             i += len(phrase)
             continue
         word = typed[i]
@@ -195,11 +191,29 @@ def parse(query: str, stem: Stemmer, aliases: Aliases) -> Query:
                 concept((), (), sorted(implied), False)
         else:
             concept((word,), sorted(aliases.synonyms(word)), sorted(implied), True)
-    mood: Mood = "read" if query.rstrip().endswith("?") else None
-    first = next((w for w in typed if w not in words.STOPWORDS or w in words.QUESTION_WORDS), None)
-    if first is not None and mood is None:
-        mood = aliases.mood(first)
-    return Query(tuple(concepts), mood)
+    # The first word that says what to do ("show", "who") or anything at all.
+    kinds = frozenset[str]()
+    for word in typed:
+        kinds = aliases.kinds(word)
+        if kinds or word not in words.STOPWORDS:
+            break
+    if not kinds and query.rstrip().endswith("?"):
+        kinds = frozenset({"read"})
+    return Query(tuple(concepts), kinds)
+
+
+def tool_kind(entry: ToolEntry) -> str:
+    """What a tool does, from the verb its name starts with (else: reads or writes by its method)."""
+    verb = split_words(entry.name.removeprefix("attio_"))[0]
+    return words.VERB_KINDS.get(verb, "write" if entry.writes else "read")
+
+
+def agrees(kind: str, kinds: frozenset[str]) -> bool:
+    """Whether a tool of `kind` does what a request asking `kinds` asks ("write" is any change)."""
+    if not kinds or kind in kinds:
+        return True
+    changes = kinds & words.WRITE_KINDS
+    return (kind == "write" and bool(changes)) or ("write" in kinds and kind in words.WRITE_KINDS)
 
 
 def pair_token(a: str, b: str) -> str:
@@ -282,8 +296,7 @@ class SearchIndex:
             index.index(corpus, show_progress=False)
             self._indexes[field] = index
         self._deprecated = numpy.array([words.DEPRECATED_FACTOR if e.deprecated else 1.0 for e in self.tools])
-        self._writes_factor = numpy.array([words.MOOD_FACTOR if e.writes else 1.0 for e in self.tools])
-        self._reads_factor = numpy.array([1.0 if e.writes else words.MOOD_FACTOR for e in self.tools])
+        self._kinds = [tool_kind(e) for e in self.tools]
 
     def _term_scores(self, field: str, token: str) -> NDArray[np.float32] | None:
         index = self._indexes.get(field)
@@ -351,10 +364,8 @@ class SearchIndex:
         if counted:
             total *= (matched / counted) ** words.COVERAGE_POWER
         total *= self._deprecated
-        if parsed.mood == "read":
-            total *= self._writes_factor
-        elif parsed.mood == "write":
-            total *= self._reads_factor
+        if parsed.kinds:
+            total *= np.array([1.0 if agrees(k, parsed.kinds) else words.VERB_FACTOR for k in self._kinds])
         return total
 
     def rank(self, query: str) -> list[Hit]:

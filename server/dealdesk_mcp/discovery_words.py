@@ -36,14 +36,33 @@ PAIR_WINDOW = 3
 COVERAGE_POWER = 2.0
 # Deprecated tools still answer, but their successors should come first.
 DEPRECATED_FACTOR = 0.5
-# The mood of a request: a question or a reading verb first ("who owns this org", "list deals")
-# asks to read, a changing verb first ("archive a lead") to change; tools of the other kind count
-# this much. A first word is a reading or changing verb when it, a synonym or a word it implies is
-# in READ_WORDS or WRITE_WORDS.
-MOOD_FACTOR = 0.6
+# What a request asks to do, from its first word: a question reads; otherwise the kinds of the word,
+# its synonyms and the words it implies ("archive" implies update). A tool's kind is that of the verb
+# its name starts with; a tool that does something else does count VERB_FACTOR.
+VERB_FACTOR = 0.6
+VERB_KINDS: dict[str, str] = {
+    "get": "read",
+    "list": "read",
+    "search": "read",
+    "find": "read",
+    "download": "read",
+    "add": "add",
+    "create": "add",
+    "post": "add",
+    "upload": "add",
+    "update": "update",
+    "put": "update",
+    "patch": "update",
+    "archive": "update",
+    "delete": "delete",
+    # Other changes: a request for one of these agrees with any change, and the other way round.
+    "merge": "write",
+    "duplicate": "write",
+    "convert": "write",
+    "assert": "write",
+}
+WRITE_KINDS: frozenset[str] = _words("add update delete write")
 QUESTION_WORDS: frozenset[str] = _words("who what which how when where whose is are")
-READ_WORDS: frozenset[str] = _words("get list search")
-WRITE_WORDS: frozenset[str] = _words("add update delete merge duplicate convert assert")
 # A number in a query is most often an id ("get deal 42").
 NUMBER_IMPLIES: tuple[str, ...] = ("id",)
 # BM25 parameters (bm25s's Lucene variant); b is how much a long text is discounted.
@@ -62,7 +81,8 @@ SAME: tuple[tuple[str, ...], ...] = (
     ("add", "create", "new", "make", "insert"),
     ("update", "change", "edit", "modify", "alter", "adjust"),
     ("delete", "remove", "drop", "erase", "discard"),
-    ("get", "list", "show", "fetch", "view", "display", "retrieve"),
+    # One item (get) and many (list) are different tools; "show" may mean either.
+    ("get", "fetch", "retrieve"),
     ("search", "find", "lookup", "query", "locate"),
     ("email", "emails", "mail", "mails"),
     ("file", "files", "attachment", "attachments", "document", "documents", "doc"),
@@ -156,6 +176,9 @@ IMPLIES: dict[str, tuple[str, ...]] = {
     "who": ("get",),
     "what": ("get",),
     "which": ("get",),
+    "show": ("get", "list"),
+    "view": ("get", "list"),
+    "display": ("get", "list"),
     "see": ("get", "visible"),
     "read": ("get",),
     "inspect": ("get",),
@@ -207,5 +230,5 @@ STOPWORDS: frozenset[str] = _words(
     "there these they this to was will with i me my mine we us our ours you your please can could "
     "would should want need some any all every who what which how when where whose do does did "
     "have has had from about am so just also one let lets called named titled details info "
-    "information"
+    "information show view display"
 )
