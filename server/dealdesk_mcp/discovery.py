@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,7 +23,7 @@ from pydantic import Field
 
 from dealdesk_mcp import discovery_words as words
 from dealdesk_mcp import toolsets as toolset_table
-from dealdesk_mcp.catalog import Catalog, ToolEntry
+from dealdesk_mcp.catalog import Catalog, Selection, ToolEntry
 from dealdesk_mcp.errors import InvalidArguments
 from dealdesk_mcp.server_tools import ServerToolInput
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
+    from dealdesk_mcp.account import Account
     from dealdesk_mcp.app import Runtime
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -91,6 +92,8 @@ class Query:
     # What the request asks to do, from its first word (discovery_words.VERB_KINDS): a question
     # reads, "archive a lead" updates. Empty: the query does not say.
     kinds: frozenset[str]
+    # The APIs the query names ("in Attio"); empty: any.
+    apis: frozenset[str]
 
 
 class Stemmer:
@@ -150,9 +153,14 @@ class Aliases:
         return frozenset(words.VERB_KINDS[w] for w in meant if w in words.VERB_KINDS)
 
 
-def parse(query: str, stem: Stemmer, aliases: Aliases) -> Query:
-    """What a query searches for: its own words (weight 1) with the words the tables add to each."""
+def parse(query: str, stem: Stemmer, aliases: Aliases, apis: frozenset[str] = frozenset()) -> Query:
+    """What a query searches for: its own words (weight 1) with the words the tables add to each.
+    `apis`: the APIs meant when the query names none (a server with one API's credentials)."""
     typed = split_words(query)
+    named = frozenset(words.API_WORDS[w] for w in typed if w in words.API_WORDS)
+    apis = named or apis
+    # An API's own words for things ("in Attio, a company is a record") once the API is known.
+    api_words = [words.API_IMPLIES.get(api, {}) for api in apis] if len(apis) == 1 else []
     concepts: list[Concept] = []
 
     def term(word: str, weight: float) -> Term:
@@ -182,7 +190,11 @@ def parse(query: str, stem: Stemmer, aliases: Aliases) -> Query:
             continue
         word = typed[i]
         i += 1
+        if word in words.API_WORDS:
+            continue  # names the API: a filter, not a word to match
         implied = aliases.implied(word)
+        for table in api_words:
+            implied = implied | set(table.get(word, ()))
         if word.isdigit():
             implied = implied | set(words.NUMBER_IMPLIES)
         if word in words.STOPWORDS or word.isdigit():
@@ -199,7 +211,7 @@ def parse(query: str, stem: Stemmer, aliases: Aliases) -> Query:
             break
     if not kinds and query.rstrip().endswith("?"):
         kinds = frozenset({"read"})
-    return Query(tuple(concepts), kinds)
+    return Query(tuple(concepts), kinds, apis)
 
 
 def tool_kind(entry: ToolEntry) -> str:
@@ -344,10 +356,10 @@ class SearchIndex:
         """Whether any tool has any of the concept's words (a customer's name or a sum has none)."""
         return any(t.stem in index.vocab_dict for t in concept.terms for index in self._indexes.values())
 
-    def scores(self, query: str) -> NDArray[np.float64]:
-        """Every tool's score for `query`, in catalog order."""
+    def scores(self, query: str, apis: frozenset[str] = frozenset()) -> NDArray[np.float64]:
+        """Every tool's score for `query`, in catalog order (`apis`: as for `parse`)."""
         np = self._np
-        parsed = parse(query, self.stem, self.aliases)
+        parsed = parse(query, self.stem, self.aliases, apis)
         total = np.zeros(len(self.tools), dtype=np.float64)
         matched = np.zeros(len(self.tools), dtype=np.float64)
         counted = 0
@@ -366,11 +378,14 @@ class SearchIndex:
         total *= self._deprecated
         if parsed.kinds:
             total *= np.array([1.0 if agrees(k, parsed.kinds) else words.VERB_FACTOR for k in self._kinds])
+        if parsed.apis:
+            total *= np.array([1.0 if e.api in parsed.apis else words.OTHER_API_FACTOR for e in self.tools])
         return total
 
-    def rank(self, query: str) -> list[Hit]:
-        """Every tool the query matches at all, best first."""
-        scored = zip(self.tools, self.scores(query).tolist(), strict=True)
+    def rank(self, query: str, apis: frozenset[str] = frozenset()) -> list[Hit]:
+        """Every tool the query matches at all, best first. `apis`: the APIs a query that names
+        none means (a server with one API's credentials means that one); empty: any."""
+        scored = zip(self.tools, self.scores(query, apis).tolist(), strict=True)
         hits = [Hit(entry, score) for entry, score in scored if score > 0]
         hits.sort(key=lambda h: (-h.score, h.entry.name))
         return hits
@@ -415,38 +430,56 @@ NOT_CALLABLE_NOTE = (
 )
 
 
-def to_call(runtime: Runtime, entry: ToolEntry) -> str | None:
-    """What would let this session call `entry`; None when it can now."""
-    if entry.name in runtime.enabled:
-        return None
+def to_call(runtime: Runtime, account: Account, entry: ToolEntry, all_writes: Collection[str]) -> str | None:
+    """What would let this session call `entry`; None when it can now. `all_writes`: the tools this
+    server's selection would offer with every write allowed (what the write level alone holds back)."""
     settings = runtime.settings
     needs: list[str] = []
-    if not entry.allowed_at(settings.writes):
-        needs.append(
-            "a server that allows writes (it runs read-only)"
-            if settings.writes == "none"
-            else "start the server with --writes all (it is destructive)"
-        )
-    if entry.name in settings.exclude_tools:
-        needs.append("not excluding it (--exclude-tools)")
-    elif not needs or entry.toolset not in runtime.toolsets:
-        # A toolset named in full also offers what the default leaves out (occasional, deprecated).
-        needs.append(f"enable the {entry.toolset} toolset")
-    return " and ".join(needs)
+    if not account.has(entry.api):
+        needs.append(f"{entry.api} credentials")
+    if entry.name not in runtime.enabled:
+        if not entry.allowed_at(settings.writes):
+            needs.append(
+                "a server that allows writes (it runs read-only)"
+                if settings.writes == "none"
+                else "start the server with --writes all (it is destructive)"
+            )
+        if entry.name in settings.exclude_tools:
+            needs.append("not excluding it (--exclude-tools)")
+        elif entry.name not in all_writes or entry.allowed_at(settings.writes):
+            # A toolset named in full also offers what the default leaves out (occasional, deprecated).
+            needs.append(f"enable the {entry.toolset} toolset")
+    return " and ".join(needs) or None
 
 
-def listing(runtime: Runtime, entry: ToolEntry) -> dict[str, Any]:
+def offered_with_all_writes(runtime: Runtime, account: Account) -> set[str]:
+    settings = runtime.settings
+    selection = Selection(settings.toolsets, "all", settings.tools, settings.exclude_tools)
+    with_credentials = [name for name in runtime.profiles if account.has(name)]
+    return set(runtime.catalog.select(selection, apis=with_credentials))
+
+
+def listing(
+    runtime: Runtime, account: Account, entry: ToolEntry, all_writes: Collection[str]
+) -> dict[str, Any]:
+    """One operation as search_operations lists it."""
+    how = to_call(runtime, account, entry, all_writes)
     item: dict[str, Any] = {
         "name": entry.name,
         "title": entry.title,
         "summary": entry.summary,
         "toolset": entry.toolset,
-        "callable": entry.name in runtime.enabled,
+        "callable": how is None,
     }
-    how = to_call(runtime, entry)
     if how is not None:
         item["to_call"] = how
     return item
+
+
+def meant_apis(runtime: Runtime, account: Account) -> frozenset[str]:
+    """The APIs a query that names none is about: those with credentials, when not all have them."""
+    with_credentials = frozenset(name for name in runtime.profiles if account.has(name))
+    return with_credentials if with_credentials != frozenset(runtime.profiles) else frozenset()
 
 
 def _toolsets(runtime: Runtime) -> dict[str, Any]:
@@ -484,7 +517,7 @@ def _filtered(entries: Iterable[ToolEntry], toolset: str | None, method: str | N
     ]
 
 
-def search(runtime: Runtime, args: SearchOperationsInput) -> dict[str, Any]:
+def search(runtime: Runtime, account: Account, args: SearchOperationsInput) -> dict[str, Any]:
     """search_operations' answer: the best matches of the whole catalog, each saying whether this
     session can call it and, if not, what would let it."""
     if args.toolset is not None:
@@ -494,9 +527,10 @@ def search(runtime: Runtime, args: SearchOperationsInput) -> dict[str, Any]:
             return _toolsets(runtime)
         found = _filtered(runtime.catalog.tools.values(), args.toolset, args.method)
     else:
-        ranked = index_of(runtime.catalog).rank(args.query)
+        ranked = index_of(runtime.catalog).rank(args.query, meant_apis(runtime, account))
         found = _filtered((h.entry for h in ranked), args.toolset, args.method)
-    shown = [listing(runtime, e) for e in found[: args.limit]]
+    all_writes = offered_with_all_writes(runtime, account)
+    shown = [listing(runtime, account, e, all_writes) for e in found[: args.limit]]
     answer: dict[str, Any] = {"operations": shown, "matched": len(found), "shown": len(shown)}
     notes: list[str] = []
     if not found:
@@ -506,6 +540,8 @@ def search(runtime: Runtime, args: SearchOperationsInput) -> dict[str, Any]:
         )
     if any(not item["callable"] for item in shown):
         notes.append(NOT_CALLABLE_NOTE)
+    missing = sorted({e.api for e in found[: args.limit] if not account.has(e.api)})
+    notes += [f"{api} credentials: {runtime.profiles[api].credential_hint}." for api in missing]
     if notes:
         answer["notes"] = notes
     return answer

@@ -63,6 +63,29 @@ VERB_KINDS: dict[str, str] = {
 }
 WRITE_KINDS: frozenset[str] = _words("add update delete write")
 QUESTION_WORDS: frozenset[str] = _words("who what which how when where whose is are")
+# A query that names an API wants its tools: the others count OTHER_API_FACTOR.
+API_WORDS: dict[str, str] = {"attio": "attio", "pipedrive": "pipedrive"}
+OTHER_API_FACTOR = 0.3
+# What a CRM word means in one API's terms, once the query is known to be about that API.
+_ATTIO_RECORDS = ("record",)
+API_IMPLIES: dict[str, dict[str, tuple[str, ...]]] = {
+    "attio": {
+        # Companies, people and deals are records of Attio objects; stages are statuses.
+        "company": _ATTIO_RECORDS,
+        "companies": _ATTIO_RECORDS,
+        "organization": _ATTIO_RECORDS,
+        "person": _ATTIO_RECORDS,
+        "people": _ATTIO_RECORDS,
+        "contact": _ATTIO_RECORDS,
+        "contacts": _ATTIO_RECORDS,
+        "deal": _ATTIO_RECORDS,
+        "deals": _ATTIO_RECORDS,
+        "stage": ("status",),
+        "stages": ("status",),
+        "user": ("member",),
+        "users": ("member",),
+    },
+}
 # A number in a query is most often an id ("get deal 42").
 NUMBER_IMPLIES: tuple[str, ...] = ("id",)
 # BM25 parameters (bm25s's Lucene variant); b is how much a long text is discounted.
@@ -132,7 +155,7 @@ IMPLIES: dict[str, tuple[str, ...]] = {
     "log": ("add",),
     "move": ("update",),
     "mark": ("update",),
-    "set": ("update",),
+    "set": ("update", "add"),
     "rename": ("update",),
     "reassign": ("update", "owner"),
     "assign": ("owner",),
@@ -160,6 +183,9 @@ IMPLIES: dict[str, tuple[str, ...]] = {
     "notify": ("webhook",),
     "notification": ("webhook",),
     "callback": ("webhook",),
+    "server": ("webhook",),
+    "endpoint": ("webhook",),
+    "url": ("webhook",),
     "dropdown": ("option",),
     "picklist": ("option",),
     "select": ("option",),
