@@ -4,7 +4,7 @@ A tool is ranked by BM25 (the bm25s library) over the parts of its text, each pa
 with its own weight (discovery_words.FIELD_WEIGHTS): the name's words, the title, the description
 with the toolset's name and summary, and the parameters' names and descriptions. A query is widened
 by the word tables of discovery_words (synonyms, implied words, phrases; each added word counts
-ALIAS_WEIGHT), words are stemmed (Snowball, through PyStemmer) on both sides, and a tool's score is
+SYNONYM_WEIGHT and IMPLIED_WEIGHT), words are stemmed (Snowball, through PyStemmer) on both sides, and a tool's score is
 scaled by the share of the query's words it matches. The index is built on the first search (bm25s
 and numpy are imported then, not when the server starts) and kept for the process: the catalog is
 fixed, and what a session may call is looked up at every search.
@@ -174,9 +174,9 @@ def parse(query: str, stem: Stemmer, aliases: Aliases, apis: frozenset[str] = fr
                 if earlier.counted and stems & earlier.stems:
                     earlier.alternatives.update((w, term(w, 1.0)) for w in own)
                     return
-        alternatives = {w: term(w, words.ALIAS_WEIGHT) for w in same}
+        alternatives = {w: term(w, words.SYNONYM_WEIGHT) for w in same}
         alternatives.update((w, term(w, 1.0)) for w in own)
-        extra = {w: term(w, words.ALIAS_WEIGHT) for w in implied if w not in alternatives}
+        extra = {w: term(w, words.IMPLIED_WEIGHT) for w in implied if w not in alternatives}
         concepts.append(Concept(alternatives, extra, counted))
 
     i = 0
@@ -203,11 +203,14 @@ def parse(query: str, stem: Stemmer, aliases: Aliases, apis: frozenset[str] = fr
                 concept((), (), sorted(implied), False)
         else:
             concept((word,), sorted(aliases.synonyms(word)), sorted(implied), True)
-    # The first word that says what to do ("show", "who") or anything at all.
+    # The first word that says what to do ("show", "who") or anything at all; a phrase first
+    # ("look up") says it by its meaning.
     kinds = frozenset[str]()
-    for word in typed:
-        kinds = aliases.kinds(word)
-        if kinds or word not in words.STOPWORDS:
+    for at, word in enumerate(typed):
+        phrase = next((p for p in words.PHRASES if tuple(typed[at : at + len(p)]) == p), None)
+        meant = words.PHRASES[phrase] if phrase is not None else (word,)
+        kinds = frozenset(k for w in meant for k in aliases.kinds(w))
+        if kinds or phrase is not None or word not in words.STOPWORDS:
             break
     if not kinds and query.rstrip().endswith("?"):
         kinds = frozenset({"read"})

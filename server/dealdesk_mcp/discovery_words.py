@@ -15,14 +15,16 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# How much a word brought in by a table counts, next to a word the query itself has (1.0).
-ALIAS_WEIGHT = 0.5
+# How much a word brought in by a table counts, next to a word the query itself has (1.0): a
+# synonym (SAME) and an implied word (IMPLIES).
+SYNONYM_WEIGHT = 0.5
+IMPLIED_WEIGHT = 0.5
 # How much each part of a tool's text counts. The name and title say what a tool does; the
 # description says more, with more words; parameters mention many things a tool merely touches.
 FIELD_WEIGHTS: dict[str, float] = {
     "name": 2.0,
     "title": 1.5,
-    "text": 1.0,
+    "text": 0.75,
     "params": 0.2,
     # The name's words unstemmed: "deals" is nearer get_deals than get_deal.
     "exact": 0.6,
@@ -33,7 +35,7 @@ FIELD_WEIGHTS: dict[str, float] = {
 PAIR_WINDOW = 3
 # A tool's score is scaled by the share of the query's words it matches (each with its aliases),
 # raised to this power: a tool that matches every word beats one that matches one word strongly.
-COVERAGE_POWER = 2.0
+COVERAGE_POWER = 1.5
 # Deprecated tools still answer, but their successors should come first.
 DEPRECATED_FACTOR = 0.5
 # What a request asks to do, from its first word: a question reads; otherwise the kinds of the word,
@@ -146,9 +148,10 @@ IMPLIES: dict[str, tuple[str, ...]] = {
     "todo": ("activity", "task"),
     "remind": ("activity", "add"),
     "reminder": ("activity", "add"),
-    "agenda": ("activity", "list"),
-    "calendar": ("activity", "list"),
-    "upcoming": ("activity",),
+    # Plural where many are meant: the unstemmed "exact" field then prefers get_activities.
+    "agenda": ("activities", "list"),
+    "calendar": ("activities", "list"),
+    "upcoming": ("activities",),
     "schedule": ("activity", "add"),
     "reschedule": ("activity", "update"),
     "cancel": ("delete", "update"),
@@ -230,7 +233,7 @@ IMPLIES: dict[str, tuple[str, ...]] = {
     "phone": ("call",),
 }
 
-# Phrases that mean more than their words; each adds its words (at ALIAS_WEIGHT) to the query.
+# Phrases that mean more than their words; they stand for their words, which count like the query's own.
 PHRASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("who", "am", "i"): ("current", "user"),
     ("logged", "in"): ("current", "user"),
