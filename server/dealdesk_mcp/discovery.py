@@ -76,6 +76,8 @@ class Concept:
     alternatives: dict[str, Term]
     implied: dict[str, Term]
     counted: bool
+    # The first thing a request names after its verb is what the tool works on (OBJECT_WEIGHT).
+    weight: float = 1.0
 
     @property
     def terms(self) -> list[Term]:
@@ -214,6 +216,10 @@ def parse(query: str, stem: Stemmer, aliases: Aliases, apis: frozenset[str] = fr
             break
     if not kinds and query.rstrip().endswith("?"):
         kinds = frozenset({"read"})
+    for found in concepts:
+        if found.counted and not any(aliases.kinds(w) for w in found.alternatives):
+            found.weight = words.OBJECT_WEIGHT
+            break
     return Query(tuple(concepts), kinds, apis)
 
 
@@ -368,7 +374,7 @@ class SearchIndex:
         counted = 0
         for concept in parsed.concepts:
             scores = self._concept_scores(concept)
-            total += scores
+            total += concept.weight * scores
             if concept.counted and self._known(concept):
                 counted += 1
                 matched += scores > 0

@@ -88,6 +88,9 @@ API_IMPLIES: dict[str, dict[str, tuple[str, ...]]] = {
         "users": ("member",),
     },
 }
+# The first word of a request that is not a verb names what the tool works on ("move a deal to
+# the next stage" is about the deal): it counts this much more than the others.
+OBJECT_WEIGHT = 1.5
 # A number in a query is most often an id ("get deal 42").
 NUMBER_IMPLIES: tuple[str, ...] = ("id",)
 # BM25 parameters (bm25s's Lucene variant); b is how much a long text is discounted.
