@@ -300,11 +300,11 @@ class SearchIndex:
         self.stem = Stemmer()
         self.aliases = Aliases(self.stem)
         self._indexes: dict[str, Any] = {}
+        texts = [tool_fields(e, toolset_summaries.get(e.toolset, "")) for e in self.tools]
         for field in words.FIELD_WEIGHTS:
             corpus: list[list[str]] = []
-            for entry in self.tools:
-                text = tool_fields(entry, toolset_summaries.get(entry.toolset, ""))[field]
-                kept = [w for w in split_words(text) if w not in words.STOPWORDS]
+            for fields in texts:
+                kept = [w for w in split_words(fields[field]) if w not in words.STOPWORDS]
                 if field == "exact":
                     corpus.append(kept)
                 elif field == "pairs":
