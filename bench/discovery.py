@@ -16,6 +16,7 @@ processes, since a process builds the index only once.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -41,12 +42,12 @@ COLD_RUNS = 5
 COLD = """
 import time
 from dealdesk_mcp.catalog import load_catalog
-from dealdesk_mcp import discovery
+from dealdesk_mcp import discovery_index
 catalog = load_catalog()
 marks = [(time.perf_counter(), time.process_time())]
 import bm25s, Stemmer
 marks.append((time.perf_counter(), time.process_time()))
-index = discovery.index_of(catalog)
+index = discovery_index.index_of(catalog)
 marks.append((time.perf_counter(), time.process_time()))
 index.rank("move a deal to the next stage")
 marks.append((time.perf_counter(), time.process_time()))
@@ -84,10 +85,10 @@ Ranker = Callable[[str], list[str]]
 
 
 def ours() -> Ranker:
-    from dealdesk_mcp import discovery
+    from dealdesk_mcp import discovery_index
     from dealdesk_mcp.catalog import load_catalog
 
-    index = discovery.index_of(load_catalog())
+    index = discovery_index.index_of(load_catalog())
     return lambda query: [h.entry.name for h in index.rank(query)[:5]]
 
 
@@ -115,7 +116,7 @@ def substring_count() -> Ranker:
 @contextmanager
 def bm25_alone() -> Iterator[Ranker]:
     """Our fields and weights with every table emptied and pairs, verb kinds and API words off."""
-    from dealdesk_mcp import discovery
+    from dealdesk_mcp import discovery_index
     from dealdesk_mcp import discovery_words as words
     from dealdesk_mcp import toolsets as toolset_table
     from dealdesk_mcp.catalog import load_catalog
@@ -128,7 +129,7 @@ def bm25_alone() -> Iterator[Ranker]:
         words.FIELD_WEIGHTS["pairs"] = 0.0
         words.OBJECT_WEIGHT = 1.0
         summaries = {t.name: t.summary for t in toolset_table.TOOLSETS}
-        index = discovery.SearchIndex(list(load_catalog().tools.values()), summaries)
+        index = discovery_index.SearchIndex(list(load_catalog().tools.values()), summaries)
         yield lambda query: [h.entry.name for h in index.rank(query)[:5]]
     finally:
         for name, value in saved.items():
@@ -230,7 +231,8 @@ def report(
         f"{max(times) * 1000:.2f} ms |",
         "",
         f"First-search figures are medians of {COLD_RUNS} fresh processes; later searches are the "
-        f"{len(times)} bench and held-out tasks in one process. Server start-up pays none of it: bm25s "
+        f"{len(times)} bench and held-out tasks in one process; the machine's load average was "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores. Server start-up pays none of it: bm25s "
         "and numpy are imported on the first search (tests/test_discovery.py checks that).",
     ]
     wrong = [o for o in bench if not o.found(1 if misses else 3)]

@@ -50,7 +50,7 @@ async def _session_info(
 
 
 async def _search(runtime: Runtime, account: Account, args: Any, progress: Progress | None) -> dict[str, Any]:
-    return discovery.search(runtime, account, args)
+    return await discovery.search(runtime, account, args)
 
 
 async def _describe(
