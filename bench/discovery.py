@@ -175,6 +175,14 @@ def cold_costs() -> Cold:
     return Cold(wall=(parts[0], parts[1], parts[2]), cpu=(parts[3], parts[4], parts[5]))
 
 
+def installed_mib(distribution: str) -> float:
+    """The size on disk of an installed distribution's files."""
+    from importlib import metadata
+
+    files = metadata.distribution(distribution).files or []
+    return sum(Path(str(f.locate())).stat().st_size for f in files if Path(str(f.locate())).is_file()) / 2**20
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
@@ -229,6 +237,10 @@ def report(
         f"{_ms(cold.wall[1])} |",
         f"| a search after the first, median / max (wall clock) | | {statistics.median(times) * 1000:.2f} ms / "
         f"{max(times) * 1000:.2f} ms |",
+        "",
+        "Installed size of the dependencies search_operations added: "
+        + ", ".join(f"{name} {installed_mib(name):.1f} MiB" for name in ("bm25s", "numpy", "PyStemmer"))
+        + " (numpy is bm25s's only requirement).",
         "",
         f"First-search figures are medians of {COLD_RUNS} fresh processes; later searches are the "
         f"{len(times)} bench and held-out tasks in one process; the machine's load average was "
