@@ -134,13 +134,18 @@ async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path)
     assert [r.path for r in standin.requests] == ["/api/v2/deals/3"]
 
 
-async def test_discovery_respects_toolsets(standin, tmp_path):
+async def test_discovery_searches_the_whole_catalog_but_calls_only_the_selection(standin, tmp_path):
     settings = make_settings(standin, tmp_path, PIPEDRIVE_DISCOVERY="1", PIPEDRIVE_TOOLSETS="notes")
     async with connect(settings) as client:
-        found = json.loads(text_of(await client.call_tool("search_operations", {"query": "deal"})))
+        found = json.loads(text_of(await client.call_tool("search_operations", {"query": "list deals"})))
         outside = await client.call_tool("call_operation", {"name": "get_deals", "arguments": {}})
-    assert all(op["name"] in {t.name for t in load_catalog().toolsets["notes"]} for op in found["operations"])
+    first = found["operations"][0]
+    assert first["name"] == "get_deals" and first["callable"] is False
+    assert first["to_call"] == "enable the deals toolset"
+    notes = {t.name for t in load_catalog().toolsets["notes"]}
+    assert all(op["callable"] == (op["name"] in notes) for op in found["operations"])
     assert outside.is_error and "--toolsets deals" in text_of(outside)
+    assert standin.requests == []
 
 
 def test_an_unknown_toolset_is_a_clear_startup_error(standin, tmp_path):
