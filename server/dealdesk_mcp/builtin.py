@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from dealdesk_mcp import __version__, executor
+from dealdesk_mcp import __version__, executor, policy
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.call import Progress
 from dealdesk_mcp.catalog import ToolEntry
@@ -152,16 +152,9 @@ def find_hint(runtime: Runtime, name: str) -> str:
 
 
 def not_offered(runtime: Runtime, entry: ToolEntry) -> ToolError:
-    level = runtime.settings.writes
-    if not entry.allowed_at(level):
-        if level == "none":
-            return NotAllowed(
-                f"{entry.name} changes data, and this server runs read-only (PIPEDRIVE_WRITES=none)."
-            )
-        return NotAllowed(
-            f"{entry.name} is destructive (it cannot be undone), and this server's write level is 'safe' "
-            "(PIPEDRIVE_WRITES); start it with --writes all to allow it."
-        )
+    refusal = policy.write_refusal(entry, runtime.settings.writes)
+    if refusal is not None:
+        return refusal
     return NotAllowed(
         f"{entry.name} is in the {entry.toolset!r} toolset, which is not enabled; enabled: {', '.join(runtime.toolsets)}. "
         f"Start the server with --toolsets {entry.toolset} (or all)."
