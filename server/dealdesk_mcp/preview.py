@@ -28,7 +28,17 @@ OTHER_ITEM = ("merge_with_id",)
 # Arguments listing several items of the kind the path ends with (bulk deletes).
 MANY_ITEMS = ("ids",)
 # Where an item keeps the words a person knows it by, most telling first.
-NAME_KEYS = ("name", "title", "subject", "label", "full_name", "email", "content_plaintext", "content")
+NAME_KEYS = (
+    "name",
+    "title",
+    "subject",
+    "label",
+    "full_name",
+    "email",
+    "content_plaintext",
+    "content",
+    "plural_noun",
+)
 # Attio keeps them among its attribute values (lists of versions), under these attributes and keys.
 VALUE_NAMES = ("name", "title", "domains", "email_addresses")
 VALUE_KEYS = ("full_name", "value", "domain", "email_address")
@@ -71,7 +81,8 @@ class Item:
         return out
 
     def line(self) -> str:
-        head = f"{'in ' if self.holder else ''}{self.kind} {self.id}"
+        ident = ", ".join(str(i) for i in self.id) if is_array(self.id) else self.id
+        head = f"{'in ' if self.holder else ''}{self.kind} {ident}"
         if self.name is not None:
             return f"{head}: {decode.quoted(self.name, NAME_CHARS)}"
         return f"{head} ({self.unnamed})"
