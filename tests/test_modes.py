@@ -156,4 +156,5 @@ async def test_session_info_shows_mode_and_toolsets(standin, tmp_path):
     async with connect(settings) as client:
         info = json.loads(text_of(await client.call_tool("get_session_info", {})))
     assert info["mode"] == "tools" and info["read_only"] is True
+    assert info["confirm"] == "never" and info["audit_log"] is False
     assert info["toolsets"] == ["deals", "persons"]

@@ -8,13 +8,15 @@ import re
 import stat
 import time
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import mcp_types as types
 import pytest
 from mcp import Client
+from mcp.client.session import ClientRequestContext, ElicitationFnT
 
 from dealdesk_mcp import confirm_values
+from dealdesk_mcp.answers import ToolAnswer
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.config import Settings
@@ -46,8 +48,12 @@ def sent_writes(standin: StandIn) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in standin.requests if r.method != "GET"]
 
 
-def asking(action: str, asked: list[str]):
-    async def answer(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+def asking(action: Literal["accept", "decline", "cancel"], asked: list[str]) -> ElicitationFnT:
+    """A client whose user answers every question with `action`; the questions land in `asked`."""
+
+    async def answer(
+        context: ClientRequestContext, params: types.ElicitRequestParams
+    ) -> types.ElicitResult | types.ErrorData:
         asked.append(params.message)
         return types.ElicitResult(action=action)
 
@@ -128,6 +134,7 @@ async def test_without_elicitation_the_two_step_confirm_runs_only_the_previewed_
         assert sent_writes(standin) == []
         done = await client.call_tool("delete_deal", {"id": 3, "confirm": value})
     assert not first.is_error and f"confirm={value}" in text_of(first)
+    ToolAnswer.model_validate(answer_of(first))
     assert answer_of(first)["preview"]["items"][0]["name"] == "Nordlicht rollout 3"
     assert all(r.is_error and "nothing was sent" in text_of(r) for r in refused)
     assert "expired" in text_of(refused[2])
@@ -175,6 +182,8 @@ async def test_a_dry_run_sends_nothing_and_shows_the_request_a_real_call_sends(s
     assert real.body == json.dumps(shown["body"], ensure_ascii=False, separators=(",", ":")).encode()
     assert shown["body"]["custom_fields"] == {field_key("Region"): 11, field_key("Partner"): "Sol AG"}
     assert deleted["dry_run"] == {"method": "DELETE", "path": "/api/v2/deals/3", "query": [], "body": None}
+    for answer in (rehearsed, deleted, filed):
+        ToolAnswer.model_validate(answer)  # the parts answers.py declares
     assert filed["dry_run"]["file"]["size"] == 900 and filed["dry_run"]["body"] == {"deal_id": "3"}
 
 
@@ -272,7 +281,7 @@ async def test_note_text_posing_as_the_server_stays_inside_data_and_is_flagged(s
     assert json.loads(text_of(one)) == answer
     assert one.content[0].meta == {META_KEY: {"parts": ["data"], "fields": ["content"]}}
     assert "columns" in listed.structured_content["data"]
-    assert listed.content[0].meta[META_KEY]["fields"] == ["content"]
+    assert (listed.content[0].meta or {})[META_KEY]["fields"] == ["content"]
     assert deal.content[0].meta is None  # no free text, no flag
 
 

@@ -167,6 +167,8 @@ async def session_info(runtime: Runtime, account: Account) -> dict[str, Any]:
         "version": __version__,
         "mode": "discovery" if runtime.settings.discovery else "tools",
         "writes": runtime.settings.writes,
+        "confirm": runtime.settings.confirm,
+        "audit_log": runtime.settings.audit_log is not None,
         "read_only": runtime.settings.read_only,
         "toolsets": runtime.toolsets,
         "tools_enabled": len(runtime.enabled),
