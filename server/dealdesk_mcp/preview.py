@@ -108,11 +108,10 @@ class Preview:
         what = "cannot be undone" if self.tool.destructive else "changes data"
         lines = [f"{self.tool.name} ({self.tool.title}) {what}."]
         if self.items:
-            lines.append(
-                PART_WORDS.get(
-                    self.part or "", f"It acts on the {self.part} of:" if self.part else "It acts on:"
-                )
+            intro = (
+                PART_WORDS.get(self.part, f"It acts on the {self.part} of:") if self.part else "It acts on:"
             )
+            lines.append(intro)
             lines += [f"- {item.line()}" for item in self.items]
         lines.append(f"It sends: {_request_line(self.request)}")
         lines.append("Allow it?")
