@@ -100,6 +100,9 @@ class Operation:
     page_size_max: int | None = None
     token_cost: int | None = None
     deprecated: bool = False
+    # A GET's answer: the fields of the item under `data` (how the generator knows which items carry an
+    # update_time, for conditional updates).
+    item_fields: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -232,6 +235,8 @@ def _operation(
     if result.pagination == "body_offset":
         limit_body = next(p for p in params if p.name == "limit")
         result.page_size_max = limit_body.schema.get("maximum")
+    if method == "get":
+        result.item_fields = _item_fields(resolver, op)
     # A GET whose success answer is not JSON is a download: the bytes go to a file.
     if method == "get":
         success = next((r for code, r in op.get("responses", {}).items() if str(code).startswith("2")), {})
@@ -243,6 +248,17 @@ def _operation(
         ):
             result.downloads = True
     return result
+
+
+def _item_fields(resolver: SchemaResolver, op: dict[str, Any]) -> tuple[str, ...]:
+    """The properties of the object a success answer holds under `data` (none for lists and files)."""
+    success = next((r for code, r in op.get("responses", {}).items() if str(code).startswith("2")), {})
+    success = resolver.deref(success) if isinstance(success, dict) else {}
+    schema = ((success.get("content") or {}).get("application/json") or {}).get("schema")
+    if not schema:
+        return ()
+    data = resolver.normalize(schema).get("properties", {}).get("data", {})
+    return tuple(data.get("properties") or ())
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "server")]
 
 import yaml  # noqa: E402
 from api_sources import SOURCES, ApiSource, Operation, operations  # noqa: E402
-from model_writer import ModuleWriter, class_name  # noqa: E402
+from model_writer import ModuleWriter, base_class, class_name  # noqa: E402
 
 from dealdesk_mcp.route import CONTROL_FIELDS, NotNull  # noqa: E402
 
@@ -104,10 +104,18 @@ def destructive(op: Operation) -> bool:
     return op.method == "DELETE" or bool(DESTRUCTIVE_NAME.search(op.name))
 
 
+# POSTs that only read: queries and searches whose filter travels in the body (Attio's).
+READ_BY_POST = re.compile(r"/(query|search)$")
+
+
+def reads(op: Operation) -> bool:
+    return op.method == "GET" or (op.method == "POST" and bool(READ_BY_POST.search(op.path)))
+
+
 def annotations(op: Operation) -> dict[str, bool]:
     """MCP tool hints, written only where they differ from the protocol's defaults (readOnlyHint
     false, destructiveHint true, idempotentHint false, openWorldHint true)."""
-    if op.method == "GET":
+    if reads(op):
         return {"readOnlyHint": True}
     hints: dict[str, bool] = {"destructiveHint": destructive(op)}
     if op.method in ("PUT", "PATCH", "DELETE"):
@@ -121,8 +129,20 @@ def answer_kind(op: Operation) -> str:
     return "list" if op.pagination != "none" else "object"
 
 
+def conditional_updates(ops: list[Operation]) -> set[str]:
+    """Updates (PUT/PATCH of one item) whose item, as its own GET answers it, carries an update_time:
+    they take expect_update_time."""
+    stamped = {(op.api, op.path) for op in ops if op.method == "GET" and "update_time" in op.item_fields}
+    return {
+        op.name
+        for op in ops
+        if op.method in ("PUT", "PATCH") and op.path.endswith("}") and (op.api, op.path) in stamped
+    }
+
+
 def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]) -> dict[str, str]:
     """Module name -> source text."""
+    conditional = conditional_updates(ops)
     by_module: dict[str, list[Operation]] = {}
     for op in ops:
         by_module.setdefault(module_for(op), []).append(op)
@@ -134,7 +154,10 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
             entry = descriptions.get(op.name, {})
             notes = param_notes(op, descriptions)
             apply_notes(op, notes)
-            tool_blocks.append(writer.tool_model(op, tool_description(op, entry), notes))
+            base = base_class(
+                op, reads=reads(op), destructive=destructive(op), conditional=op.name in conditional
+            )
+            tool_blocks.append(writer.tool_model(op, tool_description(op, entry), notes, base=base))
         resource = module.rsplit(".", 1)[1]
         api = members[0].api
         head = [
@@ -147,7 +170,8 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
             "",
             "from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt",
             "",
-            "from dealdesk_mcp.route import (\n    DownloadInput, ListInput, NestedInput, NotBool, NotNull, Route, ToolInput, UploadInput,\n)",
+            "from dealdesk_mcp.route import (\n    DestructiveInput, DownloadInput, ListInput, NestedInput, NotBool, NotNull, Route, ToolInput,\n"
+            "    UpdateInput, UploadInput, WriteInput,\n)",
             "",
             "__all__ = ["
             + ", ".join(repr(class_name(o.name)) for o in sorted(members, key=lambda o: o.name))
@@ -207,8 +231,9 @@ def fallback_title(op: Operation) -> str:
 
 
 # Controls every tool accepts that the listing leaves out (the server's instructions explain them once):
-# `raw` is for debugging, and `skip` is only ever passed as a cut answer's page.next says.
-UNLISTED_CONTROLS = frozenset({"raw", "skip"})
+# `raw` is for debugging, `skip` is only ever passed as a cut answer's page.next says, and the write
+# controls (dry_run, confirm, expect_update_time) are explained once rather than in every write's schema.
+UNLISTED_CONTROLS = frozenset({"raw", "skip", "dry_run", "confirm", "expect_update_time"})
 
 
 def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:

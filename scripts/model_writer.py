@@ -169,14 +169,9 @@ class ModuleWriter:
             return f"{py}: {kind}"
         return f"{py}: {kind} = Field({', '.join(args)})"
 
-    def tool_model(self, op: Operation, description: str, notes: dict[str, dict[str, Any]]) -> str:
-        base = "ToolInput"
-        if op.file_part:
-            base = "UploadInput"
-        elif op.downloads:
-            base = "DownloadInput"
-        elif op.pagination != "none":
-            base = "ListInput"
+    def tool_model(
+        self, op: Operation, description: str, notes: dict[str, dict[str, Any]], *, base: str
+    ) -> str:
         name = class_name(op.name)
         lines = [f"class {name}({base}):", f"    {_docstring(description)}", ""]
         lines.append(f"    route: ClassVar[Route] = {_route_source(op)}")
@@ -191,6 +186,20 @@ class ModuleWriter:
                 )
             )
         return "\n".join(lines)
+
+
+def base_class(op: Operation, *, reads: bool, destructive: bool, conditional: bool) -> str:
+    """The route.py base of a tool's model, which brings the session controls that tool takes: lists
+    max_items and skip; writes dry_run and confirm; updates of items with an update_time
+    expect_update_time."""
+    if reads:
+        return "DownloadInput" if op.downloads else "ListInput" if op.pagination != "none" else "ToolInput"
+    kinds = [kind for kind, on in (("UploadInput", op.file_part), ("DestructiveInput", destructive),
+                                   ("UpdateInput", conditional)) if on]  # fmt: skip
+    if len(kinds) > 1 or op.pagination != "none":
+        # No write is two of these, or a list, today; one that is needs a base class of its own.
+        raise SystemExit(f"{op.name}: no base class for a write that is {kinds or 'a list'}")
+    return kinds[0] if kinds else "WriteInput"
 
 
 def _docstring(text: str) -> str:

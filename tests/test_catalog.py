@@ -115,9 +115,11 @@ def test_annotations_follow_the_method_and_the_protocols_defaults():
     }
     for tool in load_catalog().tools.values():
         hints = {**defaults, **tool.annotations}
-        assert hints["readOnlyHint"] is (tool.method == "GET"), tool.name
+        # Attio's queries and searches read by POST (their filter travels in the body).
+        reads = tool.method == "GET" or tool.path.endswith(("/query", "/search"))
+        assert hints["readOnlyHint"] is reads, tool.name
         assert hints["openWorldHint"] is True, tool.name
-        if tool.method != "GET":
+        if not reads:
             assert hints["destructiveHint"] is tool.destructive, tool.name
             assert hints["idempotentHint"] is (tool.method in ("PUT", "PATCH", "DELETE")), tool.name
 

@@ -13,8 +13,6 @@ from dealdesk_mcp.errors import ConfigError
 from dealdesk_mcp.toolsets import DEFAULTS as DEFAULT_TOOLSETS
 from tests.conftest import connect, make_settings, text_of
 
-WRITES = ("POST", "PUT", "PATCH", "DELETE")
-
 
 def listed_chars(tools) -> int:
     """Characters of the tools/list answer as it travels (compact JSON, as the SDK sends it)."""
@@ -84,11 +82,14 @@ async def test_all_lists_every_operation(standin, tmp_path):
 async def test_read_only_registers_no_writing_tool(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all", PIPEDRIVE_READ_ONLY="true")
     catalog = load_catalog()
-    for tool in tools:
-        if tool.name != "get_session_info":
-            assert catalog.tools[tool.name].method not in WRITES, tool.name
-            assert tool.annotations.read_only_hint is True
-    assert len(tools) - 1 == sum(1 for t in catalog.tools.values() if t.method == "GET")
+    # Reads: every GET, and Attio's queries and searches, which read by POST.
+    reads = {
+        t.name
+        for t in catalog.tools.values()
+        if t.method == "GET" or (t.method == "POST" and t.path.endswith(("/query", "/search")))
+    }
+    assert {t.name for t in tools} == reads | {"get_session_info"}
+    assert all(t.annotations.read_only_hint is True for t in tools)
 
 
 async def test_read_only_refuses_writes_even_through_call_operation(standin, tmp_path):
@@ -160,4 +161,5 @@ async def test_session_info_shows_mode_and_toolsets(standin, tmp_path):
     async with connect(settings) as client:
         info = json.loads(text_of(await client.call_tool("get_session_info", {})))
     assert info["mode"] == "tools" and info["read_only"] is True
+    assert info["confirm"] == "never" and info["audit_log"] is False
     assert info["toolsets"] == ["deals", "persons"]

@@ -84,6 +84,8 @@ class DryRun(_Part):
     path: str
     query: list[tuple[str, str]]
     body: Any = None
+    # An upload's file, checked as the real call would: part name, path, file_name, content_type, size.
+    file: dict[str, Any] | None = None
 
 
 class ToolAnswer(_Part):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from dealdesk_mcp import __version__, discovery, executor
+from dealdesk_mcp import __version__, discovery, executor, policy
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.call import Progress
 from dealdesk_mcp.catalog import ToolEntry
@@ -122,16 +122,9 @@ def find_hint(runtime: Runtime, name: str) -> str:
 
 
 def not_offered(runtime: Runtime, entry: ToolEntry) -> ToolError:
-    level = runtime.settings.writes
-    if not entry.allowed_at(level):
-        if level == "none":
-            return NotAllowed(
-                f"{entry.name} changes data, and this server runs read-only (PIPEDRIVE_WRITES=none)."
-            )
-        return NotAllowed(
-            f"{entry.name} is destructive (it cannot be undone), and this server's write level is 'safe' "
-            "(PIPEDRIVE_WRITES); start it with --writes all to allow it."
-        )
+    refusal = policy.write_refusal(entry, runtime.settings.writes)
+    if refusal is not None:
+        return refusal
     if entry.name in runtime.settings.exclude_tools:
         return NotAllowed(f"{entry.name} is excluded by this server's settings (--exclude-tools).")
     if entry.toolset in runtime.toolsets:
@@ -152,6 +145,8 @@ async def session_info(runtime: Runtime, account: Account) -> dict[str, Any]:
         "version": __version__,
         "mode": "discovery" if runtime.settings.discovery else "tools",
         "writes": runtime.settings.writes,
+        "confirm": runtime.settings.confirm,
+        "audit_log": runtime.settings.audit_log is not None,
         "read_only": runtime.settings.read_only,
         "toolsets": runtime.toolsets,
         "tools_enabled": len(runtime.enabled),

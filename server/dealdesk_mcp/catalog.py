@@ -41,7 +41,8 @@ class ToolEntry:
 
     @property
     def writes(self) -> bool:
-        return self.method != "GET"
+        # GETs read, and so do the POSTs the generator marks read-only (queries with a body filter).
+        return not self.annotations.get("readOnlyHint", False)
 
     @property
     def summary(self) -> str:

@@ -80,6 +80,19 @@ def _hosts(raw: str | None) -> tuple[str, ...]:
     return hosts
 
 
+# A shorter key could be guessed from the confirm values it signs.
+MIN_CONFIRM_KEY_LENGTH = 32
+
+
+def _confirm_key(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < MIN_CONFIRM_KEY_LENGTH:
+        raise ConfigError(
+            f"PIPEDRIVE_CONFIRM_KEY must be at least {MIN_CONFIRM_KEY_LENGTH} characters of random text "
+            f"(got {len(raw)}); leave it unset for a random key per process"
+        )
+    return raw
+
+
 def _names(raw: str | None) -> tuple[str, ...]:
     return tuple(n.strip() for n in (raw or "").split(",") if n.strip())
 
@@ -171,6 +184,9 @@ class Settings:
     writes: WriteLevel = "safe"
     # Which calls the user confirms first: destructive ones (the default), every write, or none.
     confirm: ConfirmLevel = "destructive"
+    # Signs the values of the two-step confirm; set the same key on every replica (default: a random
+    # key per process, so a restart makes pending values invalid).
+    confirm_key: str | None = None
     audit_log: Path | None = None
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
@@ -207,6 +223,7 @@ class Settings:
             self.pipedrive_client_secret,
             self.attio_api_key,
             self.mcp_auth_token,
+            self.confirm_key,
         )
         return tuple(v for v in values if v)
 
@@ -259,6 +276,7 @@ class Settings:
             if _flag(get("PIPEDRIVE_READ_ONLY"))
             else cast(WriteLevel, _choice(env, "PIPEDRIVE_WRITES", WRITE_LEVELS, "safe")),
             confirm=cast(ConfirmLevel, _choice(env, "PIPEDRIVE_CONFIRM", CONFIRM_LEVELS, "destructive")),
+            confirm_key=_confirm_key(get("PIPEDRIVE_CONFIRM_KEY")),
             audit_log=Path(audit).expanduser() if (audit := get("PIPEDRIVE_AUDIT_LOG")) else None,
             tools=_names(get("PIPEDRIVE_TOOLS")),
             exclude_tools=_names(get("PIPEDRIVE_EXCLUDE_TOOLS")),

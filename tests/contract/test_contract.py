@@ -50,6 +50,7 @@ def _settings(mocks: Mocks, tmp_path: Path) -> Settings:
             "ATTIO_BASE_URL": mocks.attio.origin,
             "PIPEDRIVE_TOOLSETS": "all",
             "PIPEDRIVE_WRITES": "all",
+            "PIPEDRIVE_CONFIRM": "never",  # every operation as sent; confirmation is tested apart
             "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
             "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
             "PIPEDRIVE_MAX_RETRIES": "1",

@@ -76,6 +76,7 @@ async def test_every_pipedrive_tool_is_served(tmp_path: Path) -> None:
                 "PIPEDRIVE_BASE_URL": sandbox.base_url,
                 "PIPEDRIVE_TOOLSETS": "all",
                 "PIPEDRIVE_WRITES": "all",
+                "PIPEDRIVE_CONFIRM": "never",  # every tool as sent; confirmation is tested apart
                 "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
                 "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
                 "PIPEDRIVE_MAX_RETRIES": "1",

@@ -15,6 +15,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -1030,7 +1031,7 @@ class AttioCreateAttributeRelationship(NestedInput):
     is_multiselect: bool
 
 
-class AttioCreateAttribute(ToolInput):
+class AttioCreateAttribute(WriteInput):
     """Add a new attribute (field) to an object or list. Give title, api_slug, type, description (or null), the is_required, is_unique and is_multiselect flags and config ({} for most types); relationship also makes the reverse record-reference."""
 
     route: ClassVar[Route] = Route(
@@ -1100,7 +1101,7 @@ class AttioCreateAttribute(ToolInput):
     )
 
 
-class AttioCreateSelectOption(ToolInput):
+class AttioCreateSelectOption(WriteInput):
     """Add a new choice to the options of a select attribute (on an object or list); give only its title."""
 
     route: ClassVar[Route] = Route(
@@ -1119,7 +1120,7 @@ class AttioCreateSelectOption(ToolInput):
     title: str = Field(min_length=1, description="Option title; select values are written with it.")
 
 
-class AttioCreateStatus(ToolInput):
+class AttioCreateStatus(WriteInput):
     """Add a stage to a status attribute. Give a title; it may also set a target time in the stage (ISO 8601 duration) and a celebration flag."""
 
     route: ClassVar[Route] = Route(
@@ -1228,7 +1229,7 @@ class AttioListStatuses(ToolInput):
     )
 
 
-class AttioUpdateAttribute(ToolInput):
+class AttioUpdateAttribute(WriteInput):
     """Change an attribute's title, slug, description, required/unique flags, default value or config, or archive it with is_archived. Its type and multiselect setting cannot be changed."""
 
     route: ClassVar[Route] = Route(
@@ -1277,7 +1278,7 @@ class AttioUpdateAttribute(ToolInput):
     )
 
 
-class AttioUpdateSelectOption(ToolInput):
+class AttioUpdateSelectOption(WriteInput):
     """Rename a choice of a select attribute, or archive it with is_archived (options are archived, not deleted)."""
 
     route: ClassVar[Route] = Route(
@@ -1300,7 +1301,7 @@ class AttioUpdateSelectOption(ToolInput):
     )
 
 
-class AttioUpdateStatus(ToolInput):
+class AttioUpdateStatus(WriteInput):
     """Rename a status, change its target time or celebration flag, or archive it with is_archived."""
 
     route: ClassVar[Route] = Route(

@@ -9,10 +9,12 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -23,7 +25,7 @@ __all__ = [
 ]
 
 
-class AttioCreateCallRecording(ToolInput):
+class AttioCreateCallRecording(WriteInput):
     """Attach a call recording to a meeting from a public HTTPS link to an MP4 video, which Attio fetches in the background. Limited to one call per second."""
 
     route: ClassVar[Route] = Route(
@@ -43,7 +45,7 @@ class AttioCreateCallRecording(ToolInput):
     )
 
 
-class AttioDeleteCallRecording(ToolInput):
+class AttioDeleteCallRecording(DestructiveInput):
     """Delete a call recording of a meeting together with everything derived from it."""
 
     route: ClassVar[Route] = Route(

@@ -9,10 +9,12 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateComment", "AttioDeleteComment", "AttioGetComment"]
@@ -63,7 +65,7 @@ class AttioCreateCommentData3(NestedInput):
     entry: AttioCreateCommentData3Entry
 
 
-class AttioCreateComment(ToolInput):
+class AttioCreateComment(WriteInput):
     """Post a plaintext comment as a workspace member: a reply in a thread (thread_id) or the start of a thread on a record ({object, record_id}) or list entry ({list, entry_id}). Mention members by email."""
 
     route: ClassVar[Route] = Route(
@@ -74,7 +76,7 @@ class AttioCreateComment(ToolInput):
     )
 
 
-class AttioDeleteComment(ToolInput):
+class AttioDeleteComment(DestructiveInput):
     """Delete a comment by comment_id; deleting the first comment of a thread removes the whole thread."""
 
     route: ClassVar[Route] = Route(

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -42,7 +44,7 @@ class AttioListEntriesSortsItem2(NestedInput):
     field: Annotated[str | None, NotNull] = None
 
 
-class AttioAssertListEntryByParent(ToolInput):
+class AttioAssertListEntryByParent(WriteInput):
     """Create-or-update the entry of a parent record in a list (list: slug or id): updates it if one exists, else adds the record. Fails if the record has several entries in the list; multiselect values are replaced."""
 
     route: ClassVar[Route] = Route(
@@ -63,7 +65,7 @@ class AttioAssertListEntryByParent(ToolInput):
     )
 
 
-class AttioCreateEntryAddRecordToList(ToolInput):
+class AttioCreateEntryAddRecordToList(WriteInput):
     """Put a record into a list (list: slug or id) as a new entry; entry_values are keyed by list attribute slug, value forms as in attio_create_record. The same record can be entered repeatedly; to create-or-update use attio_assert_list_entry_by_parent."""
 
     route: ClassVar[Route] = Route(
@@ -84,7 +86,7 @@ class AttioCreateEntryAddRecordToList(ToolInput):
     )
 
 
-class AttioDeleteListEntry(ToolInput):
+class AttioDeleteListEntry(DestructiveInput):
     """Remove one entry from a list by entry_id; the parent record itself is kept."""
 
     route: ClassVar[Route] = Route(
@@ -175,7 +177,7 @@ class AttioListEntries(ListInput):
     )
 
 
-class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
+class AttioUpdateListEntryAppendMultiselectValues(WriteInput):
     """Update a list entry's values by list (slug or id) and entry_id, adding to multiselect attributes instead of replacing them. To replace or clear them use attio_update_list_entry_overwrite_multiselect_values."""
 
     route: ClassVar[Route] = Route(
@@ -195,7 +197,7 @@ class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
     )
 
 
-class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
+class AttioUpdateListEntryOverwriteMultiselectValues(WriteInput):
     """Update a list entry's values by list (slug or id) and entry_id, setting each multiselect attribute sent to exactly the given list. To only add values use attio_update_list_entry_append_multiselect_values."""
 
     route: ClassVar[Route] = Route(

@@ -9,12 +9,14 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     DownloadInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -27,7 +29,7 @@ __all__ = [
 ]
 
 
-class AttioCreateFolder(ToolInput):
+class AttioCreateFolder(WriteInput):
     """Create a folder on a record, or link a file or folder from an external storage provider to it. To upload content use attio_upload_file."""
 
     route: ClassVar[Route] = Route(
@@ -102,7 +104,7 @@ class AttioCreateFolder(ToolInput):
     )
 
 
-class AttioDeleteFile(ToolInput):
+class AttioDeleteFile(DestructiveInput):
     """Delete a file or folder by file_id; a folder's whole contents go with it."""
 
     route: ClassVar[Route] = Route(

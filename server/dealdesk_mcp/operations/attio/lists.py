@@ -14,6 +14,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateList", "AttioGetList", "AttioListAllLists", "AttioListViewsForList", "AttioUpdateList"]
@@ -25,7 +26,7 @@ class AttioCreateListWorkspaceMemberAccessItem(NestedInput):
     level: Literal["full-access", "read-and-write", "read-only"]
 
 
-class AttioCreateList(ToolInput):
+class AttioCreateList(WriteInput):
     """Create a list holding records of one parent_object. Give name, api_slug, parent_object and access: workspace_access or some workspace_member_access item must be full-access."""
 
     route: ClassVar[Route] = Route(
@@ -94,7 +95,7 @@ class AttioListViewsForList(ListInput):
     )
 
 
-class AttioUpdateList(ToolInput):
+class AttioUpdateList(WriteInput):
     """Rename a list (given by slug or id), change its api_slug, or change workspace and member access. Its parent object cannot be changed here."""
 
     route: ClassVar[Route] = Route(

@@ -14,6 +14,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioFindOrCreateMeeting", "AttioGetMeeting", "AttioListMeetings"]
@@ -51,7 +52,7 @@ class AttioFindOrCreateMeetingLinkedRecordsItem(NestedInput):
     record_id: UUID
 
 
-class AttioFindOrCreateMeeting(ToolInput):
+class AttioFindOrCreateMeeting(WriteInput):
     """Find a meeting by its external_ref, or create it with title, start, end, participants and linked records. Participant emails not yet known create people and companies."""
 
     route: ClassVar[Route] = Route(

@@ -9,16 +9,18 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateNote", "AttioDeleteNote", "AttioGetNote", "AttioListNotes"]
 
 
-class AttioCreateNote(ToolInput):
+class AttioCreateNote(WriteInput):
     """Add a note to a record. Give parent_object, parent_record_id, title, format and content; meeting_id ties it to a meeting and created_at can backdate it."""
 
     route: ClassVar[Route] = Route(
@@ -53,7 +55,7 @@ class AttioCreateNote(ToolInput):
     )
 
 
-class AttioDeleteNote(ToolInput):
+class AttioDeleteNote(DestructiveInput):
     """Delete one note by note_id. Notes cannot be edited here, so delete and recreate to change one."""
 
     route: ClassVar[Route] = Route(

@@ -12,6 +12,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -23,7 +24,7 @@ __all__ = [
 ]
 
 
-class AttioCreateObject(ToolInput):
+class AttioCreateObject(WriteInput):
     """Create a custom object type. Give api_slug (snake_case), singular_noun and plural_noun; add its fields afterwards with attio_create_attribute."""
 
     route: ClassVar[Route] = Route(
@@ -84,7 +85,7 @@ class AttioListViewsForObject(ListInput):
     )
 
 
-class AttioUpdateObject(ToolInput):
+class AttioUpdateObject(WriteInput):
     """Change a custom object's api_slug or its singular and plural nouns. Only the fields you pass change."""
 
     route: ClassVar[Route] = Route(

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -61,7 +63,7 @@ class AttioSearchRecordsRequestAs3(NestedInput):
     email_address: str = Field(json_schema_extra={"format": "email"})
 
 
-class AttioAssertRecord(ToolInput):
+class AttioAssertRecord(WriteInput):
     """Create-or-update a record: find it by the unique attribute in matching_attribute (e.g. email_addresses, domains), else create it. Multiselect values are replaced, except the matching attribute's, which gain new ones."""
 
     route: ClassVar[Route] = Route(
@@ -84,7 +86,7 @@ class AttioAssertRecord(ToolInput):
     )
 
 
-class AttioCreateRecord(ToolInput):
+class AttioCreateRecord(WriteInput):
     """Create a record. values maps slugs to lists: "email_addresses":["ann@x.io"], "name":[{"first_name":"Ann","last_name":"Lee","full_name":"Ann Lee"}], "company":[{"target_object":"companies","target_record_id":ID}], selects by option title. Fails if a unique value is taken (see attio_assert_record)."""
 
     route: ClassVar[Route] = Route(
@@ -103,7 +105,7 @@ class AttioCreateRecord(ToolInput):
     )
 
 
-class AttioDeleteRecord(ToolInput):
+class AttioDeleteRecord(DestructiveInput):
     """Delete one record (a person, company or other) by object slug or id and record_id."""
 
     route: ClassVar[Route] = Route(
@@ -245,7 +247,7 @@ class AttioSearchRecords(ToolInput):
     )
 
 
-class AttioUpdateRecordAppendMultiselectValues(ToolInput):
+class AttioUpdateRecordAppendMultiselectValues(WriteInput):
     """Update a record's values by record_id, adding to multiselect attributes instead of replacing them. To replace or clear multiselect values use attio_update_record_overwrite_multiselect_values."""
 
     route: ClassVar[Route] = Route(
@@ -265,7 +267,7 @@ class AttioUpdateRecordAppendMultiselectValues(ToolInput):
     )
 
 
-class AttioUpdateRecordOverwriteMultiselectValues(ToolInput):
+class AttioUpdateRecordOverwriteMultiselectValues(WriteInput):
     """Update a record's values by record_id, setting each multiselect attribute sent to exactly the given list. To only add values use attio_update_record_append_multiselect_values."""
 
     route: ClassVar[Route] = Route(

@@ -10,6 +10,7 @@ from pydantic import Field
 from dealdesk_mcp.route import (
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -25,13 +26,13 @@ __all__ = [
 ]
 
 
-class AttioCreateScimGroup(ToolInput):
+class AttioCreateScimGroup(WriteInput):
     """Create a workspace team as a SCIM group. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(api="attio", method="POST", path="/scim/v2/Groups", version="v2")
 
 
-class AttioCreateScimUser(ToolInput):
+class AttioCreateScimUser(WriteInput):
     """Provision a new workspace user through SCIM, as an identity provider would. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(api="attio", method="POST", path="/scim/v2/Users", version="v2")
@@ -55,7 +56,7 @@ class AttioListScimUsers(ToolInput):
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/scim/v2/Users", version="v2")
 
 
-class AttioPatchScimGroup(ToolInput):
+class AttioPatchScimGroup(WriteInput):
     """Change some fields of a SCIM group (a workspace team), such as its members, by workspace_team_id. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(
@@ -68,7 +69,7 @@ class AttioPatchScimGroup(ToolInput):
     workspace_team_id: str = Field(description="Team id, as listed by attio_list_scim_groups.")
 
 
-class AttioPatchScimUser(ToolInput):
+class AttioPatchScimUser(WriteInput):
     """Change some fields of a SCIM user, such as deactivating it, by user_id; to replace it whole use attio_update_scim_user. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(
@@ -77,7 +78,7 @@ class AttioPatchScimUser(ToolInput):
     user_id: str = Field(description="SCIM user id, as listed by attio_list_scim_users.")
 
 
-class AttioUpdateScimGroup(ToolInput):
+class AttioUpdateScimGroup(WriteInput):
     """Replace a SCIM group's name and full member list, by workspace_team_id; for partial changes use attio_patch_scim_group. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(
@@ -90,7 +91,7 @@ class AttioUpdateScimGroup(ToolInput):
     workspace_team_id: str = Field(description="Team id, as listed by attio_list_scim_groups.")
 
 
-class AttioUpdateScimUser(ToolInput):
+class AttioUpdateScimUser(WriteInput):
     """Replace a SCIM user's full representation, by user_id; for partial changes use attio_patch_scim_user. Attio's document defines no body for it, so the call is sent without one."""
 
     route: ClassVar[Route] = Route(

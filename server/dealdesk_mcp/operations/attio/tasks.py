@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateTask", "AttioDeleteTask", "AttioGetTask", "AttioListTasks", "AttioUpdateTask"]
@@ -330,7 +332,7 @@ class AttioCreateTaskAssigneesItem2(NestedInput):
     workspace_member_email_address: str
 
 
-class AttioCreateTask(ToolInput):
+class AttioCreateTask(WriteInput):
     """Create a task. Give plaintext content, deadline_at (or null), is_completed, linked_records and assignees (lists may be empty). Records are linked by target_object and target_record_id."""
 
     route: ClassVar[Route] = Route(
@@ -356,7 +358,7 @@ class AttioCreateTask(ToolInput):
     )
 
 
-class AttioDeleteTask(ToolInput):
+class AttioDeleteTask(DestructiveInput):
     """Delete one task by task_id. To just close it, set is_completed with attio_update_task."""
 
     route: ClassVar[Route] = Route(
@@ -419,7 +421,7 @@ class AttioListTasks(ListInput):
     )
 
 
-class AttioUpdateTask(ToolInput):
+class AttioUpdateTask(WriteInput):
     """Change a task's deadline, completion, linked records or assignees. Its text cannot be edited."""
 
     route: ClassVar[Route] = Route(

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -87,7 +89,7 @@ class AttioCreateWebhookSubscriptionsItem(NestedInput):
     filter: AttioCreateWebhookSubscriptionsItemFilter1 | AttioCreateWebhookSubscriptionsItemFilter2 | None
 
 
-class AttioCreateWebhook(ToolInput):
+class AttioCreateWebhook(WriteInput):
     """Register a webhook: a target_url plus subscriptions, each an event_type with a filter (null receives every event of that type)."""
 
     route: ClassVar[Route] = Route(
@@ -108,7 +110,7 @@ class AttioCreateWebhook(ToolInput):
     )
 
 
-class AttioDeleteWebhook(ToolInput):
+class AttioDeleteWebhook(DestructiveInput):
     """Delete a webhook by webhook_id; its events stop being delivered."""
 
     route: ClassVar[Route] = Route(
@@ -149,7 +151,7 @@ class AttioListWebhooks(ListInput):
     )
 
 
-class AttioUpdateWebhook(ToolInput):
+class AttioUpdateWebhook(WriteInput):
     """Change a webhook's target_url or its list of event subscriptions."""
 
     route: ClassVar[Route] = Route(

@@ -8,15 +8,17 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddActivityType", "DeleteActivityType", "GetActivityTypes", "UpdateActivityType"]
 
 
-class AddActivityType(ToolInput):
+class AddActivityType(WriteInput):
     """Create a custom activity kind with a name and icon, usable when scheduling activities."""
 
     route: ClassVar[Route] = Route(
@@ -76,7 +78,7 @@ class AddActivityType(ToolInput):
     )
 
 
-class DeleteActivityType(ToolInput):
+class DeleteActivityType(DestructiveInput):
     """Remove a custom activity kind; existing activities of that kind are not deleted."""
 
     route: ClassVar[Route] = Route(
@@ -98,7 +100,7 @@ class GetActivityTypes(ToolInput):
     )
 
 
-class UpdateActivityType(ToolInput):
+class UpdateActivityType(WriteInput):
     """Rename a custom activity kind or change its icon, color or position in the list."""
 
     route: ClassVar[Route] = Route(

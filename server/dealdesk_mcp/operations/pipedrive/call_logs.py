@@ -9,17 +9,19 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = ["AddCallLog", "AddCallLogAudioFile", "DeleteCallLog", "GetCallLog", "GetUserCallLogs"]
 
 
-class AddCallLog(ToolInput):
+class AddCallLog(WriteInput):
     """Log a phone call: to_phone_number, outcome, start_time and end_time (UTC) are required; link a person, org and a deal or lead. Add audio with add_call_log_audio_file."""
 
     route: ClassVar[Route] = Route(
@@ -106,7 +108,7 @@ class AddCallLogAudioFile(UploadInput):
     id: str = Field(description="Call log id.")
 
 
-class DeleteCallLog(ToolInput):
+class DeleteCallLog(DestructiveInput):
     """Delete a call log and its recording; the linked activity stays (remove it with delete_activity)."""
 
     route: ClassVar[Route] = Route(

@@ -8,10 +8,11 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictFloat
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NestedInput,
     NotNull,
     Route,
-    ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddChannel", "DeleteChannel", "DeleteConversation", "ReceiveMessage"]
@@ -28,7 +29,7 @@ class ReceiveMessageAttachmentsItem(NestedInput):
     link_expires: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": False})
 
 
-class AddChannel(ToolInput):
+class AddChannel(WriteInput):
     """Deprecated: register a messaging channel (admins only). Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
@@ -55,7 +56,7 @@ class AddChannel(ToolInput):
     )
 
 
-class DeleteChannel(ToolInput):
+class DeleteChannel(DestructiveInput):
     """Deprecated: remove a messaging channel with its conversations and messages. Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
@@ -69,7 +70,7 @@ class DeleteChannel(ToolInput):
     id: str = Field(description="Channel id given by your integration.")
 
 
-class DeleteConversation(ToolInput):
+class DeleteConversation(DestructiveInput):
     """Deprecated: delete one conversation of a messaging channel. Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
@@ -86,7 +87,7 @@ class DeleteConversation(ToolInput):
     )
 
 
-class ReceiveMessage(ToolInput):
+class ReceiveMessage(WriteInput):
     """Deprecated: push an incoming provider message into a channel conversation. Messaging app extension API; no replacement tool."""
 
     route: ClassVar[Route] = Route(

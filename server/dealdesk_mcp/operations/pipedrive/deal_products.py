@@ -10,11 +10,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -57,7 +59,7 @@ class AddManyDealProductsDataItem(NestedInput):
     billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
 
 
-class AddDealProduct(ToolInput):
+class AddDealProduct(WriteInput):
     """Attach a catalog product to a deal as a line item with price and quantity. For many at once use add_many_deal_products."""
 
     route: ClassVar[Route] = Route(
@@ -133,7 +135,7 @@ class AddDealProduct(ToolInput):
     )
 
 
-class AddManyDealProducts(ToolInput):
+class AddManyDealProducts(WriteInput):
     """Attach several products to one deal in a single request. Use add_deal_product for just one."""
 
     route: ClassVar[Route] = Route(
@@ -153,7 +155,7 @@ class AddManyDealProducts(ToolInput):
     )
 
 
-class DeleteAdditionalDiscount(ToolInput):
+class DeleteAdditionalDiscount(DestructiveInput):
     """Remove a deal-level discount from a deal, using its id from get_additional_discounts."""
 
     route: ClassVar[Route] = Route(
@@ -168,7 +170,7 @@ class DeleteAdditionalDiscount(ToolInput):
     discount_id: UUID = Field(description="Discount id (UUID) from get_additional_discounts.")
 
 
-class DeleteDealProduct(ToolInput):
+class DeleteDealProduct(DestructiveInput):
     """Detach one product line item from a deal. To remove several at once use delete_many_deal_products."""
 
     route: ClassVar[Route] = Route(
@@ -185,7 +187,7 @@ class DeleteDealProduct(ToolInput):
     )
 
 
-class DeleteInstallment(ToolInput):
+class DeleteInstallment(DestructiveInput):
     """Remove a payment installment from a deal, using its id from get_installments."""
 
     route: ClassVar[Route] = Route(
@@ -200,7 +202,7 @@ class DeleteInstallment(ToolInput):
     installment_id: StrictInt = Field(description="Installment id from get_installments.")
 
 
-class DeleteManyDealProducts(ToolInput):
+class DeleteManyDealProducts(DestructiveInput):
     """Detach several product line items from a deal in one call; use delete_deal_product for a single item."""
 
     route: ClassVar[Route] = Route(
@@ -305,7 +307,7 @@ class GetInstallments(ListInput):
     )
 
 
-class PostAdditionalDiscount(ToolInput):
+class PostAdditionalDiscount(WriteInput):
     """Add a deal-level discount, as a fixed amount or percentage, on top of product line items."""
 
     route: ClassVar[Route] = Route(
@@ -324,7 +326,7 @@ class PostAdditionalDiscount(ToolInput):
     type: Literal["percentage", "amount"] = Field(description="percentage, or amount for a fixed sum.")
 
 
-class PostInstallment(ToolInput):
+class PostInstallment(WriteInput):
     """Schedule a payment installment on a deal with an amount and billing date."""
 
     route: ClassVar[Route] = Route(
@@ -343,7 +345,7 @@ class PostInstallment(ToolInput):
     billing_date: str = Field(description="Charge date, YYYY-MM-DD.")
 
 
-class UpdateAdditionalDiscount(ToolInput):
+class UpdateAdditionalDiscount(WriteInput):
     """Change the description, amount or kind of an existing deal-level discount."""
 
     route: ClassVar[Route] = Route(
@@ -367,7 +369,7 @@ class UpdateAdditionalDiscount(ToolInput):
     )
 
 
-class UpdateDealProduct(ToolInput):
+class UpdateDealProduct(WriteInput):
     """Change a product line item on a deal, such as price, quantity, discount or billing schedule."""
 
     route: ClassVar[Route] = Route(
@@ -444,7 +446,7 @@ class UpdateDealProduct(ToolInput):
     )
 
 
-class UpdateInstallment(ToolInput):
+class UpdateInstallment(WriteInput):
     """Change the description, amount or billing date of an installment on a deal."""
 
     route: ClassVar[Route] = Route(

@@ -8,11 +8,13 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -177,7 +179,7 @@ class UpdateDealFieldOptionsOptionsItem(NestedInput):
     label: str = Field(min_length=1, max_length=255)
 
 
-class AddDealField(ToolInput):
+class AddDealField(WriteInput):
     """Create a deal custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
@@ -235,7 +237,7 @@ class AddDealField(ToolInput):
     )
 
 
-class AddDealFieldOptions(ToolInput):
+class AddDealFieldOptions(WriteInput):
     """Append choices to a deal enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
@@ -255,7 +257,7 @@ class AddDealFieldOptions(ToolInput):
     )
 
 
-class AddOrganizationField(ToolInput):
+class AddOrganizationField(WriteInput):
     """Create an organization custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
@@ -308,7 +310,7 @@ class AddOrganizationField(ToolInput):
     )
 
 
-class AddOrganizationFieldOptions(ToolInput):
+class AddOrganizationFieldOptions(WriteInput):
     """Append choices to an organization enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
@@ -328,7 +330,7 @@ class AddOrganizationFieldOptions(ToolInput):
     )
 
 
-class AddPersonField(ToolInput):
+class AddPersonField(WriteInput):
     """Create a person custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
@@ -380,7 +382,7 @@ class AddPersonField(ToolInput):
     )
 
 
-class AddPersonFieldOptions(ToolInput):
+class AddPersonFieldOptions(WriteInput):
     """Append choices to a person enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
@@ -400,7 +402,7 @@ class AddPersonFieldOptions(ToolInput):
     )
 
 
-class AddProductField(ToolInput):
+class AddProductField(WriteInput):
     """Create a product custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
@@ -439,7 +441,7 @@ class AddProductField(ToolInput):
     )
 
 
-class AddProductFieldOptions(ToolInput):
+class AddProductFieldOptions(WriteInput):
     """Append choices to a product enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
@@ -459,7 +461,7 @@ class AddProductFieldOptions(ToolInput):
     )
 
 
-class AddProjectField(ToolInput):
+class AddProjectField(WriteInput):
     """Create a project custom field and get back its generated field_code. Types enum and set need options."""
 
     route: ClassVar[Route] = Route(
@@ -511,7 +513,7 @@ class AddProjectField(ToolInput):
     )
 
 
-class AddProjectFieldOptions(ToolInput):
+class AddProjectFieldOptions(WriteInput):
     """Append choices to a project enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
 
     route: ClassVar[Route] = Route(
@@ -531,7 +533,7 @@ class AddProjectFieldOptions(ToolInput):
     )
 
 
-class DeleteDealField(ToolInput):
+class DeleteDealField(DestructiveInput):
     """Delete one deal custom field by field_code. For several numeric ids at once use delete_deal_fields."""
 
     route: ClassVar[Route] = Route(
@@ -545,7 +547,7 @@ class DeleteDealField(ToolInput):
     field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
 
 
-class DeleteDealFieldOptions(ToolInput):
+class DeleteDealFieldOptions(DestructiveInput):
     """Remove choices from a deal enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -565,7 +567,7 @@ class DeleteDealFieldOptions(ToolInput):
     )
 
 
-class DeleteDealFields(ToolInput):
+class DeleteDealFields(DestructiveInput):
     """Bulk-delete deal custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_deal_field with its field_code."""
 
     route: ClassVar[Route] = Route(
@@ -580,7 +582,7 @@ class DeleteDealFields(ToolInput):
     ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
-class DeleteOrganizationField(ToolInput):
+class DeleteOrganizationField(DestructiveInput):
     """Delete one organization custom field by field_code. For several numeric ids at once use delete_organization_fields."""
 
     route: ClassVar[Route] = Route(
@@ -594,7 +596,7 @@ class DeleteOrganizationField(ToolInput):
     field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
 
 
-class DeleteOrganizationFieldOptions(ToolInput):
+class DeleteOrganizationFieldOptions(DestructiveInput):
     """Remove choices from an organization enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -614,7 +616,7 @@ class DeleteOrganizationFieldOptions(ToolInput):
     )
 
 
-class DeleteOrganizationFields(ToolInput):
+class DeleteOrganizationFields(DestructiveInput):
     """Bulk-delete organization custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_organization_field with its field_code."""
 
     route: ClassVar[Route] = Route(
@@ -629,7 +631,7 @@ class DeleteOrganizationFields(ToolInput):
     ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
-class DeletePersonField(ToolInput):
+class DeletePersonField(DestructiveInput):
     """Delete one person custom field by field_code. For several numeric ids at once use delete_person_fields."""
 
     route: ClassVar[Route] = Route(
@@ -643,7 +645,7 @@ class DeletePersonField(ToolInput):
     field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
 
 
-class DeletePersonFieldOptions(ToolInput):
+class DeletePersonFieldOptions(DestructiveInput):
     """Remove choices from a person enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -663,7 +665,7 @@ class DeletePersonFieldOptions(ToolInput):
     )
 
 
-class DeletePersonFields(ToolInput):
+class DeletePersonFields(DestructiveInput):
     """Bulk-delete person custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_person_field with its field_code."""
 
     route: ClassVar[Route] = Route(
@@ -678,7 +680,7 @@ class DeletePersonFields(ToolInput):
     ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
-class DeleteProductField(ToolInput):
+class DeleteProductField(DestructiveInput):
     """Delete one product custom field by field_code. For several numeric ids at once use delete_product_fields."""
 
     route: ClassVar[Route] = Route(
@@ -692,7 +694,7 @@ class DeleteProductField(ToolInput):
     field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
 
 
-class DeleteProductFieldOptions(ToolInput):
+class DeleteProductFieldOptions(DestructiveInput):
     """Remove choices from a product enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -712,7 +714,7 @@ class DeleteProductFieldOptions(ToolInput):
     )
 
 
-class DeleteProductFields(ToolInput):
+class DeleteProductFields(DestructiveInput):
     """Bulk-delete product custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_product_field with its field_code."""
 
     route: ClassVar[Route] = Route(
@@ -727,7 +729,7 @@ class DeleteProductFields(ToolInput):
     ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
 
 
-class DeleteProjectField(ToolInput):
+class DeleteProjectField(DestructiveInput):
     """Delete one project custom field by field_code."""
 
     route: ClassVar[Route] = Route(
@@ -741,7 +743,7 @@ class DeleteProjectField(ToolInput):
     field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
 
 
-class DeleteProjectFieldOptions(ToolInput):
+class DeleteProjectFieldOptions(DestructiveInput):
     """Remove choices from a project enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -1038,7 +1040,7 @@ class GetProjectFields(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateDealField(ToolInput):
+class UpdateDealField(WriteInput):
     """Change a deal custom field's name, description or UI settings by field_code; the code and type stay fixed. Edit choices with update_deal_field_options."""
 
     route: ClassVar[Route] = Route(
@@ -1070,7 +1072,7 @@ class UpdateDealField(ToolInput):
     description: str | None = Field(default=None, description="New help text; null removes it.")
 
 
-class UpdateDealFieldOptions(ToolInput):
+class UpdateDealFieldOptions(WriteInput):
     """Relabel choices of a deal enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -1090,7 +1092,7 @@ class UpdateDealFieldOptions(ToolInput):
     )
 
 
-class UpdateOrganizationField(ToolInput):
+class UpdateOrganizationField(WriteInput):
     """Change an organization custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_organization_field_options."""
 
     route: ClassVar[Route] = Route(
@@ -1120,7 +1122,7 @@ class UpdateOrganizationField(ToolInput):
     )
 
 
-class UpdateOrganizationFieldOptions(ToolInput):
+class UpdateOrganizationFieldOptions(WriteInput):
     """Relabel choices of an organization enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -1140,7 +1142,7 @@ class UpdateOrganizationFieldOptions(ToolInput):
     )
 
 
-class UpdatePersonField(ToolInput):
+class UpdatePersonField(WriteInput):
     """Change a person custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_person_field_options."""
 
     route: ClassVar[Route] = Route(
@@ -1169,7 +1171,7 @@ class UpdatePersonField(ToolInput):
     )
 
 
-class UpdatePersonFieldOptions(ToolInput):
+class UpdatePersonFieldOptions(WriteInput):
     """Relabel choices of a person enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -1189,7 +1191,7 @@ class UpdatePersonFieldOptions(ToolInput):
     )
 
 
-class UpdateProductField(ToolInput):
+class UpdateProductField(WriteInput):
     """Change a product custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_product_field_options."""
 
     route: ClassVar[Route] = Route(
@@ -1212,7 +1214,7 @@ class UpdateProductField(ToolInput):
     )
 
 
-class UpdateProductFieldOptions(ToolInput):
+class UpdateProductFieldOptions(WriteInput):
     """Relabel choices of a product enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(
@@ -1232,7 +1234,7 @@ class UpdateProductFieldOptions(ToolInput):
     )
 
 
-class UpdateProjectField(ToolInput):
+class UpdateProjectField(WriteInput):
     """Change a project custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_project_field_options."""
 
     route: ClassVar[Route] = Route(
@@ -1261,7 +1263,7 @@ class UpdateProjectField(ToolInput):
     )
 
 
-class UpdateProjectFieldOptions(ToolInput):
+class UpdateProjectFieldOptions(WriteInput):
     """Relabel choices of a project enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
 
     route: ClassVar[Route] = Route(

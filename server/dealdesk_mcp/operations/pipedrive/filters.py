@@ -8,9 +8,12 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -24,7 +27,7 @@ __all__ = [
 ]
 
 
-class AddFilter(ToolInput):
+class AddFilter(WriteInput):
     """Create a saved filter from a conditions tree; check get_filter_helpers for valid operators. The top AND group holds one AND group and one OR group."""
 
     route: ClassVar[Route] = Route(
@@ -49,7 +52,7 @@ class AddFilter(ToolInput):
     )
 
 
-class DeleteFilter(ToolInput):
+class DeleteFilter(DestructiveInput):
     """Delete one saved filter by id."""
 
     route: ClassVar[Route] = Route(
@@ -63,7 +66,7 @@ class DeleteFilter(ToolInput):
     id: StrictInt = Field(description="Filter id.")
 
 
-class DeleteFilters(ToolInput):
+class DeleteFilters(DestructiveInput):
     """Delete several saved filters at once by comma-separated ids; delete_filter removes one."""
 
     route: ClassVar[Route] = Route(
@@ -120,7 +123,7 @@ class GetFilters(ToolInput):
     ] = Field(default=None, description="Only filters of this kind.")
 
 
-class UpdateFilter(ToolInput):
+class UpdateFilter(UpdateInput):
     """Replace a saved filter's conditions (always required) and optionally rename it."""
 
     route: ClassVar[Route] = Route(

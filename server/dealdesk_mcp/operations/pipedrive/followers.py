@@ -8,10 +8,11 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
-    ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-class AddDealFollower(ToolInput):
+class AddDealFollower(WriteInput):
     """Make a user follow a deal so they get notified of its changes; pass the deal id and the user_id."""
 
     route: ClassVar[Route] = Route(
@@ -52,7 +53,7 @@ class AddDealFollower(ToolInput):
     user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
-class AddOrganizationFollower(ToolInput):
+class AddOrganizationFollower(WriteInput):
     """Make a user follow an organization so they are notified of its changes; pass the organization id and user_id."""
 
     route: ClassVar[Route] = Route(
@@ -69,7 +70,7 @@ class AddOrganizationFollower(ToolInput):
     user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
-class AddPersonFollower(ToolInput):
+class AddPersonFollower(WriteInput):
     """Make a user follow a person so they are notified of changes to that contact; pass the person id and user_id."""
 
     route: ClassVar[Route] = Route(
@@ -86,7 +87,7 @@ class AddPersonFollower(ToolInput):
     user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
-class AddProductFollower(ToolInput):
+class AddProductFollower(WriteInput):
     """Make a user (user_id) follow a product."""
 
     route: ClassVar[Route] = Route(
@@ -103,7 +104,7 @@ class AddProductFollower(ToolInput):
     user_id: StrictInt = Field(description="User who will follow; user id.")
 
 
-class DeleteDealFollower(ToolInput):
+class DeleteDealFollower(DestructiveInput):
     """Stop a user from following a deal. Look up current followers first with get_deal_followers."""
 
     route: ClassVar[Route] = Route(
@@ -120,7 +121,7 @@ class DeleteDealFollower(ToolInput):
     )
 
 
-class DeleteOrganizationFollower(ToolInput):
+class DeleteOrganizationFollower(DestructiveInput):
     """Stop a user from following an organization. Look up current followers first with get_organization_followers."""
 
     route: ClassVar[Route] = Route(
@@ -137,7 +138,7 @@ class DeleteOrganizationFollower(ToolInput):
     )
 
 
-class DeletePersonFollower(ToolInput):
+class DeletePersonFollower(DestructiveInput):
     """Stop a user from following a person. Look up current followers first with get_person_followers."""
 
     route: ClassVar[Route] = Route(
@@ -154,7 +155,7 @@ class DeletePersonFollower(ToolInput):
     )
 
 
-class DeleteProductFollower(ToolInput):
+class DeleteProductFollower(DestructiveInput):
     """Stop a user following a product; follower_id is that user's id."""
 
     route: ClassVar[Route] = Route(

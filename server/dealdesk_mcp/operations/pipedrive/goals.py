@@ -9,15 +9,17 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
 
-class AddGoal(ToolInput):
+class AddGoal(WriteInput):
     """Create a goal from type, assignee, expected_outcome, duration and interval; a progress report is made for it automatically. type.params may hold pipeline_id and activity_type_id lists (null = all) and, for deals_progressed, stage_id."""
 
     route: ClassVar[Route] = Route(
@@ -47,7 +49,7 @@ class AddGoal(ToolInput):
     title: Annotated[str | None, NotNull] = Field(default=None, description="Goal title.")
 
 
-class DeleteGoal(ToolInput):
+class DeleteGoal(DestructiveInput):
     """Delete a goal by id."""
 
     route: ClassVar[Route] = Route(
@@ -168,7 +170,7 @@ class GetGoals(ToolInput):
     )
 
 
-class UpdateGoal(ToolInput):
+class UpdateGoal(WriteInput):
     """Change a goal's title, assignee, type, target, duration or interval by id."""
 
     route: ClassVar[Route] = Route(

@@ -9,15 +9,17 @@ from uuid import UUID
 from pydantic import Field
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddLeadLabel", "DeleteLeadLabel", "GetLeadLabels", "GetLeadSources", "UpdateLeadLabel"]
 
 
-class AddLeadLabel(ToolInput):
+class AddLeadLabel(WriteInput):
     """Create a new label for tagging leads, with a name and color."""
 
     route: ClassVar[Route] = Route(
@@ -35,7 +37,7 @@ class AddLeadLabel(ToolInput):
     ] = Field(description="Label color.")
 
 
-class DeleteLeadLabel(ToolInput):
+class DeleteLeadLabel(DestructiveInput):
     """Remove a lead label; leads tagged with it simply lose the tag."""
 
     route: ClassVar[Route] = Route(
@@ -65,7 +67,7 @@ class GetLeadSources(ToolInput):
     )
 
 
-class UpdateLeadLabel(ToolInput):
+class UpdateLeadLabel(WriteInput):
     """Rename an existing lead label or change its color; leads keep the label."""
 
     route: ClassVar[Route] = Route(

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
 )
 
 __all__ = [
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 
-class DeleteMailThread(ToolInput):
+class DeleteMailThread(DestructiveInput):
     """Delete a mail thread by id."""
 
     route: ClassVar[Route] = Route(
@@ -179,7 +181,7 @@ class GetPersonMailMessages(ListInput):
     )
 
 
-class UpdateMailThreadDetails(ToolInput):
+class UpdateMailThreadDetails(UpdateInput):
     """Link a mail thread to a deal or lead, or change its shared, read and archived flags."""
 
     route: ClassVar[Route] = Route(

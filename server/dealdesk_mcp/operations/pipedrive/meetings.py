@@ -9,14 +9,15 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     Route,
-    ToolInput,
+    WriteInput,
 )
 
 __all__ = ["DeleteUserProviderLink", "SaveUserProviderLink"]
 
 
-class DeleteUserProviderLink(ToolInput):
+class DeleteUserProviderLink(DestructiveInput):
     """For video call integrations: remove a user's link to the installed app; id is the user_provider_id."""
 
     route: ClassVar[Route] = Route(
@@ -30,7 +31,7 @@ class DeleteUserProviderLink(ToolInput):
     id: UUID = Field(description="user_provider_id of the link to remove (UUID).")
 
 
-class SaveUserProviderLink(ToolInput):
+class SaveUserProviderLink(WriteInput):
     """For video call integrations: link a Pipedrive user to the installed app right after install."""
 
     route: ClassVar[Route] = Route(

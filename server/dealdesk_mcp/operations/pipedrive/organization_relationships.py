@@ -8,9 +8,12 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -22,7 +25,7 @@ __all__ = [
 ]
 
 
-class AddOrganizationRelationship(ToolInput):
+class AddOrganizationRelationship(WriteInput):
     """Link two organizations as parent/child or as related companies."""
 
     route: ClassVar[Route] = Route(
@@ -49,7 +52,7 @@ class AddOrganizationRelationship(ToolInput):
     )
 
 
-class DeleteOrganizationRelationship(ToolInput):
+class DeleteOrganizationRelationship(DestructiveInput):
     """Remove a link between two organizations; the companies themselves are kept."""
 
     route: ClassVar[Route] = Route(
@@ -96,7 +99,7 @@ class GetOrganizationRelationships(ToolInput):
     org_id: StrictInt = Field(description="Organization whose links to list; organization id.")
 
 
-class UpdateOrganizationRelationship(ToolInput):
+class UpdateOrganizationRelationship(UpdateInput):
     """Change the type or the two organizations of an existing link between companies."""
 
     route: ClassVar[Route] = Route(

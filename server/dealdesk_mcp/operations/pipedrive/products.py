@@ -8,12 +8,15 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -37,7 +40,7 @@ __all__ = [
 ]
 
 
-class AddProduct(ToolInput):
+class AddProduct(WriteInput):
     """Create a product; name is required. Give prices as one entry per currency and custom values in custom_fields."""
 
     route: ClassVar[Route] = Route(
@@ -109,7 +112,7 @@ class AddProduct(ToolInput):
     )
 
 
-class AddProductVariation(ToolInput):
+class AddProductVariation(WriteInput):
     """Add a variation to a product; name is required, prices are optional."""
 
     route: ClassVar[Route] = Route(
@@ -130,7 +133,7 @@ class AddProductVariation(ToolInput):
     )
 
 
-class DeleteProduct(ToolInput):
+class DeleteProduct(DestructiveInput):
     """Delete a product by id; it is purged for good 30 days later."""
 
     route: ClassVar[Route] = Route(
@@ -144,7 +147,7 @@ class DeleteProduct(ToolInput):
     id: StrictInt = Field(description="Product id.")
 
 
-class DeleteProductImage(ToolInput):
+class DeleteProductImage(DestructiveInput):
     """Remove the image of a product."""
 
     route: ClassVar[Route] = Route(
@@ -158,7 +161,7 @@ class DeleteProductImage(ToolInput):
     id: StrictInt = Field(description="Product id.")
 
 
-class DeleteProductVariation(ToolInput):
+class DeleteProductVariation(DestructiveInput):
     """Delete one variation of a product; needs the product id and product_variation_id."""
 
     route: ClassVar[Route] = Route(
@@ -173,7 +176,7 @@ class DeleteProductVariation(ToolInput):
     product_variation_id: StrictInt = Field(description="Variation id.")
 
 
-class DuplicateProduct(ToolInput):
+class DuplicateProduct(WriteInput):
     """Copy a product, with its variations, prices and custom fields, into a new product."""
 
     route: ClassVar[Route] = Route(
@@ -360,7 +363,7 @@ class SearchProducts(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateProduct(ToolInput):
+class UpdateProduct(UpdateInput):
     """Change a product's fields by id; send only what changes."""
 
     route: ClassVar[Route] = Route(
@@ -443,7 +446,7 @@ class UpdateProductImage(UploadInput):
     id: StrictInt = Field(description="Product id.")
 
 
-class UpdateProductVariation(ToolInput):
+class UpdateProductVariation(WriteInput):
     """Rename a product variation or change its prices; needs the product id and product_variation_id."""
 
     route: ClassVar[Route] = Route(

@@ -9,11 +9,14 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -52,7 +55,7 @@ __all__ = [
 ]
 
 
-class AddProject(ToolInput):
+class AddProject(WriteInput):
     """Create a project; title is required. Place it with board_id and phase_id, link deals, persons and orgs by id lists, and set custom values in custom_fields."""
 
     route: ClassVar[Route] = Route(
@@ -122,7 +125,7 @@ class AddProject(ToolInput):
     )
 
 
-class AddProjectBoard(ToolInput):
+class AddProjectBoard(WriteInput):
     """Create a project board; name is required."""
 
     route: ClassVar[Route] = Route(
@@ -140,7 +143,7 @@ class AddProjectBoard(ToolInput):
     )
 
 
-class AddProjectPhase(ToolInput):
+class AddProjectPhase(WriteInput):
     """Create a phase on a project board; name and board_id are required."""
 
     route: ClassVar[Route] = Route(
@@ -159,7 +162,7 @@ class AddProjectPhase(ToolInput):
     )
 
 
-class AddTask(ToolInput):
+class AddTask(WriteInput):
     """Create a project task; title and project_id are required. Set parent_task_id for a subtask (one level only)."""
 
     route: ClassVar[Route] = Route(
@@ -210,7 +213,7 @@ class AddTask(ToolInput):
     )
 
 
-class ArchiveProject(ToolInput):
+class ArchiveProject(WriteInput):
     """Archive a project by id; afterwards it shows up only in get_archived_projects."""
 
     route: ClassVar[Route] = Route(
@@ -224,7 +227,7 @@ class ArchiveProject(ToolInput):
     id: StrictInt = Field(description="Project id.")
 
 
-class DeleteProject(ToolInput):
+class DeleteProject(DestructiveInput):
     """Delete a project by id. To keep it out of view without deleting, use archive_project."""
 
     route: ClassVar[Route] = Route(
@@ -238,7 +241,7 @@ class DeleteProject(ToolInput):
     id: StrictInt = Field(description="Project id.")
 
 
-class DeleteProjectBoard(ToolInput):
+class DeleteProjectBoard(DestructiveInput):
     """Delete a project board by id."""
 
     route: ClassVar[Route] = Route(
@@ -252,7 +255,7 @@ class DeleteProjectBoard(ToolInput):
     id: StrictInt = Field(description="Board id.")
 
 
-class DeleteProjectPhase(ToolInput):
+class DeleteProjectPhase(DestructiveInput):
     """Delete a project phase by id."""
 
     route: ClassVar[Route] = Route(
@@ -266,7 +269,7 @@ class DeleteProjectPhase(ToolInput):
     id: StrictInt = Field(description="Phase id.")
 
 
-class DeleteTask(ToolInput):
+class DeleteTask(DestructiveInput):
     """Delete a project task by id; its subtasks go with it."""
 
     route: ClassVar[Route] = Route(
@@ -558,7 +561,7 @@ class GetTasks(ListInput):
     )
 
 
-class PutProjectPlanActivity(ToolInput):
+class PutProjectPlanActivity(WriteInput):
     """Move an activity inside a project plan to another phase and/or group; id is the project, activityId the activity."""
 
     route: ClassVar[Route] = Route(
@@ -581,7 +584,7 @@ class PutProjectPlanActivity(ToolInput):
     )
 
 
-class PutProjectPlanTask(ToolInput):
+class PutProjectPlanTask(WriteInput):
     """Move a task inside a project plan to another phase and/or group; id is the project, taskId the task."""
 
     route: ClassVar[Route] = Route(
@@ -634,7 +637,7 @@ class SearchProjects(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateProject(ToolInput):
+class UpdateProject(UpdateInput):
     """Change a project's fields by id; send only what changes. To archive it use archive_project instead."""
 
     route: ClassVar[Route] = Route(
@@ -706,7 +709,7 @@ class UpdateProject(ToolInput):
     )
 
 
-class UpdateProjectBoard(ToolInput):
+class UpdateProjectBoard(UpdateInput):
     """Rename or reorder a project board by id."""
 
     route: ClassVar[Route] = Route(
@@ -726,7 +729,7 @@ class UpdateProjectBoard(ToolInput):
     )
 
 
-class UpdateProjectPhase(ToolInput):
+class UpdateProjectPhase(UpdateInput):
     """Rename or reorder a project phase by id, or move it to another board."""
 
     route: ClassVar[Route] = Route(
@@ -749,7 +752,7 @@ class UpdateProjectPhase(ToolInput):
     )
 
 
-class UpdateTask(ToolInput):
+class UpdateTask(UpdateInput):
     """Change a project task by id (title, dates, done state, assignees, priority, parent); send only what changes."""
 
     route: ClassVar[Route] = Route(

@@ -8,11 +8,13 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 
-class AddOrUpdateRoleSetting(ToolInput):
+class AddOrUpdateRoleSetting(WriteInput):
     """Set one visibility setting of a role by setting_key and value, creating or overwriting it."""
 
     route: ClassVar[Route] = Route(
@@ -60,7 +62,7 @@ class AddOrUpdateRoleSetting(ToolInput):
     )
 
 
-class AddRole(ToolInput):
+class AddRole(WriteInput):
     """Create a role; name is required and parent_role_id places it under another role."""
 
     route: ClassVar[Route] = Route(
@@ -76,7 +78,7 @@ class AddRole(ToolInput):
     parent_role_id: StrictInt | None = Field(default=None, description="Role to nest it under; role id.")
 
 
-class AddRoleAssignment(ToolInput):
+class AddRoleAssignment(WriteInput):
     """Assign a user (user_id) to a role."""
 
     route: ClassVar[Route] = Route(
@@ -93,7 +95,7 @@ class AddRoleAssignment(ToolInput):
     user_id: StrictInt = Field(description="User to assign; user id.")
 
 
-class DeleteRole(ToolInput):
+class DeleteRole(DestructiveInput):
     """Delete a role by id."""
 
     route: ClassVar[Route] = Route(
@@ -107,7 +109,7 @@ class DeleteRole(ToolInput):
     id: StrictInt = Field(description="Role id.")
 
 
-class DeleteRoleAssignment(ToolInput):
+class DeleteRoleAssignment(DestructiveInput):
     """Take a user (user_id) off a role; the user falls back to the default role."""
 
     route: ClassVar[Route] = Route(
@@ -261,7 +263,7 @@ class GetRoles(ListInput):
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
-class UpdateRole(ToolInput):
+class UpdateRole(WriteInput):
     """Rename a role or move it under another parent role."""
 
     route: ClassVar[Route] = Route(
@@ -279,7 +281,7 @@ class UpdateRole(ToolInput):
     name: Annotated[str | None, NotNull] = Field(default=None, description="New role name.")
 
 
-class UpdateRolePipelines(ToolInput):
+class UpdateRolePipelines(WriteInput):
     """Show or hide pipelines for a role through add and remove lists of pipeline ids."""
 
     route: ClassVar[Route] = Route(

@@ -8,10 +8,12 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -26,7 +28,7 @@ __all__ = [
 ]
 
 
-class AddTeam(ToolInput):
+class AddTeam(WriteInput):
     """Deprecated: create a team; name and manager_id are required, users lists member ids. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
@@ -44,7 +46,7 @@ class AddTeam(ToolInput):
     users: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Member user ids.")
 
 
-class AddTeamUser(ToolInput):
+class AddTeamUser(WriteInput):
     """Deprecated: add users (list of user ids) to a team. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
@@ -61,7 +63,7 @@ class AddTeamUser(ToolInput):
     users: list[StrictInt] = Field(description="User ids to add.")
 
 
-class DeleteTeamUser(ToolInput):
+class DeleteTeamUser(DestructiveInput):
     """Deprecated: remove users (list of user ids) from a team. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(
@@ -150,7 +152,7 @@ class GetUserTeams(ToolInput):
     )
 
 
-class UpdateTeam(ToolInput):
+class UpdateTeam(WriteInput):
     """Deprecated: change a team's name, description, manager, members or active/deleted flags. Legacy teams API; no replacement tool."""
 
     route: ClassVar[Route] = Route(

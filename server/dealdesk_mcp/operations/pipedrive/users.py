@@ -14,6 +14,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -43,7 +44,7 @@ class AddUserAccessItem(NestedInput):
     permission_set_id: Annotated[str | None, NotNull] = None
 
 
-class AddUser(ToolInput):
+class AddUser(WriteInput):
     """Invite a new user by email, optionally with per-app access (admin or a permission set)."""
 
     route: ClassVar[Route] = Route(
@@ -251,7 +252,7 @@ class GetUsers(ToolInput):
     )
 
 
-class UpdateUser(ToolInput):
+class UpdateUser(WriteInput):
     """Activate or deactivate a user by id; active_flag is the only property that can change."""
 
     route: ClassVar[Route] = Route(

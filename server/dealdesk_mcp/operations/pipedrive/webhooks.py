@@ -8,15 +8,17 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddWebhook", "DeleteWebhook", "GetWebhooks"]
 
 
-class AddWebhook(ToolInput):
+class AddWebhook(WriteInput):
     """Subscribe a public URL to events picked by event_action plus event_object (* matches all)."""
 
     route: ClassVar[Route] = Route(
@@ -69,7 +71,7 @@ class AddWebhook(ToolInput):
     )
 
 
-class DeleteWebhook(ToolInput):
+class DeleteWebhook(DestructiveInput):
     """Delete a webhook by id."""
 
     route: ClassVar[Route] = Route(
