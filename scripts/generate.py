@@ -30,6 +30,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "server")]
 import yaml  # noqa: E402
 from api_sources import Operation, attio_operations, pipedrive_operations  # noqa: E402
 from model_writer import ModuleWriter, class_name  # noqa: E402
+from value_sets import named_form  # noqa: E402
 
 from dealdesk_mcp.route import CONTROL_FIELDS, NotNull  # noqa: E402
 
@@ -213,7 +214,7 @@ UNLISTED_CONTROLS = frozenset({"raw", "skip"})
 
 def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
     """Make a pydantic JSON Schema plain for every host: inline $defs, drop titles and null defaults,
-    and admit null only where the document does (`"type": [T, "null"]`)."""
+    admit null only where the document does (`"type": [T, "null"]`), and name standard code sets."""
     defs = schema.pop("$defs", {})
 
     def walk(node: Any, nullable: frozenset[str] = frozenset()) -> Any:
@@ -239,6 +240,13 @@ def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
         if out.get("additionalProperties") in (False, True):
             # False: the model rejects unknown arguments itself; True is what JSON Schema assumes anyway.
             out.pop("additionalProperties")
+        short = named_form(out.get("enum"))
+        if short:  # a standard's codes listed by name (value_sets.py); the model still checks each one
+            own = out.pop("description", None)
+            del out["enum"]
+            out.update(short)
+            if own:
+                out["description"] = f"{short['description']} {own}"
         return out
 
     model = getattr(module, schema.get("title", ""), None)

@@ -17,7 +17,7 @@ __all__ = ["AddActivityType", "DeleteActivityType", "GetActivityTypes", "UpdateA
 
 
 class AddActivityType(ToolInput):
-    """Create a custom activity kind with a name and icon, usable when scheduling activities."""
+    """Create a custom activity type with a name and icon, for scheduling activities."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -28,7 +28,7 @@ class AddActivityType(ToolInput):
         token_cost=10,
         body_params=("name", "icon_key", "color"),
     )
-    name: str = Field(description="Activity type name.")
+    name: str = Field(description="Type name.")
     icon_key: Literal[
         "task",
         "email",
@@ -71,13 +71,11 @@ class AddActivityType(ToolInput):
         "bell",
         "presentation",
     ] = Field(description="Icon shown for it.")
-    color: Annotated[str | None, NotNull] = Field(
-        default=None, description="Color as 6 hex digits without #, e.g. 3366FF."
-    )
+    color: Annotated[str | None, NotNull] = Field(default=None, description="6 hex digits without")
 
 
 class DeleteActivityType(ToolInput):
-    """Remove a custom activity kind; existing activities of that kind are not deleted."""
+    """Remove a custom activity type; its existing activities stay."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -91,7 +89,7 @@ class DeleteActivityType(ToolInput):
 
 
 class GetActivityTypes(ToolInput):
-    """List the activity kinds available in the account, such as call or meeting, with their keys for add_activity."""
+    """List the activity types (call, meeting...) with the keys add_activity takes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/activityTypes", version="v1", token_cost=20
@@ -99,7 +97,7 @@ class GetActivityTypes(ToolInput):
 
 
 class UpdateActivityType(ToolInput):
-    """Rename a custom activity kind or change its icon, color or position in the list."""
+    """Rename a custom activity type or change its icon, color or order."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -159,9 +157,7 @@ class UpdateActivityType(ToolInput):
         | None,
         NotNull,
     ] = Field(default=None, description="Icon shown for it.")
-    color: Annotated[str | None, NotNull] = Field(
-        default=None, description="Color as 6 hex digits without #, e.g. 3366FF."
-    )
+    color: Annotated[str | None, NotNull] = Field(default=None, description="6 hex digits without")
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Position in activity type pickers."
+        default=None, description="Position in type pickers."
     )
