@@ -138,12 +138,12 @@ class AttioCreateAttributeDefaultValue2TemplateItem8(NestedInput):
     target_record_id: UUID
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3(NestedInput):
+class AttioCreateAttributeDefaultValue2TemplateItem9ValueItem3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[StrictFloat | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4(NestedInput):
+class AttioCreateAttributeDefaultValue2TemplateItem9ValueItem4(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     original_phone_number: Annotated[str | None, NotNull] = None
     country_code: (
@@ -405,21 +405,24 @@ class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeI
     ) = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5(NestedInput):
+class AttioCreateAttributeDefaultValue2TemplateItem9ValueItem5(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[str | None, NotNull] = None
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem9(NestedInput):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, json_schema_extra={"minProperties": 2})
     target_object: str
-    slug_or_id_of_matching_attribute_: list[
-        AttioCreateAttributeDefaultValue2TemplateItem6
-        | AttioCreateAttributeDefaultValue2TemplateItem7
-        | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3
-        | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4
-        | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5
-    ] = Field(alias="[slug_or_id_of_matching_attribute]")
+    __pydantic_extra__: dict[
+        str,
+        list[
+            AttioCreateAttributeDefaultValue2TemplateItem6
+            | AttioCreateAttributeDefaultValue2TemplateItem7
+            | AttioCreateAttributeDefaultValue2TemplateItem9ValueItem3
+            | AttioCreateAttributeDefaultValue2TemplateItem9ValueItem4
+            | AttioCreateAttributeDefaultValue2TemplateItem9ValueItem5
+        ],
+    ] = Field(init=False)
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem10OwnerActor(NestedInput):
@@ -1031,7 +1034,7 @@ class AttioCreateAttributeRelationship(NestedInput):
 
 
 class AttioCreateAttribute(ToolInput):
-    """Add an attribute (field) to an object or list; config is {} for most types; relationship adds the reverse record-reference."""
+    """Add an attribute (field) to an object or list; relationship also adds the reverse record-reference."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1209,7 +1212,7 @@ class AttioListStatuses(ToolInput):
 
 
 class AttioUpdateAttribute(ToolInput):
-    """Change an attribute's title, slug, help text, flags, default or config, or archive it; type and multiselect are fixed."""
+    """Change an attribute's title, slug, help text, flags, default or config, or archive it."""
 
     route: ClassVar[Route] = Route(
         api="attio",

@@ -64,7 +64,7 @@ class AttioCreateCommentData3(NestedInput):
 
 
 class AttioCreateComment(ToolInput):
-    """Post a plaintext comment as a member, in a thread (thread_id) or starting one on a record or list entry; mention by email."""
+    """Post a plaintext comment as a member, in a thread or starting one on a record or list entry; mention by email."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="POST", path="/v2/comments", version="v2", body="json", body_params=("data",)

@@ -43,7 +43,7 @@ class AttioListEntriesSortsItem2(NestedInput):
 
 
 class AttioAssertListEntryByParent(ToolInput):
-    """Upsert a parent record's entry in a list: update it if there, else add the record. Fails if it has several entries; multiselects replaced."""
+    """Upsert a record's entry in a list (update, else add); fails if it has several entries; multiselects replaced."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -137,7 +137,7 @@ class AttioListAttributeValuesForListEntry(ListInput):
 
 
 class AttioListEntries(ListInput):
-    """Query a list's entries with filter and sorts as in attio_list_records; path reaches parent attributes. Record to lists: attio_list_record_entries."""
+    """Query a list's entries, filter and sorts as in attio_list_records; path reaches parent attributes."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -151,8 +151,7 @@ class AttioListEntries(ListInput):
     )
     list_: str = Field(alias="list", description="List slug or id.")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description='Slug -> value or {"$op": v}: $eq $in $contains $starts_with $gt $lte...; $and/$or.',
+        default=None, description='Slug -> value or {"$op": v}: $eq, $in, $contains, $gt, $lte...; $and/$or.'
     )
     filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
@@ -167,7 +166,7 @@ class AttioListEntries(ListInput):
 
 
 class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
-    """Update a list entry's values, adding to multiselects; to replace them: attio_update_list_entry_overwrite_multiselect_values."""
+    """Update a list entry's values, adding to multiselects (to replace: ..._overwrite_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -187,7 +186,7 @@ class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
 
 
 class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
-    """Update a list entry's values, setting each multiselect sent to exactly that list; to add: ..._append_multiselect_values."""
+    """Update a list entry's values, setting each multiselect sent to that list (to add: ..._append_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",

@@ -75,7 +75,7 @@ class AttioFindOrCreateMeeting(ToolInput):
     title: str = Field(description="Meeting title.")
     description: str = Field(description="May be empty.")
     start: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2 = Field(
-        description='{"datetime": RFC 3339, "timezone": IANA or null}, or {"date": YYYY-MM-DD} all-day.'
+        description="datetime (RFC 3339) with IANA timezone or null, or date YYYY-MM-DD if all-day."
     )
     end: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2 = Field(
         description="Same form as start; exclusive (all-day on 3 June ends 4 June)."

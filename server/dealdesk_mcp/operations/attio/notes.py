@@ -42,7 +42,7 @@ class AttioCreateNote(ToolInput):
     parent_record_id: UUID = Field(description="Record (UUID).")
     title: str = Field(description="Plain text.")
     format: Literal["plaintext", "markdown"] = Field(
-        description="plaintext (\\n breaks lines) or markdown (# to ###, lists, bold, italic, strike, links)."
+        description="markdown: # to ###, lists, bold, italic, strike, links; plaintext: \\n breaks."
     )
     content: str = Field(description="Body in that format.")
     created_at: Annotated[str | None, NotNull] = Field(

@@ -50,7 +50,7 @@ class AttioGetObject(ToolInput):
 
 
 class AttioListObjects(ToolInput):
-    """List the workspace's objects, built-in (people, companies, deals...) and custom, with the slugs and ids tools take."""
+    """List the objects, built-in (people, companies, deals...) and custom, with their slugs and ids."""
 
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/v2/objects", version="v2")
 

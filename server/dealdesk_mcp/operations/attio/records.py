@@ -62,7 +62,7 @@ class AttioSearchRecordsRequestAs3(NestedInput):
 
 
 class AttioAssertRecord(ToolInput):
-    """Upsert a record: find it by the unique matching_attribute, else create it. Multiselects are replaced, the matching one's values added."""
+    """Upsert a record found by the unique matching_attribute; multiselects are replaced, the matching one's added to."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -132,7 +132,7 @@ class AttioGetRecord(ToolInput):
 
 
 class AttioListRecordAttributeValues(ListInput):
-    """List one attribute's values on a record; show_historic adds its history (not for enriched or communication-intelligence ones)."""
+    """List one attribute's values on a record; show_historic adds history (not for enriched attributes)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -176,7 +176,7 @@ class AttioListRecordEntries(ListInput):
 
 
 class AttioListRecords(ListInput):
-    """Query one object's records, exact and current: filter {"email_addresses":"ann@x.io"}, sorts by attribute. Fuzzy lookup: attio_search_records."""
+    """Query an object's records, exact and current, e.g. filter {"email_addresses":"ann@x.io"}; fuzzy lookup: attio_search_records."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -190,8 +190,7 @@ class AttioListRecords(ListInput):
     )
     object: str = Field(description="Object slug (people, companies, deals...) or id.")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description='Slug -> value or {"$op": v}: $eq $in $contains $starts_with $gt $lte...; $and/$or.',
+        default=None, description='Slug -> value or {"$op": v}: $eq, $in, $contains, $gt, $lte...; $and/$or.'
     )
     filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
@@ -206,7 +205,7 @@ class AttioListRecords(ListInput):
 
 
 class AttioSearchRecords(ToolInput):
-    """Fuzzy-search records of some objects by name, domain, email, phone or handle; index may lag writes (exact: attio_list_records)."""
+    """Fuzzy-search records by name, domain, email, phone or handle; may lag writes (exact: attio_list_records)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -227,7 +226,7 @@ class AttioSearchRecords(ToolInput):
 
 
 class AttioUpdateRecordAppendMultiselectValues(ToolInput):
-    """Update a record's values, adding to multiselects; to replace them: attio_update_record_overwrite_multiselect_values."""
+    """Update a record's values, adding to multiselects (to replace: ..._overwrite_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -247,7 +246,7 @@ class AttioUpdateRecordAppendMultiselectValues(ToolInput):
 
 
 class AttioUpdateRecordOverwriteMultiselectValues(ToolInput):
-    """Update a record's values, setting each multiselect sent to exactly that list; to add: ..._append_multiselect_values."""
+    """Update a record's values, setting each multiselect sent to that list (to add: ..._append_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",

@@ -25,22 +25,22 @@ class AttioCreateTaskLinkedRecordsItem1(NestedInput):
     target_record_id: UUID
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     domain: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     email_address: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[StrictFloat | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem4(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     original_phone_number: Annotated[str | None, NotNull] = None
     country_code: (
@@ -302,21 +302,24 @@ class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(NestedIn
     ) = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem5(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[str | None, NotNull] = None
 
 
 class AttioCreateTaskLinkedRecordsItem2(NestedInput):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, json_schema_extra={"minProperties": 2})
     target_object: str
-    slug_or_id_of_matching_attribute_: list[
-        AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5
-    ] = Field(alias="[slug_or_id_of_matching_attribute]")
+    __pydantic_extra__: dict[
+        str,
+        list[
+            AttioCreateTaskLinkedRecordsItem2ValueItem1
+            | AttioCreateTaskLinkedRecordsItem2ValueItem2
+            | AttioCreateTaskLinkedRecordsItem2ValueItem3
+            | AttioCreateTaskLinkedRecordsItem2ValueItem4
+            | AttioCreateTaskLinkedRecordsItem2ValueItem5
+        ],
+    ] = Field(init=False)
 
 
 class AttioCreateTaskAssigneesItem1(NestedInput):
@@ -349,7 +352,7 @@ class AttioCreateTask(ToolInput):
     deadline_at: str | None = Field(description="Due time, RFC 3339; null for none.")
     is_completed: bool = Field(description="Whether it starts out done.")
     linked_records: list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] = Field(
-        description="Records to link, by target_object and target_record_id; [] for none."
+        description="Each target_object plus target_record_id or a unique attribute's values."
     )
     assignees: list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] = Field(
         description="Members by email or referenced_actor_id; [] for none."
@@ -434,7 +437,7 @@ class AttioUpdateTask(ToolInput):
     )
     linked_records: Annotated[
         list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] | None, NotNull
-    ] = Field(default=None, description="Linked records to set; [] for none.")
+    ] = Field(default=None, description="Records to set, as in attio_create_task; [] for none.")
     assignees: Annotated[
         list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] | None, NotNull
     ] = Field(default=None, description="Members by email or referenced_actor_id; [] for none.")

@@ -18,7 +18,7 @@ __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
 
 class AddGoal(ToolInput):
-    """Create a goal (its progress report comes automatically). In type.params, pipeline_id and activity_type_id lists (null = all), stage_id for deals_progressed."""
+    """Create a goal; its progress report comes automatically. type.params: pipeline_id and activity_type_id lists (null = all), stage_id for deals_progressed."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -29,12 +29,12 @@ class AddGoal(ToolInput):
         token_cost=10,
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
-    assignee: dict[str, Any] = Field(description="type person, company or team; id is that assignee's id.")
+    assignee: dict[str, Any] = Field(description="{id, type}: type person, company or team.")
     type: dict[str, Any] = Field(
-        description="name: deals_won/progressed/started, activities_added/completed, revenue_forecast."
+        description="{name, params}; name as get_goals type.name, or revenue_forecast."
     )
     expected_outcome: dict[str, Any] = Field(
-        description="tracking_metric quantity or sum; sum goals also take currency_id."
+        description="{target, tracking_metric: quantity|sum}; sum goals also take currency_id."
     )
     duration: dict[str, Any] = Field(description="{start, end}, YYYY-MM-DD; end null for open-ended.")
     interval: Literal["weekly", "monthly", "quarterly", "yearly"] = Field(
@@ -167,14 +167,13 @@ class UpdateGoal(ToolInput):
     id: str = Field(description="Goal id.")
     title: Annotated[str | None, NotNull] = Field(default=None, description="New title.")
     assignee: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="type person, company or team; id is that assignee's id."
+        default=None, description="{id, type}: type person, company or team."
     )
     type: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description="name: deals_won/progressed/started, activities_added/completed, revenue_forecast.",
+        default=None, description="{name, params}; name as get_goals type.name, or revenue_forecast."
     )
     expected_outcome: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="tracking_metric quantity or sum; sum goals also take currency_id."
+        default=None, description="{target, tracking_metric: quantity|sum}; sum goals also take currency_id."
     )
     duration: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None, description="{start, end}, YYYY-MM-DD; end null for open-ended."

@@ -58,7 +58,7 @@ class AddUser(ToolInput):
     email: str = Field(description="Address to invite.")
     access: Annotated[list[AddUserAccessItem] | None, NotNull] = Field(
         default=None,
-        description="Per app, e.g. [{app: sales, permission_set_id}, {app: global, admin: true}].",
+        description="Per-app access, with admin or a permission set id.",
         json_schema_extra={"default": [{"app": "sales"}]},
     )
     active_flag: Annotated[bool | None, NotNull] = Field(
