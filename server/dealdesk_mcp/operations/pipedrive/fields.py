@@ -232,7 +232,7 @@ class AddDealField(ToolInput):
 
 
 class AddDealFieldOptions(ToolInput):
-    """Add choices to a deal enum/set field; all or nothing, answers with the new option ids."""
+    """Add choices to a deal enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -302,7 +302,7 @@ class AddOrganizationField(ToolInput):
 
 
 class AddOrganizationFieldOptions(ToolInput):
-    """Add choices to an organization enum/set field; all or nothing, answers with the new option ids."""
+    """Add choices to an organization enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -372,7 +372,7 @@ class AddPersonField(ToolInput):
 
 
 class AddPersonFieldOptions(ToolInput):
-    """Add choices to a person enum/set field; all or nothing, answers with the new option ids."""
+    """Add choices to a person enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -429,7 +429,7 @@ class AddProductField(ToolInput):
 
 
 class AddProductFieldOptions(ToolInput):
-    """Add choices to a product enum/set field; all or nothing, answers with the new option ids."""
+    """Add choices to a product enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -499,7 +499,7 @@ class AddProjectField(ToolInput):
 
 
 class AddProjectFieldOptions(ToolInput):
-    """Add choices to a project enum/set field; all or nothing, answers with the new option ids."""
+    """Add choices to a project enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -517,7 +517,7 @@ class AddProjectFieldOptions(ToolInput):
 
 
 class DeleteDealField(ToolInput):
-    """Delete one deal custom field by field_code; delete_deal_fields takes several v1 ids."""
+    """Delete one deal custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -531,7 +531,7 @@ class DeleteDealField(ToolInput):
 
 
 class DeleteDealFieldOptions(ToolInput):
-    """Remove choices from a deal enum/set field by option id; all or nothing."""
+    """Remove choices from a deal enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -551,7 +551,7 @@ class DeleteDealFieldOptions(ToolInput):
 
 
 class DeleteDealFields(ToolInput):
-    """Bulk-delete deal custom fields by numeric v1 ids, not field codes; for one use delete_deal_field."""
+    """Delete several deal custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -566,7 +566,7 @@ class DeleteDealFields(ToolInput):
 
 
 class DeleteOrganizationField(ToolInput):
-    """Delete one organization custom field by field_code; delete_organization_fields takes several v1 ids."""
+    """Delete one organization custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -580,7 +580,7 @@ class DeleteOrganizationField(ToolInput):
 
 
 class DeleteOrganizationFieldOptions(ToolInput):
-    """Remove choices from an organization enum/set field by option id; all or nothing."""
+    """Remove choices from an organization enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -600,7 +600,7 @@ class DeleteOrganizationFieldOptions(ToolInput):
 
 
 class DeleteOrganizationFields(ToolInput):
-    """Bulk-delete organization custom fields by numeric v1 ids, not field codes; for one use delete_organization_field."""
+    """Delete several organization custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -615,7 +615,7 @@ class DeleteOrganizationFields(ToolInput):
 
 
 class DeletePersonField(ToolInput):
-    """Delete one person custom field by field_code; delete_person_fields takes several v1 ids."""
+    """Delete one person custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -629,7 +629,7 @@ class DeletePersonField(ToolInput):
 
 
 class DeletePersonFieldOptions(ToolInput):
-    """Remove choices from a person enum/set field by option id; all or nothing."""
+    """Remove choices from a person enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -649,7 +649,7 @@ class DeletePersonFieldOptions(ToolInput):
 
 
 class DeletePersonFields(ToolInput):
-    """Bulk-delete person custom fields by numeric v1 ids, not field codes; for one use delete_person_field."""
+    """Delete several person custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -664,7 +664,7 @@ class DeletePersonFields(ToolInput):
 
 
 class DeleteProductField(ToolInput):
-    """Delete one product custom field by field_code; delete_product_fields takes several v1 ids."""
+    """Delete one product custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -678,7 +678,7 @@ class DeleteProductField(ToolInput):
 
 
 class DeleteProductFieldOptions(ToolInput):
-    """Remove choices from a product enum/set field by option id; all or nothing."""
+    """Remove choices from a product enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -698,7 +698,7 @@ class DeleteProductFieldOptions(ToolInput):
 
 
 class DeleteProductFields(ToolInput):
-    """Bulk-delete product custom fields by numeric v1 ids, not field codes; for one use delete_product_field."""
+    """Delete several product custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -727,7 +727,7 @@ class DeleteProjectField(ToolInput):
 
 
 class DeleteProjectFieldOptions(ToolInput):
-    """Remove choices from a project enum/set field by option id; all or nothing."""
+    """Remove choices from a project enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -784,7 +784,7 @@ class GetActivityFields(ListInput):
 
 
 class GetDealField(ToolInput):
-    """Get one deal field by field_code (see get_deal_fields), with its options."""
+    """Get one deal field by field_code, with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -803,7 +803,7 @@ class GetDealField(ToolInput):
 
 
 class GetDealFields(ListInput):
-    """List deal fields, built-in and custom: field_code, type, options; maps custom_fields keys and option ids."""
+    """List deal fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -849,7 +849,7 @@ class GetNoteFields(ToolInput):
 
 
 class GetOrganizationField(ToolInput):
-    """Get one organization field by field_code (see get_organization_fields), with its options."""
+    """Get one organization field by field_code, with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -868,7 +868,7 @@ class GetOrganizationField(ToolInput):
 
 
 class GetOrganizationFields(ListInput):
-    """List organization fields, built-in and custom: field_code, type, options; maps custom_fields keys and option ids."""
+    """List organization fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -888,7 +888,7 @@ class GetOrganizationFields(ListInput):
 
 
 class GetPersonField(ToolInput):
-    """Get one person field by field_code (see get_person_fields), with its options."""
+    """Get one person field by field_code, with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -907,7 +907,7 @@ class GetPersonField(ToolInput):
 
 
 class GetPersonFields(ListInput):
-    """List person fields, built-in and custom: field_code, type, options; maps custom_fields keys and option ids."""
+    """List person fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -927,7 +927,7 @@ class GetPersonFields(ListInput):
 
 
 class GetProductField(ToolInput):
-    """Get one product field by field_code (see get_product_fields), with its options."""
+    """Get one product field by field_code, with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -945,7 +945,7 @@ class GetProductField(ToolInput):
 
 
 class GetProductFields(ListInput):
-    """List product fields, built-in and custom: field_code, type, options; maps custom_fields keys and option ids."""
+    """List product fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -964,7 +964,7 @@ class GetProductFields(ListInput):
 
 
 class GetProjectField(ToolInput):
-    """Get one project field by field_code (see get_project_fields), with its options."""
+    """Get one project field by field_code, with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -978,7 +978,7 @@ class GetProjectField(ToolInput):
 
 
 class GetProjectFields(ListInput):
-    """List project fields, built-in and custom: field_code, type, options; maps custom_fields keys and option ids."""
+    """List project fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -994,7 +994,7 @@ class GetProjectFields(ListInput):
 
 
 class UpdateDealField(ToolInput):
-    """Change a deal custom field's name, help text or UI settings; code and type stay. Choices: update_deal_field_options."""
+    """Change a deal custom field's name, help text or UI settings (choices: update_deal_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1024,7 +1024,7 @@ class UpdateDealField(ToolInput):
 
 
 class UpdateDealFieldOptions(ToolInput):
-    """Relabel choices of a deal enum/set field by option id; all or nothing."""
+    """Relabel choices of a deal enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1044,7 +1044,7 @@ class UpdateDealFieldOptions(ToolInput):
 
 
 class UpdateOrganizationField(ToolInput):
-    """Change an organization custom field's name or UI settings; code and type stay. Choices: update_organization_field_options."""
+    """Change an organization custom field's name or UI settings (choices: update_organization_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1073,7 +1073,7 @@ class UpdateOrganizationField(ToolInput):
 
 
 class UpdateOrganizationFieldOptions(ToolInput):
-    """Relabel choices of an organization enum/set field by option id; all or nothing."""
+    """Relabel choices of an organization enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1093,7 +1093,7 @@ class UpdateOrganizationFieldOptions(ToolInput):
 
 
 class UpdatePersonField(ToolInput):
-    """Change a person custom field's name or UI settings; code and type stay. Choices: update_person_field_options."""
+    """Change a person custom field's name or UI settings (choices: update_person_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1122,7 +1122,7 @@ class UpdatePersonField(ToolInput):
 
 
 class UpdatePersonFieldOptions(ToolInput):
-    """Relabel choices of a person enum/set field by option id; all or nothing."""
+    """Relabel choices of a person enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1142,7 +1142,7 @@ class UpdatePersonFieldOptions(ToolInput):
 
 
 class UpdateProductField(ToolInput):
-    """Change a product custom field's name or UI settings; code and type stay. Choices: update_product_field_options."""
+    """Change a product custom field's name or UI settings (choices: update_product_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1165,7 +1165,7 @@ class UpdateProductField(ToolInput):
 
 
 class UpdateProductFieldOptions(ToolInput):
-    """Relabel choices of a product enum/set field by option id; all or nothing."""
+    """Relabel choices of a product enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1185,7 +1185,7 @@ class UpdateProductFieldOptions(ToolInput):
 
 
 class UpdateProjectField(ToolInput):
-    """Change a project custom field's name or UI settings; code and type stay. Choices: update_project_field_options."""
+    """Change a project custom field's name or UI settings (choices: update_project_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1214,7 +1214,7 @@ class UpdateProjectField(ToolInput):
 
 
 class UpdateProjectFieldOptions(ToolInput):
-    """Relabel choices of a project enum/set field by option id; all or nothing."""
+    """Relabel choices of a project enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -164,7 +164,7 @@ class DeleteProductFollower(ToolInput):
 
 
 class GetDealFollowers(ListInput):
-    """List the users following a deal now; changes over time: get_deal_followers_changelog."""
+    """List the users following a deal now."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -182,7 +182,7 @@ class GetDealFollowers(ListInput):
 
 
 class GetDealFollowersChangelog(ListInput):
-    """Show when followers were added to or removed from a deal; current list: get_deal_followers."""
+    """Show when followers were added to or removed from a deal."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -200,7 +200,7 @@ class GetDealFollowersChangelog(ListInput):
 
 
 class GetOrganizationFollowers(ListInput):
-    """List the users following an organization now; changes over time: get_organization_followers_changelog."""
+    """List the users following an organization now."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -218,7 +218,7 @@ class GetOrganizationFollowers(ListInput):
 
 
 class GetOrganizationFollowersChangelog(ListInput):
-    """Show when followers were added to or removed from an organization; current list: get_organization_followers."""
+    """Show when followers were added to or removed from an organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -236,7 +236,7 @@ class GetOrganizationFollowersChangelog(ListInput):
 
 
 class GetPersonFollowers(ListInput):
-    """List the users following a person now; changes over time: get_person_followers_changelog."""
+    """List the users following a person now."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -254,7 +254,7 @@ class GetPersonFollowers(ListInput):
 
 
 class GetPersonFollowersChangelog(ListInput):
-    """Show when followers were added to or removed from a person; current list: get_person_followers."""
+    """Show when followers were added to or removed from a person."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -44,7 +44,7 @@ class DeleteMailThread(ToolInput):
 
 
 class GetDealMailMessages(ListInput):
-    """List the emails linked to a deal; see also get_person_mail_messages, get_organization_mail_messages."""
+    """List the emails linked to a deal."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -134,7 +134,7 @@ class GetMailThreads(ListInput):
 
 
 class GetOrganizationMailMessages(ListInput):
-    """List the emails linked to an organization; see also get_deal_mail_messages, get_person_mail_messages."""
+    """List the emails linked to an organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -157,7 +157,7 @@ class GetOrganizationMailMessages(ListInput):
 
 
 class GetPersonMailMessages(ListInput):
-    """List the emails exchanged with a person; see also get_deal_mail_messages, get_organization_mail_messages."""
+    """List the emails exchanged with a person."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

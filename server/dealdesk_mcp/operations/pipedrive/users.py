@@ -92,7 +92,7 @@ class GetCurrentUser(ToolInput):
 
 
 class GetDealUsers(ToolInput):
-    """List the users allowed to see a deal; followers: get_deal_followers."""
+    """List the users allowed to see a deal (not its followers)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -106,7 +106,7 @@ class GetDealUsers(ToolInput):
 
 
 class GetLeadUsers(ToolInput):
-    """List the users allowed to see a lead; for a converted deal: get_deal_users."""
+    """List the users allowed to see a lead."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -120,7 +120,7 @@ class GetLeadUsers(ToolInput):
 
 
 class GetOrganizationUsers(ToolInput):
-    """List the users allowed to see an organization; followers: get_organization_followers."""
+    """List the users allowed to see an organization (not its followers)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -134,7 +134,7 @@ class GetOrganizationUsers(ToolInput):
 
 
 class GetPersonUsers(ToolInput):
-    """List the users allowed to see a person; followers: get_person_followers."""
+    """List the users allowed to see a person (not its followers)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
