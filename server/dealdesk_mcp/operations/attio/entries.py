@@ -151,7 +151,8 @@ class AttioListEntries(ListInput):
     )
     list_: str = Field(alias="list", description="List slug or id.")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description='Slug -> value or {"$op": v}: $eq, $in, $contains, $gt, $lte...; $and/$or.'
+        default=None,
+        description='Slug -> value or {"$op": v} ($eq $in $contains $starts_with $gt...); $and/$or.',
     )
     filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,

@@ -84,11 +84,11 @@ class AttioCreateFolder(ToolInput):
         description="Decides which other fields apply."
     )
     name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, description="Folder name; folder only."
+        default=None, min_length=1, description="Folder name; file_type folder only."
     )
     parent_folder_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Folder to create it in (folder only); omit for top level.",
+        description="Folder to create it in (file_type folder); omit for top level.",
         json_schema_extra={"format": "uuid"},
     )
     storage_provider: Annotated[
@@ -98,7 +98,7 @@ class AttioCreateFolder(ToolInput):
         default=None, description="The item's id at the provider; connected types only."
     )
     microsoft_drive_id: str | None = Field(
-        default=None, description="OneDrive drive id; microsoft-onedrive only."
+        default=None, description="OneDrive drive id; storage_provider microsoft-onedrive only."
     )
 
 

@@ -352,7 +352,7 @@ class AttioCreateTask(ToolInput):
     deadline_at: str | None = Field(description="Due time, RFC 3339; null for none.")
     is_completed: bool = Field(description="Whether it starts out done.")
     linked_records: list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] = Field(
-        description="Each target_object plus target_record_id or a unique attribute's values."
+        description="target_object plus target_record_id or a unique attribute's values; [] for none."
     )
     assignees: list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] = Field(
         description="Members by email or referenced_actor_id; [] for none."

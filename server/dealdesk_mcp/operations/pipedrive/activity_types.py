@@ -71,7 +71,9 @@ class AddActivityType(ToolInput):
         "bell",
         "presentation",
     ] = Field(description="Icon shown for it.")
-    color: Annotated[str | None, NotNull] = Field(default=None, description="6 hex digits without")
+    color: Annotated[str | None, NotNull] = Field(
+        default=None, description="6 hex digits without #, e.g. 3366FF."
+    )
 
 
 class DeleteActivityType(ToolInput):
@@ -157,7 +159,9 @@ class UpdateActivityType(ToolInput):
         | None,
         NotNull,
     ] = Field(default=None, description="Icon shown for it.")
-    color: Annotated[str | None, NotNull] = Field(default=None, description="6 hex digits without")
+    color: Annotated[str | None, NotNull] = Field(
+        default=None, description="6 hex digits without #, e.g. 3366FF."
+    )
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Position in type pickers."
     )

@@ -137,4 +137,4 @@ class GetUserCallLogs(ListInput):
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
-    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Page size.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Page size; at most 50.")

@@ -784,7 +784,7 @@ class GetActivityFields(ListInput):
 
 
 class GetDealField(ToolInput):
-    """Get one deal field by field_code, with its options."""
+    """Get one deal field by field_code (from get_deal_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -849,7 +849,7 @@ class GetNoteFields(ToolInput):
 
 
 class GetOrganizationField(ToolInput):
-    """Get one organization field by field_code, with its options."""
+    """Get one organization field by field_code (from get_organization_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -888,7 +888,7 @@ class GetOrganizationFields(ListInput):
 
 
 class GetPersonField(ToolInput):
-    """Get one person field by field_code, with its options."""
+    """Get one person field by field_code (from get_person_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -927,7 +927,7 @@ class GetPersonFields(ListInput):
 
 
 class GetProductField(ToolInput):
-    """Get one product field by field_code, with its options."""
+    """Get one product field by field_code (from get_product_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -964,7 +964,7 @@ class GetProductFields(ListInput):
 
 
 class GetProjectField(ToolInput):
-    """Get one project field by field_code, with its options."""
+    """Get one project field by field_code (from get_project_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -91,10 +91,10 @@ class AddProject(ToolInput):
     )
     owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     start_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="Start date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned start.", json_schema_extra={"format": "date"}
     )
     end_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="End date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned end.", json_schema_extra={"format": "date"}
     )
     deal_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
         default=None, description="Deal ids to link."
@@ -190,8 +190,8 @@ class AddTask(ToolInput):
     milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, description="1 marks a milestone."
     )
-    due_date: date | None = Field(default=None, description="Null clears it.")
-    start_date: date | None = Field(default=None, description="Null clears it.")
+    due_date: date | None = Field(default=None, description="Due date; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date; null clears it.")
     assignee_id: StrictInt | None = Field(
         default=None, description="One assignee's user id; replaces assignee_ids."
     )
@@ -591,7 +591,7 @@ class SearchProjects(ListInput):
         Field(default=None, description="Fields to search; all when omitted.")
     )
     exact_match: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true keeps only whole-term matches (case-insensitive)."
+        default=None, description="Whole-term matches only; case-insensitive."
     )
     person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
     organization_id: Annotated[StrictInt | None, NotNull] = Field(
@@ -642,10 +642,10 @@ class UpdateProject(ToolInput):
     )
     owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     start_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="Start date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned start.", json_schema_extra={"format": "date"}
     )
     end_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="End date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned end.", json_schema_extra={"format": "date"}
     )
     deal_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
         default=None, description="Deal ids to link."
@@ -753,8 +753,8 @@ class UpdateTask(ToolInput):
     milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, description="1 marks a milestone."
     )
-    due_date: date | None = Field(default=None, description="Null clears it.")
-    start_date: date | None = Field(default=None, description="Null clears it.")
+    due_date: date | None = Field(default=None, description="Due date; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date; null clears it.")
     assignee_id: StrictInt | None = Field(
         default=None, description="One assignee's user id; replaces assignee_ids."
     )
