@@ -229,3 +229,19 @@ def test_country_codes_are_listed_by_their_standard_and_still_checked():
     tool.model().model_validate({**base, "default_value": default("XK")})
     with pytest.raises(ValueError, match="country_code"):
         tool.model().model_validate({**base, "default_value": default("ZZ")})
+
+
+def test_alternatives_differing_in_one_const_are_listed_as_one_enum():
+    """Attio's webhook filters list {field, operator, value} once, operator equals or not_equals."""
+    tool = load_catalog().tools["attio_create_webhook"]
+    subscription = tool.input_schema["properties"]["subscriptions"]["items"]
+    condition = subscription["properties"]["filter"]["anyOf"][0]["properties"]["$or"]["items"]
+    assert condition["properties"]["operator"] == {"type": "string", "enum": ["equals", "not_equals"]}
+    for operator in ("equals", "not_equals"):
+        filter_ = {"$or": [{"field": "id.list_id", "operator": operator, "value": "x"}]}
+        tool.model().model_validate(
+            {
+                "target_url": "https://example.com/hook",
+                "subscriptions": [{"event_type": "note.created", "filter": filter_}],
+            }
+        )
