@@ -30,6 +30,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "server")]
 import yaml  # noqa: E402
 from api_sources import SOURCES, ApiSource, Operation, operations  # noqa: E402
 from model_writer import ModuleWriter, base_class, class_name  # noqa: E402
+from value_sets import named_form  # noqa: E402
 
 from dealdesk_mcp.route import CONTROL_FIELDS, NotNull  # noqa: E402
 
@@ -238,7 +239,7 @@ UNLISTED_CONTROLS = frozenset({"raw", "skip", "dry_run", "confirm", "expect_upda
 
 def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
     """Make a pydantic JSON Schema plain for every host: inline $defs, drop titles and null defaults,
-    and admit null only where the document does (`"type": [T, "null"]`)."""
+    admit null only where the document does (`"type": [T, "null"]`), and name standard code sets."""
     defs = schema.pop("$defs", {})
 
     def walk(node: Any, nullable: frozenset[str] = frozenset()) -> Any:
@@ -264,6 +265,17 @@ def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
         if out.get("additionalProperties") in (False, True):
             # False: the model rejects unknown arguments itself; True is what JSON Schema assumes anyway.
             out.pop("additionalProperties")
+        if isinstance(out.get("anyOf"), list):
+            out["anyOf"] = merge_const_alternatives(out["anyOf"])
+            if len(out["anyOf"]) == 1:
+                out.update(out.pop("anyOf")[0])
+        short = named_form(out.get("enum"))
+        if short:  # a standard's codes listed by name (value_sets.py); the model still checks each one
+            own = out.pop("description", None)
+            del out["enum"]
+            out.update(short)
+            if own:
+                out["description"] = f"{short['description']} {own}"
         return out
 
     model = getattr(module, schema.get("title", ""), None)
@@ -277,6 +289,44 @@ def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
         **{k: v for k, v in props.items() if k in CONTROL_FIELDS},
     }
     return cleaned
+
+
+def merge_const_alternatives(options: list[Any]) -> list[Any]:
+    """anyOf alternatives that are the same object but for one property's const, as one alternative with
+    that property's enum: {op: const a} | {op: const b} says exactly what {op: enum [a, b]} says."""
+    merged: list[Any] = []
+    for option in options:
+        for i, kept in enumerate(merged):
+            key = _sole_const_difference(kept, option)
+            if key is not None:
+                prop = dict(kept["properties"][key])
+                values = prop.pop("enum", None) or [prop.pop("const")]
+                prop = {**prop, "enum": [*values, option["properties"][key]["const"]]}
+                merged[i] = {**kept, "properties": {**kept["properties"], key: prop}}
+                break
+        else:
+            merged.append(option)
+    return merged
+
+
+def _sole_const_difference(a: Any, b: Any) -> str | None:
+    """The one property in which two object schemas differ, when that is only their const value."""
+    if not (isinstance(a, dict) and isinstance(b, dict)) or a.keys() != b.keys():
+        return None
+    props_a, props_b = a.get("properties"), b.get("properties")
+    if not isinstance(props_a, dict) or not isinstance(props_b, dict) or props_a.keys() != props_b.keys():
+        return None
+    if any(a[k] != b[k] for k in a if k != "properties"):
+        return None
+    differing = [k for k in props_a if props_a[k] != props_b[k]]
+    if len(differing) != 1:
+        return None
+    pa, pb = props_a[differing[0]], props_b[differing[0]]
+    rest_a = {k: v for k, v in pa.items() if k not in ("const", "enum")}
+    rest_b = {k: v for k, v in pb.items() if k != "const"}
+    if "const" not in pb or rest_a != rest_b or not ("const" in pa or "enum" in pa):
+        return None
+    return differing[0]
 
 
 def nullable_fields(model: Any) -> frozenset[str]:

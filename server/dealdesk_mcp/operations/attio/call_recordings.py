@@ -26,7 +26,7 @@ __all__ = [
 
 
 class AttioCreateCallRecording(WriteInput):
-    """Attach a call recording to a meeting from a public HTTPS link to an MP4 video, which Attio fetches in the background. Limited to one call per second."""
+    """Attach a call recording to a meeting from a public MP4 link, fetched in the background; one call a second."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -40,13 +40,13 @@ class AttioCreateCallRecording(WriteInput):
     )
     meeting_id: UUID = Field(description="Meeting id (UUID).")
     video_url: str = Field(
-        description="Public https link to an .mp4 of at most 500 MB; its HEAD answer must carry Content-Length.",
+        description="Public https .mp4, at most 500 MB; its HEAD must give Content-Length.",
         json_schema_extra={"format": "uri"},
     )
 
 
 class AttioDeleteCallRecording(DestructiveInput):
-    """Delete a call recording of a meeting together with everything derived from it."""
+    """Delete a meeting's call recording with everything derived from it."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -60,7 +60,7 @@ class AttioDeleteCallRecording(DestructiveInput):
 
 
 class AttioGetCallRecording(ToolInput):
-    """Fetch one call recording of a meeting, including whether it is still processing."""
+    """Get one call recording of a meeting, including whether it is still processing."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -74,7 +74,7 @@ class AttioGetCallRecording(ToolInput):
 
 
 class AttioListCallRecordings(ListInput):
-    """List the call recordings of one meeting. Read their text with attio_get_call_transcript."""
+    """List a meeting's call recordings; text: attio_get_call_transcript."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -86,11 +86,7 @@ class AttioListCallRecordings(ListInput):
         query_params=("limit", "cursor"),
     )
     meeting_id: UUID = Field(description="Meeting id (UUID).")
-    limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most items to return in this page."
-    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(
-        default=None,
-        min_length=1,
-        description="From the previous answer's page.next; omit for the first page.",
+        default=None, min_length=1, description="Cursor of the next page."
     )

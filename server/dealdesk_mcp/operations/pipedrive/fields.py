@@ -180,7 +180,7 @@ class UpdateDealFieldOptionsOptionsItem(NestedInput):
 
 
 class AddDealField(WriteInput):
-    """Create a deal custom field and get back its generated field_code. Types enum and set need options."""
+    """Create a deal custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -199,7 +199,7 @@ class AddDealField(WriteInput):
             "description",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -217,28 +217,24 @@ class AddDealField(WriteInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = Field(
-        default=None,
-        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
+        default=None, description="Mandatory in the web app; statuses keys are pipeline ids."
     )
-    description: str | None = Field(
-        default=None, description="Help text shown with the field; null for none."
-    )
+    description: str | None = Field(default=None, description="Help text; null for none.")
 
 
 class AddDealFieldOptions(WriteInput):
-    """Append choices to a deal enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+    """Add choices to a deal enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -251,14 +247,12 @@ class AddDealFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_deal_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
 class AddOrganizationField(WriteInput):
-    """Create an organization custom field and get back its generated field_code. Types enum and set need options."""
+    """Create an organization custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -276,7 +270,7 @@ class AddOrganizationField(WriteInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -294,24 +288,23 @@ class AddOrganizationField(WriteInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
 class AddOrganizationFieldOptions(WriteInput):
-    """Append choices to an organization enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+    """Add choices to an organization enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -324,14 +317,12 @@ class AddOrganizationFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_organization_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
 class AddPersonField(WriteInput):
-    """Create a person custom field and get back its generated field_code. Types enum and set need options."""
+    """Create a person custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -349,7 +340,7 @@ class AddPersonField(WriteInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -367,23 +358,23 @@ class AddPersonField(WriteInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
 class AddPersonFieldOptions(WriteInput):
-    """Append choices to a person enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+    """Add choices to a person enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -396,14 +387,12 @@ class AddPersonFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_person_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
 class AddProductField(WriteInput):
-    """Create a product custom field and get back its generated field_code. Types enum and set need options."""
+    """Create a product custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -414,7 +403,7 @@ class AddProductField(WriteInput):
         token_cost=5,
         body_params=("field_name", "field_type", "options", "ui_visibility"),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -432,17 +421,17 @@ class AddProductField(WriteInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
 
 
 class AddProductFieldOptions(WriteInput):
-    """Append choices to a product enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+    """Add choices to a product enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -455,14 +444,12 @@ class AddProductFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_product_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
 class AddProjectField(WriteInput):
-    """Create a project custom field and get back its generated field_code. Types enum and set need options."""
+    """Create a project custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -480,7 +467,7 @@ class AddProjectField(WriteInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -498,23 +485,23 @@ class AddProjectField(WriteInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
 class AddProjectFieldOptions(WriteInput):
-    """Append choices to a project enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+    """Add choices to a project enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -527,14 +514,12 @@ class AddProjectFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_project_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
 class DeleteDealField(DestructiveInput):
-    """Delete one deal custom field by field_code. For several numeric ids at once use delete_deal_fields."""
+    """Delete one deal custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -544,11 +529,11 @@ class DeleteDealField(DestructiveInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
 
 
 class DeleteDealFieldOptions(DestructiveInput):
-    """Remove choices from a deal enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+    """Remove choices from a deal enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -561,14 +546,14 @@ class DeleteDealFieldOptions(DestructiveInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
 class DeleteDealFields(DestructiveInput):
-    """Bulk-delete deal custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_deal_field with its field_code."""
+    """Delete several deal custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -579,11 +564,11 @@ class DeleteDealFields(DestructiveInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
 class DeleteOrganizationField(DestructiveInput):
-    """Delete one organization custom field by field_code. For several numeric ids at once use delete_organization_fields."""
+    """Delete one organization custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -593,11 +578,11 @@ class DeleteOrganizationField(DestructiveInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
 
 
 class DeleteOrganizationFieldOptions(DestructiveInput):
-    """Remove choices from an organization enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+    """Remove choices from an organization enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -610,14 +595,14 @@ class DeleteOrganizationFieldOptions(DestructiveInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
 class DeleteOrganizationFields(DestructiveInput):
-    """Bulk-delete organization custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_organization_field with its field_code."""
+    """Delete several organization custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -628,11 +613,11 @@ class DeleteOrganizationFields(DestructiveInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
 class DeletePersonField(DestructiveInput):
-    """Delete one person custom field by field_code. For several numeric ids at once use delete_person_fields."""
+    """Delete one person custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -642,11 +627,11 @@ class DeletePersonField(DestructiveInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
 
 
 class DeletePersonFieldOptions(DestructiveInput):
-    """Remove choices from a person enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+    """Remove choices from a person enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -659,14 +644,14 @@ class DeletePersonFieldOptions(DestructiveInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
 class DeletePersonFields(DestructiveInput):
-    """Bulk-delete person custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_person_field with its field_code."""
+    """Delete several person custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -677,11 +662,11 @@ class DeletePersonFields(DestructiveInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
 class DeleteProductField(DestructiveInput):
-    """Delete one product custom field by field_code. For several numeric ids at once use delete_product_fields."""
+    """Delete one product custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -691,11 +676,11 @@ class DeleteProductField(DestructiveInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
 
 
 class DeleteProductFieldOptions(DestructiveInput):
-    """Remove choices from a product enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+    """Remove choices from a product enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -708,14 +693,14 @@ class DeleteProductFieldOptions(DestructiveInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
 class DeleteProductFields(DestructiveInput):
-    """Bulk-delete product custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_product_field with its field_code."""
+    """Delete several product custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -726,7 +711,7 @@ class DeleteProductFields(DestructiveInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
 class DeleteProjectField(DestructiveInput):
@@ -740,11 +725,11 @@ class DeleteProjectField(DestructiveInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
 
 
 class DeleteProjectFieldOptions(DestructiveInput):
-    """Remove choices from a project enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+    """Remove choices from a project enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -757,14 +742,14 @@ class DeleteProjectFieldOptions(DestructiveInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
 class GetActivityField(ToolInput):
-    """Get one activity field by field_code (hash for custom fields, attribute name for built-in ones)."""
+    """Get one activity field by field_code, with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -775,16 +760,14 @@ class GetActivityField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
 
 
 class GetActivityFields(ListInput):
-    """List activity fields with field_code, type and options. Activity fields can only be read; get_activity_field fetches one."""
+    """List activity fields (read-only): field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -796,14 +779,14 @@ class GetActivityFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealField(ToolInput):
-    """Get one deal field by field_code, with its options; find codes with get_deal_fields."""
+    """Get one deal field by field_code (from get_deal_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -815,19 +798,14 @@ class GetDealField(ToolInput):
         query_params=("include_fields",),
         comma_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
 
 
 class GetDealFields(ListInput):
-    """List deal fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List deal fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -841,16 +819,13 @@ class GetDealFields(ListInput):
     )
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetLeadFields(ListInput):
-    """List lead fields with their keys, types and options, to read or set lead attributes correctly."""
+    """List lead fields: keys, types and options, to read or set lead values."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -868,7 +843,7 @@ class GetLeadFields(ListInput):
 
 
 class GetNoteFields(ToolInput):
-    """List note fields with their keys and types, to interpret note data."""
+    """List note fields: keys and types, to read note data."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/noteFields", version="v1", token_cost=20
@@ -876,7 +851,7 @@ class GetNoteFields(ToolInput):
 
 
 class GetOrganizationField(ToolInput):
-    """Get one organization field by field_code, with its options; find codes with get_organization_fields."""
+    """Get one organization field by field_code (from get_organization_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -888,19 +863,14 @@ class GetOrganizationField(ToolInput):
         query_params=("include_fields",),
         comma_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
 
 
 class GetOrganizationFields(ListInput):
-    """List organization fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List organization fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -914,16 +884,13 @@ class GetOrganizationFields(ListInput):
     )
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonField(ToolInput):
-    """Get one person field by field_code, with its options; find codes with get_person_fields."""
+    """Get one person field by field_code (from get_person_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -935,19 +902,14 @@ class GetPersonField(ToolInput):
         query_params=("include_fields",),
         comma_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
 
 
 class GetPersonFields(ListInput):
-    """List person fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List person fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -961,16 +923,13 @@ class GetPersonFields(ListInput):
     )
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductField(ToolInput):
-    """Get one product field by field_code, with its options; find codes with get_product_fields."""
+    """Get one product field by field_code (from get_product_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -981,16 +940,14 @@ class GetProductField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
 
 
 class GetProductFields(ListInput):
-    """List product fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List product fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1002,14 +959,14 @@ class GetProductFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProjectField(ToolInput):
-    """Get one project field by field_code, with its options; find codes with get_project_fields."""
+    """Get one project field by field_code (from get_project_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1019,13 +976,11 @@ class GetProjectField(ToolInput):
         token_cost=1,
         path_params=("field_code",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
 
 
 class GetProjectFields(ListInput):
-    """List project fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List project fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1041,7 +996,7 @@ class GetProjectFields(ListInput):
 
 
 class UpdateDealField(WriteInput):
-    """Change a deal custom field's name, description or UI settings by field_code; the code and type stay fixed. Edit choices with update_deal_field_options."""
+    """Change a deal custom field's name, help text or UI settings (choices: update_deal_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1054,26 +1009,24 @@ class UpdateDealField(WriteInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields", "description"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = Field(
-        default=None,
-        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
+        default=None, description="Mandatory in the web app; statuses keys are pipeline ids."
     )
     description: str | None = Field(default=None, description="New help text; null removes it.")
 
 
 class UpdateDealFieldOptions(WriteInput):
-    """Relabel choices of a deal enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+    """Relabel choices of a deal enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1086,14 +1039,14 @@ class UpdateDealFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
 class UpdateOrganizationField(WriteInput):
-    """Change an organization custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_organization_field_options."""
+    """Change an organization custom field's name or UI settings (choices: update_organization_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1106,24 +1059,23 @@ class UpdateOrganizationField(WriteInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
 class UpdateOrganizationFieldOptions(WriteInput):
-    """Relabel choices of an organization enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+    """Relabel choices of an organization enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1136,14 +1088,14 @@ class UpdateOrganizationFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
 class UpdatePersonField(WriteInput):
-    """Change a person custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_person_field_options."""
+    """Change a person custom field's name or UI settings (choices: update_person_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1156,23 +1108,23 @@ class UpdatePersonField(WriteInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
 class UpdatePersonFieldOptions(WriteInput):
-    """Relabel choices of a person enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+    """Relabel choices of a person enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1185,14 +1137,14 @@ class UpdatePersonFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
 class UpdateProductField(WriteInput):
-    """Change a product custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_product_field_options."""
+    """Change a product custom field's name or UI settings (choices: update_product_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1205,17 +1157,17 @@ class UpdateProductField(WriteInput):
         body_params=("field_name", "ui_visibility"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
 
 
 class UpdateProductFieldOptions(WriteInput):
-    """Relabel choices of a product enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+    """Relabel choices of a product enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1228,14 +1180,14 @@ class UpdateProductFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
 class UpdateProjectField(WriteInput):
-    """Change a project custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_project_field_options."""
+    """Change a project custom field's name or UI settings (choices: update_project_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1248,23 +1200,23 @@ class UpdateProjectField(WriteInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
 class UpdateProjectFieldOptions(WriteInput):
-    """Relabel choices of a project enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+    """Relabel choices of a project enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1277,7 +1229,7 @@ class UpdateProjectFieldOptions(WriteInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )

@@ -18,7 +18,7 @@ __all__ = ["DeleteUserProviderLink", "SaveUserProviderLink"]
 
 
 class DeleteUserProviderLink(DestructiveInput):
-    """For video call integrations: remove a user's link to the installed app; id is the user_provider_id."""
+    """Video call apps: remove a user's link to the installed app."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -28,11 +28,11 @@ class DeleteUserProviderLink(DestructiveInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: UUID = Field(description="user_provider_id of the link to remove (UUID).")
+    id: UUID = Field(description="user_provider_id of the link.")
 
 
 class SaveUserProviderLink(WriteInput):
-    """For video call integrations: link a Pipedrive user to the installed app right after install."""
+    """Video call apps: link a Pipedrive user to the installed app right after install."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -43,7 +43,7 @@ class SaveUserProviderLink(WriteInput):
         token_cost=10,
         body_params=("user_provider_id", "user_id", "company_id", "marketplace_client_id"),
     )
-    user_provider_id: UUID = Field(description="Your integration's own id for this user link.")
+    user_provider_id: UUID = Field(description="Your integration's id for this user link.")
     user_id: StrictInt = Field(description="Pipedrive user id.")
     company_id: StrictInt = Field(description="Pipedrive company id.")
-    marketplace_client_id: str = Field(description="Marketplace client id of your app.")
+    marketplace_client_id: str = Field(description="Your app's marketplace client id.")
