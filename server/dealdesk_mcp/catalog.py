@@ -112,11 +112,19 @@ class Catalog:
                 chosen += [t for t in self.toolset_names() if self.api_of(t) == "attio"]
             elif name in self.toolsets:
                 chosen.append(name)
+            elif name in toolset_table.SERVER_GROUPS:
+                continue  # the server's own tools: they say themselves whether they are offered
             elif name:
                 unknown.append(name)
         if unknown:
             valid = ", ".join(
-                [toolset_table.ALL, toolset_table.DEFAULT, toolset_table.ATTIO, *self.toolset_names()]
+                [
+                    toolset_table.ALL,
+                    toolset_table.DEFAULT,
+                    toolset_table.ATTIO,
+                    *toolset_table.SERVER_GROUPS,
+                    *self.toolset_names(),
+                ]
             )
             raise ConfigError(f"unknown toolset(s): {', '.join(unknown)}. Valid names: {valid}")
         return list(dict.fromkeys(chosen))
