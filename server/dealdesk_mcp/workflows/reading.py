@@ -13,7 +13,7 @@ import anyio
 from dealdesk_mcp import fetching, names, pagination, validation
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.call import Call, Progress
-from dealdesk_mcp.errors import ApiError, MissingCredentials
+from dealdesk_mcp.errors import MissingCredentials
 from dealdesk_mcp.jsonvalues import as_object, is_array
 from dealdesk_mcp.pagination import Page
 
@@ -70,15 +70,16 @@ class Reader:
         account: Account,
         progress: Progress | None,
         *,
-        tokens: int = TOKEN_BUDGET,
-        seconds: float = SECONDS,
+        tokens: int | None = None,
+        seconds: float | None = None,
     ) -> None:
         self.runtime = runtime
         self.account = account
         self.progress = progress
-        self.tokens_left = tokens
-        self.deadline = anyio.current_time() + seconds
-        self.seconds = seconds
+        self.tokens = TOKEN_BUDGET if tokens is None else tokens
+        self.tokens_left = self.tokens
+        self.seconds = SECONDS if seconds is None else seconds
+        self.deadline = anyio.current_time() + self.seconds
         self.sources: list[Source] = []
         self.items_read = 0
         self.as_of = datetime.now(UTC).replace(microsecond=0)
@@ -130,17 +131,16 @@ class Reader:
         return list(walked.items)
 
     async def one(self, tool: str, arguments: dict[str, Any] | None = None) -> Any:
-        """The `data` of one answer of `tool` (unshaped); an error where the budget is spent."""
+        """The `data` of one answer of `tool` (unshaped); None where the budget is spent."""
         arguments = dict(arguments or {})
         call = self._call(tool, arguments)
         await validation.validate(call)
         await names.resolve(call)
         async with self._limit:
             if not self._affordable(call):
-                raise ApiError(
-                    f"{tool} was not read: the report's budget ({self.seconds:g} s, "
-                    f"{TOKEN_BUDGET} API tokens) is spent."
-                )
+                # Not read: the budget is spent. The source says so, and the report's walk is incomplete.
+                self.sources.append(Source(tool, arguments, 0, 0, False))
+                return None
             self.tokens_left -= call.route.token_cost or 0
             answer, _ = await fetching.fetch_page(call, {})
         body = as_object(answer)

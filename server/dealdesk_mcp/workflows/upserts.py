@@ -309,7 +309,7 @@ async def deal_plan(runtime: Runtime, account: Account, args: UpsertDealInput) -
     if args.key_field not in custom:
         raise InvalidArguments(f"key_field: give the value to match in custom_fields[{args.key_field!r}].")
     directory = account.fields
-    fields = await directory.fields("deal") if directory is not None else None
+    fields = await directory.fields("deals") if directory is not None else None
     if fields is None:
         raise InvalidArguments("key_field: this server cannot read the deal fields of the account.")
     info = fields.resolve(args.key_field)
