@@ -50,6 +50,8 @@ class ServerTool:
     output_schema: dict[str, Any] | None = None
     # Catalog tools it calls on the agent's behalf: offered only where the selection enables them all.
     needs: tuple[str, ...] = ()
+    # It may do what cannot be undone (a batch where destructive tools are offered).
+    destructive: bool = False
 
     def listed(self) -> types.Tool:
         return types.Tool(
@@ -60,7 +62,7 @@ class ServerTool:
             output_schema=self.output_schema or {"type": "object"},
             annotations=types.ToolAnnotations(
                 read_only_hint=self.read_only or None,
-                destructive_hint=None if self.read_only else False,
+                destructive_hint=None if self.read_only else self.destructive,
             ),
         )
 

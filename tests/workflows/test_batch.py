@@ -174,3 +174,13 @@ async def test_independent_operations_overlap_within_the_limit(standin: StandIn,
     assert [r["result"]["data"]["id"] for r in out["results"]] == [*range(1, 11), 10]
     assert 1 < state["peak"] <= batch.CONCURRENT
     assert len(standin.requests) == 11
+
+
+async def test_batch_says_what_it_may_do_at_each_write_level(sandbox, tmp_path):
+    hints = {}
+    for level in ("none", "safe", "all"):
+        async with client_for(sandbox, tmp_path, PIPEDRIVE_WRITES=level) as client:
+            (listed,) = [t for t in (await client.list_tools()).tools if t.name == "batch"]
+        hints[level] = (listed.annotations.read_only_hint, listed.annotations.destructive_hint)
+    # Read-only where it can only read; destructive where the server offers destructive tools.
+    assert hints == {"none": (True, None), "safe": (None, False), "all": (None, True)}

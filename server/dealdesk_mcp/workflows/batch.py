@@ -233,14 +233,19 @@ DESCRIPTION = (
 )
 
 
-def _writes(settings: Settings) -> bool:
-    return not settings.read_only
-
-
 def _reads(settings: Settings) -> bool:
-    return settings.read_only
+    return settings.writes == "none"
 
 
+def _safe(settings: Settings) -> bool:
+    return settings.writes == "safe"
+
+
+def _all(settings: Settings) -> bool:
+    return settings.writes == "all"
+
+
+# One record per write level: what the batch may do is what the server's other tools may do.
 TOOLS = (
     ServerTool(
         NAME,
@@ -249,17 +254,27 @@ TOOLS = (
         BatchInput,
         run_batch,
         read_only=False,
-        offered=_writes,
+        offered=_safe,
         output_schema=OUTPUT_SCHEMA,
     ),
-    # On a read-only server the same tool only reads: its writes are refused one by one.
+    ServerTool(
+        NAME,
+        "Batch tool calls",
+        DESCRIPTION,
+        BatchInput,
+        run_batch,
+        read_only=False,
+        destructive=True,
+        offered=_all,
+        output_schema=OUTPUT_SCHEMA,
+    ),
+    # On a read-only server it only reads: its writes are refused one by one.
     ServerTool(
         NAME,
         "Batch tool calls",
         DESCRIPTION + " Writes are refused (read-only server).",
         BatchInput,
         run_batch,
-        read_only=True,
         offered=_reads,
         output_schema=OUTPUT_SCHEMA,
     ),
