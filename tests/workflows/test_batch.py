@@ -59,7 +59,8 @@ async def test_a_read_only_server_lists_batch_and_refuses_its_writes_one_by_one(
                 ]
             },
         )
-    assert listed["batch"].annotations.read_only_hint is True
+    annotations = listed["batch"].annotations
+    assert annotations is not None and annotations.read_only_hint is True
     assert "upsert_person" not in listed and "add_note" not in listed
     results = out["results"]
     assert results[0]["ok"] and results[0]["result"]["data"]["id"] == 1
@@ -181,6 +182,7 @@ async def test_batch_says_what_it_may_do_at_each_write_level(sandbox, tmp_path):
     for level in ("none", "safe", "all"):
         async with client_for(sandbox, tmp_path, PIPEDRIVE_WRITES=level) as client:
             (listed,) = [t for t in (await client.list_tools()).tools if t.name == "batch"]
+        assert listed.annotations is not None
         hints[level] = (listed.annotations.read_only_hint, listed.annotations.destructive_hint)
     # Read-only where it can only read; destructive where the server offers destructive tools.
     assert hints == {"none": (True, None), "safe": (None, False), "all": (None, True)}

@@ -180,7 +180,7 @@ async def test_reports_notify_progress_per_page_and_say_when_the_budget_cut_a_wa
         # Room for the stage list, none left for the deals.
         monkeypatch.setattr(reading, "TOKEN_BUDGET", 12)
         cut = await answer(client, "pipeline_summary", {})
-    assert [m.split(":")[0] for _, m in seen] == ["get_deals", "get_stages", "get_activities"]
+    assert [str(m).split(":")[0] for _, m in seen] == ["get_deals", "get_stages", "get_activities"]
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert whole["walk"]["complete"] is True
     assert cut["walk"]["complete"] is False

@@ -77,12 +77,25 @@ def refusal(runtime: Runtime, tool: str) -> str | None:
     if own is not None:
         if not own.read_only and runtime.settings.read_only:
             return f"{tool} changes data, and this server runs read-only (PIPEDRIVE_WRITES=none)."
-        return f"{tool} is not offered by this server with its current settings (toolsets, write level)."
+        missing = [name for name in own.needs if name not in runtime.enabled]
+        if missing:
+            return f"{tool} calls {missing[0]}, which this server does not offer: " + _why(
+                runtime, missing[0]
+            )
+        return f"{tool} is not offered with this server's settings (toolsets, write level, discovery)."
     try:
         runtime.reachable(tool)
     except ToolError as exc:
         return exc.message
     return None
+
+
+def _why(runtime: Runtime, tool: str) -> str:
+    try:
+        runtime.reachable(tool)
+    except ToolError as exc:
+        return exc.message
+    return "it is not enabled."
 
 
 class _Run:

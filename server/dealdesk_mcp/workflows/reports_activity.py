@@ -14,7 +14,7 @@ from dealdesk_mcp.jsonvalues import as_object
 from dealdesk_mcp.server_tools import ServerTool, ServerToolInput
 from dealdesk_mcp.workflows import report_table as rt
 from dealdesk_mcp.workflows.reading import Reader
-from dealdesk_mcp.workflows.reports_deals import open_deals
+from dealdesk_mcp.workflows.reports_deals import deals_of
 
 if TYPE_CHECKING:
     from datetime import date
@@ -42,7 +42,7 @@ async def stale_deals(
     runtime: Runtime, account: Account, args: StaleDealsInput, progress: Progress | None, peer: Peer | None
 ) -> dict[str, Any]:
     reader = Reader(runtime, account, progress)
-    deals = await open_deals(reader, args, ["open"])
+    deals = await deals_of(reader, args, ["open"])
     by_stage = rt.by_id(await reader.walk("get_stages"))
     touches: dict[Any, Touch] = {}
     for activity in await activities(reader):
@@ -91,7 +91,7 @@ async def stale_deals(
     table.totals = {
         "count": len(stale),
         "value": rt.shown(value),
-        "open_deals": len(deals),
+        "deals_of": len(deals),
         "days": args.days,
     }
     table.notes.append(

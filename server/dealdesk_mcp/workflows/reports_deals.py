@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from dealdesk_mcp.app import Runtime
 
 
-async def open_deals(reader: Reader, args: rt.DealFilter, status: list[str]) -> list[dict[str, Any]]:
+async def deals_of(reader: Reader, args: rt.DealFilter, status: list[str]) -> list[dict[str, Any]]:
     """Deals of these statuses that pass the filter (pipeline and owner asked of the API, currency here)."""
     query: dict[str, Any] = {"status": status}
     if args.pipeline_id is not None:
@@ -133,7 +133,7 @@ async def pipeline_summary(
     stage_query = {"pipeline_id": args.pipeline_id} if args.pipeline_id is not None else {}
     stages = _sorted_stages(await reader.walk("get_stages", stage_query), pipelines)
     by_stage = rt.by_id(stages)
-    deals = await open_deals(reader, args, ["open"])
+    deals = await deals_of(reader, args, ["open"])
     now = reader.as_of
     sums: dict[Any, Sums] = {s["id"]: Sums() for s in stages}
     total = Sums()
@@ -224,7 +224,7 @@ async def deals_forecast(
 ) -> dict[str, Any]:
     reader = Reader(runtime, account, progress)
     by_stage = rt.by_id(await reader.walk("get_stages"))
-    deals = await open_deals(reader, args, ["open"])
+    deals = await deals_of(reader, args, ["open"])
     periods: dict[str | None, Sums] = {}
     total = Sums()
     for deal in deals:
@@ -288,7 +288,7 @@ async def win_loss_report(
     runtime: Runtime, account: Account, args: WinLossInput, progress: Progress | None, peer: Peer | None
 ) -> dict[str, Any]:
     reader = Reader(runtime, account, progress)
-    deals = await open_deals(reader, args, ["won", "lost"])
+    deals = await deals_of(reader, args, ["won", "lost"])
     names = await rt.user_names(reader)
     groups: dict[tuple[Any, str | None], Outcomes] = {}
     total = Outcomes()

@@ -108,8 +108,8 @@ class Key:
     on: dict[str, Any]
     rule: str
 
-    def lock_key(self, account: Account, runtime: Runtime) -> tuple[Any, ...]:
-        origin = account.origin(runtime.profiles["pipedrive"])
+    def lock_key(self, account: Account, origin: str) -> tuple[Any, ...]:
+        """Whose records (the account at its API's origin), which entity, which key."""
         values = tuple(str(v).casefold() for v in self.on.values())
         return (account.key, origin, self.entity, *self.on, *values)
 
@@ -153,7 +153,8 @@ async def _record(runtime: Runtime, account: Account, peer: Peer | None, tool: s
 async def upsert(runtime: Runtime, account: Account, peer: Peer | None, plan: Plan) -> dict[str, Any]:
     key = plan.key
     match = key.described(plan.search_tool)
-    lock_key = key.lock_key(account, runtime)
+    api = runtime.catalog.tools[plan.search_tool].api
+    lock_key = key.lock_key(account, account.origin(runtime.profiles[api]))
     async with LOCKS.hold(lock_key):
         remembered = RECENT.recall(lock_key)
         if remembered is not None:
@@ -175,6 +176,7 @@ async def upsert(runtime: Runtime, account: Account, peer: Peer | None, plan: Pl
         if candidates:
             record = await _record(runtime, account, peer, plan.get_tool, candidates[0]["id"])
             if record is not None:
+                match["matched"] = candidates[0]  # what the search found, as compared with the key
                 return {"outcome": "found", "match": match, "data": record}
         answer = await runtime.call(plan.create_tool, plan.create_args, None, account, peer)
         data = answer.value.get("data")
