@@ -10,8 +10,21 @@ from mcp_types import ListToolsResult
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.errors import ConfigError
+from dealdesk_mcp.server_tools import registered
 from dealdesk_mcp.toolsets import DEFAULTS as DEFAULT_TOOLSETS
 from tests.conftest import connect, make_settings, text_of
+
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+SERVER_TOOLS = {t.name for t in registered()}
+UPSERTS = {"upsert_person", "upsert_organization", "upsert_deal"}
+REPORTS = {
+    "pipeline_summary",
+    "deals_forecast",
+    "win_loss_report",
+    "stale_deals",
+    "activity_summary",
+    "lead_conversion",
+}
 
 
 def listed_chars(tools) -> int:
@@ -35,7 +48,8 @@ async def test_toolset_choice_lists_exactly_those_toolsets(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals,notes")
     catalog = load_catalog()
     expected = {t.name for t in catalog.tools.values() if t.toolset in ("deals", "notes")}
-    assert {t.name for t in tools} == expected | {"get_session_info"}
+    # batch always; an upsert where the tools it calls are enabled (deals has all that upsert_deal needs)
+    assert {t.name for t in tools} == expected | {"get_session_info", "batch", "upsert_deal"}
 
 
 async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_path):
@@ -57,6 +71,7 @@ async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_p
     ):
         assert everyday in names
     assert not any(n.startswith("attio_") for n in names)
+    assert {"batch", *UPSERTS} <= names and not names & REPORTS  # reports are a group of their own
     assert listed_chars(tools) <= 60_000
 
 
@@ -76,19 +91,24 @@ async def test_default_set_includes_attio_only_with_its_key(standin, tmp_path):
 
 async def test_all_lists_every_operation(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all")
-    assert len(tools) == 399
+    assert len(tools) == 398 + len(
+        SERVER_TOOLS - {"search_operations", "describe_operation", "call_operation"}
+    )
 
 
 async def test_read_only_registers_no_writing_tool(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all", PIPEDRIVE_READ_ONLY="true")
     catalog = load_catalog()
-    # Reads: every GET, and Attio's queries and searches, which read by POST.
+    # Reads: every GET, and Attio's queries and searches, which read by POST; and batch, which refuses
+    # writes one by one.
     reads = {
         t.name
         for t in catalog.tools.values()
         if t.method == "GET" or (t.method == "POST" and t.path.endswith(("/query", "/search")))
     }
-    assert {t.name for t in tools} == reads | {"get_session_info"}
+    names = {t.name for t in tools}
+    assert names & set(catalog.tools) == reads
+    assert "batch" in names and not names & UPSERTS
     assert all(t.annotations.read_only_hint is True for t in tools)
 
 
@@ -113,6 +133,9 @@ async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path)
             "search_operations",
             "describe_operation",
             "call_operation",
+            "batch",
+            *UPSERTS,
+            *REPORTS,  # --toolsets all names the reports too
         }
         assert listed_chars(tools) <= 8_000
         found = json.loads(text_of(await client.call_tool("search_operations", {"query": "deal followers"})))

@@ -75,7 +75,11 @@ class Runtime:
             exclude_tools=settings.exclude_tools,
         )
         self.enabled: dict[str, ToolEntry] = self.catalog.select(selection, apis=with_credentials)
-        self.server_tools = {tool.name: tool for tool in server_tools.registered() if tool.offered(settings)}
+        self.server_tools = {
+            tool.name: tool
+            for tool in server_tools.registered()
+            if tool.offered(settings) and all(name in self.enabled for name in tool.needs)
+        }
         self._connections = 0
 
     def attach_fields(self, account: Account) -> Account:
@@ -130,7 +134,7 @@ class Runtime:
         account = account or self.account
         own = self.server_tools.get(name)
         if own is not None:
-            value = await own.call(self, account, arguments or {}, progress)
+            value = await own.call(self, account, arguments or {}, progress, peer)
             return Fitted(value, dumps(value))
         try:
             entry = self.reachable(name)

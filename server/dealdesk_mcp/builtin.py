@@ -9,7 +9,7 @@ from pydantic import Field
 
 from dealdesk_mcp import __version__, discovery, executor, policy
 from dealdesk_mcp.account import Account
-from dealdesk_mcp.call import Progress
+from dealdesk_mcp.call import Peer, Progress
 from dealdesk_mcp.catalog import ToolEntry
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.errors import NotAllowed, ToolError
@@ -44,17 +44,19 @@ def _discovery(settings: Settings) -> bool:
 
 
 async def _session_info(
-    runtime: Runtime, account: Account, args: Any, progress: Progress | None
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
 ) -> dict[str, Any]:
     return await session_info(runtime, account)
 
 
-async def _search(runtime: Runtime, account: Account, args: Any, progress: Progress | None) -> dict[str, Any]:
+async def _search(
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
+) -> dict[str, Any]:
     return await discovery.search(runtime, account, args)
 
 
 async def _describe(
-    runtime: Runtime, account: Account, args: Any, progress: Progress | None
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
 ) -> dict[str, Any]:
     entry = runtime.reachable(args.name)
     return {
@@ -67,8 +69,10 @@ async def _describe(
     }
 
 
-async def _call(runtime: Runtime, account: Account, args: Any, progress: Progress | None) -> dict[str, Any]:
-    answer = await runtime.call(args.name, args.arguments, progress, account)
+async def _call(
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
+) -> dict[str, Any]:
+    answer = await runtime.call(args.name, args.arguments, progress, account, peer)
     return answer.value
 
 

@@ -119,10 +119,20 @@ class Catalog:
                 ]  # an API's name: all of it
             elif name in self.toolsets:
                 chosen.append(name)
+            elif name in toolset_table.SERVER_GROUPS:
+                continue  # the server's own tools: they say themselves whether they are offered
             elif name:
                 unknown.append(name)
         if unknown:
-            valid = ", ".join([toolset_table.ALL, toolset_table.DEFAULT, *self.apis(), *self.toolset_names()])
+            valid = ", ".join(
+                [
+                    toolset_table.ALL,
+                    toolset_table.DEFAULT,
+                    *self.apis(),
+                    *toolset_table.SERVER_GROUPS,
+                    *self.toolset_names(),
+                ]
+            )
             raise ConfigError(f"unknown toolset(s): {', '.join(unknown)}. Valid names: {valid}")
         return list(dict.fromkeys(chosen))
 
