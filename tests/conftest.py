@@ -37,6 +37,8 @@ def make_settings(standin: StandIn, tmp_path: Path, **env: str) -> Settings:
         "ATTIO_BASE_URL": standin.origin,
         "PIPEDRIVE_TOOLSETS": "all",
         "PIPEDRIVE_WRITES": "all",
+        # Requests as sent: confirmation has tests of its own (tests/test_safe_writes.py).
+        "PIPEDRIVE_CONFIRM": "never",
         "PIPEDRIVE_MCP_STATE_DIR": str(tmp_path / "state"),
         "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
         "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),

@@ -139,6 +139,19 @@ def _store_url(raw: str | None) -> str | None:
     return raw
 
 
+# A shorter key could be guessed from the confirm values it signs.
+MIN_CONFIRM_KEY_LENGTH = 32
+
+
+def _confirm_key(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < MIN_CONFIRM_KEY_LENGTH:
+        raise ConfigError(
+            f"PIPEDRIVE_CONFIRM_KEY must be at least {MIN_CONFIRM_KEY_LENGTH} characters of random text "
+            f"(got {len(raw)}); leave it unset for a random key per process"
+        )
+    return raw
+
+
 def _fernet_key(raw: str | None) -> str | None:
     """A Fernet key: 32 bytes in URL-safe base64 (what cryptography.fernet.Fernet.generate_key() prints)."""
     if raw is None:
@@ -257,6 +270,9 @@ class Settings:
     writes: WriteLevel = "safe"
     # Which calls the user confirms first: destructive ones (the default), every write, or none.
     confirm: ConfirmLevel = "destructive"
+    # Signs the values of the two-step confirm; set the same key on every replica (default: a random
+    # key per process, so a restart makes pending values invalid).
+    confirm_key: str | None = None
     audit_log: Path | None = None
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
@@ -313,6 +329,7 @@ class Settings:
             self.attio_client_secret,
             self.mcp_auth_token,
             self.secret_key,
+            self.confirm_key,
         )
         return tuple(v for v in values if v)
 
@@ -392,8 +409,9 @@ class Settings:
             # --read-only (PIPEDRIVE_READ_ONLY) is the alias of writes=none, and the stricter choice wins.
             writes="none"
             if _flag(get("PIPEDRIVE_READ_ONLY"))
-            else _choice(env, "PIPEDRIVE_WRITES", WRITE_LEVELS, "safe"),
-            confirm=_choice(env, "PIPEDRIVE_CONFIRM", CONFIRM_LEVELS, "destructive"),
+            else cast(WriteLevel, _choice(env, "PIPEDRIVE_WRITES", WRITE_LEVELS, "safe")),
+            confirm=cast(ConfirmLevel, _choice(env, "PIPEDRIVE_CONFIRM", CONFIRM_LEVELS, "destructive")),
+            confirm_key=_confirm_key(get("PIPEDRIVE_CONFIRM_KEY")),
             audit_log=Path(audit).expanduser() if (audit := get("PIPEDRIVE_AUDIT_LOG")) else None,
             tools=_names(get("PIPEDRIVE_TOOLS")),
             exclude_tools=_names(get("PIPEDRIVE_EXCLUDE_TOOLS")),

@@ -139,7 +139,7 @@ class Session:
             request = self.client.build_request(
                 method,
                 account.origin(profile) + path,
-                params=httpx.QueryParams(outgoing.params) if outgoing.params else None,
+                params=tuple(outgoing.params) or None,
                 json=outgoing.json if outgoing.has_json else None,
                 data=outgoing.form,
                 files=outgoing.files,

@@ -128,6 +128,17 @@ def no_paths_message(settings: Settings) -> str:
     )
 
 
+def source_of(model: UploadInput) -> dict[str, str]:
+    """Where an upload's bytes came from, as answers and the audit log name it: the path, or the address
+    without its query (a presigned link carries its signature there), or that they came inline."""
+    if model.path is not None:
+        return {"path": model.path}
+    if model.file_url is not None:
+        parts = urlsplit(model.file_url)
+        return {"file_url": (_origin(model.file_url) or "") + parts.path}
+    return {"content_base64": "given with the call"}
+
+
 @asynccontextmanager
 async def open_upload(
     model: UploadInput, rules: files.UploadRules, settings: Settings, client: httpx.AsyncClient

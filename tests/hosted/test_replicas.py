@@ -18,6 +18,7 @@ import pytest
 from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
 from dealdesk_mcp.sandbox.db import Store
 from dealdesk_mcp.sandbox.oauth import expire_access_tokens
+from dealdesk_mcp.sandbox.views import alive
 from tests.hosted.balancer import Balancer, BrowserBalancer, Pool
 from tests.hosted.conftest import (
     STARTUP_SECONDS,
@@ -225,3 +226,25 @@ async def test_with_an_attio_app_too_users_sign_in_at_both_and_each_api_gets_its
     assert len(cluster.crm.ids("oauth_access")) - before == 2
     assert info["user"]["id"] == 3 and info["apis"]["attio"]["credentials"]
     assert info["identities"]["attio"]["workspace_id"] == workspace["data"]["workspace_id"]
+
+
+async def test_a_confirm_value_one_replica_gave_is_carried_out_by_another(cluster: Cluster) -> None:
+    """Stateless replicas ask no question mid-call: a destructive call is confirmed in two steps, and the
+    second may reach another replica, which must accept the value the first one gave."""
+    first, second = [r.port for r in cluster.replicas if r.process.poll() is None][:2]
+    pool = Pool(cluster.pool.public_port, [first])
+    person = oauth_client(
+        cluster.public_url + "/mcp", 4, transport=Balancer(pool), browser_transport=BrowserBalancer(pool)
+    )
+    async with person.client() as client:
+        deal = structured(await client.call_tool("add_deal", {"title": "confirmed elsewhere"}))["data"]
+        asked = structured(await client.call_tool("delete_deal", {"id": deal["id"]}))
+        pool.ports = [second]
+        kept = alive("deal", cluster.crm.get("deal", deal["id"]))
+        done = structured(
+            await client.call_tool("delete_deal", {"id": deal["id"], "confirm": asked["confirm"]})
+        )
+    # The first replica only asked (the deal stayed); the second, given its value, deleted it.
+    assert asked["confirm"] and asked["preview"] and kept
+    assert done["data"]["id"] == deal["id"] and not alive("deal", cluster.crm.get("deal", deal["id"]))
+    assert pool.served[second] == 1

@@ -153,3 +153,36 @@ def test_a_fetched_addresss_query_never_reaches_the_log() -> None:
     assert QueryLeftOut().filter(record)
     line = record.getMessage()
     assert "5e1f0c9a2b7d" not in line and "https://files.example.com/contract.pdf" in line
+
+
+async def test_a_dry_run_checks_content_and_the_audit_log_names_no_signature(
+    standin: StandIn, files_host: StandIn, tmp_path: Path
+) -> None:
+    """Content and URL uploads rehearse like local files, and the audit log says where the bytes came
+    from without the bytes or a URL's query (a presigned link's signature)."""
+    import json
+
+    audit = tmp_path / "audit.jsonl"
+    settings = make_settings(
+        standin, tmp_path, PIPEDRIVE_MCP_UPLOAD_ORIGINS=files_host.origin, PIPEDRIVE_AUDIT_LOG=str(audit)
+    )
+    content = {"content_base64": base64.b64encode(CONTRACT).decode(), "file_name": "contract.pdf"}
+    async with connect(settings) as client:
+        rehearsed = await client.call_tool("add_file", {**content, "deal_id": 7, "dry_run": True})
+        sent = await client.call_tool(
+            "add_file", {"file_url": f"{files_host.origin}/contract.pdf?sig=5e1f0c9a", "deal_id": 7}
+        )
+    assert not rehearsed.is_error and not sent.is_error, text_of(rehearsed) + text_of(sent)
+    shown = rehearsed.structured_content["dry_run"]["file"]  # type: ignore[index]
+    assert (
+        shown["size"] == len(CONTRACT) and shown["file_name"] == "contract.pdf" and "content_base64" in shown
+    )
+    assert len(uploads(standin)) == 1  # only the real call sent a file
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [line["file"] for line in lines][-1] == {
+        "file_url": f"{files_host.origin}/contract.pdf",
+        "file_name": "contract.pdf",
+        "size": len(CONTRACT),
+    }
+    # Neither the inline bytes nor the link's signature are written down.
+    assert content["content_base64"][:40] not in audit.read_text() and "5e1f0c9a" not in audit.read_text()

@@ -117,6 +117,7 @@ def settings_for(sandbox: SandboxHandle, tmp_path: Path) -> Settings:
         attio_api_key=auth.sandbox_token(),
         toolsets=("attio",),
         writes="all",
+        confirm="never",  # every tool as sent; confirmation is tested apart
         upload_roots=(tmp_path,),
         download_dir=tmp_path / "downloads",
         max_retry_wait=3.0,

@@ -13,6 +13,7 @@ from typing import Any
 
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.sandbox import SANDBOX_TOKEN, start_sandbox
+from dealdesk_mcp.workflows import TOOLS as WORKFLOWS
 from tests.conftest import connect, text_of
 from tests.contract.argbuilder import UnbuildableSchema, build_cases, takes_upload
 
@@ -76,6 +77,7 @@ async def test_every_pipedrive_tool_is_served(tmp_path: Path) -> None:
                 "PIPEDRIVE_BASE_URL": sandbox.base_url,
                 "PIPEDRIVE_TOOLSETS": "all",
                 "PIPEDRIVE_WRITES": "all",
+                "PIPEDRIVE_CONFIRM": "never",  # every tool as sent; confirmation is tested apart
                 "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
                 "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
                 "PIPEDRIVE_MAX_RETRIES": "1",
@@ -85,7 +87,9 @@ async def test_every_pipedrive_tool_is_served(tmp_path: Path) -> None:
             tools = [
                 t
                 for t in (await client.list_tools()).tools
-                if not t.name.startswith("attio_") and t.name != "get_session_info"
+                if not t.name.startswith("attio_")
+                and t.name != "get_session_info"
+                and t.name not in {w.name for w in WORKFLOWS}
             ]
             assert len(tools) == 315
             outcomes = {}

@@ -10,11 +10,14 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -36,7 +39,7 @@ class AddLeadValue(NestedInput):
     currency: str
 
 
-class AddLead(ToolInput):
+class AddLead(WriteInput):
     """Create a lead; needs a title plus a person_id or organization_id. Use add_deal when the opportunity is already qualified."""
 
     route: ClassVar[Route] = Route(
@@ -87,7 +90,7 @@ class AddLead(ToolInput):
     channel_id: str | None = Field(default=None, description="Your id for the channel.")
 
 
-class ConvertLeadToDeal(ToolInput):
+class ConvertLeadToDeal(WriteInput):
     """Start promoting a lead into a deal, optionally choosing pipeline or stage; returns a conversion id for get_lead_conversion_status."""
 
     route: ClassVar[Route] = Route(
@@ -109,7 +112,7 @@ class ConvertLeadToDeal(ToolInput):
     )
 
 
-class DeleteLead(ToolInput):
+class DeleteLead(DestructiveInput):
     """Remove a lead by id. To hide it without deleting, archive it via update_lead."""
 
     route: ClassVar[Route] = Route(
@@ -284,7 +287,7 @@ class SearchLeads(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateLead(ToolInput):
+class UpdateLead(UpdateInput):
     """Change fields of an existing lead, including archiving it or marking it seen. Use convert_lead_to_deal to promote it."""
 
     route: ClassVar[Route] = Route(
