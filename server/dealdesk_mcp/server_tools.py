@@ -111,6 +111,6 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def registered() -> list[ServerTool]:
     """Every server tool, in listing order."""
-    from dealdesk_mcp import builtin
+    from dealdesk_mcp import builtin, toolswitch
 
-    return [*builtin.TOOLS]
+    return [*builtin.TOOLS, toolswitch.TOOL]
