@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp_types import Tool
 
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.config import Settings
@@ -19,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 SHARED_SPECS = ROOT.parent / "shared" / "specs"
 TOKEN = "tok-3f9a1c77e2b54d0c9aa1d2e3f4b5c6d7"
+# The server's own tools, listed beside the API's tools in every mode but discovery (there with its trio).
+SERVER_TOOLS = frozenset({"get_session_info", "switch_toolsets"})
 ATTIO_KEY = "attio-key-8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
 
 
@@ -50,6 +53,18 @@ def make_settings(standin: StandIn, tmp_path: Path, **env: str) -> Settings:
 async def connect(settings: Settings) -> AsyncIterator[Client]:
     async with Client(build_server(settings)) as client:
         yield client
+
+
+async def list_all_tools(client: Client) -> list[Tool]:
+    """Every listed tool, page by page: tools/list comes in pages (dealdesk_mcp.cursors.PAGE_CHARS)."""
+    tools: list[Tool] = []
+    cursor: str | None = None
+    while True:
+        page = await client.list_tools(cursor=cursor)
+        tools += page.tools
+        cursor = page.next_cursor
+        if cursor is None:
+            return tools
 
 
 def text_of(result: Any) -> str:

@@ -11,7 +11,7 @@ from dealdesk_mcp.app import build_server
 from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.errors import ConfigError
 from dealdesk_mcp.toolsets import DEFAULTS as DEFAULT_TOOLSETS
-from tests.conftest import connect, make_settings, text_of
+from tests.conftest import SERVER_TOOLS, connect, list_all_tools, make_settings, text_of
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -23,7 +23,7 @@ def listed_chars(tools) -> int:
 
 async def listed(standin, tmp_path, **env):
     async with connect(make_settings(standin, tmp_path, **env)) as client:
-        return (await client.list_tools()).tools
+        return await list_all_tools(client)
 
 
 async def test_every_tool_belongs_to_exactly_one_toolset():
@@ -37,7 +37,7 @@ async def test_toolset_choice_lists_exactly_those_toolsets(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals,notes")
     catalog = load_catalog()
     expected = {t.name for t in catalog.tools.values() if t.toolset in ("deals", "notes")}
-    assert {t.name for t in tools} == expected | {"get_session_info"}
+    assert {t.name for t in tools} == expected | SERVER_TOOLS
 
 
 async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_path):
@@ -78,17 +78,17 @@ async def test_default_set_includes_attio_only_with_its_key(standin, tmp_path):
 
 async def test_all_lists_every_operation(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all")
-    assert len(tools) == 399
+    assert len(tools) == 398 + len(SERVER_TOOLS)
 
 
 async def test_read_only_registers_no_writing_tool(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all", PIPEDRIVE_READ_ONLY="true")
     catalog = load_catalog()
     for tool in tools:
-        if tool.name != "get_session_info":
+        if tool.name not in SERVER_TOOLS:
             assert catalog.tools[tool.name].method not in WRITES, tool.name
-            assert tool.annotations.read_only_hint is True
-    assert len(tools) - 1 == sum(1 for t in catalog.tools.values() if t.method == "GET")
+        assert tool.annotations.read_only_hint is True
+    assert len(tools) - len(SERVER_TOOLS) == sum(1 for t in catalog.tools.values() if t.method == "GET")
 
 
 async def test_read_only_refuses_writes_even_through_call_operation(standin, tmp_path):
@@ -106,9 +106,9 @@ async def test_read_only_refuses_writes_even_through_call_operation(standin, tmp
 async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path):
     settings = make_settings(standin, tmp_path, PIPEDRIVE_DISCOVERY="true")
     async with connect(settings) as client:
-        tools = (await client.list_tools()).tools
+        tools = await list_all_tools(client)
         assert {t.name for t in tools} == {
-            "get_session_info",
+            *SERVER_TOOLS,
             "search_operations",
             "describe_operation",
             "call_operation",

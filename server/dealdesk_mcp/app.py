@@ -19,6 +19,7 @@ from mcp.shared.exceptions import MCPError
 from mcp_types.jsonrpc import INVALID_PARAMS
 
 from dealdesk_mcp import __version__, apis, builtin, cursors, executor, notes, resources, server_tools
+from dealdesk_mcp import toolsets as toolset_table
 from dealdesk_mcp.account import Account, local_account
 from dealdesk_mcp.answers import AnswerKind, Fitted, dumps, output_schema
 from dealdesk_mcp.call import Call, Peer, Progress
@@ -32,6 +33,7 @@ from dealdesk_mcp.session import Session
 from dealdesk_mcp.shelf import Shelf, ShelvedFile
 
 log = logging.getLogger(__name__)
+_TOOLSET_ORDER = {t.name: i for i, t in enumerate(toolset_table.TOOLSETS)}
 
 INSTRUCTIONS = (
     "Tools for the Pipedrive CRM (and Attio where enabled). Every answer is a JSON object: `data` holds the "
@@ -124,7 +126,11 @@ class Runtime:
         tools = [self._tool(name, tool.listed) for name, tool in self.server_tools.items()]
         if self.settings.discovery:
             return tools  # the whole API through search, describe and call
-        return tools + [self._tool(entry.name, lambda e=entry: listed(e)) for entry in self.enabled.values()]
+        # Everyday toolsets first (the toolset table's order), so a first page holds the common work.
+        entries = sorted(
+            self.enabled.values(), key=lambda e: _TOOLSET_ORDER.get(e.toolset, len(_TOOLSET_ORDER))
+        )
+        return tools + [self._tool(entry.name, lambda e=entry: listed(e)) for entry in entries]
 
     def _tool(self, name: str, make: Any) -> types.Tool:
         tool = self._listed.get(name)

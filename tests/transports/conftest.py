@@ -66,10 +66,11 @@ def server_env(standin: StandIn, **extra: str) -> dict[str, str]:
 
 
 def expected_tool_count() -> int:
-    """Every generated operation (all toolsets) plus the built-in get_session_info."""
+    """Every generated operation (all toolsets) plus the server's own tools."""
     from dealdesk_mcp.catalog import load_catalog
+    from tests.conftest import SERVER_TOOLS
 
-    return len(load_catalog().tools) + 1
+    return len(load_catalog().tools) + len(SERVER_TOOLS)
 
 
 @dataclass

@@ -13,7 +13,7 @@ from mcp.client.stdio import stdio_client
 
 from dealdesk_mcp import cli
 from dealdesk_mcp.catalog import Selection, load_catalog
-from tests.conftest import ROOT, TOKEN, connect, make_settings, text_of
+from tests.conftest import ROOT, SERVER_TOOLS, TOKEN, connect, list_all_tools, make_settings, text_of
 from tests.standin import StandIn
 from tests.transports.conftest import SCRIPT, server_env
 
@@ -82,7 +82,8 @@ async def test_the_token_entry_serves_once_a_token_is_filled_in(standin: StandIn
     listed, deals = await spawn(entry, tmp_path, env)
     catalog = load_catalog()
     everyday = set(catalog.select(Selection(), apis=["pipedrive"]))
-    assert {t.name for t in listed.tools} - {"get_session_info"} == everyday
+    assert {t.name for t in listed.tools} - SERVER_TOOLS == everyday
+    assert listed.next_cursor is None  # the default selection is one page of tools/list
     assert not deals.is_error, text_of(deals)
     assert standin.requests[-1].headers["x-api-token"] == TOKEN
 
@@ -102,6 +103,6 @@ async def test_the_sandbox_entry_serves_demo_data(standin: StandIn, tmp_path: Pa
 async def test_toolsets_default_means_the_same_as_no_choice(standin: StandIn, tmp_path: Path) -> None:
     async def names(**env: str) -> set[str]:
         async with connect(make_settings(standin, tmp_path, ATTIO_API_KEY="", **env)) as client:
-            return {t.name for t in (await client.list_tools()).tools}
+            return {t.name for t in await list_all_tools(client)}
 
     assert await names(PIPEDRIVE_TOOLSETS="default") == await names(PIPEDRIVE_TOOLSETS="")
