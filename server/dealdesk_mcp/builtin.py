@@ -164,7 +164,8 @@ def not_offered(runtime: Runtime, entry: ToolEntry) -> ToolError:
         )
     return NotAllowed(
         f"{entry.name} is in the {entry.toolset!r} toolset, which is not enabled; enabled: {', '.join(runtime.toolsets)}. "
-        f"Start the server with --toolsets {entry.toolset} (or all)."
+        f"Call switch_toolsets with enable [{entry.toolset!r}] to offer it on this connection, or start the "
+        f"server with --toolsets {entry.toolset} (or all)."
     )
 
 

@@ -4,7 +4,8 @@ account, for the notifications the server sends unasked (a resource it changed, 
 
 A connection of the handshake protocol (stdio, SSE, streamable HTTP with a session) keeps its state
 across requests. A 2026-07-28 request brings a connection of its own that ends with the request, so
-nothing set during it outlives it (`ConnectionState.lasting` says which kind this is).
+nothing set during it outlives it (`ConnectionState.lasting` says which kind this is); clients of that
+protocol hear of changes on a subscriptions/listen stream instead, one event bus per account.
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mcp.server.connection import Connection
+from mcp.server.subscriptions import (
+    InMemorySubscriptionBus,
+    ListenHandler,
+    ResourcesListChanged,
+    ResourceUpdated,
+)
 from mcp_types import LoggingLevel
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
@@ -74,6 +81,14 @@ class Audience:
 
     def __init__(self) -> None:
         self._members: dict[int, _Member] = {}
+        self._buses: dict[str, tuple[InMemorySubscriptionBus, ListenHandler]] = {}
+
+    def listener(self, account_key: str) -> ListenHandler:
+        """The subscriptions/listen handler of one account's event bus (2026-07-28 clients)."""
+        if account_key not in self._buses:
+            bus = InMemorySubscriptionBus()
+            self._buses[account_key] = (bus, ListenHandler(bus))
+        return self._buses[account_key][1]
 
     def join(self, account_key: str, ctx: Any) -> ConnectionState:
         """The state of the request's connection, which from now on hears about `account_key`'s changes."""
@@ -94,7 +109,12 @@ class Audience:
         for member in self.members(account_key):
             for uri in sorted(uris & member.state.subscriptions):
                 await member.connection.send_resource_updated(uri)
+        if account_key in self._buses:
+            for uri in sorted(uris):
+                await self._buses[account_key][0].publish(ResourceUpdated(uri))
 
     async def resource_list_changed(self, account_key: str) -> None:
         for member in self.members(account_key):
             await member.connection.send_resource_list_changed()
+        if account_key in self._buses:
+            await self._buses[account_key][0].publish(ResourcesListChanged())

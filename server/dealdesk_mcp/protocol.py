@@ -244,7 +244,14 @@ def protocol_handlers(runtime: Runtime) -> dict[str, Any]:
                 raise MCPError(INVALID_PARAMS, str(exc)) from None
         return types.CompleteResult(completion=found)
 
+    async def listen(
+        ctx: Any, params: types.SubscriptionsListenRequestParams
+    ) -> types.SubscriptionsListenResult:
+        # One bus per account: one user's changes are never announced to another's streams.
+        return await runtime.audience.listener(runtime.account_for(ctx).key)(ctx, params)
+
     return {
+        "on_subscriptions_listen": listen,
         "on_list_resources": list_resources,
         "on_list_resource_templates": list_templates,
         "on_read_resource": read_resource,
