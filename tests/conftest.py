@@ -67,6 +67,18 @@ async def list_all_tools(client: Client) -> list[Tool]:
             return tools
 
 
+def assert_fits_output_schema(tool: Tool, result: Any) -> None:
+    """A successful answer's structured content validates against the output schema the tool lists
+    (checked here whether or not the client saw the tool's page of tools/list)."""
+    from jsonschema import validators
+
+    if result.is_error or tool.output_schema is None:
+        return
+    validator = validators.validator_for(tool.output_schema)(tool.output_schema)
+    errors = sorted(validator.iter_errors(result.structured_content), key=str)
+    assert not errors, f"{tool.name}: {errors[0].message} at {list(errors[0].absolute_path)}"
+
+
 def text_of(result: Any) -> str:
     return "".join(getattr(block, "text", "") for block in result.content)
 

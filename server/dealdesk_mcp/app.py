@@ -28,6 +28,7 @@ from dealdesk_mcp.config import Settings
 from dealdesk_mcp.connections import Audience, ConnectionState, Offer
 from dealdesk_mcp.custom_fields import FieldDirectory
 from dealdesk_mcp.errors import ApiError, ToolError, UnknownTool
+from dealdesk_mcp.jsonvalues import is_object
 from dealdesk_mcp.protocol import protocol_handlers, set_level_handler, sink_for
 from dealdesk_mcp.session import Session
 from dealdesk_mcp.shelf import Shelf, ShelvedFile
@@ -182,13 +183,12 @@ class Runtime:
     def shelve(self, account: Account, value: dict[str, Any]) -> list[ShelvedFile]:
         """Remember the files an answer says the server wrote (a download, a whole answer kept)."""
         kept: list[ShelvedFile] = []
-        saved = value.get("saved")
-        if isinstance(saved, dict) and isinstance(saved.get("path"), str):  # pyright: ignore[reportUnknownMemberType]
-            found = self.shelf.put(account, saved["path"], "download", saved.get("content_type"))  # pyright: ignore[reportUnknownArgumentType]
+        saved, cut = value.get("saved"), value.get("cut")
+        if is_object(saved) and isinstance(saved.get("path"), str):
+            found = self.shelf.put(account, saved["path"], "download", saved.get("content_type"))
             kept += [found] if found else []
-        cut = value.get("cut")
-        if isinstance(cut, dict) and isinstance(cut.get("full_answer_file"), str):  # pyright: ignore[reportUnknownMemberType]
-            found = self.shelf.put(account, cut["full_answer_file"], "answer", "application/json")  # pyright: ignore[reportUnknownArgumentType]
+        if is_object(cut) and isinstance(cut.get("full_answer_file"), str):
+            found = self.shelf.put(account, cut["full_answer_file"], "answer", "application/json")
             kept += [found] if found else []
         return kept
 
@@ -342,8 +342,8 @@ def tool_handlers(runtime: Runtime) -> dict[str, Any]:
 
 async def _note_files(tool: str, answer: Fitted, files: list[ShelvedFile]) -> None:
     cut = answer.value.get("cut")
-    if isinstance(cut, dict):
-        await notes.note("info", f"{tool}: {cut.get('note', 'the answer was cut at the cap')}")  # pyright: ignore[reportUnknownMemberType]
+    if is_object(cut):
+        await notes.note("info", f"{tool}: {cut.get('note', 'the answer was cut at the cap')}")
     for kept in files:
         await notes.note("info", f"{tool}: saved {kept.name} ({kept.size} bytes) as {kept.uri}")
 

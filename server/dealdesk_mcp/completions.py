@@ -20,7 +20,7 @@ from dealdesk_mcp import executor, shelf
 from dealdesk_mcp import toolsets as toolset_table
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.errors import ToolError
-from dealdesk_mcp.jsonvalues import is_array, is_object
+from dealdesk_mcp.jsonvalues import as_object, is_array, is_object
 from dealdesk_mcp.notes import note
 
 if TYPE_CHECKING:
@@ -101,17 +101,17 @@ class UnknownReference(Exception):
 def records_of(value: Any) -> list[dict[str, Any]]:
     """The records of a shaped answer: a table's rows as objects, a list, or the items of a search."""
     data = value.get("data") if is_object(value) else None
-    if is_object(data) and "columns" in data and "rows" in data:
-        same = data.get("same") or {}
-        rows = [{**same, **dict(zip(data["columns"], row, strict=False))} for row in data["rows"]]
+    rows: list[dict[str, Any]] = []
+    if is_object(data) and is_array(data.get("columns")) and is_array(data.get("rows")):
+        same = as_object(data.get("same")) or {}
+        columns: list[Any] = data["columns"]
+        rows = [{**same, **dict(zip(columns, row, strict=False))} for row in data["rows"] if is_array(row)]
     elif is_array(data):
         rows = [r for r in data if is_object(r)]
     elif is_object(data) and is_array(data.get("items")):
         rows = [r for r in data["items"] if is_object(r)]
-    else:
-        rows = []
     # Search answers wrap each record in "item".
-    return [r["item"] if is_object(r.get("item")) else r for r in rows]
+    return [inner if (inner := as_object(r.get("item"))) is not None else r for r in rows]
 
 
 def _label(record: Mapping[str, Any], key: str | None) -> str | None:

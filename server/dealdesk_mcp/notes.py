@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Generator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -98,7 +98,7 @@ _current: ContextVar[NoteSink | None] = ContextVar("dealdesk_notes", default=Non
 
 
 @contextmanager
-def attached(sink: NoteSink | None) -> Iterator[None]:
+def attached(sink: NoteSink | None) -> Generator[None]:
     """Send the notes of the code run inside to `sink` (None: to nobody)."""
     token = _current.set(sink)
     try:
