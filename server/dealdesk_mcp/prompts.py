@@ -225,8 +225,12 @@ def availability(runtime: Runtime, spec: PromptSpec) -> str:
     beyond = [n for n in missing if not runtime.catalog.tools[n].allowed_at(level)]
     switchable = sorted({runtime.catalog.tools[n].toolset for n in missing if n not in beyond})
     lines = [f"Not offered on this connection now: {', '.join(missing)}."]
-    if switchable:
+    if switchable and runtime.connection is not None and runtime.connection.lasting:
         lines.append(f"`{SWITCH}` with enable {switchable} offers them.")
+    elif switchable:
+        lines.append(
+            f"The server offers them when started with --toolsets including {', '.join(switchable)}."
+        )
     if beyond:
         lines.append(f"{', '.join(beyond)} need a higher write level than {level!r} (the server's --writes).")
     return " ".join(lines)

@@ -158,8 +158,9 @@ def protocol_handlers(runtime: Runtime) -> dict[str, Any]:
     async def _read(view: Runtime, account: Account, ctx: Any, uri: str) -> list[Any]:
         if uri == toolswitch.TOOLSETS_URI:
             return [_json(uri, account, toolswitch.listing(view, account))]
-        if uri.startswith(toolswitch.TOOLSET_TEMPLATE.split("{")[0]):
-            found = toolswitch.toolset_tools(view, uri.rsplit("/", 1)[1])
+        toolset = resources.template_of(toolswitch.TOOLSET_TEMPLATE).match(uri)
+        if toolset is not None:
+            found = toolswitch.toolset_tools(view, str(toolset["toolset"]))
             if found is None:
                 raise _not_found(ctx, uri, "no such toolset; see dealdesk://toolsets")
             return [_json(uri, account, found)]

@@ -119,7 +119,8 @@ def switch(
 
 
 def listing(runtime: Runtime, account: Account) -> dict[str, Any]:
-    """Every toolset: on or off here, tools offered now, tools that switching it on would add."""
+    """Every toolset: on or off here, tools offered now, how many switching it on would add, and
+    whether its API has credentials."""
     rows: list[dict[str, Any]] = []
     on = set(runtime.toolsets)
     for facts in toolset_table.TOOLSETS:
@@ -136,9 +137,9 @@ def listing(runtime: Runtime, account: Account) -> dict[str, Any]:
             {
                 "name": facts.name,
                 "on": facts.name in on,
-                "tools": offered,
-                "more": max(0, whole - offered),
-                "api_ready": account.has(tools[0].api),
+                "offered": offered,
+                "switch_on_adds": max(0, whole - offered),
+                "has_credentials": account.has(tools[0].api),
                 "about": facts.summary,
             }
         )

@@ -86,3 +86,16 @@ async def test_pipedrive_prompts_need_pipedrive_credentials(sandbox: SandboxHand
     async with client_of(server_for(sandbox, tmp_path, PIPEDRIVE_API_TOKEN="")) as (client, _):
         listed = (await client.list_prompts()).prompts
     assert listed == []
+
+
+async def test_the_way_to_missing_tools_fits_the_connection(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    server = server_for(sandbox, tmp_path)
+    async with client_of(server, legacy=True) as (session, _), client_of(server) as (stateless, _):
+        with_session = (await session.get_prompt("qualify_lead", {"lead": "Maple"})).messages[0].content.text
+        await session.call_tool("switch_toolsets", {"enable": ["lead_labels", "pipelines", "stages"]})
+        switched = (await session.get_prompt("qualify_lead", {"lead": "Maple"})).messages[0].content.text
+        without = (await stateless.get_prompt("qualify_lead", {"lead": "Maple"})).messages[0].content.text
+    assert "Not offered on this connection now: get_lead_labels." in with_session
+    assert "`switch_toolsets` with enable ['lead_labels'] offers them." in with_session
+    assert "Not offered" not in switched
+    assert "started with --toolsets including lead_labels" in without
