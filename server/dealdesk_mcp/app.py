@@ -327,6 +327,9 @@ class SessionPeer:
             return False  # no forms (a client offering only URL elicitation)
         return session.can_send_request or session.protocol_version in MODERN_PROTOCOL_VERSIONS
 
+    def asks_while_waiting(self) -> bool:
+        return bool(self._ctx.session.can_send_request)
+
     async def elicit(self, message: str, schema: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         session = self._ctx.session
         if session.can_send_request:
