@@ -10,12 +10,10 @@ from mcp_types import ListToolsResult
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.errors import ConfigError
-from dealdesk_mcp.server_tools import registered
 from dealdesk_mcp.toolsets import DEFAULTS as DEFAULT_TOOLSETS
-from tests.conftest import connect, make_settings, text_of
+from tests.conftest import SERVER_TOOLS, connect, list_all_tools, make_settings, text_of
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-SERVER_TOOLS = {t.name for t in registered()}
 UPSERTS = {"upsert_person", "upsert_organization", "upsert_deal"}
 REPORTS = {
     "pipeline_summary",
@@ -34,7 +32,7 @@ def listed_chars(tools) -> int:
 
 async def listed(standin, tmp_path, **env):
     async with connect(make_settings(standin, tmp_path, **env)) as client:
-        return (await client.list_tools()).tools
+        return await list_all_tools(client)
 
 
 async def test_every_tool_belongs_to_exactly_one_toolset():
@@ -49,7 +47,12 @@ async def test_toolset_choice_lists_exactly_those_toolsets(standin, tmp_path):
     catalog = load_catalog()
     expected = {t.name for t in catalog.tools.values() if t.toolset in ("deals", "notes")}
     # batch always; an upsert where the tools it calls are enabled (deals has all that upsert_deal needs)
-    assert {t.name for t in tools} == expected | {"get_session_info", "batch", "upsert_deal"}
+    assert {t.name for t in tools} == expected | {
+        "get_session_info",
+        "switch_toolsets",
+        "batch",
+        "upsert_deal",
+    }
 
 
 async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_path):
@@ -91,9 +94,7 @@ async def test_default_set_includes_attio_only_with_its_key(standin, tmp_path):
 
 async def test_all_lists_every_operation(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all")
-    assert len(tools) == 398 + len(
-        SERVER_TOOLS - {"search_operations", "describe_operation", "call_operation"}
-    )
+    assert len(tools) == 398 + len(SERVER_TOOLS)
 
 
 async def test_read_only_registers_no_writing_tool(standin, tmp_path):
@@ -127,9 +128,9 @@ async def test_read_only_refuses_writes_even_through_call_operation(standin, tmp
 async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path):
     settings = make_settings(standin, tmp_path, PIPEDRIVE_DISCOVERY="true")
     async with connect(settings) as client:
-        tools = (await client.list_tools()).tools
+        tools = await list_all_tools(client)
         assert {t.name for t in tools} == {
-            "get_session_info",
+            *SERVER_TOOLS,
             "search_operations",
             "describe_operation",
             "call_operation",
@@ -137,7 +138,7 @@ async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path)
             *UPSERTS,
             *REPORTS,  # --toolsets all names the reports too
         }
-        assert listed_chars(tools) <= 8_000
+        assert listed_chars(tools) <= 9_000  # the trio, the server's own tools and the six reports (~4,000)
         found = json.loads(text_of(await client.call_tool("search_operations", {"query": "deal followers"})))
         assert "get_deal_followers" in [op["name"] for op in found["operations"]][:3]
         described = json.loads(text_of(await client.call_tool("describe_operation", {"name": "add_deal"})))

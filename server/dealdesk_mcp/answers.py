@@ -107,7 +107,7 @@ class ToolAnswer(_Part):
 _PARTS: dict[AnswerKind, dict[str, Any]] = {
     "list": {
         "data": {"type": ["object", "array"]},  # a table of records, a plain list, or a raw answer
-        "page": {"type": "object", "properties": {"count": {"type": "integer"}, "next": {"type": "object"}}},
+        "page": {"type": "object"},  # count, next: the instructions explain them once
         "cut": {"type": "object"},
     },
     "object": {"data": {}, "cut": {"type": "object"}},

@@ -27,6 +27,7 @@ import httpx
 
 from dealdesk_mcp.errors import ApiError, MissingCredentials
 from dealdesk_mcp.jsonvalues import is_object
+from dealdesk_mcp.notes import note
 
 log = logging.getLogger(__name__)
 
@@ -256,9 +257,8 @@ class OAuthAuth(httpx.Auth):
                 if self._store is not None:
                     stored = await self._store.load()
                     if stored is not None and stored.access_token and stored.access_token != stale:
-                        self._adopt(
-                            stored
-                        )  # its refresh token is the live one, even if this pair expired too
+                        # Its refresh token is the live one, even if this pair expired too.
+                        self._adopt(stored)
                         if not self._expired():
                             return
                 await self._exchange()
@@ -288,7 +288,7 @@ class OAuthAuth(httpx.Auth):
             if self._store is not None and exc.status in (400, 401):
                 await self._store.forget()  # the grant is gone: a hosted user signs in again
             raise
-        log.info("refreshed the %s OAuth token", label)
+        await note("info", f"the {label} OAuth access token was refreshed")
         if self._store is not None:
             await self._store.save(self.tokens)
 

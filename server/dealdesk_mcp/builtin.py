@@ -80,8 +80,8 @@ TOOLS = (
     ServerTool(
         SESSION_INFO,
         "Show this server's session",
-        "Show this server's mode, enabled toolsets, which APIs have credentials, the signed-in Pipedrive user, "
-        "and this session's calls, API token cost and rate-limit headroom.",
+        "This server's mode, toolsets, APIs with credentials, the signed-in user, and this session's calls, "
+        "token cost and rate-limit headroom.",
         SessionInfoInput,
         _session_info,
     ),
@@ -139,7 +139,8 @@ def not_offered(runtime: Runtime, entry: ToolEntry) -> ToolError:
         )
     return NotAllowed(
         f"{entry.name} is in the {entry.toolset!r} toolset, which is not enabled; enabled: {', '.join(runtime.toolsets)}. "
-        f"Start the server with --toolsets {entry.toolset} (or all)."
+        f"Call switch_toolsets with enable [{entry.toolset!r}] to offer it on this connection, or start the "
+        f"server with --toolsets {entry.toolset} (or all)."
     )
 
 

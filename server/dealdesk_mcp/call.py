@@ -36,6 +36,11 @@ class Peer(Protocol):
         """Whether the client takes form elicitations (it said so when it connected)."""
         ...
 
+    def asks_while_waiting(self) -> bool:
+        """Whether a question is asked while the call waits (a back channel), rather than answered by
+        the client calling again (InputRequired), which runs the whole call a second time."""
+        ...
+
     async def elicit(self, message: str, schema: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         """Ask the user; answers the action ("accept", "decline", "cancel") and the form's content.
         Raises InputRequired where the client answers by calling again."""

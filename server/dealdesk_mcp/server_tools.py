@@ -121,6 +121,6 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def registered() -> list[ServerTool]:
     """Every server tool, in listing order."""
-    from dealdesk_mcp import builtin, workflows
+    from dealdesk_mcp import builtin, toolswitch, workflows
 
-    return [*builtin.TOOLS, *workflows.TOOLS]
+    return [*builtin.TOOLS, toolswitch.TOOL, *workflows.TOOLS]

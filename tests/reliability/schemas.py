@@ -13,6 +13,7 @@ import datetime
 import json
 import re
 import string
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -23,6 +24,9 @@ import jsonschema
 from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import value_sets  # noqa: E402  (scripts/ is no package)
+
 SCHEMAS = ROOT / "tool_schemas"
 HASH_ALPHABET = "0123456789abcdef"
 # Values of every JSON type, none of which pydantic's lax mode turns into another type: 7 is no boolean
@@ -161,6 +165,9 @@ def _string(schema: dict[str, Any]) -> st.SearchStrategy[str]:
         return st.emails()
     if fmt in ("uri", "url"):
         return st.from_regex(r"\Ahttps://[a-z]{1,10}\.example/[a-z0-9]{0,8}\Z")
+    named = _named_set(schema)
+    if named is not None:
+        return st.sampled_from(named)
     if "pattern" in schema:
         return st.from_regex(schema["pattern"]).filter(
             lambda s: len(s) <= schema.get("maxLength", 10**6) and len(s) >= schema.get("minLength", 0)
@@ -170,6 +177,18 @@ def _string(schema: dict[str, Any]) -> st.SearchStrategy[str]:
     return st.text(
         alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=low, max_size=high
     )
+
+
+def _named_set(schema: dict[str, Any]) -> list[str] | None:
+    """A closed set the listing names instead of spelling out (scripts/value_sets.py: the country codes);
+    the description says which extras belong, and the server checks every value."""
+    listed = value_sets.named_form(sorted(value_sets.ISO_3166_ALPHA2))
+    assert listed is not None
+    description = schema.get("description", "")
+    if schema.get("pattern") != listed["pattern"] or not description.startswith(listed["description"][:-1]):
+        return None
+    extras = re.findall(r"\b[A-Z]{2}\b", description.removeprefix(listed["description"][:-1]))
+    return sorted(value_sets.ISO_3166_ALPHA2 | set(extras))
 
 
 def _number(schema: dict[str, Any], integer: bool) -> st.SearchStrategy[Any]:

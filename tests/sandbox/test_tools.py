@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.sandbox import SANDBOX_TOKEN, start_sandbox
-from dealdesk_mcp.workflows import TOOLS as WORKFLOWS
-from tests.conftest import connect, text_of
+from tests.conftest import SERVER_TOOLS, assert_fits_output_schema, connect, list_all_tools, text_of
 from tests.contract.argbuilder import UnbuildableSchema, build_cases, takes_upload
 
 SEEDED = {
@@ -84,15 +84,19 @@ async def test_every_pipedrive_tool_is_served(tmp_path: Path) -> None:
             }
         )
         async with connect(settings) as client:
-            tools = [
-                t
-                for t in (await client.list_tools()).tools
-                if not t.name.startswith("attio_")
-                and t.name != "get_session_info"
-                and t.name not in {w.name for w in WORKFLOWS}
-            ]
+            listed = await list_all_tools(client)
+            tools = [t for t in listed if not t.name.startswith("attio_") and t.name not in SERVER_TOOLS]
+            # Every Pipedrive tool here, the Attio ones in test_attio_tools.py: all of --toolsets all.
+            assert {t.name for t in tools} == {
+                e.name for e in load_catalog().tools.values() if e.api == "pipedrive"
+            }
             assert len(tools) == 315
             outcomes = {}
+            # The server's own tools that need no arguments; the workflows have tests/workflows.
+            for tool in [t for t in listed if t.name in SERVER_TOOLS and not t.input_schema.get("required")]:
+                result = await client.call_tool(tool.name, {})
+                assert not result.is_error, text_of(result)
+                assert_fits_output_schema(tool, result)
             for tool in sorted(tools, key=lambda t: (_rank(t.name), t.name)):
                 schema = tool.input_schema
                 try:
@@ -102,6 +106,7 @@ async def test_every_pipedrive_tool_is_served(tmp_path: Path) -> None:
                 if tool.name in STRING_IDS:
                     args["id"] = STRING_IDS[tool.name]
                 result = await client.call_tool(tool.name, args)
+                assert_fits_output_schema(tool, result)
                 outcomes[tool.name] = (result.is_error, text_of(result))
     server_side = {n: t[:200] for n, (err, t) in outcomes.items() if err and re.search(r"HTTP (5\d\d)", t)}
     assert server_side == {}

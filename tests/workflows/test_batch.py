@@ -5,10 +5,15 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+from mcp import Client
+
+from dealdesk_mcp.app import build_server
 from dealdesk_mcp.workflows import batch
 from tests.conftest import connect, make_settings
 from tests.standin import Recorded, Reply, StandIn
-from tests.workflows.conftest import answer, client_for, walk_v1
+from tests.test_safe_writes import asking
+from tests.workflows.conftest import answer, client_for, settings_for, walk_v1
 
 
 def note_contents(api) -> list[str]:
@@ -186,3 +191,36 @@ async def test_batch_says_what_it_may_do_at_each_write_level(sandbox, tmp_path):
         hints[level] = (listed.annotations.read_only_hint, listed.annotations.destructive_hint)
     # Read-only where it can only read; destructive where the server offers destructive tools.
     assert hints == {"none": (True, None), "safe": (None, False), "all": (None, True)}
+
+
+@pytest.mark.parametrize("mode", ["legacy", "auto"])  # asked over the back channel / by a retried call
+async def test_a_batch_sends_each_write_once_when_a_later_operation_needs_confirmation(
+    sandbox, api, tmp_path, mode
+):
+    """A client on MCP 2026-07-28 answers a question by calling again: a batch that let an operation ask
+    that way would run the writes before it a second time. Its operations ask only where the question
+    waits for its answer; elsewhere the destructive one answers with a preview to confirm."""
+    asked: list[str] = []
+    server = build_server(settings_for(sandbox, tmp_path, PIPEDRIVE_WRITES="all"))
+    note, deal = f"Batch note once ({mode})", {"legacy": 3, "auto": 4}[mode]
+    async with Client(server, elicitation_callback=asking("accept", asked), mode=mode) as client:
+        out = await answer(
+            client,
+            "batch",
+            {
+                "operations": [
+                    {"tool": "add_note", "arguments": {"content": note, "deal_id": 1}},
+                    {"tool": "delete_deal", "arguments": {"id": deal}},
+                ],
+                "stop_on_error": True,
+            },
+        )
+    assert note_contents(api).count(note) == 1
+    found = api.get(f"/api/v2/deals/{deal}").json().get("data")
+    deleted = not found or found["is_deleted"]
+    if mode == "legacy":  # asked while the batch waited, and accepted
+        assert len(asked) == 1 and out["results"][1]["ok"] and deleted is True
+    else:
+        assert asked == [] and deleted is False
+        second = out["results"][1]
+        assert second["ok"] and second["result"]["confirm"] and second["result"]["preview"]

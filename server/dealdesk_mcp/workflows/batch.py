@@ -53,14 +53,19 @@ class BatchInput(ServerToolInput):
 
 
 class _OneQuestionAtATime:
-    """The client, asked one confirmation at a time however many operations run at once."""
+    """The client, asked one confirmation at a time however many operations run at once. Only where
+    the question waits for its answer: a client that answers by calling again would run the batch's
+    earlier writes a second time, so there its operations answer with a preview to confirm instead."""
 
     def __init__(self, peer: Peer) -> None:
         self._peer = peer
         self._lock = anyio.Lock()
 
     def can_elicit(self) -> bool:
-        return self._peer.can_elicit()
+        return self._peer.asks_while_waiting() and self._peer.can_elicit()
+
+    def asks_while_waiting(self) -> bool:
+        return self._peer.asks_while_waiting()
 
     async def elicit(self, message: str, schema: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
         async with self._lock:

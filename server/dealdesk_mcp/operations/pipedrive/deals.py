@@ -423,7 +423,7 @@ class GetDealParticipants(ListInput):
 
 
 class GetDeals(ListInput):
-    """List deals, filtered by owner, person, organization, pipeline, stage, status or update time. For text search use search_deals; for archived deals use get_archived_deals."""
+    """List deals, filtered by owner, person, organization, pipeline, stage, status or update time. Text search: search_deals; archived: get_archived_deals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -643,7 +643,7 @@ class SearchDeals(ListInput):
 
 
 class UpdateDeal(UpdateInput):
-    """Change a deal's fields - move it to another stage or pipeline (stage_id, pipeline_id), mark it won or lost (status), or edit value, owner and the rest. Only the fields you pass change."""
+    """Change a deal: move it (stage_id, pipeline_id), mark it won or lost (status), or edit value, owner and the rest. Only the fields you pass change."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -155,7 +155,7 @@ class GetFile(ToolInput):
 
 
 class GetFiles(ListInput):
-    """List all files in the account. For files on a single record use get_deal_files, get_person_files or get_organization_files."""
+    """List all files in the account; one record's files via get_deal_files, get_person_files or get_organization_files."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -91,7 +91,7 @@ class AddLead(WriteInput):
 
 
 class ConvertLeadToDeal(WriteInput):
-    """Start promoting a lead into a deal, optionally choosing pipeline or stage; returns a conversion id for get_lead_conversion_status."""
+    """Start turning a lead into a deal, optionally in a given pipeline or stage; answers a conversion id for get_lead_conversion_status."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -195,7 +195,7 @@ class GetLeadConversionStatus(ToolInput):
 
 
 class GetLeads(ListInput):
-    """List active (non-archived) leads, filtered by owner, person, organization or saved filter. Use search_leads for text and get_archived_leads for archived ones."""
+    """List active leads, filtered by owner, person, organization or saved filter. Text: search_leads; archived: get_archived_leads."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -104,7 +104,7 @@ class DeleteOrganization(DestructiveInput):
 
 
 class GetOrganization(ToolInput):
-    """Fetch one company by id with all its fields. Use get_organizations to browse or search_organization to look one up by text."""
+    """Fetch one company by id with all its fields. To browse, get_organizations; by text, search_organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

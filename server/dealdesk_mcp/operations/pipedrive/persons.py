@@ -175,7 +175,7 @@ class DeletePersonPicture(DestructiveInput):
 
 
 class GetPerson(ToolInput):
-    """Fetch one contact by id with all fields. Use get_persons to browse many or search_persons to look one up by text."""
+    """Fetch one contact by id with all fields. To browse, get_persons; by text, search_persons."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -416,7 +416,7 @@ class SearchPersons(ListInput):
 
 
 class UpdatePerson(UpdateInput):
-    """Change fields of an existing contact, such as name, emails, phones, organization or owner. Unsent fields stay as they are."""
+    """Change a contact's fields, such as name, emails, phones, organization or owner. Unsent fields stay as they are."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

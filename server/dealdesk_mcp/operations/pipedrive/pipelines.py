@@ -163,7 +163,7 @@ class GetPipelineMovementStatistics(ToolInput):
 
 
 class GetPipelines(ListInput):
-    """List all sales pipelines in the company. Use get_pipeline for one pipeline, or get_stages for the stages inside pipelines."""
+    """List all sales pipelines. One pipeline: get_pipeline; their stages: get_stages."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
