@@ -109,13 +109,10 @@ class Runtime:
         self.enabled: dict[str, ToolEntry] = self.catalog.select(selection, apis=with_credentials)
         # What every connection starts with; one may switch toolsets on or off (toolswitch.py), and the
         # request handlers then see a view of this runtime with that connection's offer (`view`).
-        self.started = Offer(tuple(self.toolsets), dict(self.enabled))
+        groups = toolset_table.groups_named(settings.toolsets or ())
+        self.started = Offer(tuple(self.toolsets), dict(self.enabled), groups)
         self.connection: ConnectionState | None = None
-        self.server_tools = {
-            tool.name: tool
-            for tool in server_tools.registered()
-            if tool.offered(settings) and all(name in self.enabled for name in tool.needs)
-        }
+        self.server_tools = server_tools.offered(settings, self.enabled, groups)
         self.shelf = Shelf()
         self.audience = Audience()
         self._listed: dict[str, types.Tool] = {}
@@ -130,7 +127,14 @@ class Runtime:
         if state.offer is not None:
             view.enabled = dict(state.offer.enabled)
             view.toolsets = list(state.offer.toolsets)
+            view.server_tools = server_tools.offered(self.settings, view.enabled, state.offer.groups)
         return view
+
+    @property
+    def offer(self) -> Offer:
+        """What this view offers: its connection's switched offer, or what the server started with."""
+        state = self.connection
+        return state.offer if state is not None and state.offer is not None else self.started
 
     def attach_fields(self, account: Account) -> Account:
         """Give `account` its custom-field directory, read through the *Fields tools as that account."""

@@ -38,6 +38,8 @@ class Offer:
 
     toolsets: tuple[str, ...]
     enabled: Mapping[str, ToolEntry]
+    # The server groups on (toolsets.SERVER_GROUPS: the reports).
+    groups: frozenset[str] = frozenset()
 
 
 @dataclass

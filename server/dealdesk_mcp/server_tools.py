@@ -4,7 +4,7 @@ is a ServerTool in its own module, named in `registered()`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -35,6 +35,20 @@ def _always(settings: Settings) -> bool:
     return True
 
 
+def offered(
+    settings: Settings, enabled: Mapping[str, object], groups: frozenset[str]
+) -> dict[str, ServerTool]:
+    """The server's own tools a connection is offered: those its settings allow, whose group is on and
+    whose catalog tools are all enabled."""
+    return {
+        tool.name: tool
+        for tool in registered()
+        if tool.offered(settings)
+        and (tool.group is None or tool.group in groups)
+        and all(name in enabled for name in tool.needs)
+    }
+
+
 @dataclass(frozen=True)
 class ServerTool:
     name: str
@@ -52,6 +66,8 @@ class ServerTool:
     needs: tuple[str, ...] = ()
     # It may do what cannot be undone (a batch where destructive tools are offered).
     destructive: bool = False
+    # The server group it belongs to (toolsets.SERVER_GROUPS): offered only while that group is on.
+    group: str | None = None
 
     def listed(self) -> types.Tool:
         return types.Tool(

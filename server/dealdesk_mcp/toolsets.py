@@ -6,6 +6,7 @@ tool_schemas/ is here, and every row here has tools); the README's table says th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -114,8 +115,31 @@ TOOLSETS: tuple[Toolset, ...] = (
 )
 BY_NAME = {t.name: t for t in TOOLSETS}
 DEFAULTS = tuple(t.name for t in TOOLSETS if t.default != "none")
+
+
 # Groups of the server's own tools that --toolsets names like toolsets (not in the default; `all` has them).
-SERVER_GROUPS = {"reports": "pipeline, forecast, win/loss, stale-deal, activity and lead reports"}
+@dataclass(frozen=True, slots=True)
+class ServerGroup:
+    name: str
+    summary: str
+    # The API its tools read.
+    api: str
+
+
+SERVER_GROUPS = {
+    g.name: g
+    for g in (
+        ServerGroup(
+            "reports", "pipeline, forecast, win/loss, stale-deal, activity and lead reports", "pipedrive"
+        ),
+    )
+}
 # Names that stand for several toolsets in --toolsets.
 ALL = "all"
 DEFAULT = "default"
+
+
+def groups_named(names: Iterable[str]) -> frozenset[str]:
+    """The server groups a --toolsets list names, itself or through `all`."""
+    chosen = {n.strip().lower() for n in names}
+    return frozenset(g for g in SERVER_GROUPS if g in chosen or ALL in chosen)

@@ -20,7 +20,8 @@ from dealdesk_mcp.catalog import ToolEntry
 from dealdesk_mcp.connections import ConnectionState, Offer
 from dealdesk_mcp.errors import ConfigError, InvalidArguments, NotAllowed
 from dealdesk_mcp.fitting import as_table
-from dealdesk_mcp.server_tools import ServerTool, ServerToolInput
+from dealdesk_mcp.server_tools import ServerTool, ServerToolInput, registered
+from dealdesk_mcp.server_tools import offered as server_tools_offered
 
 if TYPE_CHECKING:
     from dealdesk_mcp.app import Runtime
@@ -47,14 +48,16 @@ def offer_for(runtime: Runtime, on: Iterable[str], off: Iterable[str]) -> Offer:
     settings = runtime.settings
     picked: dict[str, ToolEntry] = {n: e for n, e in started.enabled.items() if e.toolset not in off}
     for toolset in on:
-        for entry in runtime.catalog.toolsets[toolset]:
+        for entry in runtime.catalog.toolsets.get(toolset, []):  # a server group has none of its own
             if entry.allowed_at(settings.writes) and entry.name not in settings.exclude_tools:
                 picked[entry.name] = entry
     order = _order()
-    names = [t for t in started.toolsets if t not in off] + [t for t in on if t not in started.toolsets]
+    toolsets = [t for t in on if t not in toolset_table.SERVER_GROUPS]
+    names = [t for t in started.toolsets if t not in off] + [t for t in toolsets if t not in started.toolsets]
     return Offer(
         tuple(sorted(dict.fromkeys(names), key=lambda t: order.get(t, len(order)))),
         {n: picked[n] for n in runtime.catalog.tools if n in picked},
+        (started.groups | (on & set(toolset_table.SERVER_GROUPS))) - off,
     )
 
 
@@ -64,10 +67,11 @@ def _names(runtime: Runtime, account: Account, given: list[str]) -> list[str]:
         names = runtime.catalog.resolve_toolsets(given, apis=apis) if given else []
     except ConfigError as exc:
         raise InvalidArguments(f"{NAME}: {exc.message}") from None
+    groups = sorted(toolset_table.groups_named(given))
     # 'all' names every toolset; those of an API without credentials are left out, not refused.
     everything = any(g.strip().lower() == toolset_table.ALL for g in given)
     if everything:
-        return [n for n in names if runtime.catalog.api_of(n) in apis]
+        return [n for n in names if runtime.catalog.api_of(n) in apis] + groups
     lacking = [n for n in names if runtime.catalog.api_of(n) not in apis]
     if lacking:
         profile = runtime.profiles[runtime.catalog.api_of(lacking[0])]
@@ -75,7 +79,7 @@ def _names(runtime: Runtime, account: Account, given: list[str]) -> list[str]:
             f"{', '.join(lacking)} need {profile.name} credentials, which this server has none of: "
             f"{profile.credential_hint}."
         )
-    return names
+    return names + groups
 
 
 def switch(
@@ -88,13 +92,13 @@ def switch(
             "this connection keeps no session (each request of the 2026-07-28 protocol stands alone), so "
             "toolsets cannot be switched during it; start the server with --toolsets instead."
         )
-    before = set(runtime.enabled)
+    before = set(runtime.enabled) | set(runtime.server_tools)
     on = (state.switched_on | set(on_names)) - set(off_names)
     off = (state.switched_off | set(off_names)) - set(on_names)
     offer = offer_for(runtime, on, off)
     state.switched_on, state.switched_off = frozenset(on), frozenset(off)
     state.offer = offer if (on or off) else None
-    after = set(offer.enabled)
+    after = set(offer.enabled) | set(server_tools_offered(runtime.settings, offer.enabled, offer.groups))
     notes: list[str] = []
     added, removed = len(after - before), len(before - after)
     if added or removed:
@@ -105,7 +109,7 @@ def switch(
     held = [
         e.name
         for t in on_names
-        for e in runtime.catalog.toolsets[t]
+        for e in runtime.catalog.toolsets.get(t, [])
         if not e.allowed_at(runtime.settings.writes)
     ]
     if held:
@@ -139,6 +143,20 @@ def listing(runtime: Runtime, account: Account) -> dict[str, Any]:
                 "switch_on_adds": max(0, whole - offered),
                 "has_credentials": account.has(tools[0].api),
                 "about": facts.summary,
+            }
+        )
+    groups = runtime.offer.groups
+    for group in toolset_table.SERVER_GROUPS.values():
+        members = [t for t in registered() if t.group == group.name]
+        offered = sum(1 for t in members if t.name in runtime.server_tools)
+        rows.append(
+            {
+                "name": group.name,
+                "on": group.name in groups,
+                "offered": offered,
+                "switch_on_adds": 0 if group.name in groups else len(members),
+                "has_credentials": account.has(group.api),
+                "about": f"the server's own {group.summary}",
             }
         )
     return {"toolsets": as_table(rows)}

@@ -137,3 +137,23 @@ async def test_the_default_selection_is_one_page(sandbox: SandboxHandle, tmp_pat
     async with client_of(server_for(sandbox, tmp_path, ATTIO_API_KEY="")) as (client, _):
         page = await client.list_tools()
     assert page.next_cursor is None and "get_deals" in {t.name for t in page.tools}
+
+
+async def test_switching_brings_the_server_tools_that_go_with_the_toolsets(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    """The reports are a group of their own, and an upsert comes with the tools it calls: both follow a
+    switch as they follow --toolsets at start."""
+    server = server_for(sandbox, tmp_path, ATTIO_API_KEY="", PIPEDRIVE_TOOLSETS="notes")
+    async with client_of(server, legacy=True) as (client, _):
+        before = {t.name for t in await list_all_tools(client)}
+        switched = answer_of(await client.call_tool("switch_toolsets", {"enable": ["persons", "reports"]}))
+        on = {t.name for t in await list_all_tools(client)}
+        summary = await client.call_tool("pipeline_summary", {})
+        answer_of(await client.call_tool("switch_toolsets", {"disable": ["reports", "persons"]}))
+        off = {t.name for t in await list_all_tools(client)}
+    assert "upsert_person" not in before and "pipeline_summary" not in before
+    assert {"upsert_person", "pipeline_summary", "stale_deals"} <= on
+    assert toolset_rows(switched)["reports"]["on"] is True
+    assert not summary.is_error, summary.content[0].text
+    assert off == before

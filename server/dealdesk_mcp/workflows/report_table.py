@@ -15,10 +15,8 @@ from pydantic import Field
 from dealdesk_mcp import files
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.answers import dumps
-from dealdesk_mcp.config import Settings
 from dealdesk_mcp.jsonvalues import as_object, is_array
 from dealdesk_mcp.server_tools import ServerToolInput
-from dealdesk_mcp.toolsets import ALL
 from dealdesk_mcp.workflows.reading import Reader
 
 GROUP = "reports"
@@ -41,12 +39,6 @@ class Span(ServerToolInput):
         if day is None:
             return self.since is None and self.until is None
         return (self.since is None or day >= self.since) and (self.until is None or day <= self.until)
-
-
-def selected(settings: Settings) -> bool:
-    """Reports are offered where --toolsets names them (or all)."""
-    chosen = {t.strip().lower() for t in settings.toolsets or ()}
-    return GROUP in chosen or ALL in chosen
 
 
 # -- values ---------------------------------------------------------------------------------------

@@ -175,7 +175,7 @@ TOOLS = (
         "Open deals with nothing planned and no activity done for `days` days, most idle first.",
         StaleDealsInput,
         stale_deals,
-        offered=rt.selected,
+        group=rt.GROUP,
         output_schema=rt.OUTPUT_SCHEMA,
     ),
     ServerTool(
@@ -184,7 +184,7 @@ TOOLS = (
         "Activities per owner and type in a period: done, undone, overdue.",
         ActivitySummaryInput,
         activity_summary,
-        offered=rt.selected,
+        group=rt.GROUP,
         output_schema=rt.OUTPUT_SCHEMA,
     ),
 )

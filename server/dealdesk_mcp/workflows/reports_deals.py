@@ -339,7 +339,7 @@ TOOLS = (
         "average age in days, totals converted to the account's currency.",
         PipelineSummaryInput,
         pipeline_summary,
-        offered=rt.selected,
+        group=rt.GROUP,
         output_schema=rt.OUTPUT_SCHEMA,
     ),
     ServerTool(
@@ -348,7 +348,7 @@ TOOLS = (
         "Open deals by expected close month or quarter: count, value and weighted value by currency.",
         DealsForecastInput,
         deals_forecast,
-        offered=rt.selected,
+        group=rt.GROUP,
         output_schema=rt.OUTPUT_SCHEMA,
     ),
     ServerTool(
@@ -357,7 +357,7 @@ TOOLS = (
         "Won and lost deals by owner and period: counts, win rate, values by currency, lost reasons.",
         WinLossInput,
         win_loss_report,
-        offered=rt.selected,
+        group=rt.GROUP,
         output_schema=rt.OUTPUT_SCHEMA,
     ),
 )

@@ -90,7 +90,7 @@ TOOLS = (
         "Leads created per period and source, how many became deals, and the rate.",
         LeadConversionInput,
         lead_conversion,
-        offered=rt.selected,
+        group=rt.GROUP,
         output_schema=rt.OUTPUT_SCHEMA,
     ),
 )
