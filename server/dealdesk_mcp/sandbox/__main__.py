@@ -10,7 +10,7 @@ import copy
 import logging
 import sys
 
-from .server import default_db_path
+from .server import STOP_SECONDS, default_db_path
 from .token import SANDBOX_TOKEN
 
 
@@ -49,7 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
     for handler in log_config["handlers"].values():
         handler["stream"] = "ext://sys.stderr"
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off", log_config=log_config)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        lifespan="off",
+        log_config=log_config,
+        timeout_graceful_shutdown=STOP_SECONDS,
+    )
     return 0
 
 

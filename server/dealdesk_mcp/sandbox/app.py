@@ -20,17 +20,17 @@ from . import (
     attio,
 )
 from .call import Answer, Call
-from .db import Store
+from .db import Store, UnstorableValue
 from .handlers import handler_for
 from .inputs import parse_params, read_body
 from .oauth import authorize_page, authorize_submit, token, user_for_token
-from .project import MISSING, Context, project
+from .project import MISSING, Context, conform_error, project
 from .ratelimit import Budget, RateLimit
 from .seed import ADMIN_ID, seed
-from .spec import api_operations, match, path_exists
+from .spec import Operation, api_operations, match, path_exists
 from .token import SANDBOX_TOKEN
 from .views import expander
-from .wire import ApiError, error, now
+from .wire import ApiError, error, error_body, now
 
 log = logging.getLogger("dealdesk_mcp.sandbox")
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -115,29 +115,42 @@ async def dispatch(request: Request) -> Response:
     op, raw_path = found
     user_id = caller(store, request)
     if user_id is None:
-        return error(401, "You need to be authorized to make this request.")
+        return _error(op, 401, "You need to be authorized to make this request.")
     headers: dict[str, str] = {}
     budget: Budget | None = request.app.state.budget
     if budget is not None:
         verdict = budget.spend(op.token_cost)
         headers = verdict.headers
         if not verdict.allowed:
-            return error(429, "Request over limit", headers=headers)
+            return _error(op, 429, "Request over limit", headers)
     try:
         path_values, query = parse_params(op, raw_path, request.query_params)
         body, uploads = await read_body(op, request)
         call = Call(request, store, op, path_values, query, body, uploads, user_id, now(), _origin(request))
-        answer = await HANDLERS[op.key](call)
+        # The handler and the rendering of its answer are one unit of work, in a worker thread.
+        response = await store.run(lambda: _answer(call, headers))
     except ApiError as exc:
-        return error(exc.status, exc.message, headers=headers)
+        return _error(op, exc.status, exc.message, headers)
+    except UnstorableValue as exc:
+        return _error(op, 400, f"The request cannot be stored: {exc}", headers)
     except Exception:
         log.exception("sandbox handler failed: %s %s", request.method, request.url.path)
-        return error(500, "The sandbox failed to handle this request", headers=headers)
+        return _error(op, 500, "The sandbox failed to handle this request", headers)
+    return response
+
+
+def _answer(call: Call, headers: dict[str, str]) -> Response:
+    answer = HANDLERS[call.op.key](call)
     if isinstance(answer, Response):
         answer.headers.update(headers)
         return answer
-    status = answer.status or op.success_status
+    status = answer.status or call.op.success_status
     return JSONResponse(_render(call, answer), status_code=status, headers=headers)
+
+
+def _error(op: Operation, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """Pipedrive's error shape, without the null members this operation's document does not allow."""
+    return JSONResponse(conform_error(op.response_schema(status), error_body(status, message)), status, headers)
 
 
 def _origin(request: Request) -> str:

@@ -7,7 +7,6 @@ a 400 naming the parameter; an id no record could have (beyond 64 bits, negative
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from typing import Any
 
 import jsonschema
 
+from . import jsonbody
 from .project import kind_of, merged
 from .spec import Operation, Param
 from .wire import ApiError, BadRequest, NotFound
@@ -200,12 +200,12 @@ def _coerce_form(schema: dict[str, Any] | None, values: dict[str, Any]) -> dict[
             out[name] = convert(name, raw, sub, "body")
         elif kind == "array":
             try:
-                out[name] = json.loads(raw)
+                out[name] = jsonbody.loads(raw)
             except ValueError:
                 out[name] = [part for part in raw.split(",") if part]
         elif kind == "object":
             try:
-                out[name] = json.loads(raw)
+                out[name] = jsonbody.loads(raw)
             except ValueError:
                 raise BadRequest(f"{name} must be a JSON object") from None
         else:
@@ -236,9 +236,9 @@ async def read_body(op: Operation, request: Any) -> tuple[Any, dict[str, Upload]
             body = {}
         else:
             try:
-                body = json.loads(raw)
+                body = jsonbody.loads(raw)
             except ValueError:
-                raise BadRequest("The request body is not valid JSON") from None
+                raise BadRequest("The request body is not valid JSON (numbers must be finite)") from None
     if op.body_schema is not None:
         schema = {k: v for k, v in op.body_schema.items()}
         if op.body_media == "multipart/form-data":

@@ -260,3 +260,16 @@ def _string(schema: dict[str, Any], value: str, ctx: Context) -> Any:
     if stamp and ctx.version == "v1" and stamp.group(3) is None and len(stamp.group(2)) == 8:
         return f"{stamp.group(1)} {stamp.group(2)}"  # v1's own time format where no format is documented
     return value
+
+
+def conform_error(schema: dict[str, Any] | None, body: dict[str, Any]) -> dict[str, Any]:
+    """An error body without the null members the operation's documented error schema does not allow
+    to be null (three channel operations document `additional_data` as an object, never null)."""
+    if schema is None:
+        return body
+    props: dict[str, Any] = merged(schema).get("properties") or {}
+    return {
+        key: value
+        for key, value in body.items()
+        if value is not None or key not in props or is_nullable(merged(props[key]))
+    }

@@ -519,7 +519,7 @@ _PERSON_OPTIONAL = ("marketing_status",)
 
 
 def _activity_counts(store: Store, key: str, record_id: int) -> dict[str, Any]:
-    acts = [a for a in store.all("activity") if a.get(key) == record_id and not a["is_deleted"]]
+    acts = [a for a in store.index("activity", key).get(record_id, ()) if not a["is_deleted"]]
     undone = sorted((a for a in acts if not a["done"]), key=lambda a: (a["due_date"] or "", a["id"]))
     done = sorted((a for a in acts if a["done"]), key=lambda a: (a["due_date"] or "", a["id"]))
     return {
@@ -539,10 +539,10 @@ def _extra_fields(store: Store, entity: str, rec: Record, wanted: set[str]) -> d
     computed: dict[str, Callable[[], dict[str, Any]]] = {
         "activities": lambda: _activity_counts(store, key, rec["id"]),
         "notes_count": lambda: {
-            "notes_count": sum(1 for n in store.all("note") if n.get(key) == rec["id"] and n["active_flag"])
+            "notes_count": sum(1 for n in store.index("note", key).get(rec["id"], ()) if n["active_flag"])
         },
         "files_count": lambda: {
-            "files_count": sum(1 for f in store.all("file") if f.get(key) == rec["id"] and f["active_flag"])
+            "files_count": sum(1 for f in store.index("file", key).get(rec["id"], ()) if f["active_flag"])
         },
     }
     if entity in ("person", "organization"):
@@ -550,7 +550,7 @@ def _extra_fields(store: Store, entity: str, rec: Record, wanted: set[str]) -> d
     if entity == "organization":
         computed["people_count"] = lambda: {
             "people_count": sum(
-                1 for p in store.all("person") if p["org_id"] == rec["id"] and not p["is_deleted"]
+                1 for p in store.index("person", "org_id").get(rec["id"], ()) if not p["is_deleted"]
             )
         }
     groups = {
@@ -572,7 +572,7 @@ def _extra_fields(store: Store, entity: str, rec: Record, wanted: set[str]) -> d
 
 
 def _deal_counts(store: Store, key: str, record_id: int) -> dict[str, Any]:
-    deals = [d for d in store.all("deal") if d.get(key) == record_id and not d["is_deleted"]]
+    deals = [d for d in store.index("deal", key).get(record_id, ()) if not d["is_deleted"]]
     by_status = {s: sum(1 for d in deals if d["status"] == s) for s in ("open", "won", "lost")}
     return {
         "open_deals_count": by_status["open"],

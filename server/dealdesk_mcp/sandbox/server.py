@@ -12,6 +12,10 @@ from types import TracebackType
 from typing import Any
 
 
+# On stop, requests still running get this long to finish before their connections are closed.
+STOP_SECONDS = 3
+
+
 class SandboxStartError(RuntimeError):
     """The sandbox server did not come up."""
 
@@ -65,7 +69,9 @@ def start_sandbox(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=STOP_SECONDS
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="pipedrive-sandbox", daemon=True

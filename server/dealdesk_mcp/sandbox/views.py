@@ -32,6 +32,11 @@ def live(store: Store, kind: str) -> list[Record]:
     return [r for r in store.all(kind) if alive(kind, r)]
 
 
+def linked(store: Store, kind: str, key: str, value: Any) -> list[Record]:
+    """The live records of `kind` whose `key` is `value`, from the unit's grouping (db.Store.index)."""
+    return [r for r in store.index(kind, key).get(value, ()) if alive(kind, r)]
+
+
 def _name(store: Store, kind: str, record_id: Any, key: str = "name") -> Any:
     rec = store.get(kind, record_id) if record_id not in (None, "") else None
     return rec.get(key) if rec else None
@@ -51,7 +56,7 @@ def _money(value: Any, currency: str | None) -> str:
 
 
 def _next_activity(store: Store, key: str, record_id: Any) -> dict[str, Any]:
-    acts = [a for a in live(store, "activity") if a.get(key) == record_id]
+    acts = linked(store, "activity", key, record_id)
     undone = sorted((a for a in acts if not a["done"]), key=lambda a: (a.get("due_date") or "", a["id"]))
     done = sorted((a for a in acts if a["done"]), key=lambda a: (a.get("due_date") or "", a["id"]))
     out: dict[str, Any] = {
@@ -72,12 +77,12 @@ def _next_activity(store: Store, key: str, record_id: Any) -> dict[str, Any]:
 
 def _counts(store: Store, key: str, record_id: Any) -> dict[str, Any]:
     return {
-        "notes_count": sum(1 for n in store.all("note") if n.get(key) == record_id),
-        "files_count": sum(1 for f in live(store, "file") if f.get(key) == record_id),
+        "notes_count": len(store.index("note", key).get(record_id, ())),
+        "files_count": len(linked(store, "file", key, record_id)),
         "followers_count": sum(
-            1 for f in store.all("follower") if f.get("parent_key") == key and f["parent_id"] == record_id
+            1 for f in store.index("follower", "parent_id").get(record_id, ()) if f.get("parent_key") == key
         ),
-        "email_messages_count": sum(1 for m in live(store, "mail_message") if m.get(key) == record_id),
+        "email_messages_count": len(linked(store, "mail_message", key, record_id)),
     }
 
 
@@ -106,8 +111,8 @@ def _deal_v1(store: Store, rec: Record) -> Record:
         cc_email=f"{COMPANY['domain']}+deal{rec['id']}@pipedrivemail.com",
         org_hidden=False,
         person_hidden=False,
-        products_count=sum(1 for p in store.all("deal_product") if p["deal_id"] == rec["id"]),
-        participants_count=sum(1 for p in store.all("participant") if p["deal_id"] == rec["id"]),
+        products_count=len(store.index("deal_product", "deal_id").get(rec["id"], ())),
+        participants_count=len(store.index("participant", "deal_id").get(rec["id"], ())),
         label=",".join(str(i) for i in rec.get("label_ids") or []) or None,
         rotten_time=None,
     )
@@ -145,7 +150,7 @@ def _org_v1(store: Store, rec: Record) -> Record:
         company_id=COMPANY["id"],
         address=address.get("value") if isinstance(address, dict) else address,
         owner_name=_name(store, "user", rec.get("owner_id")),
-        people_count=sum(1 for p in live(store, "person") if p.get("org_id") == rec["id"]),
+        people_count=len(linked(store, "person", "org_id", rec["id"])),
         cc_email=f"{COMPANY['domain']}+org{rec['id']}@pipedrivemail.com",
         visible_to=str(rec.get("visible_to", 3)),
     )
@@ -156,7 +161,7 @@ def _org_v1(store: Store, rec: Record) -> Record:
 
 
 def _deal_counts(store: Store, key: str, record_id: Any) -> dict[str, int]:
-    deals = [d for d in live(store, "deal") if d.get(key) == record_id]
+    deals = linked(store, "deal", key, record_id)
     won = sum(1 for d in deals if d["status"] == "won")
     lost = sum(1 for d in deals if d["status"] == "lost")
     return {

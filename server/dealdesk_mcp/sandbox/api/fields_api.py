@@ -157,12 +157,12 @@ def _order(call: Call, entity: str, field: Record) -> int:
 
 def _v2(name: str, entity: str, writable: bool) -> None:
     @special("v2", f"get{name}Fields")
-    async def list_fields(call: Call) -> Answer:
+    def list_fields(call: Call) -> Answer:
         chunk, extra = page(call, _all(call, entity))
         return Answer([v2_field(f, call.query.get("include_fields")) for f in chunk], extra)
 
     @special("v2", f"get{name}Field")
-    async def get_field(call: Call) -> Answer:
+    def get_field(call: Call) -> Answer:
         field = _by_code(call, entity, call.path["field_code"])
         return Answer(v2_field(field, call.query.get("include_fields")))
 
@@ -170,7 +170,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         return
 
     @special("v2", f"add{name}Field")
-    async def add_field(call: Call) -> Answer:
+    def add_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _new(
@@ -188,7 +188,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         return Answer(v2_field(field, ",".join(NAMESPACES)))
 
     @special("v2", f"update{name}Field")
-    async def update_field(call: Call) -> Answer:
+    def update_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _custom(_by_code(call, entity, call.path["field_code"]))
@@ -203,14 +203,14 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         return Answer(v2_field(field, ",".join(NAMESPACES)))
 
     @special("v2", f"delete{name}Field")
-    async def delete_field(call: Call) -> Answer:
+    def delete_field(call: Call) -> Answer:
         with call.store.transaction():
             field = _custom(_by_code(call, entity, call.path["field_code"]))
             call.store.delete(field_kind(entity), field["field_code"])
         return Answer(v2_field(field, None))
 
     @special("v2", f"add{name}FieldOptions")
-    async def add_options(call: Call) -> Answer:
+    def add_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
             added = [
@@ -221,7 +221,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         return Answer([{"id": o["id"], "label": o["label"]} for o in added])
 
     @special("v2", f"update{name}FieldOptions")
-    async def update_options(call: Call) -> Answer:
+    def update_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
             current = {o["id"]: o for o in field["options"] or []}
@@ -237,7 +237,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         return Answer([{"id": o["id"], "label": o["label"]} for o in touched])
 
     @special("v2", f"delete{name}FieldOptions")
-    async def delete_options(call: Call) -> Answer:
+    def delete_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
             current = {o["id"]: o for o in field["options"] or []}
@@ -294,7 +294,7 @@ V1_PRODUCT_TYPES = {
 
 def _v1(name: str, entity: str) -> None:
     @special("v1", f"get{name}Fields")
-    async def list_fields(call: Call) -> Answer:
+    def list_fields(call: Call) -> Answer:
         fields = _all(call, entity)
         if entity == "product":
             fields = [f for f in fields if f["field_type"] in V1_PRODUCT_TYPES]
@@ -303,12 +303,12 @@ def _v1(name: str, entity: str) -> None:
         return Answer(chunk, extra if extra is not None else {})
 
     @special("v1", f"get{name}Field")
-    async def get_field(call: Call) -> Answer:
+    def get_field(call: Call) -> Answer:
         field = _by_v1_id(call, entity, call.id)
         return Answer(v1_field(field, _order(call, entity, field)))
 
     @special("v1", f"add{name}Field")
-    async def add_field(call: Call) -> Answer:
+    def add_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _new(call, entity, data["name"], data["field_type"], data.get("options"))
@@ -318,7 +318,7 @@ def _v1(name: str, entity: str) -> None:
         return Answer(v1_field(field, _order(call, entity, field)))
 
     @special("v1", f"update{name}Field")
-    async def update_field(call: Call) -> Answer:
+    def update_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _custom(_by_v1_id(call, entity, call.id))
@@ -337,14 +337,14 @@ def _v1(name: str, entity: str) -> None:
         return Answer(v1_field(field, _order(call, entity, field)))
 
     @special("v1", f"delete{name}Field")
-    async def delete_field(call: Call) -> Answer:
+    def delete_field(call: Call) -> Answer:
         with call.store.transaction():
             field = _custom(_by_v1_id(call, entity, call.id))
             call.store.delete(field_kind(entity), field["field_code"])
         return Answer({"id": field["v1_id"]})
 
     @special("v1", f"delete{name}Fields")
-    async def delete_fields(call: Call) -> Answer:
+    def delete_fields(call: Call) -> Answer:
         ids = id_list(str(call.query.get("ids", "")).split(",") if call.query.get("ids") else [])
         if not ids:
             raise BadRequest("ids is required")
@@ -362,14 +362,14 @@ for _name, _entity in ENTITIES.items():
 
 
 @special("v1", "getActivityFields")
-async def v1_activity_fields(call: Call) -> Answer:
+def v1_activity_fields(call: Call) -> Answer:
     rows = [v1_field(f, i) for i, f in enumerate(_all(call, "activity"))]
     chunk, extra = page(call, rows)
     return Answer(chunk, extra)
 
 
 @special("v1", "getLeadFields")
-async def lead_fields(call: Call) -> Answer:
+def lead_fields(call: Call) -> Answer:
     """Leads have a few fields of their own and share the deals' custom fields, as in Pipedrive."""
     seeded = call.store.get_meta("seeded_at") or v2_time(call.moment)
     rows: list[Record] = []
@@ -411,7 +411,7 @@ LEAD_SYSTEM = [
 
 
 @special("v1", "getNoteFields")
-async def note_fields(call: Call) -> Answer:
+def note_fields(call: Call) -> Answer:
     rows = []
     for field_id, key, name, ftype in NOTE_FIELDS:
         row: Record = {

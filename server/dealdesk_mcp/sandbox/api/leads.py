@@ -37,17 +37,17 @@ def _leads(call: Call, archived: bool) -> list[Record]:
 
 
 @special("v1", "getLeads")
-async def get_leads(call: Call) -> Answer:
+def get_leads(call: Call) -> Answer:
     return listing(call, "lead", _leads(call, False), skip=PLAIN, related=False)
 
 
 @special("v1", "getArchivedLeads")
-async def get_archived_leads(call: Call) -> Answer:
+def get_archived_leads(call: Call) -> Answer:
     return listing(call, "lead", _leads(call, True), skip=PLAIN, related=False)
 
 
 @special("v1", "getLeadSources")
-async def get_lead_sources(call: Call) -> Answer:
+def get_lead_sources(call: Call) -> Answer:
     return Answer([{"name": name} for name in LEAD_SOURCES])
 
 

@@ -18,7 +18,7 @@ from .money import convert, formatted
 
 
 @special("v2", "getDeals")
-async def deals(call: Call) -> Answer:
+def deals(call: Call) -> Answer:
     q = call.query
     status = q.get("status")
     statuses = {s.strip() for s in str(status).split(",")} if status else None
@@ -35,7 +35,7 @@ async def deals(call: Call) -> Answer:
 
 
 def _filtered(kind: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         rows = live(call.store, kind)
         if call.query.get("filter_id") is not None:
             from .misc import apply_filter
@@ -75,18 +75,18 @@ SKIP = ("filter_id", "deal_id", "person_id", "org_id", "include_archived")
 
 @special("v1", "getProjects")
 @special("v2", "getProjects")
-async def projects(call: Call) -> Answer:
+def projects(call: Call) -> Answer:
     return listing(call, "project", _projects(call, archived=False), skip=SKIP, related=False)
 
 
 @special("v2", "getArchivedProjects")
-async def archived_projects(call: Call) -> Answer:
+def archived_projects(call: Call) -> Answer:
     return listing(call, "project", _projects(call, archived=True), skip=SKIP, related=False)
 
 
 @special("v1", "archiveProject")
 @special("v2", "archiveProject")
-async def archive_project(call: Call) -> Answer:
+def archive_project(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = fetch(store, "project", call.id)
         if rec.get("archive_time"):
@@ -97,7 +97,7 @@ async def archive_project(call: Call) -> Answer:
 
 
 @special("v1", "deleteProject")
-async def delete_project_v1(call: Call) -> Answer:
+def delete_project_v1(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = fetch(store, "project", call.id)
         rec["is_deleted"] = True
@@ -106,7 +106,7 @@ async def delete_project_v1(call: Call) -> Answer:
 
 
 @special("v1", "deleteTask")
-async def delete_task_v1(call: Call) -> Answer:
+def delete_task_v1(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = fetch(store, "task", call.id)
         rec["is_deleted"] = True
@@ -122,7 +122,7 @@ def _groups(project: Record) -> list[Record]:
 
 
 @special("v1", "getProjectGroups")
-async def project_groups(call: Call) -> Answer:
+def project_groups(call: Call) -> Answer:
     return Answer(_groups(fetch(call.store, "project", call.id)))
 
 
@@ -147,12 +147,12 @@ def _plan(call: Call, project: Record) -> list[Record]:
 
 
 @special("v1", "getProjectPlan")
-async def project_plan(call: Call) -> Answer:
+def project_plan(call: Call) -> Answer:
     return Answer(_plan(call, fetch(call.store, "project", call.id)))
 
 
 def _place(item_type: str, param: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         with call.store.transaction() as store:
             project = fetch(store, "project", call.id)
             item = fetch(store, item_type, call.path[param])
@@ -184,7 +184,7 @@ special("v1", "putProjectPlanTask")(_place("task", "taskId"))
 
 @special("v1", "getProjectsPhases")
 @special("v2", "getProjectsPhases")
-async def phases(call: Call) -> Answer:
+def phases(call: Call) -> Answer:
     board = fetch(call.store, "board", call.query["board_id"])
     rows = [p for p in call.store.all("phase") if p["board_id"] == board["id"]]
     return Answer(sorted(rows, key=lambda p: p["order_nr"]), {})
@@ -209,7 +209,7 @@ def _pipeline_deals(call: Call) -> tuple[Record, list[Record]]:
 
 
 @special("v1", "getPipelineConversionStatistics")
-async def conversion_statistics(call: Call) -> Answer:
+def conversion_statistics(call: Call) -> Answer:
     start, end = _window(call)
     pipeline, rows = _pipeline_deals(call)
     rows = [d for d in rows if start <= d["add_time"][:10] <= end]
@@ -253,7 +253,7 @@ def _group(ids_rows: list[Record]) -> Record:
 
 
 @special("v1", "getPipelineMovementStatistics")
-async def movement_statistics(call: Call) -> Answer:
+def movement_statistics(call: Call) -> Answer:
     start, end = _window(call)
     _, rows = _pipeline_deals(call)
 
@@ -300,7 +300,7 @@ def _days(stamp: str, end: str) -> int:
 
 
 @special("v2", "duplicateProduct")
-async def duplicate_product(call: Call) -> Answer:
+def duplicate_product(call: Call) -> Answer:
     with call.store.transaction() as store:
         product = fetch(store, "product", call.id)
         copy = {

@@ -193,7 +193,7 @@ def hits(call: Call, kinds: list[str]) -> list[Record]:
 
 
 def _search(kind: str) -> Callable[[Call], Any]:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         chunk, extra = page(call, hits(call, [kind]))
         return Answer({"items": chunk}, extra)
 
@@ -213,7 +213,7 @@ special("v1", "searchLeads")(_search("lead"))
 
 
 @special("v2", "searchItem")
-async def search_items(call: Call) -> Answer:
+def search_items(call: Call) -> Answer:
     raw = str(call.query.get("item_types") or "deal,person,organization,product,lead,file,project")
     types = [t.strip() for t in raw.split(",") if t.strip()]
     kinds = [t for t in types if t in SEARCH_FIELDS]  # mail attachments: the sandbox keeps no mailbox files
@@ -236,7 +236,7 @@ async def search_items(call: Call) -> Answer:
 
 
 @special("v2", "searchItemByField")
-async def search_by_field(call: Call) -> Answer:
+def search_by_field(call: Call) -> Answer:
     kind, field, match = call.query["entity_type"], call.query["field"], call.query.get("match") or "exact"
     term = str(call.query.get("term") or "").strip().lower()
     if not term:

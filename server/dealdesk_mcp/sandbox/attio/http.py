@@ -3,7 +3,6 @@ context handed to handlers, and the dispatcher that checks the token and renders
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -15,7 +14,8 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from dealdesk_mcp.sandbox.db import Store
+from dealdesk_mcp.sandbox import jsonbody
+from dealdesk_mcp.sandbox.db import Store, UnstorableValue
 
 from . import auth, documented
 from .errors import AttioError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
@@ -49,9 +49,9 @@ class Ctx:
         if not self.raw_body.strip():
             return None
         try:
-            return json.loads(self.raw_body)
+            return jsonbody.loads(self.raw_body)
         except ValueError:
-            raise BadRequest("The request body is not valid JSON") from None
+            raise BadRequest("The request body is not valid JSON (numbers must be finite)") from None
 
     def body(self) -> dict[str, Any]:
         data = self.json()
@@ -179,9 +179,15 @@ async def dispatch(request: Request) -> Response:
             raw_body=raw,
             form=form,
         )
-        with store.transaction():
-            answer = matched.handler(ctx)
-        return answer.response() if isinstance(answer, Reply) else JSONResponse(answer)
+        handler = matched.handler
+
+        def work() -> Response:  # one unit of work, in a worker thread (db.py)
+            answer = handler(ctx)
+            return answer.response() if isinstance(answer, Reply) else JSONResponse(answer)
+
+        return await store.run(work)
+    except UnstorableValue as exc:
+        return BadRequest(f"The request cannot be stored: {exc}").response()
     except AttioError as exc:
         if matched is None:
             return exc.response()
