@@ -143,7 +143,8 @@ class Store:
         unit = self._unit
         if unit is None or unit.thread != threading.get_ident():
             return None
-        if unit.task is not _current_task():
+        # A unit opened off any event loop (a worker thread's) has only its own caller on that thread.
+        if unit.task is not None and unit.task is not _current_task():
             raise InterleavedUnit("the store is inside another task's unit of work on this thread")
         return unit
 
@@ -209,51 +210,56 @@ class Store:
     def get(self, kind: str, record_id: object) -> Record | None:
         if not storable_id(record_id):
             return None  # no row can have it (a list, an object, a number beyond 64 bits)
-        with self._statement() as unit:
-            if unit is not None:
-                rows = unit.kinds.get(kind)
-                if rows is not None:
-                    return rows.get(record_id)
-                if (kind, record_id) in unit.singles:
-                    return unit.singles[(kind, record_id)]
-            row = self._conn.execute(
-                "SELECT body FROM records WHERE kind = ? AND id = ?", (kind, record_id)
-            ).fetchone()
-            rec: Record | None = json.loads(row[0]) if row else None
-            if unit is not None:
-                unit.singles[(kind, record_id)] = rec
-        return rec
+        unit = self._mine()
+        if unit is None:
+            with self._lock:
+                return self._read_one(kind, record_id)
+        rows = unit.kinds.get(kind)
+        if rows is not None:
+            return rows.get(record_id)
+        key = (kind, record_id)
+        if key not in unit.singles:
+            unit.singles[key] = self._read_one(kind, record_id)
+        return unit.singles[key]
+
+    def _read_one(self, kind: str, record_id: object) -> Record | None:
+        row = self._conn.execute(
+            "SELECT body FROM records WHERE kind = ? AND id = ?", (kind, record_id)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
 
     def all(self, kind: str) -> list[Record]:
         """Every record of a kind in insertion order (ids are handed out in that order too)."""
-        with self._statement() as unit:
-            if unit is not None and kind in unit.kinds:
-                return list(unit.kinds[kind].values())
-            rows = self._conn.execute(
-                "SELECT id, body FROM records WHERE kind = ? ORDER BY rowid", (kind,)
-            ).fetchall()
-            if unit is None:
-                return [json.loads(body) for _, body in rows]
+        unit = self._mine()
+        if unit is None:
+            with self._lock:
+                return [json.loads(body) for _, body in self._read_kind(kind)]
+        rows = unit.kinds.get(kind)
+        if rows is None:
             # Records this unit already holds stay the same objects, so a change made to one shows.
             known = unit.singles
-            table = {rid: known.get((kind, rid)) or json.loads(body) for rid, body in rows}
-            unit.kinds[kind] = table
-            return list(table.values())
+            rows = {rid: known.get((kind, rid)) or json.loads(body) for rid, body in self._read_kind(kind)}
+            unit.kinds[kind] = rows
+        return list(rows.values())
+
+    def _read_kind(self, kind: str) -> list[tuple[Any, str]]:
+        return self._conn.execute(
+            "SELECT id, body FROM records WHERE kind = ? ORDER BY rowid", (kind,)
+        ).fetchall()
 
     def index(self, kind: str, key: str) -> dict[Any, list[Record]]:
-        """The records of a kind grouped by the value of one field (kept for the unit until it writes
-        that kind). Treat it as read-only."""
-        with self._statement() as unit:
-            if unit is not None and (kind, key) in unit.indexes:
-                return unit.indexes[(kind, key)]
+        """The records of a kind grouped by the value of one field, kept for the unit until it writes
+        that kind (outside a unit, worked out afresh). Read it, do not change it."""
+        unit = self._mine()
+        if unit is not None and (kind, key) in unit.indexes:
+            return unit.indexes[(kind, key)]
         groups: dict[Any, list[Record]] = {}
         for rec in self.all(kind):
             value = rec.get(key)
             if _hashable(value):
                 groups.setdefault(value, []).append(rec)
-        with self._statement() as unit:
-            if unit is not None:
-                unit.indexes[(kind, key)] = groups
+        if unit is not None:
+            unit.indexes[(kind, key)] = groups
         return groups
 
     def put(self, kind: str, record_id: RecordId, body: Record) -> Record:
