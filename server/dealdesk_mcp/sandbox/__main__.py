@@ -16,7 +16,8 @@ from .token import SANDBOX_TOKEN
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="pipedrive-mcp-sandbox", description="A local twin of Pipedrive's API (v1, v2 and OAuth)"
+        prog="pipedrive-mcp-sandbox",
+        description="A local twin of Pipedrive's API (v1, v2) and Attio's (v2, SCIM), with OAuth, on one origin",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = create_app(args.db, reset=args.reset, rate_limit=limit)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Pipedrive sandbox on http://{shown}:{args.port} (db: {args.db})", file=sys.stderr)
+    print(f"Pipedrive and Attio sandbox on http://{shown}:{args.port} (db: {args.db})", file=sys.stderr)
     print(f"token: {SANDBOX_TOKEN}", file=sys.stderr, flush=True)
     # uvicorn's default config writes access lines to stdout; keep stdout clean (stdio users share it).
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)

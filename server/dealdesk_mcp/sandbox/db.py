@@ -130,6 +130,8 @@ class Store:
         self._unit: _Unit | None = None
         if path != ":memory:":
             self._conn.execute("PRAGMA journal_mode=WAL")
+            # No fsync per commit: a power cut may cost the last few writes of made-up data, never the file.
+            self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
 
     def close(self) -> None:
