@@ -8,6 +8,7 @@ a 400 naming the parameter; an id no record could have (beyond 64 bits, negative
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,10 +160,34 @@ def _location(error: jsonschema.ValidationError) -> str:
     return path or "body"
 
 
+BODY_FORMATS = jsonschema.FormatChecker(formats=())
+_BODY_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# RFC 3339, or v1's own "YYYY-MM-DD HH:MM:SS" (the sandbox reads both; parse_time in wire.py).
+_BODY_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+@BODY_FORMATS.checks("date", raises=ValueError)
+def _body_date(value: object) -> bool:
+    if isinstance(value, str):
+        if not _BODY_DATE.match(value):
+            raise ValueError("expected a date as YYYY-MM-DD")
+        date.fromisoformat(value)
+    return True
+
+
+@BODY_FORMATS.checks("date-time", raises=ValueError)
+def _body_stamp(value: object) -> bool:
+    if isinstance(value, str):
+        if not _BODY_STAMP.match(value):
+            raise ValueError("expected a date-time such as 2030-01-31T09:30:00Z")
+        datetime.fromisoformat(value[:19].replace(" ", "T"))
+    return True
+
+
 def check_body(schema: dict[str, Any] | None, body: Any) -> None:
     if not schema:
         return
-    validator = jsonschema.Draft4Validator(json_schema(schema))
+    validator = jsonschema.Draft4Validator(json_schema(schema), format_checker=BODY_FORMATS)
     errors = sorted(validator.iter_errors(body), key=lambda e: (len(list(e.absolute_path)), e.message))
     if not errors:
         return
@@ -182,6 +207,8 @@ def _short(error: jsonschema.ValidationError) -> str:
         return f"expected {error.validator_value}"
     if error.validator == "enum":
         return "expected one of " + ", ".join(map(str, error.validator_value))
+    if error.validator == "format" and error.cause is not None:
+        return str(error.cause)
     message = error.message
     return message if len(message) < 200 else message[:200] + "..."
 

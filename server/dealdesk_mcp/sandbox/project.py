@@ -18,6 +18,7 @@ from .known_nulls import KNOWN_NULLS
 MISSING: Any = object()
 _STAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}(?::\d{2})?)(\.\d+)?(Z|[+-]00:00)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_OFFSET_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # (property name, id) -> the related record's served view, or None when there is none.
@@ -169,7 +170,7 @@ def _object(schema: dict[str, Any], value: Any, ctx: Context) -> Any:
         if _expects_object(sub) and not isinstance(item, dict | list):
             item = ctx.expand(name, item)
             if item is None:
-                if name in KNOWN_NULLS or is_nullable(merged(sub)):
+                if is_nullable(merged(sub)) or name in KNOWN_NULLS:
                     out[name] = None
                 continue
         projected = project(sub, item, ctx)
@@ -250,6 +251,8 @@ def _string(schema: dict[str, Any], value: str, ctx: Context) -> Any:
         if stamp:
             clock = stamp.group(2) if len(stamp.group(2)) == 8 else stamp.group(2) + ":00"
             return f"{stamp.group(1)}T{clock}Z"
+        if _OFFSET_STAMP.match(value):
+            return value  # already RFC 3339, with an offset of its own (a client's time, echoed)
         return f"{value}T00:00:00Z" if _DATE.match(value) else MISSING
     if fmt == "date":
         if stamp:
