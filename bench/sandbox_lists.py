@@ -38,7 +38,9 @@ ONE = ("one deal (v2)", "/api/v2/deals/1", {})
 def grow(client: httpx.Client, deals: int) -> None:
     """More of everything a count looks at: each new deal gets two activities and a note."""
     for n in range(deals):
-        deal = client.post("/api/v2/deals", json={"title": f"Bench deal {n}", "value": n, "org_id": 1 + n % 10})
+        deal = client.post(
+            "/api/v2/deals", json={"title": f"Bench deal {n}", "value": n, "org_id": 1 + n % 10}
+        )
         deal_id = deal.json()["data"]["id"]
         for done in (False, True):
             client.post("/api/v2/activities", json={"subject": f"Call {n}", "deal_id": deal_id, "done": done})

@@ -75,7 +75,15 @@ def _free_port() -> int:
 
 def test_standalone_takes_concurrent_writes_from_many_clients_and_stops_promptly(tmp_path: Path) -> None:
     port = _free_port()
-    command = [sys.executable, "-m", "dealdesk_mcp.sandbox", "--port", str(port), "--db", str(tmp_path / "s.db")]
+    command = [
+        sys.executable,
+        "-m",
+        "dealdesk_mcp.sandbox",
+        "--port",
+        str(port),
+        "--db",
+        str(tmp_path / "s.db"),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(process.stderr or []), daemon=True)

@@ -10,10 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 
 from dealdesk_mcp.sandbox import start_sandbox
 from dealdesk_mcp.sandbox.app import served_operations
+from dealdesk_mcp.sandbox.inputs import json_schema
+from dealdesk_mcp.sandbox.known_nulls import KNOWN_NULLS
 from dealdesk_mcp.sandbox.spec import operations
 from dealdesk_mcp.sandbox.token import SANDBOX_TOKEN
 from tests.sandbox.sweep import Outcome, run, validator
@@ -60,6 +63,21 @@ def test_success_answers_validate_against_the_documents(outcomes: list[Outcome])
     assert failures == []
     # The sweep's arguments reach a success for nearly every operation (the rest answer a documented 4xx).
     assert len(validated) >= 350
+
+
+def test_every_known_null_is_still_seen(outcomes: list[Outcome]) -> None:
+    """known_nulls.py lists only nulls the answers carry where the documents allow none."""
+    seen: set[str] = set()
+    for outcome in outcomes:
+        schema = outcome.op.response_schema(outcome.status) if outcome.status < 300 else None
+        if schema is None or not isinstance(outcome.body, dict):
+            continue
+        for error in jsonschema.Draft4Validator(json_schema(schema)).iter_errors(outcome.body):
+            for sub in [error, *(error.context or [])]:
+                if sub.instance is None and sub.absolute_path and isinstance(sub.absolute_path[-1], str):
+                    seen.add(sub.absolute_path[-1])
+    assert seen <= set(KNOWN_NULLS)  # anything else would have failed the document check above
+    assert sorted(set(KNOWN_NULLS) - seen) == []
 
 
 def test_error_answers_have_pipedrives_shape(outcomes: list[Outcome]) -> None:

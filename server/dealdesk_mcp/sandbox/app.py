@@ -150,7 +150,9 @@ def _answer(call: Call, headers: dict[str, str]) -> Response:
 
 def _error(op: Operation, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """Pipedrive's error shape, without the null members this operation's document does not allow."""
-    return JSONResponse(conform_error(op.response_schema(status), error_body(status, message)), status, headers)
+    return JSONResponse(
+        conform_error(op.response_schema(status), error_body(status, message)), status, headers
+    )
 
 
 def _origin(request: Request) -> str:
