@@ -8,9 +8,9 @@ a 400 naming the parameter; an id no record could have (beyond 64 bits, negative
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import jsonschema

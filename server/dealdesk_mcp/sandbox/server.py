@@ -11,7 +11,6 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-
 # On stop, requests still running get this long to finish before their connections are closed.
 STOP_SECONDS = 3
 
