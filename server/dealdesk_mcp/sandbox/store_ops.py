@@ -96,8 +96,29 @@ def create(
     return rec
 
 
+# A parent whose field is the total of its children's (deal value = sum of its product lines, as in
+# Pipedrive once a deal has products): child kind -> (parent kind, link key, parent field, child field).
+ROLL_UPS = {"deal_product": ("deal", "deal_id", "value", "sum")}
+
+
 def save(store: Store, kind: str, rec: Record) -> Record:
-    return store.put(kind, rec["id"], rec)
+    store.put(kind, rec["id"], rec)
+    _roll_up(store, kind, rec)
+    return rec
+
+
+def _roll_up(store: Store, kind: str, rec: Record) -> None:
+    if kind not in ROLL_UPS:
+        return
+    parent_kind, link, total_field, part_field = ROLL_UPS[kind]
+    parent = store.get(parent_kind, rec.get(link))
+    parts = store.index(kind, link).get(rec.get(link), [])
+    if parent is None or not parts:
+        return  # with no parts left the parent keeps the value it had
+    total = round(sum(float(p.get(part_field) or 0) for p in parts), 2)
+    if parent.get(total_field) != total:
+        parent[total_field] = total
+        store.put(parent_kind, parent["id"], parent)
 
 
 def update(call: Call, kind: str, rec: Record, data: Mapping[str, Any]) -> Record:
@@ -142,6 +163,7 @@ def remove(call: Call, kind: str, rec: Record) -> None:
     res = RESOURCES[kind]
     if res.delete == "hard":
         call.store.delete(kind, rec["id"])
+        _roll_up(call.store, kind, rec)
         return
     if res.delete == "soft":
         rec["is_deleted"] = True

@@ -351,7 +351,8 @@ def filter_helpers(call: Call) -> Answer:
 @special("v1", "getGoals")
 def goals(call: Call) -> Answer:
     q = call.query
-    rows = [g for g in call.store.all("goal") if g.get("is_active", True) or q.get("is_active") is False]
+    # A deleted goal is gone from every listing; an inactive one shows when is_active=false is asked.
+    rows = [g for g in live(call.store, "goal") if g.get("is_active", True) or q.get("is_active") is False]
     checks = {
         "type.name": lambda g: g["type"].get("name"),
         "title": lambda g: g.get("title"),
