@@ -13,6 +13,7 @@ import httpx
 import jsonschema
 import pytest
 
+from dealdesk_mcp import specs
 from dealdesk_mcp.sandbox import start_sandbox
 from dealdesk_mcp.sandbox.app import served_operations
 from dealdesk_mcp.sandbox.inputs import json_schema
@@ -31,10 +32,25 @@ def outcomes() -> list[Outcome]:
         return run(client)
 
 
-def test_every_documented_operation_is_served() -> None:
-    documented = {op.key for op in operations()}
+def test_every_documented_operation_of_both_apis_is_served() -> None:
+    documented = {(f"pipedrive-{op.version}", op.method, op.template) for op in operations()}
     assert len(documented) == 371  # 213 v1 (3 of them OAuth) + 158 v2
-    assert set(served_operations()) == documented
+    served = served_operations()
+    assert {op for op in served if op.document != "attio"} == documented
+    attio_document = specs.load("attio")["paths"]
+    assert {(op.method, op.path) for op in served if op.document == "attio"} == {
+        (method.upper(), path)
+        for path, item in attio_document.items()
+        for method in item
+        if method != "parameters"
+    }
+    assert len(served) == 371 + 83
+
+
+def test_the_origin_says_what_it_serves(api: httpx.Client) -> None:
+    about = api.get("/").json()
+    assert about["apis"] == {"pipedrive": ["/api/v1", "/api/v2"], "attio": ["/v2", "/scim/v2"]}
+    assert about["oauth"] == ["/oauth/authorize", "/oauth/token"] and about["seeded_at"]
 
 
 def test_no_operation_fails_on_the_server(outcomes: list[Outcome]) -> None:

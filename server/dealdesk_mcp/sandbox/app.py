@@ -1,4 +1,5 @@
-"""The sandbox's ASGI app: Pipedrive at /api/v1 and /api/v2, its OAuth server at /oauth.
+"""The sandbox's ASGI app: Pipedrive at /api/v1 and /api/v2, Attio at /v2 and /scim/v2 (attio/), the
+OAuth emulation both share at /oauth, all on one origin.
 
 A request goes: match the documented operation -> token check -> rate budget -> read and check the
 parameters and body -> the operation's handler -> the answer projected through the documented schema.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -160,12 +161,13 @@ def _origin(request: Request) -> str:
 
 
 async def root(request: Request) -> Response:
+    """What this origin serves: both APIs' base paths, the OAuth emulation, and when it was seeded."""
     store: Store = request.app.state.store
     return JSONResponse(
         {
-            "sandbox": "pipedrive",
+            "sandbox": "dealdesk-mcp",
             "seeded_at": store.get_meta("seeded_at"),
-            "api": ["/api/v1", "/api/v2"],
+            "apis": {"pipedrive": ["/api/v1", "/api/v2"], "attio": ["/v2", "/scim/v2"]},
             "oauth": ["/oauth/authorize", "/oauth/token"],
         }
     )
@@ -196,11 +198,22 @@ def create_app(db: str, reset: bool = False, rate_limit: RateLimit | int | None 
     return app
 
 
-def served_operations() -> list[tuple[str, str, str]]:
-    """(version, method, path template) of every Pipedrive operation the sandbox answers, OAuth's too."""
+class ServedOperation(NamedTuple):
+    """One operation the sandbox answers: the document it comes from (a name in specs/), its method and
+    its path template as that document writes it."""
+
+    document: str
+    method: str
+    path: str
+
+
+def served_operations() -> list[ServedOperation]:
+    """Every operation of both APIs the sandbox answers: Pipedrive's v1 (OAuth's three included) and v2,
+    and Attio's."""
+    pipedrive = [ServedOperation(f"pipedrive-{version}", method, path) for version, method, path in HANDLERS]
     oauth = [
-        ("v1", "GET", "/oauth/authorize"),
-        ("v1", "POST", "/oauth/token"),
-        ("v1", "POST", "/oauth/token/"),
+        ServedOperation("pipedrive-v1", "GET", "/oauth/authorize"),
+        ServedOperation("pipedrive-v1", "POST", "/oauth/token"),
+        ServedOperation("pipedrive-v1", "POST", "/oauth/token/"),
     ]
-    return [*HANDLERS, *oauth]
+    return [*pipedrive, *oauth, *(ServedOperation("attio", m, p) for m, p in attio.served_operations())]
