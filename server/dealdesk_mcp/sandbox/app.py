@@ -24,6 +24,7 @@ from .call import Answer, Call
 from .db import Store, UnstorableValue
 from .handlers import handler_for
 from .inputs import parse_params, read_body
+from .jsontypes import is_array, is_object
 from .oauth import authorize_page, authorize_submit, token, user_for_token
 from .project import MISSING, Context, conform_error, project
 from .ratelimit import Budget, RateLimit
@@ -92,13 +93,13 @@ def _keep_requested(call: Call, body: Any, projected: Any) -> None:
     """Values asked for with include_fields that the document's schema does not list (notes_count on a
     v2 deal) are kept: the schemas leave additional properties open, and the caller asked for them."""
     wanted = [w.strip() for w in str(call.query.get("include_fields") or "").split(",") if w.strip()]
-    if not wanted or not isinstance(body, dict) or not isinstance(projected, dict):
+    if not wanted or not is_object(body) or not is_object(projected):
         return
     pairs = [(body.get("data"), projected.get("data"))]
-    if isinstance(pairs[0][0], list) and isinstance(pairs[0][1], list):
+    if is_array(pairs[0][0]) and is_array(pairs[0][1]):
         pairs = list(zip(pairs[0][0], pairs[0][1], strict=False))
     for source, target in pairs:
-        if isinstance(source, dict) and isinstance(target, dict):
+        if is_object(source) and is_object(target):
             for key in wanted:
                 if key in source and key not in target and not isinstance(source[key], dict | list):
                     target[key] = source[key]

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 
 from . import jsonbody
+from .jsontypes import is_array, is_object
 from .project import kind_of, merged
 from .spec import Operation, Param
 from .wire import ApiError, BadRequest, NotFound
@@ -131,15 +132,15 @@ def parse_params(op: Operation, path: Mapping[str, str], query: Any) -> tuple[di
 
 def json_schema(node: Any) -> Any:
     """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a null alternative."""
-    if isinstance(node, list):
+    if is_array(node):
         return [json_schema(item) for item in node]
-    if not isinstance(node, dict):
+    if not is_object(node):
         return node
     out = {}
     for key, value in node.items():
         if key in ("nullable", "example", "x-tool-description", "discriminator", "xml", "readOnly"):
             continue
-        if key == "properties" and isinstance(value, dict):
+        if key == "properties" and is_object(value):
             out[key] = {name: json_schema(sub) for name, sub in value.items()}
         elif key == "format" and value in ("binary", "byte"):
             continue
@@ -286,7 +287,7 @@ async def read_body(op: Operation, request: Any) -> tuple[Any, dict[str, Upload]
 
 
 def require_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
+    if not is_object(body):
         raise BadRequest("The request body must be a JSON object")
     return body
 
@@ -295,7 +296,7 @@ def id_list(value: Any, name: str = "ids") -> list[int]:
     """A list of integer ids from a query value (already split) or a body array."""
     if value is None:
         return []
-    if not isinstance(value, list):
+    if not is_array(value):
         value = [value]
     out = []
     for item in value:

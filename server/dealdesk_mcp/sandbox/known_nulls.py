@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .jsontypes import is_array, is_object
+
 KNOWN_NULLS: dict[str, str] = {
     "next_cursor": "the last page of a cursor list has no next cursor: Pipedrive sends null",
     "won_time": "an open or lost deal has no won time; Pipedrive sends null",
@@ -50,16 +52,16 @@ def nullable_known(schema: Any) -> Any:
 
 
 def _mark(node: Any) -> None:
-    if isinstance(node, list):
+    if is_array(node):
         for item in node:
             _mark(item)
         return
-    if not isinstance(node, dict):
+    if not is_object(node):
         return
     props = node.get("properties")
-    if isinstance(props, dict):
+    if is_object(props):
         for name, sub in props.items():
-            if name in KNOWN_NULLS and isinstance(sub, dict):
+            if name in KNOWN_NULLS and is_object(sub):
                 sub["nullable"] = True
     for value in node.values():
         _mark(value)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .jsontypes import is_array, is_object
 from .known_nulls import KNOWN_NULLS
 
 MISSING: Any = object()
@@ -69,7 +70,7 @@ def _join(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
 
 def kind_of(schema: dict[str, Any]) -> str | None:
     kind = schema.get("type")
-    if isinstance(kind, list):
+    if is_array(kind):
         kind = next((k for k in kind if k != "null"), None)
     if kind is None and "properties" in schema:
         return "object"
@@ -80,7 +81,7 @@ def is_nullable(schema: dict[str, Any]) -> bool:
     if schema.get("nullable"):
         return True
     kind = schema.get("type")
-    return kind == "null" or (isinstance(kind, list) and "null" in kind)
+    return kind == "null" or (is_array(kind) and "null" in kind)
 
 
 def project(schema: dict[str, Any] | None, value: Any, ctx: Context) -> Any:
@@ -113,12 +114,12 @@ def project(schema: dict[str, Any] | None, value: Any, ctx: Context) -> Any:
 def _score(schema: dict[str, Any], value: Any) -> int:
     schema = merged(schema)
     kind = kind_of(schema)
-    if isinstance(value, dict):
+    if is_object(value):
         if kind != "object":
             return -1
         props = schema.get("properties") or {}
         return sum(1 for key in value if key in props) + (1 if not props else 0)
-    if isinstance(value, list):
+    if is_array(value):
         return 1 if kind == "array" else -1
     if isinstance(value, bool):
         return 2 if kind == "boolean" else -1
@@ -148,12 +149,12 @@ def _expects_object(schema: dict[str, Any]) -> bool:
 
 
 def _object(schema: dict[str, Any], value: Any, ctx: Context) -> Any:
-    if not isinstance(value, dict):
+    if not is_object(value):
         return MISSING
     props: dict[str, Any] = schema.get("properties") or {}
     extra = schema.get("additionalProperties")
     if not props:
-        if isinstance(extra, dict) and extra:
+        if is_object(extra) and extra:
             out = {str(k): project(extra, v, ctx) for k, v in value.items()}
             return {k: v for k, v in out.items() if v is not MISSING}
         return _plain(value)
@@ -176,7 +177,7 @@ def _object(schema: dict[str, Any], value: Any, ctx: Context) -> Any:
         projected = project(sub, item, ctx)
         if projected is not MISSING:
             out[name] = projected
-    if isinstance(extra, dict) and extra:
+    if is_object(extra) and extra:
         for name, item in value.items():
             if name not in props:
                 projected = project(extra, item, ctx)
@@ -187,7 +188,7 @@ def _object(schema: dict[str, Any], value: Any, ctx: Context) -> Any:
 
 def _plain(value: Any) -> Any:
     """A free-form value made JSON-safe (no MISSING, tuples as lists)."""
-    if isinstance(value, dict):
+    if is_object(value):
         return {str(k): _plain(v) for k, v in value.items() if v is not MISSING}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value if v is not MISSING]
@@ -196,7 +197,7 @@ def _plain(value: Any) -> Any:
 
 def _unwrap(value: Any) -> Any:
     """A scalar documented where we hold an object: its id or value."""
-    if isinstance(value, dict):
+    if is_object(value):
         for key in ("id", "value", "name"):
             if key in value and not isinstance(value[key], dict | list):
                 return value[key]

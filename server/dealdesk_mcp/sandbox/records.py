@@ -14,6 +14,7 @@ from typing import Any
 from . import body as b
 from .db import Record, Store
 from .fields import clean_custom_values, render_custom
+from .jsontypes import is_array, is_object
 from .wire import BadRequest, v2_time
 
 VISIBILITY = (1, 3, 5, 7)
@@ -49,13 +50,13 @@ def _contacts(data: Mapping[str, Any], key: str) -> Any:
         return value
     if value is None:
         return []
-    if not isinstance(value, list):
+    if not is_array(value):
         raise BadRequest(f"{key} must be an array of objects with value, primary and label")
     out = []
     for index, item in enumerate(value):
         if isinstance(item, str):
             item = {"value": item}
-        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+        if not is_object(item) or not isinstance(item.get("value"), str):
             raise BadRequest(f"{key}[{index}].value must be a string")
         out.append(
             {
@@ -323,7 +324,7 @@ def apply_activity(
     b.assign(rec, "location", b.obj(data, "location"))
     for key in ("participants", "attendees"):
         value = data.get(key, b.MISSING)
-        if value is not b.MISSING and value is not None and not isinstance(value, list):
+        if value is not b.MISSING and value is not None and not is_array(value):
             raise BadRequest(f"{key} must be an array")
         if value is not b.MISSING:
             rec[key] = value or []
@@ -385,11 +386,11 @@ def _prices(data: Mapping[str, Any], product_id: int) -> Any:
     value = data.get("prices", b.MISSING)
     if value is b.MISSING:
         return value
-    if not isinstance(value, list):
+    if not is_array(value):
         raise BadRequest("prices must be an array of objects with price and currency")
     out = []
     for index, item in enumerate(value):
-        if not isinstance(item, dict) or not isinstance(item.get("currency"), str):
+        if not is_object(item) or not isinstance(item.get("currency"), str):
             raise BadRequest(f"prices[{index}] needs a currency")
         out.append(
             {

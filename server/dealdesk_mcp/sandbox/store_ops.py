@@ -13,6 +13,7 @@ from typing import Any
 
 from .call import Answer, Call
 from .db import Record, Store
+from .jsontypes import is_array, is_object
 from .project import merged
 from .resources import LINKS, RESOURCES, UNCHECKED_LINKS, Resource
 from .views import alive, live, related_objects, view
@@ -56,7 +57,7 @@ def check_links(store: Store, kind: str, data: Mapping[str, Any]) -> None:
         target = LINKS.get(key)
         if target is None or key in skip or value in (None, "", 0) or isinstance(value, bool | dict):
             continue
-        if isinstance(value, list):
+        if is_array(value):
             continue
         require(store, target, value, RESOURCES[target].label)
 
@@ -182,7 +183,7 @@ def ids_of(value: Any) -> list[Any] | None:
     """An `ids` parameter (comma-separated text or a list) as a list of ids."""
     if value is None or value == "":
         return None
-    parts = value if isinstance(value, list) else str(value).split(",")
+    parts = value if is_array(value) else str(value).split(",")
     out = []
     for part in parts:
         text = str(part).strip()
@@ -211,10 +212,10 @@ def filter_rows(call: Call, rows: list[Record], kind: str, *, skip: Iterable[str
             if name in skipped or name in ("ids", "updated_since", "updated_until", "since", "until"):
                 continue
             field = "org_id" if name == "organization_id" and "org_id" in rec else name
-            if field not in rec or isinstance(wanted, list):
+            if field not in rec or is_array(wanted):
                 continue
             value = rec.get(field)
-            if isinstance(value, dict):
+            if is_object(value):
                 value = value.get("id", value.get("value"))
             if isinstance(wanted, bool):
                 keep = bool(value) == wanted

@@ -10,6 +10,7 @@ from typing import Any
 
 from .db import Record, Store
 from .fields import custom_fields
+from .jsontypes import is_array, is_object
 from .records import render as render_v2
 from .resources import LINKS, RESOURCES
 from .seed import COMPANY
@@ -148,7 +149,7 @@ def _org_v1(store: Store, rec: Record) -> Record:
     out.update(
         active_flag=not rec.get("is_deleted"),
         company_id=COMPANY["id"],
-        address=address.get("value") if isinstance(address, dict) else address,
+        address=address.get("value") if is_object(address) else address,
         owner_name=_name(store, "user", rec.get("owner_id")),
         people_count=len(linked(store, "person", "org_id", rec["id"])),
         cc_email=f"{COMPANY['domain']}+org{rec['id']}@pipedrivemail.com",
@@ -304,7 +305,7 @@ def view(
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, list):
+    if is_array(value):
         return ",".join(str(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -344,11 +345,11 @@ def related_objects(store: Store, items: list[Record]) -> dict[str, Any]:
         "pipeline_id": "pipeline",
     }
     for item in items:
-        if not isinstance(item, dict):
+        if not is_object(item):
             continue
         for key, kind in by_key.items():
             ref = item.get(key)
-            if isinstance(ref, dict):
+            if is_object(ref):
                 ref = ref.get("value", ref.get("id"))
             if ref in (None, "") or isinstance(ref, bool):
                 continue

@@ -21,6 +21,7 @@ from ..fields import (
     new_field,
 )
 from ..inputs import id_list
+from ..jsontypes import is_array, is_object
 from ..registry import special
 from ..store_ops import page
 from ..wire import BadRequest, NotFound, v2_time
@@ -117,7 +118,7 @@ def _labels(options: Any, *, required: bool) -> list[str]:
         return [part.strip() for part in options.split(",") if part.strip()]
     labels = []
     for option in options:
-        label = option.get("label") if isinstance(option, dict) else option
+        label = option.get("label") if is_object(option) else option
         if not isinstance(label, str) or not label.strip():
             raise BadRequest("options must be labels (strings or objects with a label)")
         labels.append(label)
@@ -182,7 +183,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
                 data.get("description"),
             )
             for namespace in NAMESPACES:
-                if isinstance(data.get(namespace), dict):
+                if is_object(data.get(namespace)):
                     field[namespace] = {**field[namespace], **data[namespace]}
             _save(call, entity, field)
         return Answer(v2_field(field, ",".join(NAMESPACES)))
@@ -197,7 +198,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
             if "description" in data:
                 field["description"] = data["description"]
             for namespace in NAMESPACES:
-                if isinstance(data.get(namespace), dict):
+                if is_object(data.get(namespace)):
                     field[namespace] = {**field[namespace], **data[namespace]}
             _save(call, entity, field)
         return Answer(v2_field(field, ",".join(NAMESPACES)))
@@ -253,7 +254,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
 
 
 def _option_id(item: Any) -> int:
-    value = item.get("id") if isinstance(item, dict) else None
+    value = item.get("id") if is_object(item) else None
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest("Every option needs an integer id")
     return value
@@ -263,7 +264,7 @@ def _option_field(call: Call, entity: str) -> Record:
     field = _custom(_by_code(call, entity, call.path["field_code"]))
     if field["field_type"] not in OPTION_TYPES:
         raise BadRequest("Only enum and set fields have options")
-    if not isinstance(call.body, list) or not call.body:
+    if not is_array(call.body) or not call.body:
         raise BadRequest("The body must be a non-empty array of options")
     return field
 

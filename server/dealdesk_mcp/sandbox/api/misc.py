@@ -8,6 +8,7 @@ from typing import Any
 from ..call import Answer, Call
 from ..db import Record
 from ..handlers import make
+from ..jsontypes import is_array, is_object
 from ..registry import special
 from ..seed import COMPANY
 from ..store_ops import fetch, listing, page, require, save
@@ -290,8 +291,8 @@ def _conditions(filter_rec: Record) -> list[Record]:
     """The leaf conditions of a saved filter ({glue, conditions: [{glue, conditions: [...]}]})."""
     out = []
     for group in (filter_rec.get("conditions") or {}).get("conditions") or []:
-        for cond in group.get("conditions") or [] if isinstance(group, dict) else []:
-            if isinstance(cond, dict):
+        for cond in group.get("conditions") or [] if is_object(group) else []:
+            if is_object(cond):
                 out.append(cond)
     return out
 
@@ -612,7 +613,7 @@ def role_pipelines(call: Call) -> Answer:
 @special("v1", "updateRolePipelines")
 def update_role_pipelines(call: Call) -> Answer:
     raw = call.data()["visible_pipeline_ids"]
-    ids = raw if isinstance(raw, list) else list(raw.values()) if isinstance(raw, dict) else []
+    ids = raw if is_array(raw) else list(raw.values()) if is_object(raw) else []
     with call.store.transaction() as store:
         rec = fetch(store, "role", call.id)
         for pipeline_id in ids:

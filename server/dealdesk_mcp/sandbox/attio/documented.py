@@ -15,6 +15,8 @@ from typing import Any
 
 from dealdesk_mcp import specs
 
+from ..jsontypes import is_array
+
 
 @dataclass(frozen=True)
 class ErrorShape:
@@ -35,7 +37,7 @@ def pinned() -> dict[tuple[str, str, int], ErrorShape]:
                 fixed = {}
                 for key in ("type", "code"):
                     enum = props.get(key, {}).get("enum")
-                    if isinstance(enum, list) and len(enum) == 1:
+                    if is_array(enum) and len(enum) == 1:
                         fixed[key] = enum[0]
                 status_key = "statusCode" if "statusCode" in props else "status_code"
                 out[(method.upper(), path, int(status))] = ErrorShape(status_key, fixed)

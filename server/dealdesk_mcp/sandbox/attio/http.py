@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from dealdesk_mcp.sandbox import jsonbody
 from dealdesk_mcp.sandbox.db import Store, UnstorableValue
 
+from ..jsontypes import is_object
 from . import auth, documented
 from .errors import AttioError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
 from .repo import Repo
@@ -57,14 +58,14 @@ class Ctx:
         data = self.json()
         if data is None:
             raise BadRequest("A JSON body is required")
-        if not isinstance(data, dict):
+        if not is_object(data):
             raise BadRequest("The request body must be a JSON object")
         return data
 
     def data(self) -> dict[str, Any]:
         """Attio wraps write bodies as {"data": {...}}."""
         data = self.body().get("data")
-        if not isinstance(data, dict):
+        if not is_object(data):
             raise BadRequest('The body must be {"data": {...}} with an object under "data"')
         return data
 
