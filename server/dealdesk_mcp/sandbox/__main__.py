@@ -9,6 +9,7 @@ import argparse
 import copy
 import logging
 import sys
+from typing import Any
 
 from .server import STOP_SECONDS, default_db_path
 from .token import SANDBOX_TOKEN
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
 
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from .app import create_app
 
@@ -47,8 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Pipedrive and Attio sandbox on http://{shown}:{args.port} (db: {args.db})", file=sys.stderr)
     print(f"token: {SANDBOX_TOKEN}", file=sys.stderr, flush=True)
     # uvicorn's default config writes access lines to stdout; keep stdout clean (stdio users share it).
-    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    for handler in log_config["handlers"].values():
+    log_config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    handlers: dict[str, dict[str, Any]] = log_config["handlers"]
+    for handler in handlers.values():
         handler["stream"] = "ext://sys.stderr"
     uvicorn.run(
         app,

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import (
-    api,  # noqa: F401  (registers the special handlers)
+    api,  # noqa: F401  # pyright: ignore[reportUnusedImport]  (importing it registers the special handlers)
     attio,
 )
 from .call import Answer, Call

@@ -48,5 +48,7 @@ class Answer:
     additional_data: Any = None
     related_objects: Any = None
     status: int | None = None
-    top: dict[str, Any] = field(default_factory=dict)  # other top-level members (v1 webhooks' status)
+    top: dict[str, Any] = field(
+        default_factory=dict[str, Any]
+    )  # other top-level members (v1 webhooks' status)
     bare: bool = False  # the schema documents `data` itself as the whole body (no envelope)

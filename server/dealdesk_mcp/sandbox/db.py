@@ -21,7 +21,7 @@ import json
 import math
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,9 +96,15 @@ class _Unit:
     thread: int
     task: object | None
     depth: int = 0
-    kinds: dict[str, dict[Any, Record]] = field(default_factory=dict)  # kinds read whole, in stored order
-    singles: dict[tuple[str, Any], Record | None] = field(default_factory=dict)
-    indexes: dict[tuple[str, str], dict[Any, list[Record]]] = field(default_factory=dict)
+    kinds: dict[str, dict[Any, Record]] = field(
+        default_factory=dict[str, dict[Any, Record]]
+    )  # kinds read whole, in stored order
+    singles: dict[tuple[str, Any], Record | None] = field(
+        default_factory=dict[tuple[str, Any], Record | None]
+    )
+    indexes: dict[tuple[str, str], dict[Any, list[Record]]] = field(
+        default_factory=dict[tuple[str, str], dict[Any, list[Record]]]
+    )
 
     def forget(self) -> None:
         self.kinds.clear()
@@ -151,7 +157,7 @@ class Store:
         return unit
 
     @contextmanager
-    def unit(self) -> Iterator[Store]:
+    def unit(self) -> Generator[Store]:
         """One unit of work; nested use by its holder is a savepoint."""
         unit = self._mine()
         if unit is not None:
@@ -198,7 +204,7 @@ class Store:
         return await anyio.to_thread.run_sync(in_unit)
 
     @contextmanager
-    def _statement(self) -> Iterator[_Unit | None]:
+    def _statement(self) -> Generator[_Unit | None]:
         """Access for one statement: inside the caller's unit, or alone under the lock."""
         unit = self._mine()
         if unit is not None:

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .db import Record, Store
-from .jsontypes import is_array, is_object
+from .jsontypes import as_array, is_array, is_object
 from .wire import BadRequest, v1_time, v2_time
 
 # Entities whose fields the v2 *Fields endpoints serve; leads borrow the deal catalogue like Pipedrive.
@@ -311,7 +311,7 @@ def clean_custom_values(store: Store, entity: str, values: Any) -> dict[str, Any
 
 def _check_value(field: Record, value: Any) -> Any:
     ftype, name = field["field_type"], field["field_name"]
-    option_ids = {o["id"] for o in field.get("options") or []}
+    option_ids = {o["id"] for o in as_array(field.get("options"))}
     if ftype == "enum":
         if isinstance(value, bool) or not isinstance(value, int) or value not in option_ids:
             raise BadRequest(f"Field '{name}' takes one of the option ids {sorted(option_ids)}")
@@ -444,7 +444,7 @@ def _v1_field(
 
 
 def render_note_fields() -> list[Record]:
-    rows = []
+    rows: list[Record] = []
     for field_id, key, name, ftype in NOTE_FIELDS:
         row: Record = {
             "id": field_id,

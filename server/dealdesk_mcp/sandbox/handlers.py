@@ -182,7 +182,7 @@ def bulk_delete_handler(kind: str) -> Handler:
         ids = ids_of(call.query.get("ids"))
         if not ids:
             raise BadRequest("ids is required")
-        removed = []
+        removed: list[Any] = []
         with call.store.transaction():
             for record_id in ids:
                 rec = fetch(call.store, kind, record_id)

@@ -19,3 +19,18 @@ def is_object(value: object) -> TypeGuard[dict[str, Any]]:
 
 def is_array(value: object) -> TypeGuard[list[Any]]:
     return isinstance(value, list)
+
+
+def as_object(value: object) -> dict[str, Any]:
+    """The value when it is a JSON object, else a new empty one (for `.get(key) or {}` on documents)."""
+    return value if is_object(value) else {}
+
+
+def as_array(value: object) -> list[Any]:
+    """The value when it is a JSON array, else a new empty one."""
+    return value if is_array(value) else []
+
+
+def is_sequence(value: object) -> TypeGuard[list[Any] | tuple[Any, ...]]:
+    """A JSON array as parsed, or a tuple a handler built in its place."""
+    return isinstance(value, list | tuple)

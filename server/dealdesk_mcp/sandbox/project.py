@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .jsontypes import is_array, is_object
+from .jsontypes import as_array, as_object, is_array, is_object, is_sequence
 from .known_nulls import KNOWN_NULLS
 
 MISSING: Any = object()
@@ -41,12 +41,12 @@ def merged(schema: dict[str, Any]) -> dict[str, Any]:
     required: list[str] = list(out.get("required") or [])
     for part in schema["allOf"]:
         part = merged(part)
-        for name, sub in (part.get("properties") or {}).items():
+        for name, sub in as_object(part.get("properties")).items():
             props[name] = _join(props[name], sub) if name in props else sub
         required += part.get("required") or []
         for key in ("type", "nullable", "additionalProperties", "items", "format", "enum"):
             if key == "enum" and "enum" in part and "enum" in out:
-                out["enum"] = [value for value in out["enum"] if value in part["enum"]]
+                out["enum"] = [value for value in as_array(out["enum"]) if value in part["enum"]]
             elif key in part and key not in out:
                 out[key] = part[key]
     if props:
@@ -98,9 +98,9 @@ def project(schema: dict[str, Any] | None, value: Any, ctx: Context) -> Any:
     if kind == "object":
         return _object(schema, value, ctx)
     if kind == "array":
-        if not isinstance(value, list | tuple):
+        if not is_sequence(value):
             return MISSING
-        items = schema.get("items") or {}
+        items = as_object(schema.get("items"))
         projected = [project(items, item, ctx) for item in value]
         return [item for item in projected if item is not MISSING]
     if kind is None:
@@ -117,7 +117,7 @@ def _score(schema: dict[str, Any], value: Any) -> int:
     if is_object(value):
         if kind != "object":
             return -1
-        props = schema.get("properties") or {}
+        props = as_object(schema.get("properties"))
         return sum(1 for key in value if key in props) + (1 if not props else 0)
     if is_array(value):
         return 1 if kind == "array" else -1
@@ -190,7 +190,7 @@ def _plain(value: Any) -> Any:
     """A free-form value made JSON-safe (no MISSING, tuples as lists)."""
     if is_object(value):
         return {str(k): _plain(v) for k, v in value.items() if v is not MISSING}
-    if isinstance(value, list | tuple):
+    if is_sequence(value):
         return [_plain(v) for v in value if v is not MISSING]
     return value
 

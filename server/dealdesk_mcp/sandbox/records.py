@@ -52,7 +52,7 @@ def _contacts(data: Mapping[str, Any], key: str) -> Any:
         return []
     if not is_array(value):
         raise BadRequest(f"{key} must be an array of objects with value, primary and label")
-    out = []
+    out: list[Record] = []
     for index, item in enumerate(value):
         if isinstance(item, str):
             item = {"value": item}
@@ -388,7 +388,7 @@ def _prices(data: Mapping[str, Any], product_id: int) -> Any:
         return value
     if not is_array(value):
         raise BadRequest("prices must be an array of objects with price and currency")
-    out = []
+    out: list[Record] = []
     for index, item in enumerate(value):
         if not is_object(item) or not isinstance(item.get("currency"), str):
             raise BadRequest(f"prices[{index}] needs a currency")

@@ -127,7 +127,8 @@ def _phase(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> Non
 
 
 def _team(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None:
-    for user_id in rec.get("users") or []:
+    users: list[Any] = rec.get("users") or []
+    for user_id in users:
         require(call.store, "user", user_id, "User")
     if creating:
         rec.setdefault("users", [])
@@ -233,7 +234,8 @@ def _role(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None
 
 
 def _variation(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None:
-    for price in rec.get("prices") or []:
+    prices: list[Record] = rec.get("prices") or []
+    for price in prices:
         price["product_variation_id"] = rec["id"]
 
 

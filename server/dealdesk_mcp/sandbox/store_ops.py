@@ -13,7 +13,7 @@ from typing import Any
 
 from .call import Answer, Call
 from .db import Record, Store
-from .jsontypes import is_array, is_object
+from .jsontypes import as_object, is_array, is_object
 from .project import merged
 from .resources import LINKS, RESOURCES, UNCHECKED_LINKS, Resource
 from .views import alive, live, related_objects, view
@@ -184,7 +184,7 @@ def ids_of(value: Any) -> list[Any] | None:
     if value is None or value == "":
         return None
     parts = value if is_array(value) else str(value).split(",")
-    out = []
+    out: list[Any] = []
     for part in parts:
         text = str(part).strip()
         if text:
@@ -199,7 +199,7 @@ def filter_rows(call: Call, rows: list[Record], kind: str, *, skip: Iterable[str
     skipped = set(skip) | PAGING
     since, until = q.get("updated_since") or q.get("since"), q.get("updated_until") or q.get("until")
     ids = ids_of(q.get("ids"))
-    out = []
+    out: list[Record] = []
     for rec in rows:
         if ids is not None and rec.get("id") not in ids:
             continue
@@ -290,8 +290,8 @@ def decode_cursor(cursor: Any) -> int:
 def wraps_pagination(call: Call) -> bool:
     """Whether this operation's document nests v1 paging facts under additional_data.pagination."""
     schema = merged(call.op.success_schema or {})
-    extra = merged((schema.get("properties") or {}).get("additional_data") or {})
-    return "pagination" in (extra.get("properties") or {})
+    extra = merged(as_object(as_object(schema.get("properties")).get("additional_data")))
+    return "pagination" in as_object(extra.get("properties"))
 
 
 def page(call: Call, rows: list[Any]) -> tuple[list[Any], dict[str, Any] | None]:

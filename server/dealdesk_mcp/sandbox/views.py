@@ -10,7 +10,7 @@ from typing import Any
 
 from .db import Record, Store
 from .fields import custom_fields
-from .jsontypes import is_array, is_object
+from .jsontypes import as_array, is_array, is_object
 from .records import render as render_v2
 from .resources import LINKS, RESOURCES
 from .seed import COMPANY
@@ -114,7 +114,7 @@ def _deal_v1(store: Store, rec: Record) -> Record:
         person_hidden=False,
         products_count=len(store.index("deal_product", "deal_id").get(rec["id"], ())),
         participants_count=len(store.index("participant", "deal_id").get(rec["id"], ())),
-        label=",".join(str(i) for i in rec.get("label_ids") or []) or None,
+        label=",".join(str(i) for i in as_array(rec.get("label_ids"))) or None,
         rotten_time=None,
     )
     out.update(_next_activity(store, "deal_id", rec["id"]))
@@ -145,7 +145,7 @@ def _person_v1(store: Store, rec: Record) -> Record:
 
 def _org_v1(store: Store, rec: Record) -> Record:
     out = dict(rec)
-    address = rec.get("address") or {}
+    address: Any = rec.get("address") or {}
     out.update(
         active_flag=not rec.get("is_deleted"),
         company_id=COMPANY["id"],

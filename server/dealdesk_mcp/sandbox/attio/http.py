@@ -44,7 +44,7 @@ class Ctx:
     origin: str
     moment: datetime
     raw_body: bytes = b""
-    form: dict[str, Any] = field(default_factory=dict)
+    form: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def json(self) -> Any:
         if not self.raw_body.strip():
@@ -82,7 +82,7 @@ class Ctx:
 class Reply:
     body: Any = None
     status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict[str, str])
     content: bytes | None = None  # raw bytes instead of JSON
     media_type: str | None = None
 

@@ -38,7 +38,7 @@ def member_ref(repo: Repo, item: Any, where: str) -> str:
         )
     elif is_object(item) and item.get("referenced_actor_type") == "workspace-member":
         mid = item.get("referenced_actor_id")
-        found = repo.get("member", mid) if is_uuid(mid) else None
+        found = repo.get("member", mid) if isinstance(mid, str) and is_uuid(mid) else None
     else:
         raise BadRequest(f"Each {where} item is a workspace member by referenced_actor_id or email address")
     if found is None:
