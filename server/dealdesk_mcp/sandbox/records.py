@@ -14,7 +14,7 @@ from typing import Any
 from . import body as b
 from .db import Record, Store
 from .fields import clean_custom_values, render_custom
-from .jsontypes import is_array, is_object
+from .jsontypes import as_object, is_array, is_object
 from .wire import BadRequest, v2_time
 
 VISIBILITY = (1, 3, 5, 7)
@@ -310,7 +310,7 @@ def apply_activity(
     b.assign(rec, "lead_id", lead_id)
     b.assign(rec, "project_id", b.integer(data, "project_id"))
     if "deal_id" in data and rec.get("deal_id") and "person_id" not in data and "org_id" not in data:
-        deal = store.get("deal", rec["deal_id"]) or {}
+        deal = as_object(store.get("deal", rec["deal_id"]))
         rec["person_id"] = rec["person_id"] or deal.get("person_id")
         rec["org_id"] = rec["org_id"] or deal.get("org_id")
     b.assign(rec, "due_date", b.date(data, "due_date"))

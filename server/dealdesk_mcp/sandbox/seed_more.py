@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .db import Record, Store
+from .jsontypes import as_object
 from .wire import v2_time
 
 PERMISSION_SETS = [
@@ -267,7 +268,7 @@ def _mail(store: Store, moment: datetime, deals: list[Record]) -> None:
     for n in range(1, 7):
         deal = deals[n * 4]
         sent = v2_time(moment - timedelta(days=n * 3))
-        person = store.get("person", deal["person_id"]) or {}
+        person = as_object(store.get("person", deal["person_id"]))
         email = (person.get("emails") or [{"value": "contact@example.com"}])[0]["value"]
         threads.append(
             {

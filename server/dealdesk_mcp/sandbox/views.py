@@ -10,7 +10,7 @@ from typing import Any
 
 from .db import Record, Store
 from .fields import custom_fields
-from .jsontypes import as_array, is_array, is_object
+from .jsontypes import as_array, as_object, is_array, is_object
 from .records import render as render_v2
 from .resources import LINKS, RESOURCES
 from .seed import COMPANY
@@ -119,7 +119,7 @@ def _deal_v1(store: Store, rec: Record) -> Record:
     )
     out.update(_next_activity(store, "deal_id", rec["id"]))
     out.update(_counts(store, "deal_id", rec["id"]))
-    out.update(rec.get("custom_fields") or {})
+    out.update(as_object(rec.get("custom_fields")))
     return out
 
 
@@ -128,8 +128,8 @@ def _person_v1(store: Store, rec: Record) -> Record:
     out.update(
         active_flag=not rec.get("is_deleted"),
         company_id=COMPANY["id"],
-        email=rec.get("emails") or [],
-        phone=rec.get("phones") or [],
+        email=as_array(rec.get("emails")),
+        phone=as_array(rec.get("phones")),
         first_char=(rec.get("name") or "?")[:1].lower(),
         org_name=_name(store, "organization", rec.get("org_id")),
         owner_name=_name(store, "user", rec.get("owner_id")),
@@ -139,7 +139,7 @@ def _person_v1(store: Store, rec: Record) -> Record:
     out.update(_deal_counts(store, "person_id", rec["id"]))
     out.update(_next_activity(store, "person_id", rec["id"]))
     out.update(_counts(store, "person_id", rec["id"]))
-    out.update(rec.get("custom_fields") or {})
+    out.update(as_object(rec.get("custom_fields")))
     return out
 
 
@@ -157,7 +157,7 @@ def _org_v1(store: Store, rec: Record) -> Record:
     )
     out.update(_deal_counts(store, "org_id", rec["id"]))
     out.update(_counts(store, "org_id", rec["id"]))
-    out.update(rec.get("custom_fields") or {})
+    out.update(as_object(rec.get("custom_fields")))
     return out
 
 
@@ -216,14 +216,14 @@ def _file(store: Store, rec: Record) -> Record:
 def _follower(store: Store, rec: Record) -> Record:
     out = dict(rec)
     out[rec["parent_key"]] = rec["parent_id"]
-    user = store.get("user", rec["user_id"]) or {}
+    user = as_object(store.get("user", rec["user_id"]))
     out.update(name=user.get("name"), email=user.get("email"), active_flag=True, has_pic=0, pic_hash=None)
     return out
 
 
 def _participant(store: Store, rec: Record) -> Record:
     out = dict(rec)
-    person = store.get("person", rec["person_id"]) or {}
+    person = as_object(store.get("person", rec["person_id"]))
     out["person"] = _person_v1(store, person) if person else None
     out["related_item_data"] = {"deal_id": rec["deal_id"]}
     out["related_item_type"] = "deal"
@@ -233,7 +233,7 @@ def _participant(store: Store, rec: Record) -> Record:
 
 def _deal_product(store: Store, rec: Record) -> Record:
     out = dict(rec)
-    product = store.get("product", rec["product_id"]) or {}
+    product = as_object(store.get("product", rec["product_id"]))
     out.setdefault("name", product.get("name"))
     out["product"] = product or None
     return out

@@ -10,6 +10,7 @@ from typing import Any
 from ..call import Answer, Call
 from ..db import Record
 from ..handlers import make
+from ..jsontypes import as_array, as_object
 from ..registry import special
 from ..store_ops import fetch, listing, log_changes, page, require, save
 from ..views import live, view
@@ -132,7 +133,7 @@ def _probability(call: Call, deal: Record) -> float:
         return 100.0
     if deal["status"] == "lost":
         return 0.0
-    stage = call.store.get("stage", deal["stage_id"]) or {}
+    stage = as_object(call.store.get("stage", deal["stage_id"]))
     return float(stage.get("deal_probability", 100))
 
 
@@ -173,7 +174,7 @@ def timeline(call: Call, rows: list[Record]) -> list[Record]:
     except ValueError:
         raise BadRequest("start_date must be a date as YYYY-MM-DD") from None
     key = q["field_key"]
-    if rows and key not in rows[0] and key not in (rows[0].get("custom_fields") or {}):
+    if rows and key not in rows[0] and key not in as_object(rows[0].get("custom_fields")):
         raise BadRequest(f"field_key {key} is not a date field of deals")
     target = q.get("totals_convert_currency") or DEFAULT_CURRENCY
     if target == "default_currency":
@@ -183,7 +184,7 @@ def timeline(call: Call, rows: list[Record]) -> list[Record]:
         inside = [
             d
             for d in rows
-            if (v := d.get(key, (d.get("custom_fields") or {}).get(key)))
+            if (v := d.get(key, as_object(d.get("custom_fields")).get(key)))
             and begin.isoformat() <= str(v)[:10] < end.isoformat()
         ]
         total = sum(convert(d["value"], d["currency"], target) for d in inside)
@@ -487,7 +488,7 @@ def _participant_log(call: Call, deal_id: int, person_id: int, action: str) -> N
 
 @special("v2", "getDealsProducts")
 def deals_products(call: Call) -> Answer:
-    ids = call.query.get("deal_ids") or []
+    ids = as_array(call.query.get("deal_ids"))
     rows = [p for p in call.store.all("deal_product") if p["deal_id"] in ids]
     return listing(call, "deal_product", rows, skip=("deal_ids",))
 
@@ -509,7 +510,7 @@ def add_many_products(call: Call) -> Answer:
 
 @special("v2", "getInstallments")
 def installments(call: Call) -> Answer:
-    ids = call.query.get("deal_ids") or []
+    ids = as_array(call.query.get("deal_ids"))
     rows = [r for r in call.store.all("installment") if r["deal_id"] in ids]
     return listing(call, "installment", rows, skip=("deal_ids",))
 
@@ -523,7 +524,7 @@ def person_products(call: Call) -> Answer:
         deal = deals.get(attachment["deal_id"])
         if deal is None:
             continue
-        product = call.store.get("product", attachment["product_id"]) or {}
+        product = as_object(call.store.get("product", attachment["product_id"]))
         rows.append(
             {
                 f"DEAL_ID_{deal['id']}": {

@@ -21,7 +21,7 @@ from ..fields import (
     new_field,
 )
 from ..inputs import id_list
-from ..jsontypes import is_array, is_object
+from ..jsontypes import as_array, is_array, is_object
 from ..registry import special
 from ..store_ops import page
 from ..wire import BadRequest, NotFound, v2_time
@@ -53,7 +53,7 @@ def v2_field(field: Record, include: Any) -> Record:
 
 
 def v1_field(field: Record, order: int) -> Record:
-    options = [{"id": o["id"], "label": o["label"]} for o in field["options"] or []] or None
+    options = [{"id": o["id"], "label": o["label"]} for o in as_array(field["options"])] or None
     custom = field["is_custom_field"]
     return {
         "id": field["v1_id"],
@@ -217,7 +217,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
             added = [
                 make_option(call.store, label, call.moment) for label in _labels(call.body, required=True)
             ]
-            field["options"] = [*(field["options"] or []), *added]
+            field["options"] = [*as_array(field["options"]), *added]
             _save(call, entity, field)
         return Answer([{"id": o["id"], "label": o["label"]} for o in added])
 
@@ -225,7 +225,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
     def update_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
-            current = {o["id"]: o for o in field["options"] or []}
+            current = {o["id"]: o for o in as_array(field["options"])}
             touched = []
             for item in call.body:
                 option = current.get(_option_id(item))
@@ -241,7 +241,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
     def delete_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
-            current = {o["id"]: o for o in field["options"] or []}
+            current = {o["id"]: o for o in as_array(field["options"])}
             gone = []
             for item in call.body:
                 option = current.pop(_option_id(item), None)
@@ -329,7 +329,7 @@ def _v1(name: str, entity: str) -> None:
                 field["ui_visibility"]["add_visible_flag"] = bool(data["add_visible_flag"])
             if data.get("options") is not None and field["field_type"] in OPTION_TYPES:
                 # v1 replaces the whole option list; kept labels keep their ids.
-                by_label = {o["label"]: o for o in field["options"] or []}
+                by_label = {o["label"]: o for o in as_array(field["options"])}
                 labels = _labels(data["options"], required=True)
                 field["options"] = [
                     by_label.get(lb) or make_option(call.store, lb, call.moment) for lb in labels

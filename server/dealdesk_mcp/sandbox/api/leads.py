@@ -7,6 +7,7 @@ from typing import Any
 from ..call import Answer, Call
 from ..db import Record
 from ..handlers import make
+from ..jsontypes import as_object
 from ..records import default_pipeline, first_stage
 from ..registry import special
 from ..store_ops import listing, require, save
@@ -86,7 +87,7 @@ def deal_from_lead(call: Call, lead: Record, data: dict[str, Any]) -> Record:
         stage = first_stage(call.store, pipeline_id)
     else:
         stage = first_stage(call.store, default_pipeline(call.store)["id"])
-    value = lead.get("value") or {}
+    value = as_object(lead.get("value"))
     body = {
         "title": lead["title"],
         "owner_id": lead["owner_id"],

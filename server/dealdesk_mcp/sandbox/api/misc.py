@@ -8,7 +8,7 @@ from typing import Any
 from ..call import Answer, Call
 from ..db import Record
 from ..handlers import make
-from ..jsontypes import is_array, is_object
+from ..jsontypes import as_array, as_object, is_array, is_object
 from ..registry import special
 from ..seed import COMPANY
 from ..store_ops import fetch, listing, page, require, save
@@ -62,7 +62,7 @@ def find_users(call: Call) -> Answer:
 
 
 def _admin(call: Call) -> None:
-    me = call.store.get("user", call.user_id) or {}
+    me = as_object(call.store.get("user", call.user_id))
     if not me.get("is_admin"):
         from ..wire import ApiError
 
@@ -144,7 +144,7 @@ def user_permissions(call: Call) -> Answer:
 
 
 def _role_settings(call: Call, role_id: int | None) -> Record:
-    stored = call.store.get("role_settings", role_id or 0) or {}
+    stored = as_object(call.store.get("role_settings", role_id or 0))
     base = {
         "deal_default_visibility": 3,
         "lead_default_visibility": 3,
@@ -290,8 +290,8 @@ def _num(value: Any) -> Any:
 def _conditions(filter_rec: Record) -> list[Record]:
     """The leaf conditions of a saved filter ({glue, conditions: [{glue, conditions: [...]}]})."""
     out = []
-    for group in (filter_rec.get("conditions") or {}).get("conditions") or []:
-        for cond in group.get("conditions") or [] if is_object(group) else []:
+    for group in as_object(filter_rec.get("conditions")).get("conditions") or []:
+        for cond in as_array(group.get("conditions")) if is_object(group) else []:
             if is_object(cond):
                 out.append(cond)
     return out
@@ -311,7 +311,7 @@ def apply_filter(call: Call, filter_id: int, rows: list[Record]) -> list[Record]
         kept = [
             r
             for r in kept
-            if test(r.get(field, (r.get("custom_fields") or {}).get(field)), cond.get("value"))
+            if test(r.get(field, as_object(r.get("custom_fields")).get(field)), cond.get("value"))
         ]
     return kept
 
@@ -363,7 +363,7 @@ def goals(call: Call) -> Answer:
         "expected_outcome.target": lambda g: g["expected_outcome"].get("target"),
         "expected_outcome.tracking_metric": lambda g: g["expected_outcome"].get("tracking_metric"),
         "expected_outcome.currency_id": lambda g: g["expected_outcome"].get("currency_id"),
-        "type.params.stage_id": lambda g: (g["type"].get("params") or {}).get("stage_id"),
+        "type.params.stage_id": lambda g: as_object(g["type"].get("params")).get("stage_id"),
     }
     for name, read in checks.items():
         if q.get(name) is not None:
@@ -400,7 +400,7 @@ def update_goal(call: Call) -> Answer:
 def goal_progress(call: Call, goal: Record, start: str, end: str) -> float:
     """How far a goal got in a period, measured on the CRM data like Pipedrive's goal types."""
     kind = goal["type"].get("name")
-    params = goal["type"].get("params") or {}
+    params = as_object(goal["type"].get("params"))
     assignee = goal["assignee"]
     metric = goal["expected_outcome"].get("tracking_metric", "quantity")
 
@@ -469,7 +469,7 @@ def teams(call: Call) -> Answer:
 @special("v1", "getUserTeams")
 def user_teams(call: Call) -> Answer:
     user_rec = fetch(call.store, "user", call.id)
-    return Answer([t for t in live(call.store, "team") if user_rec["id"] in (t.get("users") or [])])
+    return Answer([t for t in live(call.store, "team") if user_rec["id"] in as_array(t.get("users"))])
 
 
 @special("v1", "getTeamUsers")
@@ -484,7 +484,7 @@ def _team_users(add: bool) -> Any:
             team = fetch(store, "team", call.id)
             for user_id in ids:
                 require(store, "user", user_id, "User")
-            current = list(team.get("users") or [])
+            current = list(as_array(team.get("users")))
             if add:
                 current += [i for i in ids if i not in current]
             else:
@@ -541,7 +541,7 @@ def user_role_assignments(call: Call) -> Answer:
 
 
 def _assignment(call: Call, rec: Record) -> Record:
-    role_rec = call.store.get("role", rec["role_id"]) or {}
+    role_rec = as_object(call.store.get("role", rec["role_id"]))
     return {
         **rec,
         "name": role_rec.get("name"),
@@ -633,7 +633,7 @@ def _permission_set(call: Call, rec: Record) -> Record:
     count = sum(
         1
         for u in call.store.all("user")
-        for a in u.get("access") or []
+        for a in as_array(u.get("access"))
         if a.get("permission_set_id") == rec["id"]
     )
     return {**rec, "assignment_count": count}
@@ -653,7 +653,7 @@ def permission_set_assignments(call: Call) -> Answer:
     rows = [
         {"user_id": u["id"], "permission_set_id": rec["id"], "name": rec["name"]}
         for u in call.store.all("user")
-        for a in u.get("access") or []
+        for a in as_array(u.get("access"))
         if a.get("permission_set_id") == rec["id"]
     ]
     chunk, extra = page(call, rows)
@@ -690,7 +690,7 @@ def org_relationships(call: Call) -> Answer:
 @special("v1", "getMailThreads")
 def mail_threads(call: Call) -> Answer:
     folder = call.query["folder"]
-    rows = [t for t in live(call.store, "mail_thread") if folder in (t.get("folders") or [])]
+    rows = [t for t in live(call.store, "mail_thread") if folder in as_array(t.get("folders"))]
     return listing(call, "mail_thread", rows, skip=("folder",), related=False)
 
 

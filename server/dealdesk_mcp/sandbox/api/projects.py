@@ -8,6 +8,7 @@ from typing import Any
 
 from ..call import Answer, Call
 from ..db import Record
+from ..jsontypes import as_array, as_object
 from ..registry import special
 from ..store_ops import fetch, listing, save
 from ..views import live, view
@@ -66,7 +67,7 @@ def _projects(call: Call, *, archived: bool | None) -> list[Record]:
         rows = apply_filter(call, q["filter_id"], rows)
     for key, field in (("deal_id", "deal_ids"), ("person_id", "person_ids"), ("org_id", "org_ids")):
         if q.get(key) is not None:
-            rows = [p for p in rows if q[key] in (p.get(field) or [])]
+            rows = [p for p in rows if q[key] in as_array(p.get(field))]
     return rows
 
 
@@ -127,7 +128,7 @@ def project_groups(call: Call) -> Answer:
 
 
 def _plan(call: Call, project: Record) -> list[Record]:
-    placed = project.get("plan") or {}
+    placed = as_object(project.get("plan"))
     items = [("task", t["id"]) for t in live(call.store, "task") if t["project_id"] == project["id"]]
     items += [
         ("activity", a["id"]) for a in live(call.store, "activity") if a.get("project_id") == project["id"]
@@ -311,6 +312,6 @@ def duplicate_product(call: Call) -> Answer:
             "update_time": v2_time(call.moment),
             "owner_id": call.user_id,
         }
-        copy["prices"] = [{**p, "product_id": copy["id"]} for p in product.get("prices") or []]
+        copy["prices"] = [{**p, "product_id": copy["id"]} for p in as_array(product.get("prices"))]
         save(store, "product", copy)
     return Answer(view(call.store, "product", copy, "v2", call.query))

@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from ..jsontypes import is_object
+from ..jsontypes import as_array, is_object
 from . import structure
 from .errors import BadRequest, NotFound, RateLimited
 from .http import Ctx, Reply, route
@@ -93,7 +93,7 @@ def new_meeting(meeting_id: str, data: Doc, repo: Repo, moment: Any, actor: Any,
     if moment_of(end) < moment_of(start):
         raise BadRequest("end must not be before start")
     links = []
-    for item in data.get("linked_records") or []:
+    for item in as_array(data.get("linked_records")):
         if not is_object(item):
             raise BadRequest("Each linked_records item needs object and record_id")
         record = linked_record(

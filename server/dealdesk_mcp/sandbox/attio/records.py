@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..jsontypes import is_array, is_object
+from ..jsontypes import as_object, is_array, is_object
 from . import structure
 from .errors import BadRequest, NotFound
 from .http import Ctx, route
@@ -195,7 +195,7 @@ def record_entries(ctx: Ctx) -> Any:
     entries = ctx.repo.all("entry", lambda e: e["parent_record_id"] == record["record_id"])
     rows = []
     for entry in offset_page(entries, limit, offset):
-        owner = ctx.repo.get("list", entry["list_id"]) or {}
+        owner = as_object(ctx.repo.get("list", entry["list_id"]))
         rows.append(
             {
                 "list_id": entry["list_id"],

@@ -18,7 +18,7 @@ from typing import Any
 
 from dealdesk_mcp import specs
 
-from ..jsontypes import is_array, is_object
+from ..jsontypes import as_array, is_array, is_object
 from . import structure
 from .errors import BadRequest
 from .repo import Doc, Repo
@@ -150,7 +150,7 @@ class Writer:
         return {"status": self._choice(attr, raw, slug, "status")}
 
     def _record_reference(self, attr: Doc, raw: Any, slug: str) -> Content:
-        allowed = attr["config"]["record_reference"]["allowed_object_ids"] or []
+        allowed = as_array(attr["config"]["record_reference"]["allowed_object_ids"])
         if isinstance(raw, str):
             target = self.repo.get("record", raw) if is_uuid(raw) else None
             if target is None or (allowed and target["object_id"] not in allowed):
