@@ -159,7 +159,8 @@ def _periods(start: date, interval: str, amount: int) -> list[tuple[date, date]]
         raise BadRequest("interval must be day, week, month or quarter")
     if not 1 <= amount <= 500:
         raise BadRequest("amount must be between 1 and 500")
-    periods, begin = [], start
+    periods: list[tuple[date, date]] = []
+    begin = start
     for _ in range(amount):
         end = begin + timedelta(days=step[0]) if step[0] else _add_months(begin, step[1])
         periods.append((begin, end))
@@ -179,7 +180,7 @@ def timeline(call: Call, rows: list[Record]) -> list[Record]:
     target = q.get("totals_convert_currency") or DEFAULT_CURRENCY
     if target == "default_currency":
         target = DEFAULT_CURRENCY
-    out = []
+    out: list[Any] = []
     for begin, end in _periods(start, q["interval"], int(q["amount"])):
         inside = [
             d
@@ -403,9 +404,9 @@ def _merge(kind: str) -> Any:
 
 
 def _union(first: Any, second: Any) -> list[Record]:
-    out = list(first or [])
+    out: list[Record] = list(as_array(first))
     seen = {item["value"] for item in out}
-    out += [{**item, "primary": False} for item in second or [] if item["value"] not in seen]
+    out += [{**item, "primary": False} for item in as_array(second) if item["value"] not in seen]
     return out
 
 
@@ -495,10 +496,10 @@ def deals_products(call: Call) -> Answer:
 
 @special("v2", "addManyDealProducts")
 def add_many_products(call: Call) -> Answer:
-    items = call.data().get("data") or []
+    items = as_array(call.data().get("data"))
     if not items:
         raise BadRequest("data must list at least one product")
-    made = []
+    made: list[Any] = []
     with call.store.transaction() as store:
         deal = fetch(store, "deal", call.id)
         for entry in items:
@@ -519,7 +520,7 @@ def installments(call: Call) -> Answer:
 def person_products(call: Call) -> Answer:
     person = fetch(call.store, "person", call.id)
     deals = {d["id"]: d for d in live(call.store, "deal") if d.get("person_id") == person["id"]}
-    rows = []
+    rows: list[Any] = []
     for attachment in call.store.all("deal_product"):
         deal = deals.get(attachment["deal_id"])
         if deal is None:

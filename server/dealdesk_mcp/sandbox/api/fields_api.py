@@ -116,7 +116,7 @@ def _labels(options: Any, *, required: bool) -> list[str]:
         return []
     if isinstance(options, str):
         return [part.strip() for part in options.split(",") if part.strip()]
-    labels = []
+    labels: list[Any] = []
     for option in options:
         label = option.get("label") if is_object(option) else option
         if not isinstance(label, str) or not label.strip():
@@ -226,7 +226,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         with call.store.transaction():
             field = _option_field(call, entity)
             current = {o["id"]: o for o in as_array(field["options"])}
-            touched = []
+            touched: list[Any] = []
             for item in call.body:
                 option = current.get(_option_id(item))
                 if option is None:
@@ -242,7 +242,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         with call.store.transaction():
             field = _option_field(call, entity)
             current = {o["id"]: o for o in as_array(field["options"])}
-            gone = []
+            gone: list[Any] = []
             for item in call.body:
                 option = current.pop(_option_id(item), None)
                 if option is None:
@@ -413,7 +413,7 @@ LEAD_SYSTEM = [
 
 @special("v1", "getNoteFields")
 def note_fields(call: Call) -> Answer:
-    rows = []
+    rows: list[Any] = []
     for field_id, key, name, ftype in NOTE_FIELDS:
         row: Record = {
             "id": field_id,

@@ -3,6 +3,7 @@ filters, goals, legacy teams, roles and permission sets, mail, messaging channel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..call import Answer, Call
@@ -238,7 +239,7 @@ def recents(call: Call) -> Answer:
     unknown = wanted - set(RECENT_KINDS)
     if unknown:
         raise BadRequest(f"items may name: {', '.join(RECENT_KINDS)}")
-    rows = []
+    rows: list[Any] = []
     for name, kind in RECENT_KINDS.items():
         if wanted and name not in wanted:
             continue
@@ -267,7 +268,7 @@ FILTER_TYPES = {
     "activity": "activity",
     "projects": "project",
 }
-OPERATORS = {
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "=": lambda a, b: str(a) == str(b),
     "!=": lambda a, b: str(a) != str(b),
     "<": lambda a, b: _num(a) < _num(b),
@@ -289,8 +290,8 @@ def _num(value: Any) -> Any:
 
 def _conditions(filter_rec: Record) -> list[Record]:
     """The leaf conditions of a saved filter ({glue, conditions: [{glue, conditions: [...]}]})."""
-    out = []
-    for group in as_object(filter_rec.get("conditions")).get("conditions") or []:
+    out: list[Any] = []
+    for group in as_array(as_object(filter_rec.get("conditions")).get("conditions")):
         for cond in as_array(group.get("conditions")) if is_object(group) else []:
             if is_object(cond):
                 out.append(cond)
@@ -354,7 +355,7 @@ def goals(call: Call) -> Answer:
     q = call.query
     # A deleted goal is gone from every listing; an inactive one shows when is_active=false is asked.
     rows = [g for g in live(call.store, "goal") if g.get("is_active", True) or q.get("is_active") is False]
-    checks = {
+    checks: dict[str, Callable[[Record], Any]] = {
         "type.name": lambda g: g["type"].get("name"),
         "title": lambda g: g.get("title"),
         "is_active": lambda g: g.get("is_active"),

@@ -133,7 +133,7 @@ def _plan(call: Call, project: Record) -> list[Record]:
     items += [
         ("activity", a["id"]) for a in live(call.store, "activity") if a.get("project_id") == project["id"]
     ]
-    out = []
+    out: list[Any] = []
     for item_type, item_id in items:
         spot = placed.get(f"{item_type}:{item_id}", {})
         out.append(
@@ -219,7 +219,7 @@ def conversion_statistics(call: Call) -> Answer:
         key=lambda s: s["order_nr"],
     )
     order = {s["id"]: s["order_nr"] for s in stages}
-    conversions = []
+    conversions: list[Any] = []
     for here, there in itertools.pairwise(stages):
         reached_here = [
             d for d in rows if order.get(d["stage_id"], 0) >= here["order_nr"] or d["status"] == "won"

@@ -89,7 +89,7 @@ def _named(store: Store, kind: str, record_id: Any, key: str = "name") -> dict[s
 def item(store: Store, kind: str, rec: Record) -> Record:
     """A search hit in the documents' item shape."""
     owner = {"id": rec.get("owner_id") or rec.get("user_id")}
-    base = {
+    base: dict[str, Any] = {
         "id": rec["id"],
         "type": kind,
         "owner": owner,
@@ -245,7 +245,7 @@ def search_by_field(call: Call) -> Answer:
     rows = live(call.store, kind)
     if rows and field not in rows[0] and field not in as_object(rows[0].get("custom_fields")):
         raise BadRequest(f"field {field} is not a field of {kind}s")
-    found = []
+    found: list[Any] = []
     for rec in rows:
         value = rec.get(field, as_object(rec.get("custom_fields")).get(field))
         best = score(term, [str(value)] if value is not None else [], match)

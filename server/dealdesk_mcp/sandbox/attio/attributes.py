@@ -53,7 +53,7 @@ def _config(ctx: Ctx, attr: Doc, config: Any) -> None:
             raise BadRequest(
                 "config.record_reference.allowed_objects must be a non-empty list of object slugs"
             )
-        ids = []
+        ids: list[Any] = []
         for ident in allowed:
             target = structure.find_object(ctx.repo, ident)
             if target is None:

@@ -92,7 +92,7 @@ def new_meeting(meeting_id: str, data: Doc, repo: Repo, moment: Any, actor: Any,
     start, end = when(data.get("start"), "start"), when(data.get("end"), "end")
     if moment_of(end) < moment_of(start):
         raise BadRequest("end must not be before start")
-    links = []
+    links: list[Any] = []
     for item in as_array(data.get("linked_records")):
         if not is_object(item):
             raise BadRequest("Each linked_records item needs object and record_id")

@@ -89,7 +89,7 @@ def _scalar(attr: Doc, entry: Doc, field: str) -> Any:
 
 def _ids(entry: Doc) -> set[str]:
     """The ids a select or status value may also be named by."""
-    out = set()
+    out: set[Any] = set()
     for key in ("option", "status"):
         obj = entry.get(key)
         if is_object(obj):

@@ -193,7 +193,7 @@ def record_entries(ctx: Ctx) -> Any:
     limit = number(ctx.query.get("limit"), "limit", default=100, low=1, high=1000)
     offset = number(ctx.query.get("offset"), "offset", default=0)
     entries = ctx.repo.all("entry", lambda e: e["parent_record_id"] == record["record_id"])
-    rows = []
+    rows: list[Any] = []
     for entry in offset_page(entries, limit, offset):
         owner = as_object(ctx.repo.get("list", entry["list_id"]))
         rows.append(
@@ -224,7 +224,7 @@ def search_records(ctx: Ctx) -> Any:
     wanted = body.get("objects")
     if not is_array(wanted) or not wanted or not all(isinstance(o, str) for o in wanted):
         raise BadRequest("objects must be a non-empty list of object slugs or ids")
-    objects = []
+    objects: list[Any] = []
     for ident in wanted:
         obj = structure.find_object(ctx.repo, ident)
         if obj is None:

@@ -38,7 +38,7 @@ class Values:
         """Apply a values object in place; answers the changed attributes with identities added/removed."""
         if not is_object(written):
             raise BadRequest("values must be an object keyed by attribute slug or id")
-        changes = []
+        changes: list[Any] = []
         for key, raw in written.items():
             attr = self.attribute(key)
             if not attr["is_writable"]:

@@ -192,7 +192,7 @@ def new_group(group_id: str, name: str, members: list[str], moment: Any) -> Doc:
 
 
 def render_group(ctx: Ctx, group: Doc) -> Doc:
-    members = []
+    members: list[Any] = []
     for mid in group["members"]:
         member = ctx.repo.get("member", mid)
         if member is not None:
@@ -215,7 +215,7 @@ def render_group(ctx: Ctx, group: Doc) -> Doc:
 def _member_ids(ctx: Ctx, value: Any) -> list[str]:
     if not is_array(value) or not all(is_object(v) and isinstance(v.get("value"), str) for v in value):
         raise BadRequest('members is a list of {"value": <user id>}')
-    ids = []
+    ids: list[Any] = []
     for item in value:
         if not is_uuid(item["value"]) or ctx.repo.get("member", item["value"]) is None:
             raise BadRequest(f"No SCIM user {item['value']!r}", code="value_not_found")

@@ -353,7 +353,7 @@ class Writer:
         else:
             removed = {k for k in current if k not in wanted_ids}
         now = stamp(self.moment)
-        out = []
+        out: list[Any] = []
         for old in history:
             if old["active_until"] is None and identity(kind, old) in removed:
                 old = {**old, "active_until": now}

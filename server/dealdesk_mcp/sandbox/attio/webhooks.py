@@ -38,7 +38,7 @@ def _condition(item: Any) -> Doc:
 
 
 def subscriptions(written: list[Any]) -> list[Doc]:
-    out = []
+    out: list[Any] = []
     for sub in written:
         if not is_object(sub) or sub.get("event_type") not in event_types():
             raise BadRequest(f"Each subscription needs an event_type, one of {', '.join(event_types())}")
