@@ -7,12 +7,12 @@ response shapes by hand: the wire layer projects their data through `success_sch
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from . import documents
 from .jsontypes import as_object
 
 VERSIONS = ("v1", "v2")
@@ -74,11 +74,7 @@ class Operation:
 
 @cache
 def _document(version: str) -> dict[str, Any]:
-    # dealdesk_mcp.specs is the top-level specs/ folder mapped into the package at install, a mapping
-    # the type checker cannot follow: imported by name, its load() is typed here.
-    documents = importlib.import_module("dealdesk_mcp.specs")
-    document: dict[str, Any] = documents.load(f"pipedrive-{version}")
-    return document
+    return documents.load(f"pipedrive-{version}")
 
 
 def _pattern(template: str) -> re.Pattern[str]:

@@ -120,7 +120,7 @@ def _entry(ctx: Ctx, doc: Doc) -> Doc:
 def query_entries(ctx: Ctx) -> Any:
     doc = structure.need_list(ctx.repo, ctx.params["list"])
     lid = structure.list_id(doc)
-    body = ctx.json() or {}
+    body: Any = ctx.json() or {}
     if not is_object(body):
         raise BadRequest("The request body must be a JSON object")
     limit = number(body.get("limit"), "limit", default=500, low=1, high=500)
@@ -160,7 +160,7 @@ def _entry_values(data: dict[str, Any]) -> Any:
 def add_entry(ctx: Ctx, doc: Doc, record: Doc, written: Any) -> Doc:
     lid = structure.list_id(doc)
     values = Values(ctx.repo, lid, api_actor(), ctx.moment)
-    entry = {
+    entry: Doc = {
         "entry_id": new_id(),
         "list_id": lid,
         "parent_record_id": record["record_id"],

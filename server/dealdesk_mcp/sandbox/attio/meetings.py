@@ -260,7 +260,8 @@ def transcript_of(meeting: Doc) -> list[Doc]:
         if p["email_address"]
     ]
     speakers = speakers or ["Speaker 1", "Speaker 2"]
-    out, clock = [], 0.0
+    out: list[Doc] = []
+    clock = 0.0
     for index, line in enumerate(SAYINGS):
         length = round(2.5 + len(line) / 18, 1)
         out.append(

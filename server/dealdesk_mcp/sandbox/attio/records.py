@@ -48,7 +48,7 @@ def view_filter(ctx: Ctx, parent_id: str, body: dict[str, Any]) -> Any:
 def list_records(ctx: Ctx) -> Any:
     obj = _object(ctx)
     oid = structure.object_id(obj)
-    body = ctx.json() or {}
+    body: Any = ctx.json() or {}
     if not is_object(body):
         raise BadRequest("The request body must be a JSON object")
     limit = number(body.get("limit"), "limit", default=500, low=1, high=500)
@@ -66,7 +66,7 @@ def list_records(ctx: Ctx) -> Any:
 def create(ctx: Ctx, obj: Doc, written: Any) -> Doc:
     oid = structure.object_id(obj)
     values = Values(ctx.repo, oid, api_actor(), ctx.moment)
-    record = {"record_id": new_id(), "object_id": oid, "created_at": stamp(ctx.moment), "values": {}}
+    record: Doc = {"record_id": new_id(), "object_id": oid, "created_at": stamp(ctx.moment), "values": {}}
     values.system(record["values"], record["record_id"])
     changes = values.write(record["values"], written, append=False, creating=True)
     check_unique(ctx.repo, record, values.attributes)

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from dealdesk_mcp import specs
+from dealdesk_mcp.sandbox import documents as specs
 
 from ..jsontypes import as_array, is_array, is_object
 from . import structure

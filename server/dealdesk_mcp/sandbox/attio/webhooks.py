@@ -10,7 +10,7 @@ import secrets
 from functools import cache
 from typing import Any
 
-from dealdesk_mcp import specs
+from dealdesk_mcp.sandbox import documents as specs
 
 from ..jsontypes import is_array, is_object
 from . import structure
