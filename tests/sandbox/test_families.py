@@ -518,3 +518,36 @@ async def test_note_comments_and_conversions(sandbox: SandboxHandle, tmp_path: P
             {"id": status["lead_id"], "conversion_id": back["conversion_id"]},
         )
         assert status["status"] == "completed" and status["deal_id"]
+
+
+async def test_users_history_recents_and_provider_links(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    async with tools(sandbox, tmp_path) as client:
+        user = await ok(client, "add_user", {"email": "wf.user@example.com", "access": [{"app": "sales"}]})
+        found = await listed(client, "find_users_by_name", {"term": "wf.user", "search_by_email": 1})
+        assert ids(found) == [user["id"]]
+        await ok(client, "update_user", {"id": user["id"], "active_flag": False})
+        assert (await ok(client, "get_user", {"id": user["id"]}))["active_flag"] is False
+        assert user["id"] in ids(await listed(client, "get_users", {}))
+
+        # Changes are history: the changelog and the updates flow both carry the edit.
+        deal = await ok(client, "add_deal", {"title": "WF history"})
+        await ok(client, "update_deal", {"id": deal["id"], "title": "WF history 2"})
+        changes = await listed(client, "get_deal_changelog", {"id": deal["id"]})
+        assert [(c["field_key"], c["old_value"], c["new_value"]) for c in changes] == [
+            ("title", "WF history", "WF history 2")
+        ]
+        flow = await listed(client, "get_deal_updates", {"id": deal["id"]})
+        assert any(f["object"] == "dealChange" and f["data"]["new_value"] == "WF history 2" for f in flow)
+        # ...and the deal is among the recent items, named by kind.
+        since = deal["add_time"][:19].replace("T", " ")
+        recent = await listed(client, "get_recents", {"since_timestamp": since, "items": ["deal"]})
+        assert {r["item"] for r in recent} == {"deal"} and deal["id"] in ids(recent)
+
+        link = {"user_provider_id": "1e3943c0-2b9c-4ff1-9bd4-5c3e5e2bd0c5", "user_id": 1, "company_id": 1,
+                "marketplace_client_id": "wf-client"}  # fmt: skip
+        saved = await ok(client, "save_user_provider_link", link)
+        assert "simulated" in saved["message"]
+        await ok(client, "delete_user_provider_link", {"id": link["user_provider_id"]})
+        assert "HTTP 404" in await fails(
+            client, "delete_user_provider_link", {"id": link["user_provider_id"]}
+        )

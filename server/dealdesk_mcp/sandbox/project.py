@@ -118,7 +118,17 @@ def _score(schema: dict[str, Any], value: Any) -> int:
         if kind != "object":
             return -1
         props = as_object(schema.get("properties"))
-        return sum(1 for key in value if key in props) + (1 if not props else 0)
+        score = 1 if not props else 0
+        for key, item in value.items():
+            if key not in props:
+                continue
+            enum = merged(as_object(props[key])).get("enum")
+            if is_array(enum) and not isinstance(item, dict | list):
+                if item not in enum:
+                    return -1  # a discriminator (recents' "item": "deal") rules the branch out
+                score += 2
+            score += 1
+        return score
     if is_array(value):
         return 1 if kind == "array" else -1
     if isinstance(value, bool):
