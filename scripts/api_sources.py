@@ -1,12 +1,13 @@
 """Read the vendors' OpenAPI documents into a list of operations the generator turns into tools.
 
-What differs between APIs is data (the `ApiSource` rows below), not code paths.
+What differs between APIs is data (the `SOURCES` rows below), not code paths.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,9 @@ class Operation:
     page_size_max: int | None = None
     token_cost: int | None = None
     deprecated: bool = False
+    # A GET's answer: the fields of the item under `data` (how the generator knows which items carry an
+    # update_time, for conditional updates).
+    item_fields: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -106,25 +110,6 @@ def snake_case(text: str) -> str:
     text = text.replace("-", "_")
     text = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", text)
     return text.lower()
-
-
-def attio_name(operation_id: str) -> str:
-    # specs/attio.json names each operation by its summary's words (scripts/strip_specs.py).
-    return "attio_" + operation_id.replace("-", "_")
-
-
-def attio_toolset(tag: str) -> str:
-    if tag.startswith("SCIM"):
-        return "attio_scim"
-    return "attio_" + re.sub(r"[^a-z0-9]+", "_", tag.lower()).strip("_")
-
-
-def pipedrive_toolset(name: str, tags: list[str]) -> str:
-    for pattern, toolset in NAME_TOOLSETS:
-        if pattern.search(name):
-            return toolset
-    tag = tags[0]
-    return "fields" if tag.endswith("Fields") else PIPEDRIVE_TOOLSETS[tag]
 
 
 def load_document(path: Path) -> dict[str, Any]:
@@ -169,6 +154,7 @@ def _operation(
     path: str,
     version: str,
     op: dict[str, Any],
+    unwrap: str | None = None,
 ) -> Operation:
     params: list[Param] = []
     for raw in op.get("parameters", ()):
@@ -212,17 +198,17 @@ def _operation(
             props = body.get("properties", {})
             required = set(body.get("required", ()))
             result.body_min_fields = int(body.get("minProperties", 0))
-            inner = props.get("data")
+            inner = props.get(unwrap) if unwrap else None
             if (
-                api == "attio"
+                inner is not None
                 and encoding == "json"
-                and set(props) == {"data"}
+                and set(props) == {unwrap}
                 and inner.get("type") == "object"
                 and inner.get("properties")
                 and not taken & set(inner["properties"])
             ):
-                # Attio wraps bodies as {"data": {...}}: the tool takes the inner fields flat.
-                result.body_wrapper = "data"
+                # The API wraps bodies as {"data": {...}}: the tool takes the inner fields flat.
+                result.body_wrapper = unwrap
                 props, required = inner["properties"], set(inner.get("required", ()))
             for prop, schema in props.items():
                 if encoding == "multipart" and schema.get("format") == "binary":
@@ -249,6 +235,8 @@ def _operation(
     if result.pagination == "body_offset":
         limit_body = next(p for p in params if p.name == "limit")
         result.page_size_max = limit_body.schema.get("maximum")
+    if method == "get":
+        result.item_fields = _item_fields(resolver, op)
     # A GET whose success answer is not JSON is a download: the bytes go to a file.
     if method == "get":
         success = next((r for code, r in op.get("responses", {}).items() if str(code).startswith("2")), {})
@@ -262,48 +250,103 @@ def _operation(
     return result
 
 
-def pipedrive_operations(specs: Path) -> list[Operation]:
-    docs = {
-        "v1": load_document(specs / "pipedrive-v1.json"),
-        "v2": load_document(specs / "pipedrive-v2.json"),
-    }
-    in_v2 = {op["operationId"] for _, _, op in _iter_operations(docs["v2"])}
-    out = []
-    for version, document in docs.items():
+def _item_fields(resolver: SchemaResolver, op: dict[str, Any]) -> tuple[str, ...]:
+    """The properties of the object a success answer holds under `data` (none for lists and files)."""
+    success = next((r for code, r in op.get("responses", {}).items() if str(code).startswith("2")), {})
+    success = resolver.deref(success) if isinstance(success, dict) else {}
+    schema = ((success.get("content") or {}).get("application/json") or {}).get("schema")
+    if not schema:
+        return ()
+    data = resolver.normalize(schema).get("properties", {}).get("data", {})
+    return tuple(data.get("properties") or ())
+
+
+@dataclass(frozen=True)
+class Document:
+    file: str  # in specs/
+    version: str
+    path_prefix: str = ""
+
+
+@dataclass(frozen=True)
+class ApiSource:
+    """One API's documents and the rules that make its operations tools: everything the generator knows
+    about an API is a row of this kind (adding an API is a row, a document and a runtime profile)."""
+
+    api: str
+    documents: tuple[Document, ...]
+    tool_prefix: str = ""
+    # Toolset by tag; by tag pattern; by tool-name pattern (first match wins); else prefix + the tag.
+    tag_toolsets: Mapping[str, str] = field(default_factory=dict[str, str])
+    tag_patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
+    name_toolsets: tuple[tuple[re.Pattern[str], str], ...] = ()
+    # Operations under these tags are not tools (OAuth token exchange belongs to the session).
+    skip_tags: frozenset[str] = frozenset()
+    # The body member an API wraps its request bodies in ({"data": {...}}), taken flat by the tools.
+    unwrap_body: str | None = None
+
+    def toolset(self, name: str, tags: list[str]) -> str:
+        for pattern, toolset in self.name_toolsets:
+            if pattern.search(name):
+                return toolset
+        tag = tags[0]
+        for pattern, toolset in self.tag_patterns:
+            if pattern.search(tag):
+                return toolset
+        if tag in self.tag_toolsets:
+            return self.tag_toolsets[tag]
+        return self.tool_prefix + re.sub(r"[^a-z0-9]+", "_", tag.lower()).strip("_")
+
+
+SOURCES = (
+    ApiSource(
+        "pipedrive",
+        (Document("pipedrive-v1.json", "v1", "/api/v1"), Document("pipedrive-v2.json", "v2", "/api/v2")),
+        tag_toolsets=PIPEDRIVE_TOOLSETS,
+        tag_patterns=((re.compile(r"Fields$"), "fields"),),
+        name_toolsets=NAME_TOOLSETS,
+        skip_tags=frozenset({"Oauth"}),
+    ),
+    ApiSource(
+        "attio",
+        (Document("attio.json", "v2"),),
+        tool_prefix="attio_",
+        tag_patterns=((re.compile(r"^SCIM"), "attio_scim"),),
+        unwrap_body="data",
+    ),
+)
+
+
+def source_operations(specs: Path, source: ApiSource) -> list[Operation]:
+    """The tools of one API. Where an operationId is in several of its documents, the last one's
+    operation is the tool (Pipedrive's v2 over v1)."""
+    documents = [(d, load_document(specs / d.file)) for d in source.documents]
+    latest: dict[str, int] = {}
+    for index, (_, document) in enumerate(documents):
+        for _, _, op in _iter_operations(document):
+            latest[op["operationId"]] = index
+    out: list[Operation] = []
+    for index, (doc, document) in enumerate(documents):
         resolver = SchemaResolver(document)
         for path, method, op in _iter_operations(document):
-            if "Oauth" in op.get("tags", ()):
-                continue  # token exchange belongs to the session, not to tools
-            if version == "v1" and op["operationId"] in in_v2:
-                continue  # the v2 operation is the current one
+            if source.skip_tags & set(op.get("tags", ())) or latest[op["operationId"]] != index:
+                continue
+            name = source.tool_prefix + snake_case(op["operationId"])
             out.append(
                 _operation(
                     resolver=resolver,
-                    name=snake_case(op["operationId"]),
-                    api="pipedrive",
-                    toolset=pipedrive_toolset(snake_case(op["operationId"]), op["tags"]),
+                    name=name,
+                    api=source.api,
+                    toolset=source.toolset(name, op["tags"]),
                     method=method,
-                    path=f"/api/{version}{path}",
-                    version=version,
+                    path=doc.path_prefix + path,
+                    version=doc.version,
                     op=op,
+                    unwrap=source.unwrap_body,
                 )
             )
     return out
 
 
-def attio_operations(specs: Path) -> list[Operation]:
-    document = load_document(specs / "attio.json")
-    resolver = SchemaResolver(document)
-    return [
-        _operation(
-            resolver=resolver,
-            name=attio_name(op["operationId"]),
-            api="attio",
-            toolset=attio_toolset(op["tags"][0]),
-            method=method,
-            path=path,
-            version="v2",
-            op=op,
-        )
-        for path, method, op in _iter_operations(document)
-    ]
+def operations(specs: Path, sources: tuple[ApiSource, ...] = SOURCES) -> list[Operation]:
+    return [op for source in sources for op in source_operations(specs, source)]

@@ -28,8 +28,9 @@ ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "server")]
 
 import yaml  # noqa: E402
-from api_sources import Operation, attio_operations, pipedrive_operations  # noqa: E402
-from model_writer import ModuleWriter, class_name  # noqa: E402
+from api_sources import SOURCES, ApiSource, Operation, operations  # noqa: E402
+from model_writer import ModuleWriter, base_class, class_name  # noqa: E402
+from value_sets import named_form  # noqa: E402
 
 from dealdesk_mcp.route import CONTROL_FIELDS, NotNull  # noqa: E402
 
@@ -92,8 +93,8 @@ def apply_notes(op: Operation, notes: dict[str, dict[str, Any]]) -> None:
 
 
 def module_for(op: Operation) -> str:
-    resource = op.toolset.removeprefix("attio_") if op.api == "attio" else op.toolset
-    return f"dealdesk_mcp.operations.{op.api}.{resource}"
+    # One package per API, one module per toolset (without the API's own prefix: attio_notes -> notes).
+    return f"dealdesk_mcp.operations.{op.api}.{op.toolset.removeprefix(op.api + '_')}"
 
 
 # Beyond DELETE: operations whose effect cannot be undone (merging two records into one).
@@ -104,10 +105,18 @@ def destructive(op: Operation) -> bool:
     return op.method == "DELETE" or bool(DESTRUCTIVE_NAME.search(op.name))
 
 
+# POSTs that only read: queries and searches whose filter travels in the body (Attio's).
+READ_BY_POST = re.compile(r"/(query|search)$")
+
+
+def reads(op: Operation) -> bool:
+    return op.method == "GET" or (op.method == "POST" and bool(READ_BY_POST.search(op.path)))
+
+
 def annotations(op: Operation) -> dict[str, bool]:
     """MCP tool hints, written only where they differ from the protocol's defaults (readOnlyHint
     false, destructiveHint true, idempotentHint false, openWorldHint true)."""
-    if op.method == "GET":
+    if reads(op):
         return {"readOnlyHint": True}
     hints: dict[str, bool] = {"destructiveHint": destructive(op)}
     if op.method in ("PUT", "PATCH", "DELETE"):
@@ -121,8 +130,20 @@ def answer_kind(op: Operation) -> str:
     return "list" if op.pagination != "none" else "object"
 
 
+def conditional_updates(ops: list[Operation]) -> set[str]:
+    """Updates (PUT/PATCH of one item) whose item, as its own GET answers it, carries an update_time:
+    they take expect_update_time."""
+    stamped = {(op.api, op.path) for op in ops if op.method == "GET" and "update_time" in op.item_fields}
+    return {
+        op.name
+        for op in ops
+        if op.method in ("PUT", "PATCH") and op.path.endswith("}") and (op.api, op.path) in stamped
+    }
+
+
 def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]) -> dict[str, str]:
     """Module name -> source text."""
+    conditional = conditional_updates(ops)
     by_module: dict[str, list[Operation]] = {}
     for op in ops:
         by_module.setdefault(module_for(op), []).append(op)
@@ -134,7 +155,10 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
             entry = descriptions.get(op.name, {})
             notes = param_notes(op, descriptions)
             apply_notes(op, notes)
-            tool_blocks.append(writer.tool_model(op, tool_description(op, entry), notes))
+            base = base_class(
+                op, reads=reads(op), destructive=destructive(op), conditional=op.name in conditional
+            )
+            tool_blocks.append(writer.tool_model(op, tool_description(op, entry), notes, base=base))
         resource = module.rsplit(".", 1)[1]
         api = members[0].api
         head = [
@@ -147,7 +171,8 @@ def render_modules(ops: list[Operation], descriptions: dict[str, dict[str, Any]]
             "",
             "from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt",
             "",
-            "from dealdesk_mcp.route import (\n    DownloadInput, ListInput, NestedInput, NotBool, NotNull, Route, ToolInput, UploadInput,\n)",
+            "from dealdesk_mcp.route import (\n    DestructiveInput, DownloadInput, ListInput, NestedInput, NotBool, NotNull, Route, ToolInput,\n"
+            "    UpdateInput, UploadInput, WriteInput,\n)",
             "",
             "__all__ = ["
             + ", ".join(repr(class_name(o.name)) for o in sorted(members, key=lambda o: o.name))
@@ -207,13 +232,14 @@ def fallback_title(op: Operation) -> str:
 
 
 # Controls every tool accepts that the listing leaves out (the server's instructions explain them once):
-# `raw` is for debugging, and `skip` is only ever passed as a cut answer's page.next says.
-UNLISTED_CONTROLS = frozenset({"raw", "skip"})
+# `raw` is for debugging, `skip` is only ever passed as a cut answer's page.next says, and the write
+# controls (dry_run, confirm, expect_update_time) are explained once rather than in every write's schema.
+UNLISTED_CONTROLS = frozenset({"raw", "skip", "dry_run", "confirm", "expect_update_time"})
 
 
 def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
     """Make a pydantic JSON Schema plain for every host: inline $defs, drop titles and null defaults,
-    and admit null only where the document does (`"type": [T, "null"]`)."""
+    admit null only where the document does (`"type": [T, "null"]`), and name standard code sets."""
     defs = schema.pop("$defs", {})
 
     def walk(node: Any, nullable: frozenset[str] = frozenset()) -> Any:
@@ -239,6 +265,17 @@ def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
         if out.get("additionalProperties") in (False, True):
             # False: the model rejects unknown arguments itself; True is what JSON Schema assumes anyway.
             out.pop("additionalProperties")
+        if isinstance(out.get("anyOf"), list):
+            out["anyOf"] = merge_const_alternatives(out["anyOf"])
+            if len(out["anyOf"]) == 1:
+                out.update(out.pop("anyOf")[0])
+        short = named_form(out.get("enum"))
+        if short:  # a standard's codes listed by name (value_sets.py); the model still checks each one
+            own = out.pop("description", None)
+            del out["enum"]
+            out.update(short)
+            if own:
+                out["description"] = f"{short['description']} {own}"
         return out
 
     model = getattr(module, schema.get("title", ""), None)
@@ -252,6 +289,44 @@ def clean_schema(schema: dict[str, Any], module: ModuleType) -> dict[str, Any]:
         **{k: v for k, v in props.items() if k in CONTROL_FIELDS},
     }
     return cleaned
+
+
+def merge_const_alternatives(options: list[Any]) -> list[Any]:
+    """anyOf alternatives that are the same object but for one property's const, as one alternative with
+    that property's enum: {op: const a} | {op: const b} says exactly what {op: enum [a, b]} says."""
+    merged: list[Any] = []
+    for option in options:
+        for i, kept in enumerate(merged):
+            key = _sole_const_difference(kept, option)
+            if key is not None:
+                prop = dict(kept["properties"][key])
+                values = prop.pop("enum", None) or [prop.pop("const")]
+                prop = {**prop, "enum": [*values, option["properties"][key]["const"]]}
+                merged[i] = {**kept, "properties": {**kept["properties"], key: prop}}
+                break
+        else:
+            merged.append(option)
+    return merged
+
+
+def _sole_const_difference(a: Any, b: Any) -> str | None:
+    """The one property in which two object schemas differ, when that is only their const value."""
+    if not (isinstance(a, dict) and isinstance(b, dict)) or a.keys() != b.keys():
+        return None
+    props_a, props_b = a.get("properties"), b.get("properties")
+    if not isinstance(props_a, dict) or not isinstance(props_b, dict) or props_a.keys() != props_b.keys():
+        return None
+    if any(a[k] != b[k] for k in a if k != "properties"):
+        return None
+    differing = [k for k in props_a if props_a[k] != props_b[k]]
+    if len(differing) != 1:
+        return None
+    pa, pb = props_a[differing[0]], props_b[differing[0]]
+    rest_a = {k: v for k, v in pa.items() if k not in ("const", "enum")}
+    rest_b = {k: v for k, v in pb.items() if k != "const"}
+    if "const" not in pb or rest_a != rest_b or not ("const" in pa or "enum" in pa):
+        return None
+    return differing[0]
 
 
 def nullable_fields(model: Any) -> frozenset[str]:
@@ -357,11 +432,7 @@ def write_tree(
     out: Path, modules: dict[str, str], ops: list[Operation], descriptions: dict[str, Any]
 ) -> None:
     package_root = out / "server"
-    for pkg in (
-        "dealdesk_mcp/operations",
-        "dealdesk_mcp/operations/pipedrive",
-        "dealdesk_mcp/operations/attio",
-    ):
+    for pkg in ["dealdesk_mcp/operations", *sorted({f"dealdesk_mcp/operations/{op.api}" for op in ops})]:
         init = package_root / pkg / "__init__.py"
         init.parent.mkdir(parents=True, exist_ok=True)
         init.write_text(
@@ -388,8 +459,8 @@ def write_tree(
     )
 
 
-def collect(specs: Path) -> list[Operation]:
-    ops = pipedrive_operations(specs) + attio_operations(specs)
+def collect(specs: Path, sources: tuple[ApiSource, ...] = SOURCES) -> list[Operation]:
+    ops = operations(specs, sources)
     check_names(ops)
     return ops
 

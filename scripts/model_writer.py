@@ -37,6 +37,9 @@ _ANNOTATION_NAMES = {
 }
 # Numbers are strict: JSON true is not 1 (a boolean would otherwise pick record 1), "5" is not 5.
 _SIMPLE = {"string": "str", "integer": "StrictInt", "number": "StrictFloat", "boolean": "bool"}
+# A property named like "[slug_or_id_of_matching_attribute]" is a placeholder in the document: the caller
+# picks the key (here an attribute slug), and the placeholder's schema types the value of that key.
+_PLACEHOLDER_KEY = re.compile(r"\[\w+\]")
 
 
 def class_name(tool: str) -> str:
@@ -110,12 +113,22 @@ class ModuleWriter:
     def _nested(self, schema: Schema, hint: str) -> str:
         required = set(schema.get("required", ()))
         extra = schema.get("additionalProperties")
-        config = "allow" if extra not in (None, False) else "forbid"
+        properties = dict(schema["properties"])
+        free = [prop for prop in properties if _PLACEHOLDER_KEY.fullmatch(prop)]
+        free_value = properties.pop(free[0]) if len(free) == 1 and not extra else None
+        config = "allow" if extra not in (None, False) or free_value is not None else "forbid"
         fields = [
             self.field_line(prop, sub, prop in required, hint=hint + class_name(python_name(prop)))
-            for prop, sub in schema["properties"].items()
+            for prop, sub in properties.items()
         ]
-        body = [f'    model_config = ConfigDict(extra="{config}", populate_by_name=True)']
+        settings = f'extra="{config}", populate_by_name=True'
+        if free_value is not None:
+            # One key of the caller's choosing besides the named ones, typed by the placeholder's schema.
+            named_required = len(required & set(properties))
+            settings += f", json_schema_extra={{'minProperties': {named_required + 1}}}"
+            value = self.annotation(free_value, hint + "Value")
+            fields.append(f"__pydantic_extra__: dict[str, {value}] = Field(init=False)")
+        body = [f"    model_config = ConfigDict({settings})"]
         body += ["    " + line for line in fields]
         # Identical shapes (an update body repeating its create body's objects) share one class.
         key = "\n".join(body)
@@ -169,14 +182,9 @@ class ModuleWriter:
             return f"{py}: {kind}"
         return f"{py}: {kind} = Field({', '.join(args)})"
 
-    def tool_model(self, op: Operation, description: str, notes: dict[str, dict[str, Any]]) -> str:
-        base = "ToolInput"
-        if op.file_part:
-            base = "UploadInput"
-        elif op.downloads:
-            base = "DownloadInput"
-        elif op.pagination != "none":
-            base = "ListInput"
+    def tool_model(
+        self, op: Operation, description: str, notes: dict[str, dict[str, Any]], *, base: str
+    ) -> str:
         name = class_name(op.name)
         lines = [f"class {name}({base}):", f"    {_docstring(description)}", ""]
         lines.append(f"    route: ClassVar[Route] = {_route_source(op)}")
@@ -191,6 +199,20 @@ class ModuleWriter:
                 )
             )
         return "\n".join(lines)
+
+
+def base_class(op: Operation, *, reads: bool, destructive: bool, conditional: bool) -> str:
+    """The route.py base of a tool's model, which brings the session controls that tool takes: lists
+    max_items and skip; writes dry_run and confirm; updates of items with an update_time
+    expect_update_time."""
+    if reads:
+        return "DownloadInput" if op.downloads else "ListInput" if op.pagination != "none" else "ToolInput"
+    kinds = [kind for kind, on in (("UploadInput", op.file_part), ("DestructiveInput", destructive),
+                                   ("UpdateInput", conditional)) if on]  # fmt: skip
+    if len(kinds) > 1 or op.pagination != "none":
+        # No write is two of these, or a list, today; one that is needs a base class of its own.
+        raise SystemExit(f"{op.name}: no base class for a write that is {kinds or 'a list'}")
+    return kinds[0] if kinds else "WriteInput"
 
 
 def _docstring(text: str) -> str:

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what it needs, then runs pytest.
 # - a project virtualenv (.venv) with the package and its test extras;
-# - Prism, the MCP Inspector and the MCPB CLI under .tools/ when npm is present (their suites skip without them,
-#   except under CI=true, where they must run).
+# - Prism, the MCP Inspector, the MCPB CLI and the MCP conformance suite under .tools/ when npm is present
+#   (their suites skip without them, except under CI=true, where they must run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +12,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
-for installer in scripts/install_prism.sh scripts/install_inspector.sh scripts/install_mcpb.sh; do
+for installer in scripts/install_prism.sh scripts/install_inspector.sh scripts/install_mcpb.sh scripts/install_conformance.sh; do
   if [ -f "$installer" ]; then
     bash "$installer"
   fi

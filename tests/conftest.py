@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from mcp import Client
+from mcp_types import Tool
 
+from dealdesk_mcp import server_tools
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.config import Settings
 from tests.standin import StandIn
@@ -19,6 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 SHARED_SPECS = ROOT.parent / "shared" / "specs"
 TOKEN = "tok-3f9a1c77e2b54d0c9aa1d2e3f4b5c6d7"
+# Discovery mode's own tools, listed only there.
+DISCOVERY_TOOLS = frozenset({"search_operations", "describe_operation", "call_operation"})
+# The server's own tools beside the API's (session info, toolset switching, workflows), all listed with
+# --toolsets all --writes all.
+SERVER_TOOLS = frozenset(t.name for t in server_tools.registered()) - DISCOVERY_TOOLS
 ATTIO_KEY = "attio-key-8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
 
 
@@ -37,6 +44,8 @@ def make_settings(standin: StandIn, tmp_path: Path, **env: str) -> Settings:
         "ATTIO_BASE_URL": standin.origin,
         "PIPEDRIVE_TOOLSETS": "all",
         "PIPEDRIVE_WRITES": "all",
+        # Requests as sent: confirmation has tests of its own (tests/test_safe_writes.py).
+        "PIPEDRIVE_CONFIRM": "never",
         "PIPEDRIVE_MCP_STATE_DIR": str(tmp_path / "state"),
         "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
         "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
@@ -50,6 +59,30 @@ def make_settings(standin: StandIn, tmp_path: Path, **env: str) -> Settings:
 async def connect(settings: Settings) -> AsyncIterator[Client]:
     async with Client(build_server(settings)) as client:
         yield client
+
+
+async def list_all_tools(client: Client) -> list[Tool]:
+    """Every listed tool, page by page: tools/list comes in pages (dealdesk_mcp.cursors.PAGE_CHARS)."""
+    tools: list[Tool] = []
+    cursor: str | None = None
+    while True:
+        page = await client.list_tools(cursor=cursor)
+        tools += page.tools
+        cursor = page.next_cursor
+        if cursor is None:
+            return tools
+
+
+def assert_fits_output_schema(tool: Tool, result: Any) -> None:
+    """A successful answer's structured content validates against the output schema the tool lists
+    (checked here whether or not the client saw the tool's page of tools/list)."""
+    from jsonschema import validators
+
+    if result.is_error or tool.output_schema is None:
+        return
+    validator = validators.validator_for(tool.output_schema)(tool.output_schema)
+    errors = sorted(validator.iter_errors(result.structured_content), key=str)
+    assert not errors, f"{tool.name}: {errors[0].message} at {list(errors[0].absolute_path)}"
 
 
 def text_of(result: Any) -> str:

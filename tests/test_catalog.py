@@ -115,9 +115,11 @@ def test_annotations_follow_the_method_and_the_protocols_defaults():
     }
     for tool in load_catalog().tools.values():
         hints = {**defaults, **tool.annotations}
-        assert hints["readOnlyHint"] is (tool.method == "GET"), tool.name
+        # Attio's queries and searches read by POST (their filter travels in the body).
+        reads = tool.method == "GET" or tool.path.endswith(("/query", "/search"))
+        assert hints["readOnlyHint"] is reads, tool.name
         assert hints["openWorldHint"] is True, tool.name
-        if tool.method != "GET":
+        if not reads:
             assert hints["destructiveHint"] is tool.destructive, tool.name
             assert hints["idempotentHint"] is (tool.method in ("PUT", "PATCH", "DELETE")), tool.name
 
@@ -209,3 +211,39 @@ def test_every_tool_has_a_short_title_of_our_own():
     for tool in load_catalog().tools.values():
         assert 3 <= len(tool.title) <= 40 and not tool.title.endswith("."), (tool.name, tool.title)
         assert not copied_runs(tool.title, fingerprints), f"{tool.name}'s title repeats the vendor's words"
+
+
+def test_country_codes_are_listed_by_their_standard_and_still_checked():
+    """Attio's 252 country codes are named, not spelled out, in the listing; the model keeps the set."""
+    tool = load_catalog().tools["attio_create_attribute"]
+    listed = json.dumps(tool.input_schema)
+    assert '"ZW"' not in listed and listed.count("ISO 3166-1 alpha-2 country code, or AC, AN, XK.") == 3
+    phone = {"original_phone_number": "+44 20 7946 0000"}
+
+    def default(country: str) -> dict:
+        value = {**phone, "country_code": country}
+        return {"type": "static", "template": [value]}
+
+    base = {"target": "objects", "identifier": "people", "title": "Mobile", "description": None,
+            "api_slug": "mobile", "type": "phone-number", "is_required": False, "is_unique": False,
+            "is_multiselect": False, "config": {}}  # fmt: skip
+    tool.model().model_validate({**base, "default_value": default("GB")})
+    tool.model().model_validate({**base, "default_value": default("XK")})
+    with pytest.raises(ValueError, match="country_code"):
+        tool.model().model_validate({**base, "default_value": default("ZZ")})
+
+
+def test_alternatives_differing_in_one_const_are_listed_as_one_enum():
+    """Attio's webhook filters list {field, operator, value} once, operator equals or not_equals."""
+    tool = load_catalog().tools["attio_create_webhook"]
+    subscription = tool.input_schema["properties"]["subscriptions"]["items"]
+    condition = subscription["properties"]["filter"]["anyOf"][0]["properties"]["$or"]["items"]
+    assert condition["properties"]["operator"] == {"type": "string", "enum": ["equals", "not_equals"]}
+    for operator in ("equals", "not_equals"):
+        filter_ = {"$or": [{"field": "id.list_id", "operator": operator, "value": "x"}]}
+        tool.model().model_validate(
+            {
+                "target_url": "https://example.com/hook",
+                "subscriptions": [{"event_type": "note.created", "filter": filter_}],
+            }
+        )

@@ -11,9 +11,18 @@ from dealdesk_mcp.app import build_server
 from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.errors import ConfigError
 from dealdesk_mcp.toolsets import DEFAULTS as DEFAULT_TOOLSETS
-from tests.conftest import connect, make_settings, text_of
+from tests.conftest import SERVER_TOOLS, connect, list_all_tools, make_settings, text_of
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+UPSERTS = {"upsert_person", "upsert_organization", "upsert_deal"}
+REPORTS = {
+    "pipeline_summary",
+    "deals_forecast",
+    "win_loss_report",
+    "stale_deals",
+    "activity_summary",
+    "lead_conversion",
+}
 
 
 def listed_chars(tools) -> int:
@@ -23,7 +32,7 @@ def listed_chars(tools) -> int:
 
 async def listed(standin, tmp_path, **env):
     async with connect(make_settings(standin, tmp_path, **env)) as client:
-        return (await client.list_tools()).tools
+        return await list_all_tools(client)
 
 
 async def test_every_tool_belongs_to_exactly_one_toolset():
@@ -37,7 +46,13 @@ async def test_toolset_choice_lists_exactly_those_toolsets(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals,notes")
     catalog = load_catalog()
     expected = {t.name for t in catalog.tools.values() if t.toolset in ("deals", "notes")}
-    assert {t.name for t in tools} == expected | {"get_session_info"}
+    # batch always; an upsert where the tools it calls are enabled (deals has all that upsert_deal needs)
+    assert {t.name for t in tools} == expected | {
+        "get_session_info",
+        "switch_toolsets",
+        "batch",
+        "upsert_deal",
+    }
 
 
 async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_path):
@@ -59,6 +74,7 @@ async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_p
     ):
         assert everyday in names
     assert not any(n.startswith("attio_") for n in names)
+    assert {"batch", *UPSERTS} <= names and not names & REPORTS  # reports are a group of their own
     assert listed_chars(tools) <= 60_000
 
 
@@ -78,17 +94,23 @@ async def test_default_set_includes_attio_only_with_its_key(standin, tmp_path):
 
 async def test_all_lists_every_operation(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all")
-    assert len(tools) == 399
+    assert len(tools) == 398 + len(SERVER_TOOLS)
 
 
 async def test_read_only_registers_no_writing_tool(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all", PIPEDRIVE_READ_ONLY="true")
     catalog = load_catalog()
-    for tool in tools:
-        if tool.name != "get_session_info":
-            assert catalog.tools[tool.name].method not in WRITES, tool.name
-            assert tool.annotations.read_only_hint is True
-    assert len(tools) - 1 == sum(1 for t in catalog.tools.values() if t.method == "GET")
+    # Reads: every GET, and Attio's queries and searches, which read by POST; and batch, which refuses
+    # writes one by one.
+    reads = {
+        t.name
+        for t in catalog.tools.values()
+        if t.method == "GET" or (t.method == "POST" and t.path.endswith(("/query", "/search")))
+    }
+    names = {t.name for t in tools}
+    assert names & set(catalog.tools) == reads
+    assert "batch" in names and not names & UPSERTS
+    assert all(t.annotations.read_only_hint is True for t in tools)
 
 
 async def test_read_only_refuses_writes_even_through_call_operation(standin, tmp_path):
@@ -106,14 +128,17 @@ async def test_read_only_refuses_writes_even_through_call_operation(standin, tmp
 async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path):
     settings = make_settings(standin, tmp_path, PIPEDRIVE_DISCOVERY="true")
     async with connect(settings) as client:
-        tools = (await client.list_tools()).tools
+        tools = await list_all_tools(client)
         assert {t.name for t in tools} == {
-            "get_session_info",
+            *SERVER_TOOLS,
             "search_operations",
             "describe_operation",
             "call_operation",
+            "batch",
+            *UPSERTS,
+            *REPORTS,  # --toolsets all names the reports too
         }
-        assert listed_chars(tools) <= 8_000
+        assert listed_chars(tools) <= 9_000  # the trio, the server's own tools and the six reports (~4,000)
         found = json.loads(text_of(await client.call_tool("search_operations", {"query": "deal followers"})))
         assert "get_deal_followers" in [op["name"] for op in found["operations"]][:3]
         described = json.loads(text_of(await client.call_tool("describe_operation", {"name": "add_deal"})))
@@ -134,13 +159,18 @@ async def test_discovery_is_small_and_reaches_every_operation(standin, tmp_path)
     assert [r.path for r in standin.requests] == ["/api/v2/deals/3"]
 
 
-async def test_discovery_respects_toolsets(standin, tmp_path):
+async def test_discovery_searches_the_whole_catalog_but_calls_only_the_selection(standin, tmp_path):
     settings = make_settings(standin, tmp_path, PIPEDRIVE_DISCOVERY="1", PIPEDRIVE_TOOLSETS="notes")
     async with connect(settings) as client:
-        found = json.loads(text_of(await client.call_tool("search_operations", {"query": "deal"})))
+        found = json.loads(text_of(await client.call_tool("search_operations", {"query": "list deals"})))
         outside = await client.call_tool("call_operation", {"name": "get_deals", "arguments": {}})
-    assert all(op["name"] in {t.name for t in load_catalog().toolsets["notes"]} for op in found["operations"])
+    first = found["operations"][0]
+    assert first["name"] == "get_deals" and first["callable"] is False
+    assert first["to_call"] == "enable the deals toolset"
+    notes = {t.name for t in load_catalog().toolsets["notes"]}
+    assert all(op["callable"] == (op["name"] in notes) for op in found["operations"])
     assert outside.is_error and "--toolsets deals" in text_of(outside)
+    assert standin.requests == []
 
 
 def test_an_unknown_toolset_is_a_clear_startup_error(standin, tmp_path):
@@ -155,4 +185,5 @@ async def test_session_info_shows_mode_and_toolsets(standin, tmp_path):
     async with connect(settings) as client:
         info = json.loads(text_of(await client.call_tool("get_session_info", {})))
     assert info["mode"] == "tools" and info["read_only"] is True
+    assert info["confirm"] == "never" and info["audit_log"] is False
     assert info["toolsets"] == ["deals", "persons"]

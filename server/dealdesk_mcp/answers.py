@@ -7,20 +7,27 @@ page summary, a cut note or any other note of ours.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
-
-from dealdesk_mcp.jsonvalues import is_array, is_object
 
 AnswerKind = Literal["list", "object", "download"]
 
 
 def dumps(value: Any) -> str:
-    """The compact JSON text of an answer (serialised once per answer)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    """The compact JSON text of an answer (serialised once per answer, in pydantic's Rust serialiser:
+    the SDK serialises structured content with it too, so an answer it could not send fails here, as a
+    clear error, rather than in the transport). NaN and infinities become null: JSON has no such numbers."""
+    try:
+        return pydantic_core.to_json(value, fallback=str, inf_nan_mode="null").decode()
+    except pydantic_core.PydanticSerializationError as exc:
+        raise AnswerTooDeep(str(exc)) from None
+
+
+class AnswerTooDeep(ValueError):
+    """An answer nested deeper than JSON serialisers allow."""
 
 
 @dataclass
@@ -77,6 +84,8 @@ class DryRun(_Part):
     path: str
     query: list[tuple[str, str]]
     body: Any = None
+    # An upload's file, checked as the real call would: part name, path, file_name, content_type, size.
+    file: dict[str, Any] | None = None
 
 
 class ToolAnswer(_Part):
@@ -93,43 +102,12 @@ class ToolAnswer(_Part):
     notes: list[str] | None = Field(default=None, description="The server's own notes.")
 
 
-def _inline(schema: dict[str, Any]) -> dict[str, Any]:
-    """A pydantic JSON Schema made plain for hosts: $defs inlined, titles and null defaults dropped,
-    `anyOf [X, null]` written as X (an absent key is how these answers say "nothing")."""
-    defs = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if is_array(node):
-            return [walk(n) for n in node]
-        if not is_object(node):
-            return node
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            return walk({**defs[ref.rsplit("/", 1)[1]], **{k: v for k, v in node.items() if k != "$ref"}})
-        options = node.get("anyOf")
-        if is_array(options):
-            real = [o for o in options if o != {"type": "null"}]
-            if len(real) == 1:
-                rest = {k: v for k, v in node.items() if k != "anyOf"}
-                return walk({**real[0], **rest})
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in ("title", "description") or (key == "default" and value is None):
-                continue  # the envelope is explained once, in the server's instructions
-            if key == "additionalProperties" and value is False:
-                continue
-            out[str(key)] = walk(value)
-        return out
-
-    return walk(schema)
-
-
 # The parts each kind of answer may hold. The schema is listed with every tool, so it names the parts
 # and their types; what each holds is explained once, in the server's instructions.
 _PARTS: dict[AnswerKind, dict[str, Any]] = {
     "list": {
         "data": {"type": ["object", "array"]},  # a table of records, a plain list, or a raw answer
-        "page": {"type": "object", "properties": {"count": {"type": "integer"}, "next": {"type": "object"}}},
+        "page": {"type": "object"},  # count, next: the instructions explain them once
         "cut": {"type": "object"},
     },
     "object": {"data": {}, "cut": {"type": "object"}},

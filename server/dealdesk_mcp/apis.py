@@ -43,8 +43,10 @@ class ApiProfile:
     # Where a cursor list answer names its next cursor: (container key, cursor key) pairs, tried in order.
     cursor_at: tuple[tuple[str, str], ...]
     value_style: ValueStyle = "plain"
-    # Custom fields keyed by 40-character hashes, named through the *Fields tools (tool per entity).
+    # Custom fields keyed by 40-character hashes, named through the *Fields tools (tool per entity), and
+    # which entity a tool's path is about (its first group).
     fields_tools: Mapping[str, str] = field(default_factory=dict[str, str])
+    entity_path: re.Pattern[str] | None = None
     error_hints: tuple[ErrorHint, ...] = ()
     # OAuth refresh (Pipedrive): the token endpoint; None for APIs we reach with a static key only.
     oauth_token_url: str | None = None
@@ -78,6 +80,12 @@ GOOGLE_DRIVE_HINT = ErrorHint(
 )
 
 
+def entity_of(profile: ApiProfile, path: str) -> str | None:
+    """The entity (deals, persons ...) whose custom fields a tool's answers and bodies carry, if any."""
+    match = profile.entity_path.match(path) if profile.entity_path else None
+    return match.group(1) if match else None
+
+
 def profiles(settings: Settings) -> dict[str, ApiProfile]:
     pipedrive_token = settings.pipedrive_api_token
     oauth = bool(settings.pipedrive_access_token or settings.pipedrive_refresh_token) and not pipedrive_token
@@ -96,6 +104,9 @@ def profiles(settings: Settings) -> dict[str, ApiProfile]:
             page_size_max=500,
             cursor_at=(("additional_data", "next_cursor"),),
             fields_tools=PIPEDRIVE_FIELDS_TOOLS,
+            entity_path=re.compile(
+                r"^/api/v[12]/(deals|persons|organizations|products|activities|projects|leads)(?:/|$)"
+            ),
             error_hints=(GOOGLE_DRIVE_HINT,),
             oauth_token_url=settings.pipedrive_oauth_token_url,
             api_domain_suffix=".pipedrive.com",

@@ -22,6 +22,7 @@ import httpx
 
 from dealdesk_mcp.errors import ApiError, MissingCredentials
 from dealdesk_mcp.jsonvalues import is_object
+from dealdesk_mcp.notes import note
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +194,7 @@ class OAuthAuth(httpx.Auth):
             except RefreshFailed as exc:
                 self._last_error = exc
                 raise
+        await note("info", "the Pipedrive OAuth access token was refreshed")
 
     def _token_request(self) -> httpx.Request:
         client, tokens = self._client, self.tokens

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import re
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field
 
-from dealdesk_mcp import __version__, executor
+from dealdesk_mcp import __version__, discovery, executor, policy
 from dealdesk_mcp.account import Account
-from dealdesk_mcp.call import Progress
+from dealdesk_mcp.call import Peer, Progress
 from dealdesk_mcp.catalog import ToolEntry
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.errors import NotAllowed, ToolError
@@ -23,17 +22,6 @@ if TYPE_CHECKING:
 
 class SessionInfoInput(ServerToolInput):
     pass
-
-
-class SearchOperationsInput(ServerToolInput):
-    query: str = Field(default="", description="Words to match in tool names and descriptions.")
-    toolset: str | None = Field(
-        default=None, description="Only this toolset (e.g. deals, persons, attio_records)."
-    )
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = Field(
-        default=None, description="Only this HTTP method."
-    )
-    limit: int = Field(default=15, ge=1, le=100, description="Most operations to list.")
 
 
 class DescribeOperationInput(ServerToolInput):
@@ -56,17 +44,19 @@ def _discovery(settings: Settings) -> bool:
 
 
 async def _session_info(
-    runtime: Runtime, account: Account, args: Any, progress: Progress | None
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
 ) -> dict[str, Any]:
     return await session_info(runtime, account)
 
 
-async def _search(runtime: Runtime, account: Account, args: Any, progress: Progress | None) -> dict[str, Any]:
-    return search(runtime, args)
+async def _search(
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
+) -> dict[str, Any]:
+    return await discovery.search(runtime, account, args)
 
 
 async def _describe(
-    runtime: Runtime, account: Account, args: Any, progress: Progress | None
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
 ) -> dict[str, Any]:
     entry = runtime.reachable(args.name)
     return {
@@ -79,8 +69,10 @@ async def _describe(
     }
 
 
-async def _call(runtime: Runtime, account: Account, args: Any, progress: Progress | None) -> dict[str, Any]:
-    answer = await runtime.call(args.name, args.arguments, progress, account)
+async def _call(
+    runtime: Runtime, account: Account, args: Any, progress: Progress | None, peer: Peer | None
+) -> dict[str, Any]:
+    answer = await runtime.call(args.name, args.arguments, progress, account, peer)
     return answer.value
 
 
@@ -88,17 +80,18 @@ TOOLS = (
     ServerTool(
         SESSION_INFO,
         "Show this server's session",
-        "Show this server's mode, enabled toolsets, which APIs have credentials, the signed-in Pipedrive user, "
-        "and this session's calls, API token cost and rate-limit headroom.",
+        "This server's mode, toolsets, APIs with credentials, the signed-in user, and this session's calls, "
+        "token cost and rate-limit headroom.",
         SessionInfoInput,
         _session_info,
     ),
     ServerTool(
         SEARCH,
         "Search the API's operations",
-        "Find API operations by words, toolset or HTTP method; answers tool names with one-line summaries. "
-        "Then use describe_operation for the arguments and call_operation to run it.",
-        SearchOperationsInput,
+        "Find the operation for a task among all of the API's operations: say what you want done. Answers "
+        "the best matches with name, title, summary, toolset and whether this session can call it (if not, "
+        "what would enable it). Then describe_operation for its arguments, call_operation to run it.",
+        discovery.SearchOperationsInput,
         _search,
         offered=_discovery,
     ),
@@ -123,25 +116,6 @@ TOOLS = (
 )
 
 
-def search(runtime: Runtime, args: SearchOperationsInput) -> dict[str, Any]:
-    words = [w for w in re.split(r"\W+", args.query.lower()) if w]
-    scored: list[tuple[int, bool, str, ToolEntry]] = []
-    for entry in runtime.enabled.values():
-        if args.toolset and entry.toolset != args.toolset:
-            continue
-        if args.method and entry.method != args.method:
-            continue
-        name_text = entry.name.replace("_", " ")
-        text = f"{name_text} {entry.toolset} {entry.description}".lower()
-        score = sum(3 if w in name_text else 1 for w in words if w in text)
-        if words and score == 0:
-            continue
-        scored.append((-score, entry.deprecated, entry.name, entry))
-    scored.sort(key=lambda s: s[:3])
-    hits = [{"name": e.name, "summary": e.summary} for *_, e in scored[: args.limit]]
-    return {"operations": hits, "matched": len(scored), "shown": len(hits)}
-
-
 def find_hint(runtime: Runtime, name: str) -> str:
     close = difflib.get_close_matches(name, list(runtime.catalog.tools), n=3, cutoff=0.6)
     if close:
@@ -152,19 +126,21 @@ def find_hint(runtime: Runtime, name: str) -> str:
 
 
 def not_offered(runtime: Runtime, entry: ToolEntry) -> ToolError:
-    level = runtime.settings.writes
-    if not entry.allowed_at(level):
-        if level == "none":
-            return NotAllowed(
-                f"{entry.name} changes data, and this server runs read-only (PIPEDRIVE_WRITES=none)."
-            )
+    refusal = policy.write_refusal(entry, runtime.settings.writes)
+    if refusal is not None:
+        return refusal
+    if entry.name in runtime.settings.exclude_tools:
+        return NotAllowed(f"{entry.name} is excluded by this server's settings (--exclude-tools).")
+    if entry.toolset in runtime.toolsets:
+        # The default selection leaves a toolset's occasional and deprecated tools out; naming it offers them.
         return NotAllowed(
-            f"{entry.name} is destructive (it cannot be undone), and this server's write level is 'safe' "
-            "(PIPEDRIVE_WRITES); start it with --writes all to allow it."
+            f"{entry.name} is left out of the default selection of the {entry.toolset!r} toolset. "
+            f"Start the server with --toolsets default,{entry.toolset} to offer all of it."
         )
     return NotAllowed(
         f"{entry.name} is in the {entry.toolset!r} toolset, which is not enabled; enabled: {', '.join(runtime.toolsets)}. "
-        f"Start the server with --toolsets {entry.toolset} (or all)."
+        f"Call switch_toolsets with enable [{entry.toolset!r}] to offer it on this connection, or start the "
+        f"server with --toolsets {entry.toolset} (or all)."
     )
 
 
@@ -174,6 +150,8 @@ async def session_info(runtime: Runtime, account: Account) -> dict[str, Any]:
         "version": __version__,
         "mode": "discovery" if runtime.settings.discovery else "tools",
         "writes": runtime.settings.writes,
+        "confirm": runtime.settings.confirm,
+        "audit_log": runtime.settings.audit_log is not None,
         "read_only": runtime.settings.read_only,
         "toolsets": runtime.toolsets,
         "tools_enabled": len(runtime.enabled),
@@ -185,9 +163,9 @@ async def session_info(runtime: Runtime, account: Account) -> dict[str, Any]:
         "api_token_cost": tally.token_cost,
         "retries": tally.retries,
         "rate_limit_last_seen": tally.rate_limit,
-        "api_versions_used": sorted(
-            {e.path.split("/")[2] for e in runtime.enabled.values() if e.api == "pipedrive"}
-        ),
+        "tools_by_api": {
+            api: sum(1 for e in runtime.enabled.values() if e.api == api) for api in runtime.profiles
+        },
     }
     identities = {
         name: await identity(runtime, account, name) for name in runtime.profiles if account.has(name)

@@ -20,6 +20,15 @@ from dealdesk_mcp.session import Session
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 
 
+class InputRequired(Exception):
+    """The client takes its user's answers by retrying the call with them (MCP 2026-07-28): the call
+    ends here, the client asks `requests` (an id -> elicitation request map) and calls again."""
+
+    def __init__(self, requests: dict[str, Any]) -> None:
+        super().__init__("the client is asked for input")
+        self.requests = requests
+
+
 class Peer(Protocol):
     """The MCP client on the other side of a call, for stages that ask its user something."""
 
@@ -27,8 +36,14 @@ class Peer(Protocol):
         """Whether the client takes form elicitations (it said so when it connected)."""
         ...
 
+    def asks_while_waiting(self) -> bool:
+        """Whether a question is asked while the call waits (a back channel), rather than answered by
+        the client calling again (InputRequired), which runs the whole call a second time."""
+        ...
+
     async def elicit(self, message: str, schema: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
-        """Ask the user; answers the action ("accept", "decline", "cancel") and the form's content."""
+        """Ask the user; answers the action ("accept", "decline", "cancel") and the form's content.
+        Raises InputRequired where the client answers by calling again."""
         ...
 
 
@@ -49,11 +64,17 @@ class Call:
     model: ToolInput | None = None
     # resolve: wire values the server sets in place of the agent's (custom field keys, page sizes)
     overrides: dict[str, Any] = field(default_factory=dict[str, Any])
+    # policy: how a write was confirmed ("user", "confirm value"), and what the stage answered in place
+    # of the API ("dry_run", "confirmation_needed", "declined", "cancelled"); the audit log records both
+    confirmed: str | None = None
+    outcome: str | None = None
     # fetch: the requests sent, what came back (decoded), and the pages of a list
     requests: list[OutgoingRequest] = field(default_factory=list[OutgoingRequest])
     answer: Any = None
     walk: Walk | None = None
     saved: dict[str, Any] | None = None
+    # the local file an upload sends (path, file_name, size), for the audit log
+    upload: dict[str, Any] | None = None
     # shape: the parts of the answer (data, extra, page)
     shaped: dict[str, Any] | None = None
     # fit: what the agent sees; set early by a stage that answers in place of the API (a dry run)

@@ -41,7 +41,8 @@ class ToolEntry:
 
     @property
     def writes(self) -> bool:
-        return self.method != "GET"
+        # GETs read, and so do the POSTs the generator marks read-only (queries with a body filter).
+        return not self.annotations.get("readOnlyHint", False)
 
     @property
     def summary(self) -> str:
@@ -86,11 +87,15 @@ class Catalog:
     def toolset_names(self) -> list[str]:
         return sorted(self.toolsets)
 
+    def apis(self) -> list[str]:
+        return sorted({tool.api for tool in self.tools.values()})
+
     def api_of(self, toolset: str) -> str:
         return self.toolsets[toolset][0].api
 
     def resolve_toolsets(self, requested: Iterable[str] | None, *, apis: Iterable[str]) -> list[str]:
-        """A user's toolset choice ('all', 'default', 'attio', names) as toolset names, or a clear error.
+        """A user's toolset choice ('all', 'default', an API's name, toolset names) as toolset names, or a clear
+        error.
         The default takes the default toolsets of the APIs that have credentials (`apis`)."""
         with_credentials = set(apis)
         defaults = [
@@ -108,15 +113,25 @@ class Catalog:
                 return self.toolset_names()
             if name == toolset_table.DEFAULT:
                 chosen += defaults
-            elif name == toolset_table.ATTIO:
-                chosen += [t for t in self.toolset_names() if self.api_of(t) == "attio"]
+            elif name in self.apis():
+                chosen += [
+                    t for t in self.toolset_names() if self.api_of(t) == name
+                ]  # an API's name: all of it
             elif name in self.toolsets:
                 chosen.append(name)
+            elif name in toolset_table.SERVER_GROUPS:
+                continue  # the server's own tools: they say themselves whether they are offered
             elif name:
                 unknown.append(name)
         if unknown:
             valid = ", ".join(
-                [toolset_table.ALL, toolset_table.DEFAULT, toolset_table.ATTIO, *self.toolset_names()]
+                [
+                    toolset_table.ALL,
+                    toolset_table.DEFAULT,
+                    *self.apis(),
+                    *toolset_table.SERVER_GROUPS,
+                    *self.toolset_names(),
+                ]
             )
             raise ConfigError(f"unknown toolset(s): {', '.join(unknown)}. Valid names: {valid}")
         return list(dict.fromkeys(chosen))
@@ -184,11 +199,14 @@ def _entries(document: dict[str, Any]) -> Iterable[ToolEntry]:
         )
 
 
+def catalog_from(documents: Iterable[dict[str, Any]]) -> Catalog:
+    """A catalog of the tools in these toolset documents (the JSON the generator writes)."""
+    tools = [entry for document in documents for entry in _entries(document)]
+    return Catalog({t.name: t for t in tools})
+
+
 @cache
 def load_catalog() -> Catalog:
     root = resources.files("dealdesk_mcp.tool_schemas")
-    tools: list[ToolEntry] = []
-    for item in sorted(root.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".json"):
-            tools.extend(_entries(json.loads(item.read_text(encoding="utf-8"))))
-    return Catalog({t.name: t for t in tools})
+    names = sorted(item.name for item in root.iterdir() if item.name.endswith(".json"))
+    return catalog_from(json.loads((root / name).read_text(encoding="utf-8")) for name in names)

@@ -35,7 +35,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         epilog="Setup: `dealdesk-mcp init` stores a token and configures your MCP hosts; `dealdesk-mcp status`.",
     )
     parser.add_argument(
-        "--toolsets", help="comma-separated toolsets, 'all', or 'attio' (env PIPEDRIVE_TOOLSETS)"
+        "--toolsets",
+        help="comma-separated toolsets, 'all', 'attio', or 'reports' (env PIPEDRIVE_TOOLSETS)",
     )
     parser.add_argument(
         "--writes",

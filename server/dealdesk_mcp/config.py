@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from dealdesk_mcp.errors import ConfigError
 
@@ -78,6 +78,19 @@ def _hosts(raw: str | None) -> tuple[str, ...]:
                 "10.0.0.5, comma-separated, without http:// or a path)"
             )
     return hosts
+
+
+# A shorter key could be guessed from the confirm values it signs.
+MIN_CONFIRM_KEY_LENGTH = 32
+
+
+def _confirm_key(raw: str | None) -> str | None:
+    if raw is not None and len(raw) < MIN_CONFIRM_KEY_LENGTH:
+        raise ConfigError(
+            f"PIPEDRIVE_CONFIRM_KEY must be at least {MIN_CONFIRM_KEY_LENGTH} characters of random text "
+            f"(got {len(raw)}); leave it unset for a random key per process"
+        )
+    return raw
 
 
 def _names(raw: str | None) -> tuple[str, ...]:
@@ -171,6 +184,9 @@ class Settings:
     writes: WriteLevel = "safe"
     # Which calls the user confirms first: destructive ones (the default), every write, or none.
     confirm: ConfirmLevel = "destructive"
+    # Signs the values of the two-step confirm; set the same key on every replica (default: a random
+    # key per process, so a restart makes pending values invalid).
+    confirm_key: str | None = None
     audit_log: Path | None = None
     tools: tuple[str, ...] = ()
     exclude_tools: tuple[str, ...] = ()
@@ -207,6 +223,7 @@ class Settings:
             self.pipedrive_client_secret,
             self.attio_api_key,
             self.mcp_auth_token,
+            self.confirm_key,
         )
         return tuple(v for v in values if v)
 
@@ -257,8 +274,9 @@ class Settings:
             # --read-only (PIPEDRIVE_READ_ONLY) is the alias of writes=none, and the stricter choice wins.
             writes="none"
             if _flag(get("PIPEDRIVE_READ_ONLY"))
-            else _choice(env, "PIPEDRIVE_WRITES", WRITE_LEVELS, "safe"),
-            confirm=_choice(env, "PIPEDRIVE_CONFIRM", CONFIRM_LEVELS, "destructive"),
+            else cast(WriteLevel, _choice(env, "PIPEDRIVE_WRITES", WRITE_LEVELS, "safe")),
+            confirm=cast(ConfirmLevel, _choice(env, "PIPEDRIVE_CONFIRM", CONFIRM_LEVELS, "destructive")),
+            confirm_key=_confirm_key(get("PIPEDRIVE_CONFIRM_KEY")),
             audit_log=Path(audit).expanduser() if (audit := get("PIPEDRIVE_AUDIT_LOG")) else None,
             tools=_names(get("PIPEDRIVE_TOOLS")),
             exclude_tools=_names(get("PIPEDRIVE_EXCLUDE_TOOLS")),

@@ -19,9 +19,6 @@ from dealdesk_mcp.errors import InvalidArguments
 from dealdesk_mcp.jsonvalues import is_array, is_object
 
 HASH_KEY = re.compile(r"^[0-9a-f]{40}$")
-ENTITY_PATH = re.compile(
-    r"^/api/v[12]/(deals|persons|organizations|products|activities|projects|leads)(?:/|$)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,20 +73,21 @@ class EntityFields:
             f"custom_fields.{info.name}: {label!r} is not an option; options: {', '.join(info.options.values())}"
         )
 
-    def labelled(self, info: FieldInfo | None, value: Any) -> Any:
-        """An answer's value with option ids turned into their labels."""
-        if info is None or not info.options:
-            return value
-        if is_object(value) and "value" in value:
-            return {**value, "value": self.labelled(info, value["value"])}  # v2 monetary and ranges
-        if is_array(value):
-            return [info.options.get(str(v), v) for v in value]
-        if isinstance(value, int | str):
-            text = str(value)
-            if "," in text and info.field_type == "set":
-                return [info.options.get(part.strip(), part.strip()) for part in text.split(",")]
-            return info.options.get(text, value)
+
+def labelled(info: FieldInfo, value: Any) -> Any:
+    """An answer's value with option ids turned into their labels."""
+    if not info.options:
         return value
+    if is_object(value) and "value" in value:
+        return {**value, "value": labelled(info, value["value"])}  # v2 monetary and ranges
+    if is_array(value):
+        return [info.options.get(str(v), v) for v in value]
+    if isinstance(value, int | str):
+        text = str(value)
+        if "," in text and info.field_type == "set":
+            return [info.options.get(part.strip(), part.strip()) for part in text.split(",")]
+        return info.options.get(text, value)
+    return value
 
 
 def parse_fields(items: list[Any]) -> EntityFields:
@@ -107,11 +105,6 @@ def parse_fields(items: list[Any]) -> EntityFields:
         }
         by_key[str(key)] = FieldInfo(str(key), str(name), item.get("field_type"), options)
     return EntityFields(by_key)
-
-
-def entity_of(path: str) -> str | None:
-    match = ENTITY_PATH.match(path)
-    return match.group(1) if match else None
 
 
 Loader = Callable[[str], Awaitable[list[Any]]]

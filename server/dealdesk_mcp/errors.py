@@ -31,6 +31,14 @@ class NotAllowed(ToolError):
     """Refused by the server's own policy (read-only mode, a toolset not enabled)."""
 
 
+class ConfirmRefused(NotAllowed):
+    """A `confirm` value that is malformed, stale, or was given for another call; nothing was sent."""
+
+
+class ItemChanged(NotAllowed):
+    """A conditional update whose item changed since the agent read it; nothing was sent."""
+
+
 class FileAccessError(ToolError):
     """A local path is outside the allowed roots, missing, or too large; nothing was sent."""
 

@@ -1,9 +1,10 @@
 """A tool call is this list of stages, run in order over one shared context (dealdesk_mcp.call.Call).
 
-    validate -> resolve names -> fetch (build -> send -> decode, per page) -> shape -> fit
+    validate -> resolve names -> policy -> fetch (build -> send -> decode, per page) -> shape -> fit
 
 Each stage is a function in the module its name says; none calls back up here. A stage may answer
-in place of the API (a dry run, a confirmation request): the call ends there.
+in place of the API (a dry run, a confirmation request): the call ends there. However it ends, a
+write then leaves its line in the audit log.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from dealdesk_mcp import fetching, fitting, names, shaping, validation
-from dealdesk_mcp.answers import Fitted
+from dealdesk_mcp import audit, fetching, fitting, names, policy, shaping, validation
+from dealdesk_mcp.answers import AnswerTooDeep, Fitted
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.errors import ApiError
 
@@ -20,7 +21,8 @@ Stage = Callable[[Call], Awaitable[None]]
 
 STAGES: tuple[Stage, ...] = (
     validation.validate,
-    names.resolve,
+    names.resolve,  # first: a dry run shows custom fields by key, as they are sent
+    policy.apply,
     fetching.fetch,
     shaping.shape,
     fitting.fit,
@@ -31,15 +33,22 @@ FIELDS_PAGES = 10
 
 
 async def run(call: Call, stages: tuple[Stage, ...] = STAGES) -> Fitted:
+    failure: BaseException | None = None
     try:
         for stage in stages:
             await stage(call)
             if call.result is not None:
                 break
-    except RecursionError:
-        raise ApiError(
+    except (RecursionError, AnswerTooDeep):
+        failure = ApiError(
             f"the answer to {call.entry.name} is nested too deeply to read; refused (no CRM record is shaped like that)."
-        ) from None
+        )
+        raise failure from None
+    except BaseException as exc:  # recorded, then on its way
+        failure = exc
+        raise
+    finally:
+        audit.record(call, failure)
     assert call.result is not None, "the fit stage always answers"
     return call.result
 

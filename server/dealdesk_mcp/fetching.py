@@ -70,17 +70,23 @@ async def fetch(call: Call) -> None:
             call.walk = Walk(first=answer, pages=[page], items=list(page.items))
 
 
+def upload_rules(call: Call) -> files.UploadRules:
+    """What this call's account may upload: its own folders, none of its secrets."""
+    rules = files.UploadRules.from_settings(call.settings, call.account.secrets())
+    return dataclasses.replace(rules, roots=call.account.upload_roots)
+
+
 async def _upload(call: Call, model: UploadInput) -> None:
     route = call.route
     assert route.file_part is not None
     account = call.account
-    rules = files.UploadRules.from_settings(call.settings, account.secrets())
-    rules = dataclasses.replace(rules, roots=account.upload_roots)
+    rules = upload_rules(call)
     request = build_request(model, overrides=call.overrides)
-    call.requests.append(request)
     async with files.open_upload(
         model.path, rules, file_name=model.file_name, content_type=model.content_type
     ) as upload:
+        call.requests.append(request)  # only once the file passed its checks: then it is sent
+        call.upload = {"path": model.path, "file_name": upload.file_name, "size": upload.size}
         reader = upload.reader
         request.files = {route.file_part: (upload.file_name, reader, upload.content_type)}
         request.form = request.form or {}

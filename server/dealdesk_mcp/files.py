@@ -20,7 +20,7 @@ import re
 import secrets as random_names
 import stat
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -430,7 +430,7 @@ class UploadReader:
         self.sent = 0
 
     def read(self, size: int = -1) -> bytes:
-        wanted = CHUNK if size is None or size < 0 else max(size, 1)
+        wanted = CHUNK if size < 0 else max(size, 1)
         while True:
             left = self.total - self._position
             if left <= 0:
@@ -477,7 +477,7 @@ class Upload:
 @asynccontextmanager
 async def open_upload(
     raw: str, rules: UploadRules, *, file_name: str | None = None, content_type: str | None = None
-) -> AsyncIterator[Upload]:
+) -> AsyncGenerator[Upload, None]:
     """Open and check the file `raw` names; the descriptor stays open (and is streamed from) inside the
     block and is closed after it. Every refusal is a FileAccessError naming the argument."""
     check_file_name(file_name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from dealdesk_mcp import files, pagination
 from dealdesk_mcp.answers import Fitted, dumps
@@ -23,67 +23,77 @@ FLATTENED = ("custom_fields", "values")
 SUMMARY_ROOM = 800
 
 
-def _columns_of(items: list[dict[str, Any]]) -> dict[str, str]:
-    """Column name per nested key (`custom_fields`/`values` members), decided for the whole table:
-    a nested key that any row also has as a key of its own, or that two containers share, keeps its
-    container's name in front ("custom_fields.id"), so no column hides another."""
-    own = {key for item in items for key in item if key not in FLATTENED}
-    seen: dict[str, int] = {}
-    for item in items:
-        for container in FLATTENED:
-            nested = item.get(container)
-            if is_object(nested):
-                for key in nested:
-                    seen.setdefault(f"{container}\0{key}", 0)
-    names: dict[str, str] = {}
-    plain_count: dict[str, int] = {}
-    for joined in seen:
-        key = joined.split("\0", 1)[1]
-        plain_count[key] = plain_count.get(key, 0) + 1
-    for joined in seen:
-        container, key = joined.split("\0", 1)
-        clash = key in own or plain_count[key] > 1
-        names[joined] = f"{container}.{key}" if clash else key
-    return names
-
-
-def _flatten(item: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
-    out = {k: v for k, v in item.items() if k not in FLATTENED or not is_object(v)}
-    for container in FLATTENED:
-        nested = item.get(container)
-        if not is_object(nested):
-            continue
-        for key, value in nested.items():
-            column = names[f"{container}\0{key}"]
-            if is_object(value) and "value" in value:
-                # Monetary and range values ({"value", "currency"} ...): one column per part,
-                # as Pipedrive v1 does with its <key>_currency siblings.
-                out[column] = value["value"]
-                out.update({f"{column} {part}": v for part, v in value.items() if part != "value"})
-            else:
-                out[column] = value
-    return out
-
-
 def as_table(items: list[Any]) -> Any:
     """A list of records as {"columns", "rows", "same"}: each key written once, and columns holding
-    one value in every row given once in `same`. Other lists are returned unchanged."""
-    if len(items) < TABLE_MIN_ROWS or not all(is_object(i) for i in items):
+    one value in every row given once in `same`. Other lists are returned unchanged.
+
+    Custom fields and Attio values become columns of their own. A nested key that any record also has
+    as a key of its own, or that two containers share, keeps its container's name in front
+    ("custom_fields.id"), decided for the whole table, so no column hides another. Monetary and range
+    values ({"value", "currency"} ...) get a column per part, as Pipedrive v1 does with <key>_currency."""
+    if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
         return items
-    names = _columns_of(items)
-    flat = [_flatten(item, names) for item in items]
-    columns = list(dict.fromkeys(key for item in flat for key in item))
+    records: list[dict[str, Any]] = items
+    own: dict[str, None] = {}
+    nested: dict[tuple[str, str], dict[str, None]] = {}  # (container, key) -> the parts seen
+    for record in records:
+        for key, value in record.items():
+            if key in FLATTENED and type(value) is dict:
+                for name, part in cast(dict[str, Any], value).items():
+                    parts = nested.setdefault((key, name), {})
+                    if type(part) is dict and "value" in part:
+                        parts.update(dict.fromkeys(cast(dict[str, Any], part)))
+            else:
+                own[key] = None
+    shared: dict[str, int] = {}
+    for _, name in nested:
+        shared[name] = shared.get(name, 0) + 1
+    # Each column: (header, container or None, key, part or None).
+    reads: list[tuple[str, str | None, str, str | None]] = [(key, None, key, None) for key in own]
+    for (container, name), parts in nested.items():
+        header = f"{container}.{name}" if name in own or shared[name] > 1 else name
+        if parts:
+            reads.append((header, container, name, "value"))
+            reads += [(f"{header} {part}", container, name, part) for part in parts if part != "value"]
+        else:
+            reads.append((header, container, name, None))
+    columns = [_column(records, container, key, part) for _, container, key, part in reads]
     same: dict[str, Any] = {}
-    first = flat[0]
-    for column in columns:
-        value = first.get(column)
-        if column != "id" and value is not None and all(item.get(column, None) == value for item in flat):
-            same[column] = value
-    shown = [c for c in columns if c not in same]
-    table: dict[str, Any] = {"columns": shown, "rows": [[item.get(c) for c in shown] for item in flat]}
+    shown: list[int] = []
+    for index, values in enumerate(columns):
+        first = values[0]
+        header = reads[index][0]
+        if header != "id" and first is not None and all(v == first for v in values):
+            same[header] = first
+        else:
+            shown.append(index)
+    rows: list[list[Any]] = (
+        [list[Any](row) for row in zip(*(columns[i] for i in shown), strict=True)]
+        if shown
+        else [[] for _ in records]
+    )
+    table: dict[str, Any] = {"columns": [reads[i][0] for i in shown], "rows": rows}
     if same:
         table["same"] = same
     return table
+
+
+def _column(records: list[dict[str, Any]], container: str | None, key: str, part: str | None) -> list[Any]:
+    """One column's values, row by row (None where a record has none)."""
+    if container is None:
+        return [record.get(key) for record in records]
+    values: list[Any] = []
+    for record in records:
+        box: Any = record.get(container)
+        value: Any = cast(dict[str, Any], box).get(key) if type(box) is dict else None
+        if part is not None:
+            value = (
+                cast(dict[str, Any], value).get(part)
+                if type(value) is dict
+                else (value if part == "value" else None)
+            )
+        values.append(value)
+    return values
 
 
 def _save(folder: Path, tool: str, text: str) -> str:

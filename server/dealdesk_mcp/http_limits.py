@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio
 from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.h11_impl import H11Protocol, RequestResponseCycle
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class SessionGuard:
         if scope["type"] != "http" or scope.get("path", "").rstrip("/") != self.path:
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or ())
+        headers: dict[bytes, bytes] = dict(scope.get("headers") or ())
         sid = headers.get(SESSION_HEADER, b"").decode("latin-1")
         version = headers.get(VERSION_HEADER, b"").decode("latin-1")
         if sid:
@@ -263,6 +263,9 @@ class GuardedH11Protocol(H11Protocol):
     header_seconds = HEADER_SECONDS
     body_seconds = BODY_SECONDS
     max_connections = MAX_CONNECTIONS
+    _deadline: Any
+    _waiting_since: float
+    _timed_cycle: Any
 
     def connection_made(self, transport: Any) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -282,7 +285,7 @@ class GuardedH11Protocol(H11Protocol):
             self._waiting_since = self.loop.time()
             self._arm(self.header_seconds)
         super().data_received(data)
-        cycle = self.cycle
+        cycle = self._cycle()
         if cycle is None or cycle.response_complete:
             return  # still waiting for the headers of the next request
         if cycle is not self._timed_cycle:
@@ -297,12 +300,18 @@ class GuardedH11Protocol(H11Protocol):
         super().on_response_complete()
         self._waiting_since = self.loop.time()  # idle from now: newer than slow clients already waiting
 
+    def _cycle(self) -> RequestResponseCycle | None:
+        # uvicorn types it as always set; before the first request it is None.
+        return cast("RequestResponseCycle | None", getattr(self, "cycle", None))
+
     def _between_requests(self) -> bool:
-        return self.cycle is None or self.cycle.response_complete
+        cycle = self._cycle()
+        return cycle is None or cycle.response_complete
 
     def _waiting_for_request(self) -> bool:
         """No request being served: the request is still arriving, or the connection idles."""
-        return self._between_requests() or bool(self.cycle and self.cycle.more_body)
+        cycle = self._cycle()
+        return self._between_requests() or bool(cycle and cycle.more_body)
 
     def _arm(self, seconds: float) -> None:
         self._disarm()
@@ -322,7 +331,8 @@ class GuardedH11Protocol(H11Protocol):
     def _drop(self, status: bytes) -> None:
         if self.transport.is_closing():
             return
-        if self.cycle is None or not self.cycle.response_started:
+        cycle = self._cycle()
+        if cycle is None or not cycle.response_started:
             self.transport.write(
                 b"HTTP/1.1 " + status + b"\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
             )
@@ -330,10 +340,9 @@ class GuardedH11Protocol(H11Protocol):
 
     def _shed(self) -> None:
         # Closed ones stay in the set until the event loop reports them lost: skip those.
+        guarded = [cast(GuardedH11Protocol, c) for c in self.connections if isinstance(c, GuardedH11Protocol)]
         waiting = [
-            c
-            for c in self.connections
-            if c is not self and not c.transport.is_closing() and c._waiting_for_request()
+            c for c in guarded if c is not self and not c.transport.is_closing() and c._waiting_for_request()
         ]
         if waiting:
             oldest = min(waiting, key=lambda c: c._waiting_since)

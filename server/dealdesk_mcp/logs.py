@@ -39,7 +39,7 @@ class FloodFilter(logging.Filter):
     budget: int = BUDGET
     window: float = WINDOW_SECONDS
     clock: Callable[[], float] = time.monotonic
-    _messages: dict[tuple[str, int, str], _Count] = field(default_factory=dict)
+    _messages: dict[tuple[str, int, str], _Count] = field(default_factory=dict[tuple[str, int, str], _Count])
     _overall: _Count | None = None
 
     def __post_init__(self) -> None:
@@ -66,7 +66,7 @@ class FloodFilter(logging.Filter):
             return False
         count.passed += 1
         overall.passed += 1
-        notes = []
+        notes: list[str] = []
         if count.passed == self.repeats:
             notes.append(f"further repeats held back for {self.window:.0f} s")
         if overall.held:

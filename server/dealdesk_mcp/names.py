@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from dealdesk_mcp import custom_fields
+from dealdesk_mcp.apis import entity_of
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.jsonvalues import is_object
 
@@ -13,7 +14,7 @@ from dealdesk_mcp.jsonvalues import is_object
 async def resolve(call: Call) -> None:
     route = call.route
     directory = call.account.fields
-    entity = custom_fields.entity_of(route.path)
+    entity = entity_of(call.profile, route.path)
     if directory is None or not directory.knows(entity):
         return
     assert entity is not None and call.model is not None

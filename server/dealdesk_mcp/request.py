@@ -29,6 +29,15 @@ class OutgoingRequest:
     def body(self) -> Any:
         return self.json if self.has_json else self.form
 
+    def shown(self) -> dict[str, Any]:
+        """The request as a dry run or a preview shows it (the file part of an upload aside)."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": [list(p) for p in self.params],
+            "body": self.body,
+        }
+
 
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):

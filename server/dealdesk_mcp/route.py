@@ -42,10 +42,6 @@ class Route:
     # Multipart upload: the wire name of the file part; the model carries a local `path` instead.
     file_part: str | None = None
 
-    @property
-    def writes(self) -> bool:
-        return self.method != "GET"
-
 
 def _refuse_bool(value: Any) -> Any:
     # Python's True == 1 would let a boolean pass as a numeric enum value such as 0/1 flags.
@@ -114,6 +110,34 @@ def _shapes(variants: tuple[BodyVariant, ...]) -> str:
     return "; ".join(described)
 
 
+class WriteInput(ToolInput):
+    """An operation that changes data: it can be rehearsed (`dry_run`), and where the confirm level asks
+    for it (policy.py), it runs once confirmed: by the user, or with the `confirm` value a first call gave."""
+
+    dry_run: Annotated[bool | None, NotNull] = Field(
+        default=None, exclude=True, description="true: answer the request it would send; send nothing."
+    )
+    confirm: Annotated[str | None, NotNull] = Field(
+        default=None, exclude=True, description="The value an earlier answer gave to carry this call out."
+    )
+
+
+class DestructiveInput(WriteInput):
+    """An operation that cannot be undone (a delete, a merge): confirmed unless PIPEDRIVE_CONFIRM=never.
+    The catalog's `destructive` flag says the same; tests hold the two together."""
+
+
+class UpdateInput(WriteInput):
+    """An update of an item that has an update_time: it can be made conditional on that time."""
+
+    expect_update_time: Annotated[str | None, NotNull] = Field(
+        default=None,
+        exclude=True,
+        min_length=1,
+        description="Change only if the item's update_time is still this; otherwise nothing is sent.",
+    )
+
+
 class ListInput(ToolInput):
     """A list operation: the session can walk its pages itself up to `max_items`."""
 
@@ -125,7 +149,7 @@ class ListInput(ToolInput):
     )
 
 
-class UploadInput(ToolInput):
+class UploadInput(WriteInput):
     """A multipart upload: the file comes from a local path, streamed from disk."""
 
     path: str = Field(description="Local file to upload, inside the allowed folders.")
@@ -146,4 +170,17 @@ class DownloadInput(ToolInput):
 
 
 # Arguments of the session itself, never sent to the API.
-CONTROL_FIELDS = frozenset({"raw", "max_items", "skip", "path", "file_name", "content_type", "save_as"})
+CONTROL_FIELDS = frozenset(
+    {
+        "raw",
+        "max_items",
+        "skip",
+        "path",
+        "file_name",
+        "content_type",
+        "save_as",
+        "dry_run",
+        "confirm",
+        "expect_update_time",
+    }
+)

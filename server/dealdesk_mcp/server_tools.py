@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import mcp_types as types
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from dealdesk_mcp.account import Account
-from dealdesk_mcp.call import Progress
+from dealdesk_mcp.call import Peer, Progress
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.errors import InvalidArguments
 from dealdesk_mcp.validation import describe
@@ -27,7 +27,8 @@ class ServerToolInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-Run = Callable[["Runtime", Account, Any, Progress | None], Awaitable[dict[str, Any]]]
+# (runtime, account, validated arguments, progress, the client where the call came from one)
+Run = Callable[["Runtime", Account, Any, Progress | None, Peer | None], Awaitable[dict[str, Any]]]
 
 
 def _always(settings: Settings) -> bool:
@@ -47,6 +48,10 @@ class ServerTool:
     offered: Callable[[Settings], bool] = _always
     # The schema of its structured answer; None: a plain object.
     output_schema: dict[str, Any] | None = None
+    # Catalog tools it calls on the agent's behalf: offered only where the selection enables them all.
+    needs: tuple[str, ...] = ()
+    # It may do what cannot be undone (a batch where destructive tools are offered).
+    destructive: bool = False
 
     def listed(self) -> types.Tool:
         return types.Tool(
@@ -57,18 +62,23 @@ class ServerTool:
             output_schema=self.output_schema or {"type": "object"},
             annotations=types.ToolAnnotations(
                 read_only_hint=self.read_only or None,
-                destructive_hint=None if self.read_only else False,
+                destructive_hint=None if self.read_only else self.destructive,
             ),
         )
 
     async def call(
-        self, runtime: Runtime, account: Account, arguments: dict[str, Any], progress: Progress | None
+        self,
+        runtime: Runtime,
+        account: Account,
+        arguments: dict[str, Any],
+        progress: Progress | None,
+        peer: Peer | None = None,
     ) -> dict[str, Any]:
         try:
             args = self.model.model_validate(arguments)
         except ValidationError as exc:
             raise InvalidArguments(describe(self.name, exc, self.model)) from None
-        return await self.run(runtime, account, args, progress)
+        return await self.run(runtime, account, args, progress, peer)
 
 
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -82,7 +92,7 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
             return [plain(item) for item in node]  # pyright: ignore[reportUnknownVariableType]
         if not isinstance(node, dict):
             return node
-        node = dict(node)  # pyright: ignore[reportUnknownArgumentType]
+        node = cast(dict[str, Any], dict(node))  # pyright: ignore[reportUnknownArgumentType]
         ref = node.pop("$ref", None)
         if isinstance(ref, str):
             node = {**defs[ref.rsplit("/", 1)[1]], **node}
@@ -97,7 +107,7 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
             if (
                 key == "title"
                 or (key == "default" and value is None)
-                or (key == "additionalProperties" and value is False)
+                or (key == "additionalProperties" and isinstance(value, bool))
             ):
                 continue
             if key == "properties":
@@ -111,6 +121,6 @@ def input_schema(model: type[BaseModel]) -> dict[str, Any]:
 
 def registered() -> list[ServerTool]:
     """Every server tool, in listing order."""
-    from dealdesk_mcp import builtin
+    from dealdesk_mcp import builtin, toolswitch, workflows
 
-    return [*builtin.TOOLS]
+    return [*builtin.TOOLS, toolswitch.TOOL, *workflows.TOOLS]

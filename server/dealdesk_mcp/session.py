@@ -19,6 +19,7 @@ from dealdesk_mcp.apis import ApiProfile
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.decode import error_message
 from dealdesk_mcp.errors import ApiError, RateLimited
+from dealdesk_mcp.notes import note
 from dealdesk_mcp.request import OutgoingRequest
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
@@ -118,7 +119,7 @@ class Session:
             request = self.client.build_request(
                 method,
                 account.origin(profile) + path,
-                params=httpx.QueryParams(outgoing.params) if outgoing.params else None,
+                params=tuple(outgoing.params) or None,
                 json=outgoing.json if outgoing.has_json else None,
                 data=outgoing.form,
                 files=outgoing.files,
@@ -129,7 +130,9 @@ class Session:
             except httpx.TimeoutException:
                 if idempotent and attempt < self.settings.max_retries:
                     attempt += 1
-                    waited += await self._pause(account, backoff(attempt))
+                    waited += await self._pause(
+                        account, backoff(attempt), f"{api} timed out on {method} {path}"
+                    )
                     continue
                 raise ApiError(
                     f"{api} did not answer within {self.settings.timeout:g} s ({method} {path}); "
@@ -138,10 +141,12 @@ class Session:
             except httpx.RequestError as exc:
                 if idempotent and attempt < self.settings.max_retries:
                     attempt += 1
-                    waited += await self._pause(account, backoff(attempt))
+                    why = f"could not reach {api} ({type(exc).__name__}) for {method} {path}"
+                    waited += await self._pause(account, backoff(attempt), why)
                     continue
                 raise ApiError(f"could not reach {api} ({type(exc).__name__}) for {method} {path}.") from None
             account.tally.count(api, response, token_cost)
+            await note("debug", f"{api}: {method} {path} answered HTTP {response.status_code}")
 
             status = response.status_code
             if status == 429:
@@ -155,12 +160,15 @@ class Session:
                         retry_after=wait,
                     )
                 attempt += 1
-                waited += await self._pause(account, wait + random.uniform(0, min(1.0, wait * 0.1 + 0.05)))
+                wait += random.uniform(0, min(1.0, wait * 0.1 + 0.05))
+                waited += await self._pause(account, wait, f"{api} rate limit (HTTP 429) on {method} {path}")
                 continue
             if status in RETRYABLE_STATUS and idempotent and attempt < self.settings.max_retries:
                 await response.aclose()
                 attempt += 1
-                waited += await self._pause(account, backoff(attempt))
+                waited += await self._pause(
+                    account, backoff(attempt), f"{api} answered HTTP {status} to {method} {path}"
+                )
                 continue
             if status in REDIRECTS and response.headers.get("location"):
                 response = await self._follow(response, method)
@@ -170,7 +178,7 @@ class Session:
                 # The connection failed mid-answer: like a failed connection, retried where that is safe.
                 if idempotent and attempt < self.settings.max_retries:
                     attempt += 1
-                    waited += await self._pause(account, backoff(attempt))
+                    waited += await self._pause(account, backoff(attempt), str(broken).removesuffix("."))
                     continue
                 if not idempotent:
                     raise ApiError(
@@ -270,7 +278,8 @@ class Session:
         raise ApiError(f"too many redirects (more than {MAX_REDIRECTS}).")
 
     @staticmethod
-    async def _pause(account: Account, seconds: float) -> float:
+    async def _pause(account: Account, seconds: float, why: str) -> float:
         account.tally.retries += 1
+        await note("notice", f"{why}; trying again in {seconds:.1f} s")
         await anyio.sleep(seconds)
         return seconds

@@ -5,10 +5,11 @@ go; embedded related objects shrink to id and name; custom fields appear by name
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+from dealdesk_mcp.apis import entity_of
 from dealdesk_mcp.call import Call
-from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields, entity_of
+from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields, FieldInfo, labelled
 from dealdesk_mcp.errors import ToolError
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.pagination import Walk
@@ -55,70 +56,97 @@ def _related(key: str) -> bool:
 
 def _shrink_related(value: dict[str, Any]) -> dict[str, Any] | None:
     ident = value.get("id", value.get("value"))
-    if ident is None or (is_object(ident) or is_array(ident)):
+    if ident is None or type(ident) in _CONTAINERS:
         return None
     small: dict[str, Any] = {"id": ident}
     for name_key in NAME_KEYS:
         name = value.get(name_key)
-        if isinstance(name, str) and name:
+        if type(name) is str and name:
             small["name"] = name
             break
     return small if len(small) < len(value) else None
 
 
+# The hot paths test exact types (decoded JSON has no subclasses) and bind what they read: shaping a
+# 100-deal page is ~5,000 keys.
+_CONTAINERS = (dict, list)
+
+
 def compact(value: Any, key: str = "", depth: int = 0) -> Any:
     """Drop null/empty values recursively and shrink embedded related objects (below the top level)."""
-    if is_object(value):
+    kind = type(value)  # pyright: ignore[reportUnknownVariableType]  (exact-type tests: the hot path)
+    if kind is dict:
+        source = cast(dict[str, Any], value)
         if depth >= 2 and _related(key):
-            small = _shrink_related(value)
+            small = _shrink_related(source)
             if small is not None:
                 return small
         out: dict[str, Any] = {}
-        for k, v in value.items():
+        for k, v in source.items():
             if v is None or v == "":
                 continue
-            if is_object(v) or is_array(v):
+            if type(v) in _CONTAINERS:
+                if not v:
+                    continue
                 v = compact(v, k, depth + 1)
                 if not v:
                     continue
             out[k] = v
         return out
-    if is_array(value):
+    if kind is list:
+        items: list[Any] = value
         out_list: list[Any] = []
-        for v in value:
-            if is_object(v) or is_array(v):
+        for v in items:
+            if v is None or v == "":
+                continue
+            if type(v) in _CONTAINERS:
+                if not v:
+                    continue
                 v = compact(v, key, depth + 1)
                 if not v:
                     continue
-            elif v is None or v == "":
-                continue
             out_list.append(v)
         return out_list
     return value
 
 
 def shape_item(item: Any, plan: ShapePlan) -> Any:
-    """One record, small: its own keys first, custom fields by name under `custom_fields`."""
-    if not is_object(item):
+    """One record, small, in one pass: its own keys first, custom fields by name under `custom_fields`."""
+    if type(item) is not dict:
         return compact(item, depth=1)
+    record = cast(dict[str, Any], item)
     fields = plan.fields
+    shown = fields.shown if fields is not None else _NO_FIELDS
+    versioned = plan.versioned
     out: dict[str, Any] = {}
     custom: dict[str, Any] = {}
-    for key, value in item.items():
-        if value is None or value == "" or value == [] or value == {}:
+    for key, value in record.items():
+        if value is None or value == "":
             continue
-        if fields is not None:
-            if key == "custom_fields" and is_object(value):
-                for inner, inner_value in value.items():
-                    if not is_empty(inner_value):
-                        _add_custom(custom, fields, inner, inner_value)
+        kind = type(value)  # pyright: ignore[reportUnknownVariableType]
+        if kind in _CONTAINERS and not value:
+            continue
+        if key in shown:
+            _add_custom(custom, shown[key], value)
+            continue
+        if kind is dict:
+            if key == "custom_fields" and fields is not None:
+                inner_fields: dict[str, Any] = value
+                for inner, inner_value in inner_fields.items():
+                    if (
+                        inner_value is not None
+                        and inner_value != ""
+                        and inner_value != []
+                        and inner_value != {}
+                    ):
+                        _add_custom(custom, shown.get(inner) or (inner, None), inner_value)
                 continue
-            if key in fields.shown:
-                _add_custom(custom, fields, key, value)
+            if versioned and key in _VERSIONED:
+                value = current_values(value)
+            value = compact(value, key, 2)
+            if not value:
                 continue
-        if plan.versioned and key in ("values", "entry_values") and is_object(value):
-            value = current_values(value)
-        if is_object(value) or is_array(value):
+        elif kind is list:
             value = compact(value, key, 2)
             if not value:
                 continue
@@ -128,10 +156,15 @@ def shape_item(item: Any, plan: ShapePlan) -> Any:
     return out
 
 
-def _add_custom(custom: dict[str, Any], fields: EntityFields, key: str, value: Any) -> None:
-    name, info = fields.shown.get(key, (key, None))
-    value = fields.labelled(info, value)
-    custom[name] = compact(value, depth=2) if (is_object(value) or is_array(value)) else value
+_NO_FIELDS: dict[str, tuple[str, FieldInfo | None]] = {}
+_VERSIONED = frozenset({"values", "entry_values"})
+
+
+def _add_custom(custom: dict[str, Any], shown: tuple[str, FieldInfo | None], value: Any) -> None:
+    name, info = shown
+    if info is not None and info.options:
+        value = labelled(info, value)
+    custom[name] = compact(value, depth=2) if type(value) in _CONTAINERS else value
 
 
 def shape_envelope(answer: dict[str, Any]) -> dict[str, Any] | None:
@@ -201,7 +234,7 @@ def _has_custom_fields(items: list[Any]) -> bool:
 async def plan_for(call: Call, items: list[Any]) -> ShapePlan:
     fields = None
     directory = call.account.fields
-    entity = entity_of(call.route.path)
+    entity = entity_of(call.profile, call.route.path)
     if directory is not None and directory.knows(entity) and _has_custom_fields(items):
         assert entity is not None
         try:

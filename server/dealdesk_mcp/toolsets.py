@@ -114,7 +114,8 @@ TOOLSETS: tuple[Toolset, ...] = (
 )
 BY_NAME = {t.name: t for t in TOOLSETS}
 DEFAULTS = tuple(t.name for t in TOOLSETS if t.default != "none")
+# Groups of the server's own tools that --toolsets names like toolsets (not in the default; `all` has them).
+SERVER_GROUPS = {"reports": "pipeline, forecast, win/loss, stale-deal, activity and lead reports"}
 # Names that stand for several toolsets in --toolsets.
 ALL = "all"
 DEFAULT = "default"
-ATTIO = "attio"

@@ -76,7 +76,8 @@ class BearerTokenGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            given = dict(scope.get("headers") or ()).get(b"authorization", b"")
+            headers: dict[bytes, bytes] = dict(scope.get("headers") or ())
+            given = headers.get(b"authorization", b"")
             if not hmac.compare_digest(given, self._expected):
                 response = JSONResponse(
                     {

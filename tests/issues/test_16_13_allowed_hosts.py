@@ -108,6 +108,7 @@ SAMPLES = {
     "PIPEDRIVE_EXCLUDE_TOOLS": "get_deals",
     "PIPEDRIVE_WRITES": "all",
     "PIPEDRIVE_CONFIRM": "never",
+    "PIPEDRIVE_CONFIRM_KEY": "confirm-key-sample-0123456789abcdef",
     "PIPEDRIVE_AUDIT_LOG": "/srv/sample-audit.jsonl",
     "PIPEDRIVE_MCP_STATE_DIR": "/srv/sample-state",
 }

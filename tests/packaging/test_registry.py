@@ -19,7 +19,7 @@ PACKAGE_FIELDS = {"registryType", "registryBaseUrl", "identifier", "version", "f
 INPUT_FIELDS = {"name", "description", "isRequired", "format", "value", "isSecret", "default", "placeholder",
                 "choices", "variables"}  # fmt: skip
 SECRETS = {"PIPEDRIVE_API_TOKEN", "PIPEDRIVE_ACCESS_TOKEN", "PIPEDRIVE_REFRESH_TOKEN",
-           "PIPEDRIVE_CLIENT_SECRET", "ATTIO_API_KEY"}  # fmt: skip
+           "PIPEDRIVE_CLIENT_SECRET", "ATTIO_API_KEY", "PIPEDRIVE_CONFIRM_KEY"}  # fmt: skip
 # Settings of the HTTP and SSE transports: a registry package runs over stdio and never needs them.
 HTTP_ONLY = {"PIPEDRIVE_MCP_TRANSPORT", "PIPEDRIVE_MCP_HOST", "PIPEDRIVE_MCP_PORT", "PIPEDRIVE_MCP_AUTH_TOKEN",
              "PIPEDRIVE_MCP_ALLOWED_HOSTS"}  # fmt: skip

@@ -13,7 +13,7 @@ import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from mcp import Client
 
-from tests.conftest import connect, make_settings
+from tests.conftest import connect, list_all_tools, make_settings
 from tests.standin import Recorded, StandIn
 
 UPLOAD_FILES = ["upload.txt", "Bericht für Müller.pdf", "sub/dir/picture.png"]
@@ -50,7 +50,7 @@ class Live:
         return result, list(self.standin.requests)
 
     def list_tools(self) -> list[Any]:
-        return self.portal.call(self.client.list_tools).tools
+        return self.portal.call(list_all_tools, self.client)
 
 
 @pytest.fixture(scope="module")

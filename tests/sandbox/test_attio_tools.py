@@ -22,7 +22,7 @@ from dealdesk_mcp.config import Settings
 from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
 from dealdesk_mcp.sandbox.attio import auth
 from dealdesk_mcp.sandbox.attio.wire import seeded_id
-from tests.conftest import text_of
+from tests.conftest import assert_fits_output_schema, list_all_tools, text_of
 from tests.contract.argbuilder import build_cases, takes_upload
 
 ACME = seeded_id("record", "companies", "Acme Logistics")
@@ -117,6 +117,7 @@ def settings_for(sandbox: SandboxHandle, tmp_path: Path) -> Settings:
         attio_api_key=auth.sandbox_token(),
         toolsets=("attio",),
         writes="all",
+        confirm="never",  # every tool as sent; confirmation is tested apart
         upload_roots=(tmp_path,),
         download_dir=tmp_path / "downloads",
         max_retry_wait=3.0,
@@ -152,7 +153,7 @@ async def test_every_attio_tool_answers_without_a_server_error(
     upload.write_bytes(b"A short brief for the sweep.\n")
     outcomes: list[tuple[str, str, str]] = []
     async with Client(build_server(settings_for(sandbox, tmp_path))) as client:
-        listed = (await client.list_tools()).tools
+        listed = await list_all_tools(client)
         tools = sorted((t for t in listed if t.name.startswith("attio_")), key=lambda t: order(t.name))
         assert len(tools) == 83
         for tool in tools:
@@ -160,6 +161,7 @@ async def test_every_attio_tool_answers_without_a_server_error(
             for case in build_cases(tool.name, schema, upload=upload if takes_upload(schema) else None):
                 arguments = pointed_at_seeds(tool.name, case.arguments)
                 result = await client.call_tool(tool.name, arguments)
+                assert_fits_output_schema(tool, result)
                 text = text_of(result)
                 status = HTTP_STATUS.search(text)
                 if not result.is_error:

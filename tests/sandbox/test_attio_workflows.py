@@ -418,3 +418,20 @@ async def test_meetings_recordings_transcripts_and_the_workspace(
         assert alex["data"]["email_address"] == "alex.morgan@northwind-analytics.example"
         users = await ok(client, "attio_list_scim_users", {"raw": True})
         assert "alex.morgan@northwind-analytics.example" in [u["userName"] for u in users["Resources"]]
+
+
+async def test_a_task_links_a_record_by_a_unique_attribute(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    """Attio's documented placeholder key stands for an attribute slug of the caller's choosing."""
+    async with connected(sandbox, tmp_path) as client:
+        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert "[slug_or_id_of_matching_attribute]" not in json.dumps(tools["attio_create_task"].input_schema)
+        task = await ok(client, "attio_create_task", {"content": "Send Acme the renewal", "format": "plaintext",
+            "deadline_at": None, "is_completed": False, "assignees": [],
+            "linked_records": [{"target_object": "companies", "domains": [{"domain": "acme-logistics.example"}]}]})  # fmt: skip
+        linked = await ok(
+            client, "attio_list_tasks", {"linked_object": "companies", "linked_record_id": ACME, "raw": True}
+        )
+        assert task["data"]["id"]["task_id"] in [t["id"]["task_id"] for t in linked["data"]]
+        refused = await fails(client, "attio_create_task", {"content": "x", "format": "plaintext", "deadline_at": None,
+            "is_completed": False, "assignees": [], "linked_records": [{"target_object": "companies", "domains": "acme"}]})  # fmt: skip
+        assert "linked_records" in refused

@@ -16,9 +16,10 @@ from typing import Any
 
 import httpx
 
+from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.sandbox import SANDBOX_TOKEN, start_sandbox
-from tests.conftest import connect, text_of
+from tests.conftest import SERVER_TOOLS, assert_fits_output_schema, connect, list_all_tools, text_of
 from tests.contract.argbuilder import UnbuildableSchema, build_cases, takes_upload
 
 SEEDED = {
@@ -191,25 +192,33 @@ async def test_every_pipedrive_tool_is_served(tmp_path: Path) -> None:
                 "PIPEDRIVE_BASE_URL": sandbox.base_url,
                 "PIPEDRIVE_TOOLSETS": "all",
                 "PIPEDRIVE_WRITES": "all",
+                "PIPEDRIVE_CONFIRM": "never",  # every tool as sent; confirmation is tested apart
                 "PIPEDRIVE_FILE_ROOTS": str(tmp_path),
                 "PIPEDRIVE_DOWNLOAD_DIR": str(tmp_path / "downloads"),
                 "PIPEDRIVE_MAX_RETRIES": "1",
             }
         )
         async with connect(settings) as client:
-            tools = [
-                t
-                for t in (await client.list_tools()).tools
-                if not t.name.startswith("attio_") and t.name != "get_session_info"
-            ]
+            listed = await list_all_tools(client)
+            tools = [t for t in listed if not t.name.startswith("attio_") and t.name not in SERVER_TOOLS]
+            # Every Pipedrive tool here, the Attio ones in test_attio_tools.py: all of --toolsets all.
+            assert {t.name for t in tools} == {
+                e.name for e in load_catalog().tools.values() if e.api == "pipedrive"
+            }
             assert len(tools) == 315
             outcomes = {}
+            # The server's own tools that need no arguments; the workflows have tests/workflows.
+            for tool in [t for t in listed if t.name in SERVER_TOOLS and not t.input_schema.get("required")]:
+                result = await client.call_tool(tool.name, {})
+                assert not result.is_error, text_of(result)
+                assert_fits_output_schema(tool, result)
             for tool in sorted(tools, key=lambda t: _rank(t.name)):
                 schema = tool.input_schema
                 args = _arguments(
                     schema, picture if takes_upload(schema) else None, by_tool.get(tool.name, {})
                 )
                 result = await client.call_tool(tool.name, args)
+                assert_fits_output_schema(tool, result)
                 outcomes[tool.name] = (result.is_error, text_of(result))
     server_side = {n: t[:200] for n, (err, t) in outcomes.items() if err and re.search(r"HTTP (5\d\d)", t)}
     assert server_side == {}

@@ -66,10 +66,13 @@ def server_env(standin: StandIn, **extra: str) -> dict[str, str]:
 
 
 def expected_tool_count() -> int:
-    """Every generated operation (all toolsets) plus the built-in get_session_info."""
+    """Every generated operation (all toolsets) plus the server's own tools offered with all toolsets."""
     from dealdesk_mcp.catalog import load_catalog
+    from dealdesk_mcp.config import Settings
+    from dealdesk_mcp.server_tools import registered
 
-    return len(load_catalog().tools) + 1
+    settings = Settings.from_env({"PIPEDRIVE_TOOLSETS": "all", "PIPEDRIVE_WRITES": "all"})
+    return len(load_catalog().tools) + len({t.name for t in registered() if t.offered(settings)})
 
 
 @dataclass

@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 from dealdesk_mcp import transports
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.config import Settings
-from tests.conftest import TOKEN, text_of
+from tests.conftest import TOKEN, list_all_tools, text_of
 from tests.standin import StandIn
 from tests.transports.conftest import (
     AUTH_TOKEN,
@@ -55,9 +55,9 @@ def connect(server: ServerProcess, headers: dict[str, str] | None = None) -> Cli
 
 async def list_and_call(server: ServerProcess, crm: StandIn, headers: dict[str, str] | None = None) -> None:
     async with connect(server, headers) as client:
-        listed = await client.list_tools()
+        listed = await list_all_tools(client)
         result = await client.call_tool("get_deals", {"limit": 2})
-    assert len(listed.tools) == expected_tool_count()
+    assert len(listed) == expected_tool_count()
     assert not result.is_error, text_of(result)
     assert "Launch pad" in text_of(result)
     [request] = [r for r in crm.requests if r.path == "/api/v2/deals"]

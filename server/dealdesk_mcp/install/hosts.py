@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from dealdesk_mcp.install.keystore import SECRET_VARIABLES
 from dealdesk_mcp.install.paths import app_data_root, home_dir
+from dealdesk_mcp.jsonvalues import is_object
 
 HOST_IDS = ("claude-desktop", "claude-code", "cursor", "vscode")
 # Commands that start this server, whichever way it was installed.
@@ -106,8 +107,8 @@ class ServerEntry:
     """What a host needs to start the server: no secrets, the store holds those."""
 
     command: str
-    args: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list[str])
+    env: dict[str, str] = field(default_factory=dict[str, str])
 
     def as_json(self, host: Host) -> dict[str, Any]:
         entry: dict[str, Any] = {"type": "stdio"} if host.typed_entries else {}
@@ -142,7 +143,7 @@ def read_config(path: Path) -> dict[str, Any] | None:
             f"{path} is not plain JSON (line {exc.lineno}: {exc.msg}; comments are not merged); "
             "nothing was changed"
         ) from None
-    if not isinstance(data, dict):
+    if not is_object(data):
         raise HostConfigError(
             f"{path} holds a JSON {type(data).__name__}, not an object; nothing was changed"
         )
@@ -151,15 +152,15 @@ def read_config(path: Path) -> dict[str, Any] | None:
 
 def _servers(data: dict[str, Any], host: Host, path: Path) -> dict[str, Any]:
     servers = data.get(host.servers_key, {})
-    if not isinstance(servers, dict):
+    if not is_object(servers):
         raise HostConfigError(f"{path}: {host.servers_key!r} is not an object; nothing was changed")
     return servers
 
 
 def plain_secrets(entry: Any) -> tuple[str, ...]:
     """Credential variables an entry holds as literal text (VS Code's ${input:...} references are not)."""
-    env = entry.get("env") if isinstance(entry, dict) else None
-    if not isinstance(env, dict):
+    env = entry.get("env") if is_object(entry) else None
+    if not is_object(env):
         return ()
     return tuple(
         name
@@ -170,10 +171,11 @@ def plain_secrets(entry: Any) -> tuple[str, ...]:
 
 def is_ours(entry: Any) -> bool:
     """Whether a host entry starts this server (by either command name, uvx/pipx, or python -m)."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("command"), str):
+    if not is_object(entry) or not isinstance(entry.get("command"), str):
         return False
     command = Path(entry["command"]).name.removesuffix(".exe")
-    args = [a for a in entry.get("args") or [] if isinstance(a, str)]
+    listed: list[Any] = entry.get("args") or []
+    args = [a for a in listed if isinstance(a, str)]
     return command in OUR_COMMANDS or any(a.split("@")[0] in OUR_ARGUMENTS for a in args)
 
 
@@ -182,7 +184,7 @@ def our_entries(host: Host) -> dict[str, dict[str, Any]]:
     if not data:
         return {}
     servers = data.get(host.servers_key)
-    if not isinstance(servers, dict):
+    if not is_object(servers):
         return {}
     return {name: entry for name, entry in servers.items() if is_ours(entry)}
 

@@ -126,7 +126,7 @@ def gather(args: argparse.Namespace, ask: Asker) -> tuple[keystore.Kind, dict[st
             domain = ask.value("Company domain (the ACME in acme.pipedrive.com)", "--company-domain")
         if domain:
             settings["PIPEDRIVE_COMPANY_DOMAIN"] = _check_domain(domain)
-        secrets = {}
+        secrets: dict[str, str] = {}
         for env_name, flag, label in (
             ("PIPEDRIVE_ACCESS_TOKEN", "--access-token", "OAuth access token"),
             ("PIPEDRIVE_REFRESH_TOKEN", "--refresh-token", "OAuth refresh token"),

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dealdesk_mcp.install.paths import config_dir
+from dealdesk_mcp.jsonvalues import is_object
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ class StoredCredential:
     backend: Backend
     backend_name: str  # the keyring backend's name, or the file's path
     secret_names: tuple[str, ...]
-    settings: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict[str, str])
     path: Path = field(default_factory=lambda: index_path())
 
     def where(self) -> str:
@@ -100,7 +101,7 @@ def os_keyring() -> Any | None:
     return backend
 
 
-def _backend_name(backend: Any) -> str:
+def _backend_name(backend: object) -> str:
     cls = type(backend)
     return f"{cls.__module__}.{cls.__name__}"
 
@@ -188,7 +189,7 @@ def _read_index(path: Path) -> dict[str, Any] | None:
         data = json.loads(text)
     except json.JSONDecodeError:
         raise KeystoreError(f"{path} is not valid JSON; run `dealdesk-mcp init` again") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not is_object(data) or data.get("format") != FORMAT:
         raise KeystoreError(f"{path} is not a credentials file this version knows; run `dealdesk-mcp init`")
     return data
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from dealdesk_mcp import __version__
 from dealdesk_mcp.install import hosts as host_configs
@@ -24,7 +25,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def host_lines() -> list[str]:
-    lines = []
+    lines: list[str] = []
     for host in host_configs.known_hosts():
         try:
             entries = host_configs.our_entries(host)
@@ -36,7 +37,8 @@ def host_lines() -> list[str]:
             lines.append(f"  {host.title}: {state} ({host.config_file})")
             continue
         for name, entry in entries.items():
-            command = " ".join([entry["command"], *[str(a) for a in entry.get("args") or []]])
+            listed: list[Any] = entry.get("args") or []
+            command = " ".join([str(entry["command"]), *[str(a) for a in listed]])
             lines.append(f"  {host.title}: server {name!r} runs `{command}` ({host.config_file})")
             plain = host_configs.plain_secrets(entry)
             if plain:

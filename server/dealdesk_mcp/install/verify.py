@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import httpx
 
 from dealdesk_mcp.config import Settings
+from dealdesk_mcp.jsonvalues import is_object
 
 
 class VerifyError(Exception):
@@ -71,8 +72,8 @@ def who_am_i(origin: str, secrets: Mapping[str, str], *, timeout: float = 15.0) 
         body = None
     if response.status_code in (401, 403):
         raise VerifyError(f"{origin} refused the credential ({response.status_code}): check the token")
-    if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        detail = body.get("error") if isinstance(body, dict) else None
+    if response.status_code != 200 or not is_object(body) or not is_object(body.get("data")):
+        detail = body.get("error") if is_object(body) else None
         message = f"{origin} answered {response.status_code} to /api/v1/users/me"
         raise VerifyError(_scrub(f"{message}: {detail}" if detail else message, secrets))
     data = body["data"]

@@ -158,6 +158,8 @@ ACTIVITY_SUBJECTS = {
 }
 
 LEAD_LABELS = [("Hot", "red"), ("Warm", "orange"), ("Cold", "blue")]
+# (source_name, origin) of the seeded leads, in turn: lead reports have sources to compare
+LEAD_SOURCES = [("Manually created", "ManuallyCreated"), ("Web forms", "WebForms"), ("API", "API")]
 NOTE_LINES = [
     "Budget approved for Q3; waiting on security review.",
     "Asked for a reference customer in the same industry.",
@@ -587,6 +589,7 @@ def _leads(store: Store, rng: random.Random, moment: datetime, people: list[Reco
                 label_ids=[labels[index % 3]["id"]],
                 archived=index == 9,
                 value={"amount": rng.randrange(1000, 20000, 500), "currency": "USD"} if index % 2 else None,
+                source=LEAD_SOURCES[index % len(LEAD_SOURCES)],
             )
         )
     store.put_many("lead", leads)
@@ -603,6 +606,7 @@ def new_lead_record(
     archived: bool = False,
     value: dict[str, Any] | None = None,
     owner_id: int = 1,
+    source: tuple[str, str] = LEAD_SOURCES[0],
 ) -> Record:
     return {
         "id": lead_id,
@@ -612,8 +616,8 @@ def new_lead_record(
         "label_ids": label_ids or [],
         "person_id": person_id,
         "organization_id": organization_id,
-        "source_name": "Manually created",
-        "origin": "ManuallyCreated",
+        "source_name": source[0],
+        "origin": source[1],
         "origin_id": None,
         "channel": None,
         "channel_id": None,

@@ -15,6 +15,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -138,12 +139,12 @@ class AttioCreateAttributeDefaultValue2TemplateItem8(NestedInput):
     target_record_id: UUID
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3(NestedInput):
+class AttioCreateAttributeDefaultValue2TemplateItem9ValueItem3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[StrictFloat | None, NotNull] = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4(NestedInput):
+class AttioCreateAttributeDefaultValue2TemplateItem9ValueItem4(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     original_phone_number: Annotated[str | None, NotNull] = None
     country_code: (
@@ -405,21 +406,24 @@ class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeI
     ) = None
 
 
-class AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5(NestedInput):
+class AttioCreateAttributeDefaultValue2TemplateItem9ValueItem5(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[str | None, NotNull] = None
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem9(NestedInput):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, json_schema_extra={"minProperties": 2})
     target_object: str
-    slug_or_id_of_matching_attribute_: list[
-        AttioCreateAttributeDefaultValue2TemplateItem6
-        | AttioCreateAttributeDefaultValue2TemplateItem7
-        | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem3
-        | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem4
-        | AttioCreateAttributeDefaultValue2TemplateItem9SlugOrIdOfMatchingAttributeItem5
-    ] = Field(alias="[slug_or_id_of_matching_attribute]")
+    __pydantic_extra__: dict[
+        str,
+        list[
+            AttioCreateAttributeDefaultValue2TemplateItem6
+            | AttioCreateAttributeDefaultValue2TemplateItem7
+            | AttioCreateAttributeDefaultValue2TemplateItem9ValueItem3
+            | AttioCreateAttributeDefaultValue2TemplateItem9ValueItem4
+            | AttioCreateAttributeDefaultValue2TemplateItem9ValueItem5
+        ],
+    ] = Field(init=False)
 
 
 class AttioCreateAttributeDefaultValue2TemplateItem10OwnerActor(NestedInput):
@@ -1030,8 +1034,8 @@ class AttioCreateAttributeRelationship(NestedInput):
     is_multiselect: bool
 
 
-class AttioCreateAttribute(ToolInput):
-    """Add a new attribute (field) to an object or list. Give title, api_slug, type, description (or null), the is_required, is_unique and is_multiselect flags and config ({} for most types); relationship also makes the reverse record-reference."""
+class AttioCreateAttribute(WriteInput):
+    """Add an attribute (field) to an object or list; relationship also adds the reverse record-reference."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1054,11 +1058,11 @@ class AttioCreateAttribute(ToolInput):
         ),
         body_wrapper="data",
     )
-    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    title: str = Field(description="Attribute name shown in Attio.")
-    description: str | None = Field(description="Help text for the attribute, or null.")
-    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
+    target: Literal["objects", "lists"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    title: str = Field(description="Name shown in Attio.")
+    description: str | None = Field(description="Help text, or null.")
+    api_slug: str = Field(description="Unique snake_case slug for the API.")
     type: Literal[
         "text",
         "number",
@@ -1075,33 +1079,23 @@ class AttioCreateAttribute(ToolInput):
         "domain",
         "email-address",
         "phone-number",
-    ] = Field(
-        description="Value type; decides config. status works on lists only; record-reference links records."
-    )
-    is_required: bool = Field(
-        description="New records or entries must give a value; existing data is not checked."
-    )
-    is_unique: bool = Field(
-        description="Reject a value already used by another record; existing duplicates stay."
-    )
-    is_multiselect: bool = Field(
-        description="Allow several values per record (some types only); cannot be changed later."
-    )
+    ] = Field(description="Decides config; status on lists only; record-reference links records.")
+    is_required: bool = Field(description="Values required from now on; existing data unchecked.")
+    is_unique: bool = Field(description="Reject values another record has; old duplicates stay.")
+    is_multiselect: bool = Field(description="Several values per record (some types); fixed once made.")
     config: AttioCreateAttributeConfig = Field(
-        description="{} unless currency ({default_currency_code, display_type}) or record-reference ({allowed_objects})."
+        description="{} for types other than currency and record-reference."
     )
     default_value: AttioCreateAttributeDefaultValue1 | AttioCreateAttributeDefaultValue2 | None = Field(
-        default=None,
-        description='null; {"type":"static","template":[value]}; or {"type":"dynamic","template":"current-user"|"P1D"}.',
+        default=None, description="Value new records get; dynamic: current-user or a duration like P1D."
     )
     relationship: AttioCreateAttributeRelationship | None = Field(
-        default=None,
-        description="Two-way link, record-reference only: the reverse {object, title, api_slug, is_multiselect}.",
+        default=None, description="Two-way link, record-reference only; the reverse attribute."
     )
 
 
-class AttioCreateSelectOption(ToolInput):
-    """Add a new choice to the options of a select attribute (on an object or list); give only its title."""
+class AttioCreateSelectOption(WriteInput):
+    """Add a choice to a select attribute of an object or list."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1113,14 +1107,14 @@ class AttioCreateSelectOption(ToolInput):
         body_params=("title",),
         body_wrapper="data",
     )
-    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
+    target: Literal["objects", "lists"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
     title: str = Field(min_length=1, description="Option title; select values are written with it.")
 
 
-class AttioCreateStatus(ToolInput):
-    """Add a stage to a status attribute. Give a title; it may also set a target time in the stage (ISO 8601 duration) and a celebration flag."""
+class AttioCreateStatus(WriteInput):
+    """Add a status (stage) to a status attribute, with optional target time and celebration."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1132,18 +1126,16 @@ class AttioCreateStatus(ToolInput):
         body_params=("title", "celebration_enabled", "target_time_in_status"),
         body_wrapper="data",
     )
-    target: Literal["lists", "objects"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
-    title: str = Field(min_length=1, description="Name of the new status.")
+    target: Literal["lists", "objects"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
+    title: str = Field(min_length=1, description="Status name.")
     celebration_enabled: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="Show a celebration when a record reaches this status.",
-        json_schema_extra={"default": False},
+        default=None, description="Celebrate when a record reaches it.", json_schema_extra={"default": False}
     )
     target_time_in_status: str | None = Field(
         default=None,
-        description="Expected time in this status as an ISO 8601 duration (e.g. P7D); null for none.",
+        description="Expected time in it, ISO 8601 duration (e.g. P7D); null for none.",
         json_schema_extra={
             "pattern": "P(?:(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(?:T(\\d+(?:[\\.,]\\d+)?H)?(\\d+(?:[\\.,]\\d+)?M)?(\\d+(?:[\\.,]\\d+)?S)?)?)"
         },
@@ -1151,7 +1143,7 @@ class AttioCreateStatus(ToolInput):
 
 
 class AttioGetAttribute(ToolInput):
-    """Fetch one attribute's definition (type, flags, config) on an object or list, by attribute slug or id."""
+    """Get one attribute's definition (type, flags, config) on an object or list."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1160,13 +1152,13 @@ class AttioGetAttribute(ToolInput):
         version="v2",
         path_params=("target", "identifier", "attribute"),
     )
-    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
+    target: Literal["objects", "lists"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
 
 
 class AttioListAttributes(ListInput):
-    """List the attributes (fields) of an object or list in their UI order. Call it to learn attribute slugs and types before reading or writing record or entry values."""
+    """List an object's or list's attributes (fields) in UI order, to learn slugs and types before writing values."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1177,21 +1169,15 @@ class AttioListAttributes(ListInput):
         path_params=("target", "identifier"),
         query_params=("limit", "offset", "show_archived"),
     )
-    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most items to return in this page."
-    )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
-    show_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Also return archived attributes."
-    )
+    target: Literal["objects", "lists"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")
+    show_archived: Annotated[bool | None, NotNull] = Field(default=None, description="Include archived ones.")
 
 
 class AttioListSelectOptions(ToolInput):
-    """List the choices of a select attribute on an object or list. Write select values using these option titles or ids."""
+    """List the choices of a select attribute; write select values by their titles or ids."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1201,16 +1187,14 @@ class AttioListSelectOptions(ToolInput):
         path_params=("target", "identifier", "attribute"),
         query_params=("show_archived",),
     )
-    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
-    show_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Also return archived options."
-    )
+    target: Literal["objects", "lists"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
+    show_archived: Annotated[bool | None, NotNull] = Field(default=None, description="Include archived ones.")
 
 
 class AttioListStatuses(ToolInput):
-    """List the stages of a status attribute, such as a deal pipeline stage, on an object or list."""
+    """List the statuses (stages, e.g. of a deal pipeline) of a status attribute."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1220,16 +1204,16 @@ class AttioListStatuses(ToolInput):
         path_params=("target", "identifier", "attribute"),
         query_params=("show_archived",),
     )
-    target: Literal["lists", "objects"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
+    target: Literal["lists", "objects"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
     show_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Also return archived statuses.", json_schema_extra={"default": False}
+        default=None, description="Include archived ones.", json_schema_extra={"default": False}
     )
 
 
-class AttioUpdateAttribute(ToolInput):
-    """Change an attribute's title, slug, description, required/unique flags, default value or config, or archive it with is_archived. Its type and multiselect setting cannot be changed."""
+class AttioUpdateAttribute(WriteInput):
+    """Change an attribute's title, slug, help text, flags, default or config, or archive it."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1250,35 +1234,33 @@ class AttioUpdateAttribute(ToolInput):
         ),
         body_wrapper="data",
     )
-    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
-    title: Annotated[str | None, NotNull] = Field(default=None, description="New attribute name.")
-    description: str | None = Field(default=None, description="New help text, or null to clear it.")
+    target: Literal["objects", "lists"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
+    title: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
+    description: str | None = Field(default=None, description="New help text; null clears it.")
     api_slug: Annotated[str | None, NotNull] = Field(
-        default=None, description="Unique snake_case slug, used in URLs and API calls."
+        default=None, description="Unique snake_case slug for the API."
     )
     is_required: Annotated[bool | None, NotNull] = Field(
-        default=None, description="New records or entries must give a value; existing data is not checked."
+        default=None, description="Values required from now on; existing data unchecked."
     )
     is_unique: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Reject a value already used by another record; existing duplicates stay."
+        default=None, description="Reject values another record has; old duplicates stay."
     )
     default_value: AttioCreateAttributeDefaultValue1 | AttioCreateAttributeDefaultValue2 | None = Field(
-        default=None,
-        description='null; {"type":"static","template":[value]}; or {"type":"dynamic","template":"current-user"|"P1D"}.',
+        default=None, description="Value new records get; dynamic: current-user or a duration like P1D."
     )
     config: Annotated[AttioCreateAttributeConfig | None, NotNull] = Field(
-        default=None,
-        description="{} unless currency ({default_currency_code, display_type}) or record-reference ({allowed_objects}).",
+        default=None, description="{} for types other than currency and record-reference."
     )
     is_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true archives it (kept, hidden from use); false restores it."
+        default=None, description="true archives (hides, keeps) it; false restores it."
     )
 
 
-class AttioUpdateSelectOption(ToolInput):
-    """Rename a choice of a select attribute, or archive it with is_archived (options are archived, not deleted)."""
+class AttioUpdateSelectOption(WriteInput):
+    """Rename a select option or archive it (options are archived, never deleted)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1290,18 +1272,18 @@ class AttioUpdateSelectOption(ToolInput):
         body_params=("title", "is_archived"),
         body_wrapper="data",
     )
-    target: Literal["objects", "lists"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
-    option: str = Field(description="Option UUID or its current title.")
-    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, description="New option title.")
+    target: Literal["objects", "lists"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
+    option: str = Field(description="Option UUID or current title.")
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, description="New title.")
     is_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true archives it (kept, hidden from use); false restores it."
+        default=None, description="true archives (hides, keeps) it; false restores it."
     )
 
 
-class AttioUpdateStatus(ToolInput):
-    """Rename a status, change its target time or celebration flag, or archive it with is_archived."""
+class AttioUpdateStatus(WriteInput):
+    """Rename a status, change its target time or celebration, or archive it."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -1313,23 +1295,21 @@ class AttioUpdateStatus(ToolInput):
         body_params=("title", "celebration_enabled", "target_time_in_status", "is_archived"),
         body_wrapper="data",
     )
-    target: Literal["lists", "objects"] = Field(description="objects or lists: says what identifier names.")
-    identifier: str = Field(description="Slug or UUID of that object or list.")
-    attribute: str = Field(description="Attribute slug or attribute id.")
-    status: str = Field(description="Status UUID or its current title.")
-    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, description="New status name.")
+    target: Literal["lists", "objects"] = Field(description="What identifier names.")
+    identifier: str = Field(description="Object or list slug or UUID.")
+    attribute: str = Field(description="Attribute slug or id.")
+    status: str = Field(description="Status UUID or current title.")
+    title: Annotated[str | None, NotNull] = Field(default=None, min_length=1, description="New name.")
     celebration_enabled: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="Show a celebration when a record reaches this status.",
-        json_schema_extra={"default": False},
+        default=None, description="Celebrate when a record reaches it.", json_schema_extra={"default": False}
     )
     target_time_in_status: str | None = Field(
         default=None,
-        description="Expected time in this status as an ISO 8601 duration (e.g. P7D); null for none.",
+        description="Expected time in it, ISO 8601 duration (e.g. P7D); null for none.",
         json_schema_extra={
             "pattern": "P(?:(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(?:T(\\d+(?:[\\.,]\\d+)?H)?(\\d+(?:[\\.,]\\d+)?M)?(\\d+(?:[\\.,]\\d+)?S)?)?)"
         },
     )
     is_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true archives it (kept, hidden from use); false restores it."
+        default=None, description="true archives (hides, keeps) it; false restores it."
     )

@@ -9,10 +9,12 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -23,8 +25,8 @@ __all__ = [
 ]
 
 
-class AttioCreateCallRecording(ToolInput):
-    """Attach a call recording to a meeting from a public HTTPS link to an MP4 video, which Attio fetches in the background. Limited to one call per second."""
+class AttioCreateCallRecording(WriteInput):
+    """Attach a call recording to a meeting from a public MP4 link, fetched in the background; one call a second."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -38,13 +40,13 @@ class AttioCreateCallRecording(ToolInput):
     )
     meeting_id: UUID = Field(description="Meeting id (UUID).")
     video_url: str = Field(
-        description="Public https link to an .mp4 of at most 500 MB; its HEAD answer must carry Content-Length.",
+        description="Public https .mp4, at most 500 MB; its HEAD must give Content-Length.",
         json_schema_extra={"format": "uri"},
     )
 
 
-class AttioDeleteCallRecording(ToolInput):
-    """Delete a call recording of a meeting together with everything derived from it."""
+class AttioDeleteCallRecording(DestructiveInput):
+    """Delete a meeting's call recording with everything derived from it."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -58,7 +60,7 @@ class AttioDeleteCallRecording(ToolInput):
 
 
 class AttioGetCallRecording(ToolInput):
-    """Fetch one call recording of a meeting, including whether it is still processing."""
+    """Get one call recording of a meeting, including whether it is still processing."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -72,7 +74,7 @@ class AttioGetCallRecording(ToolInput):
 
 
 class AttioListCallRecordings(ListInput):
-    """List the call recordings of one meeting. Read their text with attio_get_call_transcript."""
+    """List a meeting's call recordings; text: attio_get_call_transcript."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -84,11 +86,7 @@ class AttioListCallRecordings(ListInput):
         query_params=("limit", "cursor"),
     )
     meeting_id: UUID = Field(description="Meeting id (UUID).")
-    limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most items to return in this page."
-    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(
-        default=None,
-        min_length=1,
-        description="From the previous answer's page.next; omit for the first page.",
+        default=None, min_length=1, description="Cursor of the next page."
     )

@@ -9,10 +9,12 @@ from uuid import UUID
 from pydantic import ConfigDict, Field
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateComment", "AttioDeleteComment", "AttioGetComment"]
@@ -63,19 +65,19 @@ class AttioCreateCommentData3(NestedInput):
     entry: AttioCreateCommentData3Entry
 
 
-class AttioCreateComment(ToolInput):
-    """Post a plaintext comment as a workspace member: a reply in a thread (thread_id) or the start of a thread on a record ({object, record_id}) or list entry ({list, entry_id}). Mention members by email."""
+class AttioCreateComment(WriteInput):
+    """Post a plaintext comment as a member, in a thread or starting one on a record or list entry; mention by email."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="POST", path="/v2/comments", version="v2", body="json", body_params=("data",)
     )
     data: AttioCreateCommentData1 | AttioCreateCommentData2 | AttioCreateCommentData3 = Field(
-        description='format:"plaintext", content, author:{"type":"workspace-member","id"}, and thread_id|record|entry.'
+        description='author {"type":"workspace-member","id"}, and thread_id, record or entry.'
     )
 
 
-class AttioDeleteComment(ToolInput):
-    """Delete a comment by comment_id; deleting the first comment of a thread removes the whole thread."""
+class AttioDeleteComment(DestructiveInput):
+    """Delete a comment; deleting a thread's first comment removes the thread."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -88,7 +90,7 @@ class AttioDeleteComment(ToolInput):
 
 
 class AttioGetComment(ToolInput):
-    """Fetch one comment by comment_id. For the whole conversation use attio_get_thread."""
+    """Get one comment; whole conversation: attio_get_thread."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/comments/{comment_id}", version="v2", path_params=("comment_id",)

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -42,8 +44,8 @@ class AttioListEntriesSortsItem2(NestedInput):
     field: Annotated[str | None, NotNull] = None
 
 
-class AttioAssertListEntryByParent(ToolInput):
-    """Create-or-update the entry of a parent record in a list (list: slug or id): updates it if one exists, else adds the record. Fails if the record has several entries in the list; multiselect values are replaced."""
+class AttioAssertListEntryByParent(WriteInput):
+    """Upsert a record's entry in a list (update, else add); fails if it has several entries; multiselects replaced."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -55,16 +57,16 @@ class AttioAssertListEntryByParent(ToolInput):
         body_params=("parent_record_id", "parent_object", "entry_values"),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     parent_record_id: UUID = Field(description="Record the entry is for (UUID).")
-    parent_object: str = Field(description="Object of that record, slug or id.")
+    parent_object: str = Field(description="That record's object slug or id.")
     entry_values: dict[str, list[Any]] = Field(
-        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+        description="List attribute slug or id -> list of values, forms as in attio_create_record."
     )
 
 
-class AttioCreateEntryAddRecordToList(ToolInput):
-    """Put a record into a list (list: slug or id) as a new entry; entry_values are keyed by list attribute slug, value forms as in attio_create_record. The same record can be entered repeatedly; to create-or-update use attio_assert_list_entry_by_parent."""
+class AttioCreateEntryAddRecordToList(WriteInput):
+    """Put a record into a list as a new entry (repeats allowed); create-or-update: attio_assert_list_entry_by_parent."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -76,16 +78,16 @@ class AttioCreateEntryAddRecordToList(ToolInput):
         body_params=("parent_record_id", "parent_object", "entry_values"),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     parent_record_id: UUID = Field(description="Record to add (UUID).")
-    parent_object: str = Field(description="Object of that record, slug or id.")
+    parent_object: str = Field(description="That record's object slug or id.")
     entry_values: dict[str, list[Any]] = Field(
-        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+        description="List attribute slug or id -> list of values, forms as in attio_create_record."
     )
 
 
-class AttioDeleteListEntry(ToolInput):
-    """Remove one entry from a list by entry_id; the parent record itself is kept."""
+class AttioDeleteListEntry(DestructiveInput):
+    """Remove one entry from a list; the parent record stays."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -94,12 +96,12 @@ class AttioDeleteListEntry(ToolInput):
         version="v2",
         path_params=("list", "entry_id"),
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     entry_id: UUID = Field(description="List entry id (UUID).")
 
 
 class AttioGetListEntry(ToolInput):
-    """Fetch one list entry with its values, by list slug or id and entry_id."""
+    """Get one list entry with its values."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -108,12 +110,12 @@ class AttioGetListEntry(ToolInput):
         version="v2",
         path_params=("list", "entry_id"),
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     entry_id: UUID = Field(description="List entry id (UUID).")
 
 
 class AttioListAttributeValuesForListEntry(ListInput):
-    """List the values of one list attribute on an entry; with show_historic, its change history, oldest first, where the attribute keeps history."""
+    """List one list attribute's values on an entry; show_historic adds its history, oldest first."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -124,24 +126,20 @@ class AttioListAttributeValuesForListEntry(ListInput):
         path_params=("list", "entry_id", "attribute"),
         query_params=("show_historic", "limit", "offset"),
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     entry_id: UUID = Field(description="List entry id (UUID).")
-    attribute: str = Field(description="Attribute slug or attribute id.")
+    attribute: str = Field(description="Attribute slug or id.")
     show_historic: Annotated[bool | None, NotNull] = Field(
         default=None,
-        description="Also return past values, oldest first; fails for attributes that keep no history.",
+        description="Add past values, oldest first; fails where no history is kept.",
         json_schema_extra={"default": False},
     )
-    limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most items to return in this page."
-    )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")
 
 
 class AttioListEntries(ListInput):
-    """Query the entries of one list (slug or id) with an optional filter and sorts on attribute slugs, as in attio_list_records; a path reaches the parent record's attributes. To go from a record to the lists it is in, use attio_list_record_entries."""
+    """Query a list's entries, filter and sorts as in attio_list_records; path reaches parent attributes."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -153,30 +151,25 @@ class AttioListEntries(ListInput):
         path_params=("list",),
         body_params=("filter", "filter_view_id", "sorts", "limit", "offset"),
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
-        description='Attribute slug -> value, or {"$op": value}: $eq $in $contains $starts_with $gt $lte...; $and/$or.',
+        description='Slug -> value or {"$op": v} ($eq $in $contains $starts_with $gt...); $and/$or.',
     )
     filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Use a saved view's filter (see attio_list_views_for_list); not with filter.",
+        description="A saved view's filter (attio_list_views_for_list); not with filter.",
         json_schema_extra={"format": "uuid"},
     )
     sorts: Annotated[list[AttioListEntriesSortsItem1 | AttioListEntriesSortsItem2] | None, NotNull] = Field(
-        default=None,
-        description='[{"direction":"asc"|"desc","attribute":slug,"field"?}], or "path":[[object or list, attribute],...].',
+        default=None, description="By attribute, or by path [[object or list, attribute],...]."
     )
-    limit: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Most entries to return; default 500."
-    )
-    offset: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    limit: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Page size; default 500.")
+    offset: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Items to skip.")
 
 
-class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
-    """Update a list entry's values by list (slug or id) and entry_id, adding to multiselect attributes instead of replacing them. To replace or clear them use attio_update_list_entry_overwrite_multiselect_values."""
+class AttioUpdateListEntryAppendMultiselectValues(WriteInput):
+    """Update a list entry's values, adding to multiselects (to replace: ..._overwrite_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -188,15 +181,15 @@ class AttioUpdateListEntryAppendMultiselectValues(ToolInput):
         body_params=("entry_values",),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     entry_id: str = Field(description="List entry id (UUID).")
     entry_values: dict[str, list[Any]] = Field(
-        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+        description="List attribute slug or id -> list of values, forms as in attio_create_record."
     )
 
 
-class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
-    """Update a list entry's values by list (slug or id) and entry_id, setting each multiselect attribute sent to exactly the given list. To only add values use attio_update_list_entry_append_multiselect_values."""
+class AttioUpdateListEntryOverwriteMultiselectValues(WriteInput):
+    """Update a list entry's values, setting each multiselect sent to that list (to add: ..._append_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -208,8 +201,8 @@ class AttioUpdateListEntryOverwriteMultiselectValues(ToolInput):
         body_params=("entry_values",),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     entry_id: str = Field(description="List entry id (UUID).")
     entry_values: dict[str, list[Any]] = Field(
-        description="List attribute slug or id -> list of values, in the forms attio_create_record shows."
+        description="List attribute slug or id -> list of values, forms as in attio_create_record."
     )

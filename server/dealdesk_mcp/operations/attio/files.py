@@ -9,12 +9,14 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     DownloadInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -27,8 +29,8 @@ __all__ = [
 ]
 
 
-class AttioCreateFolder(ToolInput):
-    """Create a folder on a record, or link a file or folder from an external storage provider to it. To upload content use attio_upload_file."""
+class AttioCreateFolder(WriteInput):
+    """Create a folder on a record, or link an external storage file or folder to it; upload: attio_upload_file."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -78,32 +80,32 @@ class AttioCreateFolder(ToolInput):
             ),
         ),
     )
-    object: str = Field(min_length=1, description="Object of the record, slug or id.")
+    object: str = Field(min_length=1, description="The record's object slug or id.")
     record_id: UUID = Field(description="Record to put it on (UUID).")
     file_type: Literal["folder", "connected-folder", "connected-file"] = Field(
-        description="Native folder, connected folder or connected file; decides which other fields apply."
+        description="Decides which other fields apply."
     )
     name: Annotated[str | None, NotNull] = Field(
         default=None, min_length=1, description="Folder name; file_type folder only."
     )
     parent_folder_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Folder to create it in (file_type folder); omit for the top level.",
+        description="Folder to create it in (file_type folder); omit for top level.",
         json_schema_extra={"format": "uuid"},
     )
     storage_provider: Annotated[
         Literal["dropbox", "box", "google-drive", "microsoft-onedrive"] | None, NotNull
-    ] = Field(default=None, description="Where the connected item lives; connected types only.")
+    ] = Field(default=None, description="Connected types only.")
     external_provider_file_id: Annotated[str | None, NotNull] = Field(
-        default=None, description="Item's id at the storage provider; connected types only."
+        default=None, description="The item's id at the provider; connected types only."
     )
     microsoft_drive_id: str | None = Field(
-        default=None, description="OneDrive drive id; only with storage_provider microsoft-onedrive."
+        default=None, description="OneDrive drive id; storage_provider microsoft-onedrive only."
     )
 
 
-class AttioDeleteFile(ToolInput):
-    """Delete a file or folder by file_id; a folder's whole contents go with it."""
+class AttioDeleteFile(DestructiveInput):
+    """Delete a file or folder; a folder's contents go with it."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/files/{file_id}", version="v2", path_params=("file_id",)
@@ -112,7 +114,7 @@ class AttioDeleteFile(ToolInput):
 
 
 class AttioDownloadFile(DownloadInput):
-    """Download a file's content by file_id: saves the file to the local downloads folder and answers with its path, size and type."""
+    """Download a file into the local downloads folder; answers with path, size and type."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/files/{file_id}/download", version="v2", path_params=("file_id",)
@@ -121,7 +123,7 @@ class AttioDownloadFile(DownloadInput):
 
 
 class AttioGetFile(ToolInput):
-    """Fetch the metadata of one file or folder by file_id. For the content use attio_download_file."""
+    """Get a file's or folder's metadata; content: attio_download_file."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/files/{file_id}", version="v2", path_params=("file_id",)
@@ -130,7 +132,7 @@ class AttioGetFile(ToolInput):
 
 
 class AttioListFiles(ListInput):
-    """List the files and folders attached to one record (object and record_id), optionally only inside one folder or from one storage provider."""
+    """List a record's files and folders, optionally in one folder or from one provider."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -141,30 +143,24 @@ class AttioListFiles(ListInput):
         page_size_max=200,
         query_params=("object", "record_id", "storage_provider", "parent_folder_id", "limit", "cursor"),
     )
-    object: str = Field(min_length=1, description="Object of the record, slug or id.")
-    record_id: UUID = Field(description="Record whose files to list (UUID).")
+    object: str = Field(min_length=1, description="The record's object slug or id.")
+    record_id: UUID = Field(description="Record (UUID).")
     storage_provider: Annotated[
         Literal["attio", "dropbox", "box", "google-drive", "microsoft-onedrive"] | None, NotNull
-    ] = Field(default=None, description="Only items from this provider; attio means native uploads.")
+    ] = Field(default=None, description="attio means native uploads.")
     parent_folder_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Only entries in this folder; when omitted, entries at every depth.",
+        description="Only this folder; omitted, every depth.",
         json_schema_extra={"format": "uuid"},
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        ge=1,
-        le=200,
-        description="Most items to return in this page.",
-        json_schema_extra={"default": 50},
+        default=None, ge=1, le=200, description="Items per page.", json_schema_extra={"default": 50}
     )
-    cursor: Annotated[str | None, NotNull] = Field(
-        default=None, description="From the previous answer's page.next; omit for the first page."
-    )
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class AttioUploadFile(UploadInput):
-    """Upload a file into Attio storage on a record. Give a local file `path` plus object and record_id; parent_folder_id places it in a folder."""
+    """Upload a local file at `path` into Attio storage on a record, optionally into a folder."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -175,10 +171,10 @@ class AttioUploadFile(UploadInput):
         body_params=("object", "record_id", "parent_folder_id"),
         file_part="file",
     )
-    object: str = Field(min_length=1, description="Object of the record, slug or id.")
-    record_id: UUID = Field(description="Record to upload to (UUID).")
+    object: str = Field(min_length=1, description="The record's object slug or id.")
+    record_id: UUID = Field(description="Record (UUID).")
     parent_folder_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Folder to put it in (UUID); omit for the record's top level.",
+        description="Folder (UUID); omit for the top level.",
         json_schema_extra={"format": "uuid"},
     )

@@ -14,6 +14,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateList", "AttioGetList", "AttioListAllLists", "AttioListViewsForList", "AttioUpdateList"]
@@ -25,8 +26,8 @@ class AttioCreateListWorkspaceMemberAccessItem(NestedInput):
     level: Literal["full-access", "read-and-write", "read-only"]
 
 
-class AttioCreateList(ToolInput):
-    """Create a list holding records of one parent_object. Give name, api_slug, parent_object and access: workspace_access or some workspace_member_access item must be full-access."""
+class AttioCreateList(WriteInput):
+    """Create a list of one parent_object's records; workspace_access or a member's access must be full-access."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -37,36 +38,34 @@ class AttioCreateList(ToolInput):
         body_params=("name", "api_slug", "parent_object", "workspace_access", "workspace_member_access"),
         body_wrapper="data",
     )
-    name: str = Field(description="List name shown in Attio.")
-    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
-    parent_object: str = Field(
-        description="Object whose records the list holds, slug or id; fixed once created."
-    )
+    name: str = Field(description="Name shown in Attio.")
+    api_slug: str = Field(description="Unique snake_case slug for the API.")
+    parent_object: str = Field(description="Object slug or id of its records; fixed once made.")
     workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = Field(
-        description="Access for every member, or null for a private list (then grant via workspace_member_access)."
+        description="Every member's access; null for private (then workspace_member_access)."
     )
     workspace_member_access: list[AttioCreateListWorkspaceMemberAccessItem] = Field(
-        description='Per member: [{"workspace_member_id", "level"}]; [] for none. Some access must be full-access.'
+        description="[] for none; some access must be full-access."
     )
 
 
 class AttioGetList(ToolInput):
-    """Fetch one list's configuration (name, slug, parent object, access) by slug or id."""
+    """Get one list's configuration (name, slug, parent object, access)."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/lists/{list}", version="v2", path_params=("list",)
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
 
 
 class AttioListAllLists(ToolInput):
-    """List every list the credentials can see, in sidebar order. Use it to find list slugs, ids and each list's parent object."""
+    """List every list you can see in sidebar order, with slugs, ids and parent objects."""
 
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/v2/lists", version="v2")
 
 
 class AttioListViewsForList(ListInput):
-    """List the saved views of a list. Pass a view's id as filter_view_id to attio_list_entries to reuse that view's filter."""
+    """List a list's saved views; a view id is filter_view_id in attio_list_entries."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -78,24 +77,18 @@ class AttioListViewsForList(ListInput):
         path_params=("list",),
         query_params=("show_archived", "limit", "cursor"),
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
+    list_: str = Field(alias="list", description="List slug or id.")
     show_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Also return archived views.", json_schema_extra={"default": False}
+        default=None, description="Include archived ones.", json_schema_extra={"default": False}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        ge=1,
-        le=1000,
-        description="Most items to return in this page.",
-        json_schema_extra={"default": 500},
+        default=None, ge=1, le=1000, description="Items per page.", json_schema_extra={"default": 500}
     )
-    cursor: Annotated[str | None, NotNull] = Field(
-        default=None, description="From the previous answer's page.next; omit for the first page."
-    )
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class AttioUpdateList(ToolInput):
-    """Rename a list (given by slug or id), change its api_slug, or change workspace and member access. Its parent object cannot be changed here."""
+class AttioUpdateList(WriteInput):
+    """Rename a list, change its api_slug or access; its parent object stays."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -107,18 +100,14 @@ class AttioUpdateList(ToolInput):
         body_params=("name", "api_slug", "workspace_access", "workspace_member_access"),
         body_wrapper="data",
     )
-    list_: str = Field(alias="list", description="List slug or list id.")
-    name: Annotated[str | None, NotNull] = Field(default=None, description="New list name.")
+    list_: str = Field(alias="list", description="List slug or id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
     api_slug: Annotated[str | None, NotNull] = Field(
-        default=None, description="Unique snake_case slug, used in URLs and API calls."
+        default=None, description="Unique snake_case slug for the API."
     )
     workspace_access: Literal["full-access", "read-and-write", "read-only"] | None = Field(
-        default=None,
-        description="Access for every member, or null for a private list (then grant via workspace_member_access).",
+        default=None, description="Every member's access; null for private (then workspace_member_access)."
     )
     workspace_member_access: Annotated[list[AttioCreateListWorkspaceMemberAccessItem] | None, NotNull] = (
-        Field(
-            default=None,
-            description='Replaces per-member access: [{"workspace_member_id", "level"}]; [] for none.',
-        )
+        Field(default=None, description="Replaces per-member access; [] for none.")
     )

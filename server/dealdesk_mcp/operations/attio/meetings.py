@@ -14,6 +14,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioFindOrCreateMeeting", "AttioGetMeeting", "AttioListMeetings"]
@@ -51,8 +52,8 @@ class AttioFindOrCreateMeetingLinkedRecordsItem(NestedInput):
     record_id: UUID
 
 
-class AttioFindOrCreateMeeting(ToolInput):
-    """Find a meeting by its external_ref, or create it with title, start, end, participants and linked records. Participant emails not yet known create people and companies."""
+class AttioFindOrCreateMeeting(WriteInput):
+    """Find a meeting by external_ref or create it; unknown participant emails create people and companies."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -73,27 +74,25 @@ class AttioFindOrCreateMeeting(ToolInput):
         body_wrapper="data",
     )
     title: str = Field(description="Meeting title.")
-    description: str = Field(description="Meeting description; may be empty.")
+    description: str = Field(description="May be empty.")
     start: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2 = Field(
-        description='{"datetime": RFC 3339, "timezone": IANA or null}, or {"date": "YYYY-MM-DD"} when all-day.'
+        description="datetime (RFC 3339) with IANA timezone or null, or date YYYY-MM-DD if all-day."
     )
     end: AttioFindOrCreateMeetingStart1 | AttioFindOrCreateMeetingStart2 = Field(
-        description="Same form as start; exclusive (an all-day meeting on 3 June ends on 4 June)."
+        description="Same form as start; exclusive (all-day on 3 June ends 4 June)."
     )
-    is_all_day: bool = Field(description="true: start and end are dates; false: datetimes.")
-    participants: list[AttioFindOrCreateMeetingParticipantsItem] = Field(
-        description="[{email_address, is_organizer, status: accepted|tentative|declined|pending}]; new emails add people."
-    )
+    is_all_day: bool = Field(description="true: start and end are dates.")
+    participants: list[AttioFindOrCreateMeetingParticipantsItem] = Field(description="New emails add people.")
     external_ref: str | AttioFindOrCreateMeetingExternalRef2 = Field(
-        description="Dedup key: your system's id string, or {ical_uid, provider, is_recurring} for calendar events."
+        description="Dedup key; your id string, or a calendar event's ical_uid."
     )
     linked_records: Annotated[list[AttioFindOrCreateMeetingLinkedRecordsItem] | None, NotNull] = Field(
-        default=None, description='Records to link: [{"object": slug or id, "record_id": UUID}].'
+        default=None, description="Records to link, by object and record_id."
     )
 
 
 class AttioGetMeeting(ToolInput):
-    """Fetch one meeting (times, participants, linked records) by meeting_id."""
+    """Get one meeting (times, participants, linked records)."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/meetings/{meeting_id}", version="v2", path_params=("meeting_id",)
@@ -102,7 +101,7 @@ class AttioGetMeeting(ToolInput):
 
 
 class AttioListMeetings(ListInput):
-    """List meetings, optionally only those linked to one record, involving given emails, or within a time window."""
+    """List meetings, optionally of one linked record, some participant emails, or a time window."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -125,42 +124,27 @@ class AttioListMeetings(ListInput):
         comma_params=("participants",),
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        ge=1,
-        le=200,
-        description="Most items to return in this page.",
-        json_schema_extra={"default": 50},
+        default=None, ge=1, le=200, description="Items per page.", json_schema_extra={"default": 50}
     )
-    cursor: Annotated[str | None, NotNull] = Field(
-        default=None, description="From the previous answer's page.next; omit for the first page."
-    )
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     linked_object: Annotated[str | None, NotNull] = Field(
-        default=None,
-        min_length=1,
-        description="Object of linked_record_id, slug or id; give both or neither.",
+        default=None, min_length=1, description="Object of linked_record_id; give both or neither."
     )
     linked_record_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Only meetings linked to this record (UUID); needs linked_object.",
+        description="Linked record (UUID); needs linked_object.",
         json_schema_extra={"format": "uuid"},
     )
     participants: Annotated[list[str] | None, NotNull] = Field(
-        default=None,
-        description="Participant emails, comma-separated; a meeting matches if any of them took part.",
+        default=None, description="Emails; a meeting matches if any took part."
     )
     sort: Annotated[Literal["start_asc", "start_desc"] | None, NotNull] = Field(
-        default=None,
-        description="By start time, earliest (start_asc) or latest (start_desc) first.",
-        json_schema_extra={"default": "start_asc"},
+        default=None, description="By start time.", json_schema_extra={"default": "start_asc"}
     )
-    ends_from: str | None = Field(
-        default=None, description="Only meetings ending at or after this RFC 3339 time."
-    )
-    starts_before: str | None = Field(
-        default=None, description="Only meetings starting before this RFC 3339 time."
-    )
+    ends_from: str | None = Field(default=None, description="Ending at or after this RFC 3339 time.")
+    starts_before: str | None = Field(default=None, description="Starting before this RFC 3339 time.")
     timezone: Annotated[str | None, NotNull] = Field(
         default=None,
-        description="IANA zone used for all-day meetings in ends_from and starts_before.",
+        description="IANA zone for all-day meetings in ends_from and starts_before.",
         json_schema_extra={"default": "UTC"},
     )

@@ -14,6 +14,6 @@ __all__ = ["AttioIdentify"]
 
 
 class AttioIdentify(ToolInput):
-    """Show which workspace the current Attio key or token belongs to and which scopes it grants. A cheap first call to check that the credentials work."""
+    """Show the workspace and scopes of the current Attio key or token; a cheap first check that it works."""
 
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/v2/self", version="v2")

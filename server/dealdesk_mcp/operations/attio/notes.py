@@ -9,17 +9,19 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateNote", "AttioDeleteNote", "AttioGetNote", "AttioListNotes"]
 
 
-class AttioCreateNote(ToolInput):
-    """Add a note to a record. Give parent_object, parent_record_id, title, format and content; meeting_id ties it to a meeting and created_at can backdate it."""
+class AttioCreateNote(WriteInput):
+    """Add a note to a record; meeting_id ties it to a meeting, created_at backdates it."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -38,23 +40,21 @@ class AttioCreateNote(ToolInput):
         ),
         body_wrapper="data",
     )
-    parent_object: str = Field(description="Object of the record, slug or id.")
-    parent_record_id: UUID = Field(description="Record to put the note on (UUID).")
-    title: str = Field(description="Note title, plain text.")
+    parent_object: str = Field(description="The record's object slug or id.")
+    parent_record_id: UUID = Field(description="Record (UUID).")
+    title: str = Field(description="Plain text.")
     format: Literal["plaintext", "markdown"] = Field(
-        description="plaintext (\\n breaks lines) or markdown (# to ###, lists, bold, italic, strikethrough, links)."
+        description="markdown: # to ###, lists, bold, italic, strike, links; plaintext: \\n breaks."
     )
-    content: str = Field(description="Note body, written in the chosen format.")
+    content: str = Field(description="Body in that format.")
     created_at: Annotated[str | None, NotNull] = Field(
-        default=None, description="Backdate it: RFC 3339 time from 1970 up to now; default now."
+        default=None, description="RFC 3339, 1970 to now; default now."
     )
-    meeting_id: UUID | None = Field(
-        default=None, description="Meeting to tie the note to (UUID), or null for none."
-    )
+    meeting_id: UUID | None = Field(default=None, description="Meeting (UUID), or null.")
 
 
-class AttioDeleteNote(ToolInput):
-    """Delete one note by note_id. Notes cannot be edited here, so delete and recreate to change one."""
+class AttioDeleteNote(DestructiveInput):
+    """Delete a note; notes cannot be edited, so delete and recreate to change one."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/notes/{note_id}", version="v2", path_params=("note_id",)
@@ -63,7 +63,7 @@ class AttioDeleteNote(ToolInput):
 
 
 class AttioGetNote(ToolInput):
-    """Fetch one note with its title and content by note_id."""
+    """Get one note with its title and content."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/notes/{note_id}", version="v2", path_params=("note_id",)
@@ -72,7 +72,7 @@ class AttioGetNote(ToolInput):
 
 
 class AttioListNotes(ListInput):
-    """List notes across the workspace, or only those on one record when parent_object and parent_record_id are both given."""
+    """List notes of the workspace, or of one record given parent_object and parent_record_id."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -83,16 +83,12 @@ class AttioListNotes(ListInput):
         query_params=("limit", "offset", "parent_object", "parent_record_id"),
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most notes to return; default 10, at most 50."
+        default=None, description="Page size; default 10, max 50."
     )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")
     parent_object: Annotated[str | None, NotNull] = Field(
-        default=None, description="Object slug or id of the record; use with parent_record_id."
+        default=None, description="The record's object slug or id; with parent_record_id."
     )
     parent_record_id: Annotated[UUID | None, NotNull] = Field(
-        default=None,
-        description="Only notes on this record (UUID); needs parent_object.",
-        json_schema_extra={"format": "uuid"},
+        default=None, description="Record (UUID); needs parent_object.", json_schema_extra={"format": "uuid"}
     )

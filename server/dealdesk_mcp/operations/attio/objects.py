@@ -12,6 +12,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -23,8 +24,8 @@ __all__ = [
 ]
 
 
-class AttioCreateObject(ToolInput):
-    """Create a custom object type. Give api_slug (snake_case), singular_noun and plural_noun; add its fields afterwards with attio_create_attribute."""
+class AttioCreateObject(WriteInput):
+    """Create a custom object type; add its fields afterwards with attio_create_attribute."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -35,28 +36,28 @@ class AttioCreateObject(ToolInput):
         body_params=("api_slug", "singular_noun", "plural_noun"),
         body_wrapper="data",
     )
-    api_slug: str = Field(description="Unique snake_case slug, used in URLs and API calls.")
-    singular_noun: str = Field(min_length=1, description="Name of one record, e.g. Invoice.")
-    plural_noun: str = Field(min_length=1, description="Name of several, e.g. Invoices.")
+    api_slug: str = Field(description="Unique snake_case slug for the API.")
+    singular_noun: str = Field(min_length=1, description="One record's name, e.g. Invoice.")
+    plural_noun: str = Field(min_length=1, description="Several, e.g. Invoices.")
 
 
 class AttioGetObject(ToolInput):
-    """Fetch one object's definition (id, api_slug, nouns) by slug or id. For its fields use attio_list_attributes."""
+    """Get one object's definition (id, api_slug, nouns); fields: attio_list_attributes."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/objects/{object}", version="v2", path_params=("object",)
     )
-    object: str = Field(description="Object slug such as people or companies, or the object's UUID.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
 
 
 class AttioListObjects(ToolInput):
-    """List every object in the workspace, built-in (people, companies, deals...) and custom. Use it to learn the object slugs and ids that record and attribute tools take."""
+    """List the objects, built-in (people, companies, deals...) and custom, with their slugs and ids."""
 
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/v2/objects", version="v2")
 
 
 class AttioListViewsForObject(ListInput):
-    """List the saved views of an object. Pass a view's id as filter_view_id to attio_list_records to reuse that view's filter."""
+    """List an object's saved views; a view id is filter_view_id in attio_list_records."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -68,24 +69,18 @@ class AttioListViewsForObject(ListInput):
         path_params=("object",),
         query_params=("show_archived", "limit", "cursor"),
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     show_archived: Annotated[bool | None, NotNull] = Field(
-        default=None, description="Also return archived views.", json_schema_extra={"default": False}
+        default=None, description="Include archived ones.", json_schema_extra={"default": False}
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        ge=1,
-        le=1000,
-        description="Most items to return in this page.",
-        json_schema_extra={"default": 500},
+        default=None, ge=1, le=1000, description="Items per page.", json_schema_extra={"default": 500}
     )
-    cursor: Annotated[str | None, NotNull] = Field(
-        default=None, description="From the previous answer's page.next; omit for the first page."
-    )
+    cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class AttioUpdateObject(ToolInput):
-    """Change a custom object's api_slug or its singular and plural nouns. Only the fields you pass change."""
+class AttioUpdateObject(WriteInput):
+    """Change a custom object's api_slug or nouns; only what you pass changes."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -97,9 +92,9 @@ class AttioUpdateObject(ToolInput):
         body_params=("api_slug", "singular_noun", "plural_noun"),
         body_wrapper="data",
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     api_slug: Annotated[str | None, NotNull] = Field(
-        default=None, description="Unique snake_case slug, used in URLs and API calls."
+        default=None, description="Unique snake_case slug for the API."
     )
     singular_noun: Annotated[str | None, NotNull] = Field(
         default=None, min_length=1, description="New name of one record."

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -61,8 +63,8 @@ class AttioSearchRecordsRequestAs3(NestedInput):
     email_address: str = Field(json_schema_extra={"format": "email"})
 
 
-class AttioAssertRecord(ToolInput):
-    """Create-or-update a record: find it by the unique attribute in matching_attribute (e.g. email_addresses, domains), else create it. Multiselect values are replaced, except the matching attribute's, which gain new ones."""
+class AttioAssertRecord(WriteInput):
+    """Upsert a record found by the unique matching_attribute; multiselects are replaced, the matching one's added to."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -75,17 +77,17 @@ class AttioAssertRecord(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     matching_attribute: str = Field(
-        description="Slug or id of a unique attribute (e.g. email_addresses, domains); its value must be in values."
+        description="Unique attribute slug or id (e.g. email_addresses); its value goes in values."
     )
     values: dict[str, list[Any]] = Field(
-        description='Attribute slug or id -> list of values, e.g. {"email_addresses":["ann@x.io"],"stage":["Won"]}.'
+        description='Attribute slug or id -> list of values, e.g. {"email_addresses":["ann@x.io"]}.'
     )
 
 
-class AttioCreateRecord(ToolInput):
-    """Create a record. values maps slugs to lists: "email_addresses":["ann@x.io"], "name":[{"first_name":"Ann","last_name":"Lee","full_name":"Ann Lee"}], "company":[{"target_object":"companies","target_record_id":ID}], selects by option title. Fails if a unique value is taken (see attio_assert_record)."""
+class AttioCreateRecord(WriteInput):
+    """Create a record. values: "email_addresses":["ann@x.io"], "name":[{"first_name":"Ann","last_name":"Lee","full_name":"Ann Lee"}], "company":[{"target_object":"companies","target_record_id":ID}], selects by title. A taken unique value fails (upsert: attio_assert_record)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -97,14 +99,14 @@ class AttioCreateRecord(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     values: dict[str, list[Any]] = Field(
-        description='Attribute slug or id -> list of values, e.g. {"email_addresses":["ann@x.io"],"stage":["Won"]}.'
+        description='Attribute slug or id -> list of values, e.g. {"email_addresses":["ann@x.io"]}.'
     )
 
 
-class AttioDeleteRecord(ToolInput):
-    """Delete one record (a person, company or other) by object slug or id and record_id."""
+class AttioDeleteRecord(DestructiveInput):
+    """Delete one record (person, company or other)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -113,12 +115,12 @@ class AttioDeleteRecord(ToolInput):
         version="v2",
         path_params=("object", "record_id"),
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     record_id: str = Field(description="Record id (UUID).")
 
 
 class AttioGetRecord(ToolInput):
-    """Fetch one record with all its current attribute values, by object slug or id and record_id."""
+    """Get one record with all its current attribute values."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -127,12 +129,12 @@ class AttioGetRecord(ToolInput):
         version="v2",
         path_params=("object", "record_id"),
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     record_id: UUID = Field(description="Record id (UUID).")
 
 
 class AttioListRecordAttributeValues(ListInput):
-    """List the values of one attribute on a record; with show_historic, its whole change history, oldest first. History is not available for enriched or communication-intelligence attributes."""
+    """List one attribute's values on a record; show_historic adds history (not for enriched attributes)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -143,24 +145,20 @@ class AttioListRecordAttributeValues(ListInput):
         path_params=("object", "record_id", "attribute"),
         query_params=("show_historic", "limit", "offset"),
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     record_id: UUID = Field(description="Record id (UUID).")
-    attribute: str = Field(description="Attribute slug or attribute id.")
+    attribute: str = Field(description="Attribute slug or id.")
     show_historic: Annotated[bool | None, NotNull] = Field(
         default=None,
-        description="Also return past values, oldest first; fails for attributes that keep no history.",
+        description="Add past values, oldest first; fails where no history is kept.",
         json_schema_extra={"default": False},
     )
-    limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most items to return in this page."
-    )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")
 
 
 class AttioListRecordEntries(ListInput):
-    """List the entries, across all lists, whose parent is this record: shows which lists the record belongs to."""
+    """List the list entries whose parent is this record, i.e. which lists it is in."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -171,18 +169,16 @@ class AttioListRecordEntries(ListInput):
         path_params=("object", "record_id"),
         query_params=("limit", "offset"),
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     record_id: UUID = Field(description="Record id (UUID).")
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most entries to return; default 100, at most 1000."
+        default=None, description="Page size; default 100, max 1000."
     )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")
 
 
 class AttioListRecords(ListInput):
-    """Query one object's records, exact and current. filter: {"email_addresses":"ann@x.io"} or {"$or":[{"name":{"$contains":"Ann"}},...]}; sorts: [{"direction":"desc","attribute":"created_at"}]. For fuzzy lookup across objects use attio_search_records."""
+    """Query an object's records, exact and current, e.g. filter {"email_addresses":"ann@x.io"}; fuzzy lookup: attio_search_records."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -194,30 +190,25 @@ class AttioListRecords(ListInput):
         path_params=("object",),
         body_params=("filter", "filter_view_id", "sorts", "limit", "offset"),
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     filter: Annotated[dict[str, Any] | None, NotNull] = Field(
         default=None,
-        description='Attribute slug -> value, or {"$op": value}: $eq $in $contains $starts_with $gt $lte...; $and/$or.',
+        description='Slug -> value or {"$op": v} ($eq $in $contains $starts_with $gt...); $and/$or.',
     )
     filter_view_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Use a saved view's filter (see attio_list_views_for_object); not with filter.",
+        description="A saved view's filter (attio_list_views_for_object); not with filter.",
         json_schema_extra={"format": "uuid"},
     )
     sorts: Annotated[list[AttioListRecordsSortsItem1 | AttioListRecordsSortsItem2] | None, NotNull] = Field(
-        default=None,
-        description='[{"direction":"asc"|"desc","attribute":slug,"field"?}], or "path":[[object or list, attribute],...].',
+        default=None, description="By attribute, or by path [[object or list, attribute],...]."
     )
-    limit: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Most records to return; default 500."
-    )
-    offset: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    limit: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Page size; default 500.")
+    offset: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Items to skip.")
 
 
 class AttioSearchRecords(ToolInput):
-    """Fuzzy-search records across one or more objects by name, domain, email, phone or social handle (label for other objects). Index may lag recent writes; for exact current results use attio_list_records."""
+    """Fuzzy-search records by name, domain, email, phone or handle; may lag writes (exact: attio_list_records)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -227,26 +218,18 @@ class AttioSearchRecords(ToolInput):
         body="json",
         body_params=("query", "limit", "objects", "request_as"),
     )
-    query: str = Field(
-        max_length=256, description="Text to match; an empty string gives a default selection."
-    )
-    objects: list[str] = Field(min_length=1, description="Object slugs or ids to search in.")
+    query: str = Field(max_length=256, description="Text to match; empty gives a default selection.")
+    objects: list[str] = Field(min_length=1, description="Object slugs or ids to search.")
     request_as: AttioSearchRecordsRequestAs1 | AttioSearchRecordsRequestAs2 | AttioSearchRecordsRequestAs3 = (
-        Field(
-            description='{"type":"workspace"} for all, or {"type":"workspace-member", workspace_member_id or email_address}.'
-        )
+        Field(description="Whose view to search as; workspace for all.")
     )
     limit: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None,
-        ge=1,
-        le=25,
-        description="Most items to return in this page.",
-        json_schema_extra={"default": 25},
+        default=None, ge=1, le=25, description="Items per page.", json_schema_extra={"default": 25}
     )
 
 
-class AttioUpdateRecordAppendMultiselectValues(ToolInput):
-    """Update a record's values by record_id, adding to multiselect attributes instead of replacing them. To replace or clear multiselect values use attio_update_record_overwrite_multiselect_values."""
+class AttioUpdateRecordAppendMultiselectValues(WriteInput):
+    """Update a record's values, adding to multiselects (to replace: ..._overwrite_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -258,15 +241,15 @@ class AttioUpdateRecordAppendMultiselectValues(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     record_id: str = Field(description="Record id (UUID).")
     values: dict[str, list[Any]] = Field(
-        description="Only the attributes to change: slug or id -> list of values, forms as in attio_create_record."
+        description="Attributes to change, slug or id -> list of values (see attio_create_record)."
     )
 
 
-class AttioUpdateRecordOverwriteMultiselectValues(ToolInput):
-    """Update a record's values by record_id, setting each multiselect attribute sent to exactly the given list. To only add values use attio_update_record_append_multiselect_values."""
+class AttioUpdateRecordOverwriteMultiselectValues(WriteInput):
+    """Update a record's values, setting each multiselect sent to that list (to add: ..._append_multiselect_values)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -278,8 +261,8 @@ class AttioUpdateRecordOverwriteMultiselectValues(ToolInput):
         body_params=("values",),
         body_wrapper="data",
     )
-    object: str = Field(description="Object slug (people, companies, deals, or a custom one) or object id.")
+    object: str = Field(description="Object slug (people, companies, deals...) or id.")
     record_id: str = Field(description="Record id (UUID).")
     values: dict[str, list[Any]] = Field(
-        description="Only the attributes to change: slug or id -> list of values, forms as in attio_create_record."
+        description="Attributes to change, slug or id -> list of values (see attio_create_record)."
     )

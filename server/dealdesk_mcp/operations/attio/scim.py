@@ -10,6 +10,7 @@ from pydantic import Field
 from dealdesk_mcp.route import (
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -25,14 +26,14 @@ __all__ = [
 ]
 
 
-class AttioCreateScimGroup(ToolInput):
-    """Create a workspace team as a SCIM group. Attio's document defines no body for it, so the call is sent without one."""
+class AttioCreateScimGroup(WriteInput):
+    """Create a workspace team as a SCIM group; sent without a body (the document defines none)."""
 
     route: ClassVar[Route] = Route(api="attio", method="POST", path="/scim/v2/Groups", version="v2")
 
 
-class AttioCreateScimUser(ToolInput):
-    """Provision a new workspace user through SCIM, as an identity provider would. Attio's document defines no body for it, so the call is sent without one."""
+class AttioCreateScimUser(WriteInput):
+    """Provision a workspace user through SCIM; sent without a body (the document defines none)."""
 
     route: ClassVar[Route] = Route(api="attio", method="POST", path="/scim/v2/Users", version="v2")
 
@@ -44,19 +45,19 @@ class AttioListScimGroups(ToolInput):
 
 
 class AttioListScimSchemas(ToolInput):
-    """List the SCIM resource schemas Attio supports, for identity-provider provisioning setups."""
+    """List the SCIM resource schemas Attio supports, for identity-provider setups."""
 
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/scim/v2/Schemas", version="v2")
 
 
 class AttioListScimUsers(ToolInput):
-    """List workspace users as SCIM resources, for identity-provider provisioning. For ordinary member lookups use attio_list_workspace_members."""
+    """List workspace users as SCIM resources; member lookups: attio_list_workspace_members."""
 
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/scim/v2/Users", version="v2")
 
 
-class AttioPatchScimGroup(ToolInput):
-    """Change some fields of a SCIM group (a workspace team), such as its members, by workspace_team_id. Attio's document defines no body for it, so the call is sent without one."""
+class AttioPatchScimGroup(WriteInput):
+    """Change some fields (e.g. members) of a SCIM group; sent without a body (the document defines none)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -65,20 +66,20 @@ class AttioPatchScimGroup(ToolInput):
         version="v2",
         path_params=("workspace_team_id",),
     )
-    workspace_team_id: str = Field(description="Team id, as listed by attio_list_scim_groups.")
+    workspace_team_id: str = Field(description="Team id from attio_list_scim_groups.")
 
 
-class AttioPatchScimUser(ToolInput):
-    """Change some fields of a SCIM user, such as deactivating it, by user_id; to replace it whole use attio_update_scim_user. Attio's document defines no body for it, so the call is sent without one."""
+class AttioPatchScimUser(WriteInput):
+    """Change some fields (e.g. deactivate) of a SCIM user; sent without a body (the document defines none)."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="PATCH", path="/scim/v2/Users/{user_id}", version="v2", path_params=("user_id",)
     )
-    user_id: str = Field(description="SCIM user id, as listed by attio_list_scim_users.")
+    user_id: str = Field(description="SCIM user id from attio_list_scim_users.")
 
 
-class AttioUpdateScimGroup(ToolInput):
-    """Replace a SCIM group's name and full member list, by workspace_team_id; for partial changes use attio_patch_scim_group. Attio's document defines no body for it, so the call is sent without one."""
+class AttioUpdateScimGroup(WriteInput):
+    """Replace a SCIM group's name and members; sent without a body (the document defines none)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -87,13 +88,13 @@ class AttioUpdateScimGroup(ToolInput):
         version="v2",
         path_params=("workspace_team_id",),
     )
-    workspace_team_id: str = Field(description="Team id, as listed by attio_list_scim_groups.")
+    workspace_team_id: str = Field(description="Team id from attio_list_scim_groups.")
 
 
-class AttioUpdateScimUser(ToolInput):
-    """Replace a SCIM user's full representation, by user_id; for partial changes use attio_patch_scim_user. Attio's document defines no body for it, so the call is sent without one."""
+class AttioUpdateScimUser(WriteInput):
+    """Replace a SCIM user whole; sent without a body (the document defines none)."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="PUT", path="/scim/v2/Users/{user_id}", version="v2", path_params=("user_id",)
     )
-    user_id: str = Field(description="SCIM user id, as listed by attio_list_scim_users.")
+    user_id: str = Field(description="SCIM user id from attio_list_scim_users.")

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AttioCreateTask", "AttioDeleteTask", "AttioGetTask", "AttioListTasks", "AttioUpdateTask"]
@@ -25,22 +27,22 @@ class AttioCreateTaskLinkedRecordsItem1(NestedInput):
     target_record_id: UUID
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem1(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     domain: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem2(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     email_address: Annotated[str | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem3(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[StrictFloat | None, NotNull] = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem4(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     original_phone_number: Annotated[str | None, NotNull] = None
     country_code: (
@@ -302,21 +304,24 @@ class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4(NestedIn
     ) = None
 
 
-class AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5(NestedInput):
+class AttioCreateTaskLinkedRecordsItem2ValueItem5(NestedInput):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     value: Annotated[str | None, NotNull] = None
 
 
 class AttioCreateTaskLinkedRecordsItem2(NestedInput):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="allow", populate_by_name=True, json_schema_extra={"minProperties": 2})
     target_object: str
-    slug_or_id_of_matching_attribute_: list[
-        AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem1
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem2
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem3
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem4
-        | AttioCreateTaskLinkedRecordsItem2SlugOrIdOfMatchingAttributeItem5
-    ] = Field(alias="[slug_or_id_of_matching_attribute]")
+    __pydantic_extra__: dict[
+        str,
+        list[
+            AttioCreateTaskLinkedRecordsItem2ValueItem1
+            | AttioCreateTaskLinkedRecordsItem2ValueItem2
+            | AttioCreateTaskLinkedRecordsItem2ValueItem3
+            | AttioCreateTaskLinkedRecordsItem2ValueItem4
+            | AttioCreateTaskLinkedRecordsItem2ValueItem5
+        ],
+    ] = Field(init=False)
 
 
 class AttioCreateTaskAssigneesItem1(NestedInput):
@@ -330,8 +335,8 @@ class AttioCreateTaskAssigneesItem2(NestedInput):
     workspace_member_email_address: str
 
 
-class AttioCreateTask(ToolInput):
-    """Create a task. Give plaintext content, deadline_at (or null), is_completed, linked_records and assignees (lists may be empty). Records are linked by target_object and target_record_id."""
+class AttioCreateTask(WriteInput):
+    """Create a task with plaintext content, deadline, completion, linked records and assignees (lists may be empty)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -343,21 +348,21 @@ class AttioCreateTask(ToolInput):
         body_wrapper="data",
     )
     content: str = Field(
-        max_length=2000, description="Task text, plain, up to 2000 characters; no links or mentions."
+        max_length=2000, description="Plain text up to 2000 characters; no links or mentions."
     )
     format: Literal["plaintext"] = Field(description="Always plaintext.")
-    deadline_at: str | None = Field(description="Due time, RFC 3339, or null for none.")
-    is_completed: bool = Field(description="Whether the task starts out done.")
+    deadline_at: str | None = Field(description="Due time, RFC 3339; null for none.")
+    is_completed: bool = Field(description="Whether it starts out done.")
     linked_records: list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] = Field(
-        description='Records to link: [{"target_object": slug or id, "target_record_id": UUID}]; [] for none.'
+        description="target_object plus target_record_id or a unique attribute's values; [] for none."
     )
     assignees: list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] = Field(
-        description='Members, e.g. [{"workspace_member_email_address":"a@x.io"}], or by referenced_actor_id.'
+        description="Members by email or referenced_actor_id; [] for none."
     )
 
 
-class AttioDeleteTask(ToolInput):
-    """Delete one task by task_id. To just close it, set is_completed with attio_update_task."""
+class AttioDeleteTask(DestructiveInput):
+    """Delete one task; to close it, set is_completed with attio_update_task."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="DELETE", path="/v2/tasks/{task_id}", version="v2", path_params=("task_id",)
@@ -366,7 +371,7 @@ class AttioDeleteTask(ToolInput):
 
 
 class AttioGetTask(ToolInput):
-    """Fetch one task (content, deadline, completion, linked records, assignees) by task_id."""
+    """Get one task (content, deadline, completion, linked records, assignees)."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/tasks/{task_id}", version="v2", path_params=("task_id",)
@@ -375,7 +380,7 @@ class AttioGetTask(ToolInput):
 
 
 class AttioListTasks(ListInput):
-    """List tasks, optionally only those linked to one record, assigned to one member, or by completion state."""
+    """List tasks, optionally of one linked record, one assignee or one completion state."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -393,34 +398,29 @@ class AttioListTasks(ListInput):
             "is_completed",
         ),
     )
-    limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most tasks to return; default 500."
-    )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Page size; default 500.")
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")
     sort: Annotated[Literal["created_at:asc", "created_at:desc"] | None, NotNull] = Field(
-        default=None,
-        description="By creation time: created_at:asc (default, oldest first) or created_at:desc.",
+        default=None, description="By creation time; default created_at:asc."
     )
     linked_object: Annotated[str | None, NotNull] = Field(
-        default=None, description="Object slug or id of the linked record; use with linked_record_id."
+        default=None, description="Linked record's object slug or id; with linked_record_id."
     )
     linked_record_id: Annotated[UUID | None, NotNull] = Field(
         default=None,
-        description="Only tasks linked to this record (UUID); needs linked_object.",
+        description="Linked record (UUID); needs linked_object.",
         json_schema_extra={"format": "uuid"},
     )
     assignee: str | None = Field(
-        default=None, description="Member id or email; empty or null finds unassigned tasks."
+        default=None, description="Member id or email; empty or null for unassigned."
     )
     is_completed: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true: only done tasks; false: only open ones; omit for both."
+        default=None, description="true done only, false open only; both when omitted."
     )
 
 
-class AttioUpdateTask(ToolInput):
-    """Change a task's deadline, completion, linked records or assignees. Its text cannot be edited."""
+class AttioUpdateTask(WriteInput):
+    """Change a task's deadline, completion, linked records or assignees; its text is fixed."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -433,19 +433,13 @@ class AttioUpdateTask(ToolInput):
         body_wrapper="data",
     )
     task_id: UUID = Field(description="Task id (UUID).")
-    deadline_at: str | None = Field(default=None, description="New due time, RFC 3339, or null to clear it.")
+    deadline_at: str | None = Field(default=None, description="New due time, RFC 3339; null clears it.")
     is_completed: Annotated[bool | None, NotNull] = Field(
         default=None, description="true marks it done; false reopens it."
     )
     linked_records: Annotated[
         list[AttioCreateTaskLinkedRecordsItem1 | AttioCreateTaskLinkedRecordsItem2] | None, NotNull
-    ] = Field(
-        default=None,
-        description='Linked records to set: [{"target_object", "target_record_id"}]; [] for none.',
-    )
+    ] = Field(default=None, description="Records to set, as in attio_create_task; [] for none.")
     assignees: Annotated[
         list[AttioCreateTaskAssigneesItem1 | AttioCreateTaskAssigneesItem2] | None, NotNull
-    ] = Field(
-        default=None,
-        description='Members, e.g. [{"workspace_member_email_address":"a@x.io"}], or by referenced_actor_id.',
-    )
+    ] = Field(default=None, description="Members by email or referenced_actor_id; [] for none.")

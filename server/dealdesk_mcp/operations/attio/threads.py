@@ -19,7 +19,7 @@ __all__ = ["AttioGetThread", "AttioListThreads"]
 
 
 class AttioGetThread(ToolInput):
-    """Fetch one comment thread with all its comments, by thread_id."""
+    """Get one comment thread with all its comments."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/threads/{thread_id}", version="v2", path_params=("thread_id",)
@@ -28,7 +28,7 @@ class AttioGetThread(ToolInput):
 
 
 class AttioListThreads(ListInput):
-    """List comment threads, optionally only those on one record (object with record_id) or one list entry (list with entry_id)."""
+    """List comment threads, optionally of one record (object, record_id) or list entry (list, entry_id)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -39,24 +39,18 @@ class AttioListThreads(ListInput):
         query_params=("record_id", "object", "entry_id", "list", "limit", "offset"),
     )
     record_id: Annotated[UUID | None, NotNull] = Field(
-        default=None,
-        description="Only threads on this record (UUID); needs object.",
-        json_schema_extra={"format": "uuid"},
+        default=None, description="Record (UUID); needs object.", json_schema_extra={"format": "uuid"}
     )
     object: Annotated[str | None, NotNull] = Field(
-        default=None, description="Object slug or id; use with record_id."
+        default=None, description="Object slug or id; with record_id."
     )
     entry_id: Annotated[UUID | None, NotNull] = Field(
-        default=None,
-        description="Only threads on this list entry (UUID); needs list.",
-        json_schema_extra={"format": "uuid"},
+        default=None, description="List entry (UUID); needs list.", json_schema_extra={"format": "uuid"}
     )
     list_: Annotated[str | None, NotNull] = Field(
-        default=None, alias="list", description="List slug or id; use with entry_id."
+        default=None, alias="list", description="List slug or id; with entry_id."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most threads to return; default 10, at most 50."
+        default=None, description="Page size; default 10, max 50."
     )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")

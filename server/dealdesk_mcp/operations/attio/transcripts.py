@@ -18,7 +18,7 @@ __all__ = ["AttioGetCallTranscript"]
 
 
 class AttioGetCallTranscript(ListInput):
-    """Fetch the transcript of a call recording as timed speech segments with speaker names."""
+    """Get a call recording's transcript as timed speech segments with speakers."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -32,6 +32,5 @@ class AttioGetCallTranscript(ListInput):
     meeting_id: UUID = Field(description="Meeting id (UUID).")
     call_recording_id: UUID = Field(description="Call recording id (UUID).")
     cursor: Annotated[str | None, NotNull] = Field(
-        default=None,
-        description="Cursor from the previous page's next_cursor for later segments; omit to start.",
+        default=None, description="Previous page's next_cursor; omit to start."
     )

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -87,8 +89,8 @@ class AttioCreateWebhookSubscriptionsItem(NestedInput):
     filter: AttioCreateWebhookSubscriptionsItemFilter1 | AttioCreateWebhookSubscriptionsItemFilter2 | None
 
 
-class AttioCreateWebhook(ToolInput):
-    """Register a webhook: a target_url plus subscriptions, each an event_type with a filter (null receives every event of that type)."""
+class AttioCreateWebhook(WriteInput):
+    """Register a webhook at target_url with event subscriptions, each with a filter (null for every event)."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -100,16 +102,16 @@ class AttioCreateWebhook(ToolInput):
         body_wrapper="data",
     )
     target_url: str = Field(
-        description="https URL that receives the events.",
+        description="https URL receiving the events.",
         json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"},
     )
     subscriptions: list[AttioCreateWebhookSubscriptionsItem] = Field(
-        description='Each {"event_type", "filter"}; filter null for all, or {"$and"|"$or": [{field, operator, value}]}.'
+        description='Filter null for all, or {"$and"|"$or": [{field, operator, value}]}.'
     )
 
 
-class AttioDeleteWebhook(ToolInput):
-    """Delete a webhook by webhook_id; its events stop being delivered."""
+class AttioDeleteWebhook(DestructiveInput):
+    """Delete a webhook; its events stop."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -122,7 +124,7 @@ class AttioDeleteWebhook(ToolInput):
 
 
 class AttioGetWebhook(ToolInput):
-    """Fetch one webhook and its subscriptions by webhook_id."""
+    """Get one webhook with its subscriptions."""
 
     route: ClassVar[Route] = Route(
         api="attio", method="GET", path="/v2/webhooks/{webhook_id}", version="v2", path_params=("webhook_id",)
@@ -131,7 +133,7 @@ class AttioGetWebhook(ToolInput):
 
 
 class AttioListWebhooks(ListInput):
-    """List the workspace's webhooks with their target URLs and event subscriptions."""
+    """List the workspace's webhooks with target URLs and subscriptions."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -142,15 +144,13 @@ class AttioListWebhooks(ListInput):
         query_params=("limit", "offset"),
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Most webhooks to return, 10 to 100; default 10."
+        default=None, description="Page size, 10 to 100; default 10."
     )
-    offset: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Items to skip before this page; the page summary gives the next offset."
-    )
+    offset: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items to skip.")
 
 
-class AttioUpdateWebhook(ToolInput):
-    """Change a webhook's target_url or its list of event subscriptions."""
+class AttioUpdateWebhook(WriteInput):
+    """Change a webhook's target_url or event subscriptions."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -165,10 +165,9 @@ class AttioUpdateWebhook(ToolInput):
     webhook_id: UUID = Field(description="Webhook id (UUID).")
     target_url: Annotated[str | None, NotNull] = Field(
         default=None,
-        description="New https URL for the events.",
+        description="New https URL.",
         json_schema_extra={"format": "uri", "pattern": "^https:\\/\\/.*"},
     )
     subscriptions: Annotated[list[AttioCreateWebhookSubscriptionsItem] | None, NotNull] = Field(
-        default=None,
-        description='Each {"event_type", "filter"}; filter null for all, or {"$and"|"$or": [{field, operator, value}]}.',
+        default=None, description='Filter null for all, or {"$and"|"$or": [{field, operator, value}]}.'
     )

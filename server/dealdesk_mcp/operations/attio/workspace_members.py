@@ -17,7 +17,7 @@ __all__ = ["AttioGetWorkspaceMember", "AttioListWorkspaceMembers"]
 
 
 class AttioGetWorkspaceMember(ToolInput):
-    """Fetch one workspace member by workspace_member_id."""
+    """Get one workspace member."""
 
     route: ClassVar[Route] = Route(
         api="attio",
@@ -30,6 +30,6 @@ class AttioGetWorkspaceMember(ToolInput):
 
 
 class AttioListWorkspaceMembers(ToolInput):
-    """List the workspace's members with ids, names, emails and access level. Use their ids for task assignees, comment authors and list access."""
+    """List workspace members (ids, names, emails, access), for task assignees, comment authors, list access."""
 
     route: ClassVar[Route] = Route(api="attio", method="GET", path="/v2/workspace_members", version="v2")

@@ -30,7 +30,7 @@ class GetCompanyAddons(ToolInput):
 
 
 class GetCurrencies(ToolInput):
-    """List the currencies of the account with their codes, for monetary values; term narrows by name or code."""
+    """List the account's currencies with their codes for monetary values."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -40,13 +40,11 @@ class GetCurrencies(ToolInput):
         token_cost=20,
         query_params=("term",),
     )
-    term: Annotated[str | None, NotNull] = Field(
-        default=None, description="Text to match in currency names or codes."
-    )
+    term: Annotated[str | None, NotNull] = Field(default=None, description="Text in currency names or codes.")
 
 
 class GetRecents(ListInput):
-    """List items changed since since_timestamp (UTC), optionally only certain item types."""
+    """List items changed since since_timestamp (UTC), optionally of some item types."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -58,7 +56,7 @@ class GetRecents(ListInput):
         query_params=("since_timestamp", "items", "start", "limit"),
         comma_params=("items",),
     )
-    since_timestamp: str = Field(description="Changes after this UTC time, as YYYY-MM-DD HH:MM:SS.")
+    since_timestamp: str = Field(description="UTC, as YYYY-MM-DD HH:MM:SS.")
     items: Annotated[
         list[
             Literal[
@@ -78,7 +76,7 @@ class GetRecents(ListInput):
         ]
         | None,
         NotNull,
-    ] = Field(default=None, description="Item types to include, comma-separated; all when omitted.")
+    ] = Field(default=None, description="Item types; all when omitted.")
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )

@@ -8,11 +8,14 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = ["AddActivity", "DeleteActivity", "GetActivities", "GetActivity", "UpdateActivity"]
@@ -48,7 +51,7 @@ class AddActivityAttendeesItem(NestedInput):
     user_id: Annotated[StrictInt | None, NotNull] = None
 
 
-class AddActivity(ToolInput):
+class AddActivity(WriteInput):
     """Schedule an activity such as a call, meeting or task, optionally tied to a deal, lead, person or organization."""
 
     route: ClassVar[Route] = Route(
@@ -113,7 +116,7 @@ class AddActivity(ToolInput):
     note: Annotated[str | None, NotNull] = Field(default=None, description="Internal note, HTML allowed.")
 
 
-class DeleteActivity(ToolInput):
+class DeleteActivity(DestructiveInput):
     """Remove an activity by id. To close it out instead, set done with update_activity."""
 
     route: ClassVar[Route] = Route(
@@ -209,7 +212,7 @@ class GetActivity(ToolInput):
     )
 
 
-class UpdateActivity(ToolInput):
+class UpdateActivity(UpdateInput):
     """Change an existing activity, e.g. reschedule it, reassign it or mark it done."""
 
     route: ClassVar[Route] = Route(

@@ -8,16 +8,18 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddActivityType", "DeleteActivityType", "GetActivityTypes", "UpdateActivityType"]
 
 
-class AddActivityType(ToolInput):
-    """Create a custom activity kind with a name and icon, usable when scheduling activities."""
+class AddActivityType(WriteInput):
+    """Create a custom activity type with a name and icon, for scheduling activities."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -28,7 +30,7 @@ class AddActivityType(ToolInput):
         token_cost=10,
         body_params=("name", "icon_key", "color"),
     )
-    name: str = Field(description="Activity type name.")
+    name: str = Field(description="Type name.")
     icon_key: Literal[
         "task",
         "email",
@@ -72,12 +74,12 @@ class AddActivityType(ToolInput):
         "presentation",
     ] = Field(description="Icon shown for it.")
     color: Annotated[str | None, NotNull] = Field(
-        default=None, description="Color as 6 hex digits without #, e.g. 3366FF."
+        default=None, description="6 hex digits without #, e.g. 3366FF."
     )
 
 
-class DeleteActivityType(ToolInput):
-    """Remove a custom activity kind; existing activities of that kind are not deleted."""
+class DeleteActivityType(DestructiveInput):
+    """Remove a custom activity type; its existing activities stay."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -91,15 +93,15 @@ class DeleteActivityType(ToolInput):
 
 
 class GetActivityTypes(ToolInput):
-    """List the activity kinds available in the account, such as call or meeting, with their keys for add_activity."""
+    """List the activity types (call, meeting...) with the keys add_activity takes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/activityTypes", version="v1", token_cost=20
     )
 
 
-class UpdateActivityType(ToolInput):
-    """Rename a custom activity kind or change its icon, color or position in the list."""
+class UpdateActivityType(WriteInput):
+    """Rename a custom activity type or change its icon, color or order."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -160,8 +162,8 @@ class UpdateActivityType(ToolInput):
         NotNull,
     ] = Field(default=None, description="Icon shown for it.")
     color: Annotated[str | None, NotNull] = Field(
-        default=None, description="Color as 6 hex digits without #, e.g. 3366FF."
+        default=None, description="6 hex digits without #, e.g. 3366FF."
     )
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Position in activity type pickers."
+        default=None, description="Position in type pickers."
     )

@@ -9,18 +9,20 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = ["AddCallLog", "AddCallLogAudioFile", "DeleteCallLog", "GetCallLog", "GetUserCallLogs"]
 
 
-class AddCallLog(ToolInput):
-    """Log a phone call: to_phone_number, outcome, start_time and end_time (UTC) are required; link a person, org and a deal or lead. Add audio with add_call_log_audio_file."""
+class AddCallLog(WriteInput):
+    """Log a phone call, linked to a person, org and a deal or lead; audio: add_call_log_audio_file."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -49,49 +51,37 @@ class AddCallLog(ToolInput):
     outcome: Literal["connected", "no_answer", "left_message", "left_voicemail", "wrong_number", "busy"] = (
         Field(description="How the call ended.")
     )
-    to_phone_number: str = Field(description="Number that was called.")
+    to_phone_number: str = Field(description="Number called.")
     start_time: str = Field(
-        description="Call start in UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
+        description="UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
     )
     end_time: str = Field(
-        description="Call end in UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
+        description="UTC, as YYYY-MM-DD HH:MM:SS.", json_schema_extra={"format": "date-time"}
     )
     user_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        description="Owner of the log; user id. Logging for others needs account settings access.",
+        default=None, description="Owner's user id; others need account settings access."
     )
     activity_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        description="Call-type activity to turn into this log; its deal, person and org links win.",
+        default=None, description="Call activity to turn into this log; its links win."
     )
     subject: Annotated[str | None, NotNull] = Field(
         default=None, description="Name of the call activity it is attached to."
     )
-    duration: Annotated[str | None, NotNull] = Field(
-        default=None, description="Call length in seconds, as text."
-    )
-    from_phone_number: Annotated[str | None, NotNull] = Field(
-        default=None, description="Number the call came from."
-    )
-    person_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Linked person; person id."
-    )
-    org_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Linked organization; organization id."
-    )
+    duration: Annotated[str | None, NotNull] = Field(default=None, description="Length in seconds, as text.")
+    from_phone_number: Annotated[str | None, NotNull] = Field(default=None, description="Number calling.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Organization id.")
     deal_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Linked deal; deal id. Not together with lead_id."
+        default=None, description="Deal id; not with lead_id."
     )
     lead_id: Annotated[UUID | None, NotNull] = Field(
-        default=None,
-        description="Linked lead; lead id (UUID). Not together with deal_id.",
-        json_schema_extra={"format": "uuid"},
+        default=None, description="Lead id; not with deal_id.", json_schema_extra={"format": "uuid"}
     )
     note: Annotated[str | None, NotNull] = Field(default=None, description="Call notes, HTML.")
 
 
 class AddCallLogAudioFile(UploadInput):
-    """Attach an audio recording to a call log. Give a local file `path` to the audio."""
+    """Attach an audio recording from a local file at `path` to a call log."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -106,8 +96,8 @@ class AddCallLogAudioFile(UploadInput):
     id: str = Field(description="Call log id.")
 
 
-class DeleteCallLog(ToolInput):
-    """Delete a call log and its recording; the linked activity stays (remove it with delete_activity)."""
+class DeleteCallLog(DestructiveInput):
+    """Delete a call log and its recording; the linked activity stays (delete_activity)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -8,10 +8,11 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictFloat
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NestedInput,
     NotNull,
     Route,
-    ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddChannel", "DeleteChannel", "DeleteConversation", "ReceiveMessage"]
@@ -28,8 +29,8 @@ class ReceiveMessageAttachmentsItem(NestedInput):
     link_expires: Annotated[bool | None, NotNull] = Field(default=None, json_schema_extra={"default": False})
 
 
-class AddChannel(ToolInput):
-    """Deprecated: register a messaging channel (admins only). Messaging app extension API; no replacement tool."""
+class AddChannel(WriteInput):
+    """Deprecated messaging app API, no replacement: register a messaging channel (admins only)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -40,23 +41,23 @@ class AddChannel(ToolInput):
         token_cost=10,
         body_params=("name", "provider_channel_id", "avatar_url", "template_support", "provider_type"),
     )
-    name: str = Field(description="Channel name shown in Pipedrive.")
-    provider_channel_id: str = Field(description="Your integration's own id for the channel.")
+    name: str = Field(description="Name shown in Pipedrive.")
+    provider_channel_id: str = Field(description="Your integration's id for it.")
     avatar_url: Annotated[str | None, NotNull] = Field(
-        default=None, description="Icon URL for the channel.", json_schema_extra={"format": "url"}
+        default=None, description="Icon URL.", json_schema_extra={"format": "url"}
     )
     template_support: Annotated[bool | None, NotNull] = Field(
         default=None,
-        description="true turns on message templates; your app must serve getTemplates.",
+        description="true enables templates; your app must serve getTemplates.",
         json_schema_extra={"default": False},
     )
     provider_type: Annotated[Literal["facebook", "whatsapp", "other"] | None, NotNull] = Field(
-        default=None, description="Icon set to use; default other.", json_schema_extra={"default": "other"}
+        default=None, description="Icon set to use.", json_schema_extra={"default": "other"}
     )
 
 
-class DeleteChannel(ToolInput):
-    """Deprecated: remove a messaging channel with its conversations and messages. Messaging app extension API; no replacement tool."""
+class DeleteChannel(DestructiveInput):
+    """Deprecated messaging app API, no replacement: remove a channel with its conversations."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -66,11 +67,11 @@ class DeleteChannel(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: str = Field(description="Channel id given by your integration.")
+    id: str = Field(description="Channel id from your integration.")
 
 
-class DeleteConversation(ToolInput):
-    """Deprecated: delete one conversation of a messaging channel. Messaging app extension API; no replacement tool."""
+class DeleteConversation(DestructiveInput):
+    """Deprecated messaging app API, no replacement: delete one conversation of a channel."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -80,14 +81,14 @@ class DeleteConversation(ToolInput):
         token_cost=6,
         path_params=("channel-id", "conversation-id"),
     )
-    channel_id: str = Field(alias="channel-id", description="Channel id given by your integration.")
+    channel_id: str = Field(alias="channel-id", description="Channel id from your integration.")
     conversation_id: str = Field(
-        alias="conversation-id", description="Conversation id given by your integration."
+        alias="conversation-id", description="Conversation id from your integration."
     )
 
 
-class ReceiveMessage(ToolInput):
-    """Deprecated: push an incoming provider message into a channel conversation. Messaging app extension API; no replacement tool."""
+class ReceiveMessage(WriteInput):
+    """Deprecated messaging app API, no replacement: push an incoming provider message into a conversation."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -109,29 +110,26 @@ class ReceiveMessage(ToolInput):
             "attachments",
         ),
     )
-    id: str = Field(description="Message id on the provider side.")
-    channel_id: str = Field(description="Channel id on the provider side.")
-    sender_id: str = Field(description="Provider user id of the sender.")
-    conversation_id: str = Field(description="Conversation id on the provider side.")
+    id: str = Field(description="Provider's message id.")
+    channel_id: str = Field(description="Provider's channel id.")
+    sender_id: str = Field(description="Provider's user id of the sender.")
+    conversation_id: str = Field(description="Provider's conversation id.")
     message: str = Field(description="Message text.")
-    status: Literal["sent", "delivered", "read", "failed"] = Field(
-        description="Delivery state of the message."
-    )
+    status: Literal["sent", "delivered", "read", "failed"] = Field(description="Delivery state.")
     created_at: str = Field(
-        description="When the provider got it, UTC, as YYYY-MM-DD HH:MM.",
+        description="When the provider got it; UTC, YYYY-MM-DD HH:MM.",
         json_schema_extra={"format": "date-time"},
     )
     reply_by: Annotated[str | None, NotNull] = Field(
         default=None,
-        description="Reply deadline, UTC, as YYYY-MM-DD HH:MM.",
+        description="Reply deadline; UTC, YYYY-MM-DD HH:MM.",
         json_schema_extra={"format": "date-time"},
     )
     conversation_link: Annotated[str | None, NotNull] = Field(
         default=None,
-        description="URL opening the conversation at the provider.",
+        description="URL of the conversation at the provider.",
         json_schema_extra={"format": "url"},
     )
     attachments: Annotated[list[ReceiveMessageAttachmentsItem] | None, NotNull] = Field(
-        default=None,
-        description="Files in the message, each {id, type, name, size, url, preview_url, link_expires}.",
+        default=None, description="Each {id, type, name, size, url, preview_url, link_expires}."
     )

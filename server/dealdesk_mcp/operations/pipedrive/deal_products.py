@@ -10,11 +10,13 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -57,8 +59,8 @@ class AddManyDealProductsDataItem(NestedInput):
     billing_start_date: date | None = Field(default=None, json_schema_extra={"default": None})
 
 
-class AddDealProduct(ToolInput):
-    """Attach a catalog product to a deal as a line item with price and quantity. For many at once use add_many_deal_products."""
+class AddDealProduct(WriteInput):
+    """Attach a catalog product to a deal as a priced line item; several at once: add_many_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -85,56 +87,48 @@ class AddDealProduct(ToolInput):
         ),
     )
     id: StrictInt = Field(description="Deal id.")
-    product_id: StrictInt = Field(description="Catalog product to attach; product id.")
+    product_id: StrictInt = Field(description="Catalog product id.")
     item_price: StrictFloat = Field(description="Unit price.")
     quantity: StrictFloat = Field(description="Quantity.")
     tax: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+        default=None, description="Tax percentage.", json_schema_extra={"default": 0}
     )
-    comments: Annotated[str | None, NotNull] = Field(default=None, description="Note on the line item.")
+    comments: Annotated[str | None, NotNull] = Field(default=None, description="Line item note.")
     discount: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None,
-        description="Discount size; a percent or an amount per discount_type; default 0.",
-        json_schema_extra={"default": 0},
+        default=None, description="Percent or amount, per discount_type.", json_schema_extra={"default": 0}
     )
     is_enabled: Annotated[bool | None, NotNull] = Field(
         default=None,
-        description="false switches the line off; default true. Limited when the deal has installments.",
+        description="false switches the line off; limited when the deal has installments.",
         json_schema_extra={"default": True},
     )
     tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = Field(
         default=None,
-        description="exclusive adds tax on top, inclusive has it in the price, none; user default; sets all lines.",
+        description="exclusive adds tax, inclusive has it in price; user default; sets all lines.",
     )
     discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
-        default=None,
-        description="Whether discount is a percentage (default) or an amount.",
-        json_schema_extra={"default": "percentage"},
+        default=None, description="Kind of discount value.", json_schema_extra={"default": "percentage"}
     )
-    product_variation_id: StrictInt | None = Field(
-        default=None, description="Variation of the product; variation id."
-    )
+    product_variation_id: StrictInt | None = Field(default=None, description="Product variation id.")
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
     ] = Field(
         default=None,
-        description="Billing period (Growth+); default one-time; recurring needs no installments, max 20 a deal.",
+        description="Growth+ plans; recurring only without installments, max 20 a deal.",
         json_schema_extra={"default": "one-time"},
     )
     billing_frequency_cycles: StrictInt | None = Field(
         default=None,
-        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+        description="Up to 208; null if one-time; required if weekly; else null = no end.",
         json_schema_extra={"default": None},
     )
     billing_start_date: date | None = Field(
-        default=None,
-        description="First billing date, YYYY-MM-DD, within 10 years of today.",
-        json_schema_extra={"default": None},
+        default=None, description="First billing date, within 10 years.", json_schema_extra={"default": None}
     )
 
 
-class AddManyDealProducts(ToolInput):
-    """Attach several products to one deal in a single request. Use add_deal_product for just one."""
+class AddManyDealProducts(WriteInput):
+    """Attach up to 100 products to one deal in one call; for one use add_deal_product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -147,14 +141,11 @@ class AddManyDealProducts(ToolInput):
         body_params=("data",),
     )
     id: StrictInt = Field(description="Deal id.")
-    data: list[AddManyDealProductsDataItem] = Field(
-        max_length=100,
-        description="Up to 100 line items, each shaped like add_deal_product's (product_id, item_price, quantity, ...).",
-    )
+    data: list[AddManyDealProductsDataItem] = Field(max_length=100, description="Up to 100 line items.")
 
 
-class DeleteAdditionalDiscount(ToolInput):
-    """Remove a deal-level discount from a deal, using its id from get_additional_discounts."""
+class DeleteAdditionalDiscount(DestructiveInput):
+    """Remove a deal-level discount; ids from get_additional_discounts."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -165,11 +156,11 @@ class DeleteAdditionalDiscount(ToolInput):
         path_params=("id", "discount_id"),
     )
     id: StrictInt = Field(description="Deal id.")
-    discount_id: UUID = Field(description="Discount id (UUID) from get_additional_discounts.")
+    discount_id: UUID = Field(description="Discount id from get_additional_discounts.")
 
 
-class DeleteDealProduct(ToolInput):
-    """Detach one product line item from a deal. To remove several at once use delete_many_deal_products."""
+class DeleteDealProduct(DestructiveInput):
+    """Detach one product line from a deal; several: delete_many_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -181,12 +172,12 @@ class DeleteDealProduct(ToolInput):
     )
     id: StrictInt = Field(description="Deal id.")
     product_attachment_id: StrictInt = Field(
-        description="Line item id from get_deal_products, not the catalog product id."
+        description="Line item id (get_deal_products), not the product id."
     )
 
 
-class DeleteInstallment(ToolInput):
-    """Remove a payment installment from a deal, using its id from get_installments."""
+class DeleteInstallment(DestructiveInput):
+    """Remove a payment installment from a deal."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -200,8 +191,8 @@ class DeleteInstallment(ToolInput):
     installment_id: StrictInt = Field(description="Installment id from get_installments.")
 
 
-class DeleteManyDealProducts(ToolInput):
-    """Detach several product line items from a deal in one call; use delete_deal_product for a single item."""
+class DeleteManyDealProducts(DestructiveInput):
+    """Detach several product lines from a deal in one call; one: delete_deal_product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -215,13 +206,12 @@ class DeleteManyDealProducts(ToolInput):
     )
     id: StrictInt = Field(description="Deal id.")
     ids: Annotated[list[str] | None, NotNull] = Field(
-        default=None,
-        description="Line item ids, comma-separated, up to 100; when omitted up to 100 lines go.",
+        default=None, description="Line item ids, up to 100; omitted, up to 100 lines go."
     )
 
 
 class GetAdditionalDiscounts(ToolInput):
-    """List the extra deal-level discounts applied to a deal, separate from per-product discounts."""
+    """List a deal's deal-level discounts (apart from per-product discounts)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -235,7 +225,7 @@ class GetAdditionalDiscounts(ToolInput):
 
 
 class GetDealProducts(ListInput):
-    """List the product line items attached to one deal. For several deals at once use get_deals_products."""
+    """List the product lines of one deal; several deals: get_deals_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -251,7 +241,7 @@ class GetDealProducts(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "add_time", "update_time", "order_nr"] | None, NotNull] = Field(
-        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
@@ -259,7 +249,7 @@ class GetDealProducts(ListInput):
 
 
 class GetDealsProducts(ListInput):
-    """List product line items across several deals in one call, given their deal ids. For a single deal use get_deal_products."""
+    """List product lines of up to 100 deals in one call; one deal: get_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -271,11 +261,11 @@ class GetDealsProducts(ListInput):
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
         comma_params=("deal_ids",),
     )
-    deal_ids: list[StrictInt] = Field(description="Deals to read; up to 100 deal ids.")
+    deal_ids: list[StrictInt] = Field(description="Up to 100 deal ids.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "deal_id", "add_time", "update_time", "order_nr"] | None, NotNull] = (
-        Field(default=None, description="Sort field; default id.", json_schema_extra={"default": "id"})
+        Field(default=None, description="Field to sort by.", json_schema_extra={"default": "id"})
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
@@ -283,7 +273,7 @@ class GetDealsProducts(ListInput):
 
 
 class GetInstallments(ListInput):
-    """List payment installments scheduled on one or more deals, given their ids."""
+    """List payment installments of one or more deals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -294,19 +284,19 @@ class GetInstallments(ListInput):
         token_cost=10,
         query_params=("deal_ids", "cursor", "limit", "sort_by", "sort_direction"),
     )
-    deal_ids: list[StrictInt] = Field(description="Deals to read; up to 100 deal ids.")
+    deal_ids: list[StrictInt] = Field(description="Up to 100 deal ids.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "billing_date", "deal_id"] | None, NotNull] = Field(
-        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
 
 
-class PostAdditionalDiscount(ToolInput):
-    """Add a deal-level discount, as a fixed amount or percentage, on top of product line items."""
+class PostAdditionalDiscount(WriteInput):
+    """Add a deal-level discount (amount or percentage) on top of product lines."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -319,13 +309,13 @@ class PostAdditionalDiscount(ToolInput):
         body_params=("description", "amount", "type"),
     )
     id: StrictInt = Field(description="Deal id.")
-    description: str = Field(description="Discount name shown on the deal.")
-    amount: StrictFloat = Field(description="Discount size, above 0; a percent or a sum per type.")
-    type: Literal["percentage", "amount"] = Field(description="percentage, or amount for a fixed sum.")
+    description: str = Field(description="Name shown on the deal.")
+    amount: StrictFloat = Field(description="Above 0; a percent or a sum, per type.")
+    type: Literal["percentage", "amount"] = Field(description="amount is a fixed sum.")
 
 
-class PostInstallment(ToolInput):
-    """Schedule a payment installment on a deal with an amount and billing date."""
+class PostInstallment(WriteInput):
+    """Schedule a payment installment on a deal: amount and billing date."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -339,12 +329,12 @@ class PostInstallment(ToolInput):
     )
     id: StrictInt = Field(description="Deal id.")
     description: str = Field(description="Installment name.")
-    amount: StrictFloat = Field(description="Amount charged, above 0.")
+    amount: StrictFloat = Field(description="Charge, above 0.")
     billing_date: str = Field(description="Charge date, YYYY-MM-DD.")
 
 
-class UpdateAdditionalDiscount(ToolInput):
-    """Change the description, amount or kind of an existing deal-level discount."""
+class UpdateAdditionalDiscount(WriteInput):
+    """Change a deal-level discount's name, amount or kind."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -358,17 +348,17 @@ class UpdateAdditionalDiscount(ToolInput):
     )
     id: StrictInt = Field(description="Deal id.")
     discount_id: UUID = Field(description="Discount id (UUID) from get_additional_discounts.")
-    description: Annotated[str | None, NotNull] = Field(default=None, description="New discount name.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
     amount: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Discount size, above 0; a percent or a sum per type."
+        default=None, description="Above 0; a percent or a sum, per type."
     )
     type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
-        default=None, description="percentage, or amount for a fixed sum."
+        default=None, description="amount is a fixed sum."
     )
 
 
-class UpdateDealProduct(ToolInput):
-    """Change a product line item on a deal, such as price, quantity, discount or billing schedule."""
+class UpdateDealProduct(WriteInput):
+    """Change a deal's product line: price, quantity, discount, billing schedule."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -396,56 +386,42 @@ class UpdateDealProduct(ToolInput):
     )
     id: StrictInt = Field(description="Deal id.")
     product_attachment_id: StrictInt = Field(
-        description="Line item id from get_deal_products, not the catalog product id."
+        description="Line item id (get_deal_products), not the product id."
     )
-    product_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Catalog product; product id."
-    )
+    product_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Catalog product id.")
     item_price: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Unit price.")
     quantity: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Quantity.")
     tax: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+        default=None, description="Tax percentage.", json_schema_extra={"default": 0}
     )
-    comments: Annotated[str | None, NotNull] = Field(default=None, description="Note on the line item.")
+    comments: Annotated[str | None, NotNull] = Field(default=None, description="Line item note.")
     discount: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None,
-        description="Discount size; a percent or an amount per discount_type; default 0.",
-        json_schema_extra={"default": 0},
+        default=None, description="Percent or amount, per discount_type.", json_schema_extra={"default": 0}
     )
     is_enabled: Annotated[bool | None, NotNull] = Field(
         default=None,
-        description="false switches the line off; default true. Limited when the deal has installments.",
+        description="false switches the line off; limited when the deal has installments.",
         json_schema_extra={"default": True},
     )
     tax_method: Annotated[Literal["exclusive", "inclusive", "none"] | None, NotNull] = Field(
         default=None,
-        description="exclusive adds tax on top, inclusive has it in the price, none; user default; sets all lines.",
+        description="exclusive adds tax, inclusive has it in price; user default; sets all lines.",
     )
     discount_type: Annotated[Literal["percentage", "amount"] | None, NotNull] = Field(
-        default=None,
-        description="Whether discount is a percentage (default) or an amount.",
-        json_schema_extra={"default": "percentage"},
+        default=None, description="Kind of discount value.", json_schema_extra={"default": "percentage"}
     )
-    product_variation_id: StrictInt | None = Field(
-        default=None, description="Variation of the product; variation id."
-    )
+    product_variation_id: StrictInt | None = Field(default=None, description="Product variation id.")
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Billing period (Growth+); default one-time; recurring needs no installments, max 20 a deal.",
-    )
+    ] = Field(default=None, description="Growth+ plans; recurring only without installments, max 20 a deal.")
     billing_frequency_cycles: StrictInt | None = Field(
-        default=None,
-        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+        default=None, description="Up to 208; null if one-time; required if weekly; else null = no end."
     )
-    billing_start_date: date | None = Field(
-        default=None, description="First billing date, YYYY-MM-DD, within 10 years of today."
-    )
+    billing_start_date: date | None = Field(default=None, description="First billing date, within 10 years.")
 
 
-class UpdateInstallment(ToolInput):
-    """Change the description, amount or billing date of an installment on a deal."""
+class UpdateInstallment(WriteInput):
+    """Change an installment's name, amount or billing date."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -459,8 +435,6 @@ class UpdateInstallment(ToolInput):
     )
     id: StrictInt = Field(description="Deal id.")
     installment_id: StrictInt = Field(description="Installment id from get_installments.")
-    description: Annotated[str | None, NotNull] = Field(default=None, description="New installment name.")
-    amount: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Amount charged, above 0."
-    )
+    description: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
+    amount: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Charge, above 0.")
     billing_date: Annotated[str | None, NotNull] = Field(default=None, description="Charge date, YYYY-MM-DD.")

@@ -10,11 +10,14 @@ from uuid import UUID
 from pydantic import Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -39,7 +42,7 @@ __all__ = [
 ]
 
 
-class AddDeal(ToolInput):
+class AddDeal(WriteInput):
     """Create a deal; only title is required. Set custom fields in custom_fields, keyed by field name."""
 
     route: ClassVar[Route] = Route(
@@ -112,7 +115,7 @@ class AddDeal(ToolInput):
     )
 
 
-class AddDealParticipant(ToolInput):
+class AddDealParticipant(WriteInput):
     """Attach an extra person to a deal as a participant. Use update_deal to change the deal's primary person instead."""
 
     route: ClassVar[Route] = Route(
@@ -129,7 +132,7 @@ class AddDealParticipant(ToolInput):
     person_id: StrictInt = Field(description="Person to add.")
 
 
-class ConvertDealToLead(ToolInput):
+class ConvertDealToLead(WriteInput):
     """Start turning a deal into a lead; runs in the background and returns a conversion id to check with get_deal_conversion_status."""
 
     route: ClassVar[Route] = Route(
@@ -143,7 +146,7 @@ class ConvertDealToLead(ToolInput):
     id: StrictInt = Field(description="Deal id.")
 
 
-class DeleteDeal(ToolInput):
+class DeleteDeal(DestructiveInput):
     """Remove a deal by id. To keep it out of lists without deleting, archive it via update_deal instead."""
 
     route: ClassVar[Route] = Route(
@@ -157,7 +160,7 @@ class DeleteDeal(ToolInput):
     id: StrictInt = Field(description="Deal id.")
 
 
-class DeleteDealParticipant(ToolInput):
+class DeleteDealParticipant(DestructiveInput):
     """Remove a participant from a deal, using the participant link id from get_deal_participants."""
 
     route: ClassVar[Route] = Route(
@@ -172,7 +175,7 @@ class DeleteDealParticipant(ToolInput):
     deal_participant_id: StrictInt = Field(description="Participant link id.")
 
 
-class DuplicateDeal(ToolInput):
+class DuplicateDeal(WriteInput):
     """Make a copy of an existing deal and get back the new deal."""
 
     route: ClassVar[Route] = Route(
@@ -420,7 +423,7 @@ class GetDealParticipants(ListInput):
 
 
 class GetDeals(ListInput):
-    """List deals, filtered by owner, person, organization, pipeline, stage, status or update time. For text search use search_deals; for archived deals use get_archived_deals."""
+    """List deals, filtered by owner, person, organization, pipeline, stage, status or update time. Text search: search_deals; archived: get_archived_deals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -576,7 +579,7 @@ class GetDealsTimeline(ToolInput):
     )
 
 
-class MergeDeals(ToolInput):
+class MergeDeals(DestructiveInput):
     """Fold one deal into another; the deal given by id is absorbed into merge_with_id, which survives."""
 
     route: ClassVar[Route] = Route(
@@ -639,8 +642,8 @@ class SearchDeals(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateDeal(ToolInput):
-    """Change a deal's fields - move it to another stage or pipeline (stage_id, pipeline_id), mark it won or lost (status), or edit value, owner and the rest. Only the fields you pass change."""
+class UpdateDeal(UpdateInput):
+    """Change a deal: move it (stage_id, pipeline_id), mark it won or lost (status), or edit value, owner and the rest. Only the fields you pass change."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -8,11 +8,13 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -177,8 +179,8 @@ class UpdateDealFieldOptionsOptionsItem(NestedInput):
     label: str = Field(min_length=1, max_length=255)
 
 
-class AddDealField(ToolInput):
-    """Create a deal custom field and get back its generated field_code. Types enum and set need options."""
+class AddDealField(WriteInput):
+    """Create a deal custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -197,7 +199,7 @@ class AddDealField(ToolInput):
             "description",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -215,28 +217,24 @@ class AddDealField(ToolInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = Field(
-        default=None,
-        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
+        default=None, description="Mandatory in the web app; statuses keys are pipeline ids."
     )
-    description: str | None = Field(
-        default=None, description="Help text shown with the field; null for none."
-    )
+    description: str | None = Field(default=None, description="Help text; null for none.")
 
 
-class AddDealFieldOptions(ToolInput):
-    """Append choices to a deal enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+class AddDealFieldOptions(WriteInput):
+    """Add choices to a deal enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -249,14 +247,12 @@ class AddDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_deal_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
-class AddOrganizationField(ToolInput):
-    """Create an organization custom field and get back its generated field_code. Types enum and set need options."""
+class AddOrganizationField(WriteInput):
+    """Create an organization custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -274,7 +270,7 @@ class AddOrganizationField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -292,24 +288,23 @@ class AddOrganizationField(ToolInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
-class AddOrganizationFieldOptions(ToolInput):
-    """Append choices to an organization enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+class AddOrganizationFieldOptions(WriteInput):
+    """Add choices to an organization enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -322,14 +317,12 @@ class AddOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_organization_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
-class AddPersonField(ToolInput):
-    """Create a person custom field and get back its generated field_code. Types enum and set need options."""
+class AddPersonField(WriteInput):
+    """Create a person custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -347,7 +340,7 @@ class AddPersonField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -365,23 +358,23 @@ class AddPersonField(ToolInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
-class AddPersonFieldOptions(ToolInput):
-    """Append choices to a person enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+class AddPersonFieldOptions(WriteInput):
+    """Add choices to a person enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -394,14 +387,12 @@ class AddPersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_person_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
-class AddProductField(ToolInput):
-    """Create a product custom field and get back its generated field_code. Types enum and set need options."""
+class AddProductField(WriteInput):
+    """Create a product custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -412,7 +403,7 @@ class AddProductField(ToolInput):
         token_cost=5,
         body_params=("field_name", "field_type", "options", "ui_visibility"),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -430,17 +421,17 @@ class AddProductField(ToolInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
 
 
-class AddProductFieldOptions(ToolInput):
-    """Append choices to a product enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+class AddProductFieldOptions(WriteInput):
+    """Add choices to a product enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -453,14 +444,12 @@ class AddProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_product_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
-class AddProjectField(ToolInput):
-    """Create a project custom field and get back its generated field_code. Types enum and set need options."""
+class AddProjectField(WriteInput):
+    """Create a project custom field; answers with its field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -478,7 +467,7 @@ class AddProjectField(ToolInput):
             "required_fields",
         ),
     )
-    field_name: str = Field(min_length=1, max_length=255, description="Field name as shown in Pipedrive.")
+    field_name: str = Field(min_length=1, max_length=255, description="Name shown in Pipedrive.")
     field_type: Literal[
         "varchar",
         "text",
@@ -496,23 +485,23 @@ class AddProjectField(ToolInput):
         "org",
         "people",
         "user",
-    ] = Field(description="Value type, fixed once made; enum (one choice) and set (several) need options.")
+    ] = Field(description="Fixed once made; enum: one choice, set: several.")
     options: Annotated[list[AddDealFieldOptionsItem] | None, NotNull] = Field(
-        default=None, description="Choices as [{label}]; required for enum and set types."
+        default=None, description="Required for enum and set."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
-class AddProjectFieldOptions(ToolInput):
-    """Append choices to a project enum/set field by field_code; send a list of items with a label. All or nothing; answers with the new options and their ids."""
+class AddProjectFieldOptions(WriteInput):
+    """Add choices to a project enum/set field (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -525,14 +514,12 @@ class AddProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
-    options: list[AddDealFieldOptionsOptionsItem] = Field(
-        description="Choices to add, as [{label}]; at least one."
-    )
+    field_code: str = Field(description="40-char code from get_project_fields.")
+    options: list[AddDealFieldOptionsOptionsItem] = Field(description="Choices to add; at least one.")
 
 
-class DeleteDealField(ToolInput):
-    """Delete one deal custom field by field_code. For several numeric ids at once use delete_deal_fields."""
+class DeleteDealField(DestructiveInput):
+    """Delete one deal custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -542,11 +529,11 @@ class DeleteDealField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
 
 
-class DeleteDealFieldOptions(ToolInput):
-    """Remove choices from a deal enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+class DeleteDealFieldOptions(DestructiveInput):
+    """Remove choices from a deal enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -559,14 +546,14 @@ class DeleteDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
-class DeleteDealFields(ToolInput):
-    """Bulk-delete deal custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_deal_field with its field_code."""
+class DeleteDealFields(DestructiveInput):
+    """Delete several deal custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -577,11 +564,11 @@ class DeleteDealFields(ToolInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
-class DeleteOrganizationField(ToolInput):
-    """Delete one organization custom field by field_code. For several numeric ids at once use delete_organization_fields."""
+class DeleteOrganizationField(DestructiveInput):
+    """Delete one organization custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -591,11 +578,11 @@ class DeleteOrganizationField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
 
 
-class DeleteOrganizationFieldOptions(ToolInput):
-    """Remove choices from an organization enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+class DeleteOrganizationFieldOptions(DestructiveInput):
+    """Remove choices from an organization enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -608,14 +595,14 @@ class DeleteOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
-class DeleteOrganizationFields(ToolInput):
-    """Bulk-delete organization custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_organization_field with its field_code."""
+class DeleteOrganizationFields(DestructiveInput):
+    """Delete several organization custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -626,11 +613,11 @@ class DeleteOrganizationFields(ToolInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
-class DeletePersonField(ToolInput):
-    """Delete one person custom field by field_code. For several numeric ids at once use delete_person_fields."""
+class DeletePersonField(DestructiveInput):
+    """Delete one person custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -640,11 +627,11 @@ class DeletePersonField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
 
 
-class DeletePersonFieldOptions(ToolInput):
-    """Remove choices from a person enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+class DeletePersonFieldOptions(DestructiveInput):
+    """Remove choices from a person enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -657,14 +644,14 @@ class DeletePersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
-class DeletePersonFields(ToolInput):
-    """Bulk-delete person custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_person_field with its field_code."""
+class DeletePersonFields(DestructiveInput):
+    """Delete several person custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -675,11 +662,11 @@ class DeletePersonFields(ToolInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
-class DeleteProductField(ToolInput):
-    """Delete one product custom field by field_code. For several numeric ids at once use delete_product_fields."""
+class DeleteProductField(DestructiveInput):
+    """Delete one product custom field by field_code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -689,11 +676,11 @@ class DeleteProductField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
 
 
-class DeleteProductFieldOptions(ToolInput):
-    """Remove choices from a product enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+class DeleteProductFieldOptions(DestructiveInput):
+    """Remove choices from a product enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -706,14 +693,14 @@ class DeleteProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
-class DeleteProductFields(ToolInput):
-    """Bulk-delete product custom fields by numeric v1 field ids (comma-separated), not field codes. For one field use delete_product_field with its field_code."""
+class DeleteProductFields(DestructiveInput):
+    """Delete several product custom fields by numeric v1 ids (not field codes)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -724,10 +711,10 @@ class DeleteProductFields(ToolInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Numeric v1 field ids, comma-separated; field codes do not work here.")
+    ids: list[str] = Field(description="Numeric v1 field ids, not field codes.")
 
 
-class DeleteProjectField(ToolInput):
+class DeleteProjectField(DestructiveInput):
     """Delete one project custom field by field_code."""
 
     route: ClassVar[Route] = Route(
@@ -738,11 +725,11 @@ class DeleteProjectField(ToolInput):
         token_cost=3,
         path_params=("field_code",),
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
 
 
-class DeleteProjectFieldOptions(ToolInput):
-    """Remove choices from a project enum/set field by field_code; send a list of option ids. Nothing is removed if any id is unknown."""
+class DeleteProjectFieldOptions(DestructiveInput):
+    """Remove choices from a project enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -755,14 +742,14 @@ class DeleteProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
     options: list[DeleteDealFieldOptionsOptionsItem] = Field(
-        description="Choices to remove, as [{id}]; one unknown id fails the whole call."
+        description="Option ids to remove; one unknown id fails all."
     )
 
 
 class GetActivityField(ToolInput):
-    """Get one activity field by field_code (hash for custom fields, attribute name for built-in ones)."""
+    """Get one activity field by field_code, with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -773,16 +760,14 @@ class GetActivityField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
 
 
 class GetActivityFields(ListInput):
-    """List activity fields with field_code, type and options. Activity fields can only be read; get_activity_field fetches one."""
+    """List activity fields (read-only): field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -794,14 +779,14 @@ class GetActivityFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetDealField(ToolInput):
-    """Get one deal field by field_code, with its options; find codes with get_deal_fields."""
+    """Get one deal field by field_code (from get_deal_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -813,19 +798,14 @@ class GetDealField(ToolInput):
         query_params=("include_fields",),
         comma_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
 
 
 class GetDealFields(ListInput):
-    """List deal fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List deal fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -839,16 +819,13 @@ class GetDealFields(ListInput):
     )
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetLeadFields(ListInput):
-    """List lead fields with their keys, types and options, to read or set lead attributes correctly."""
+    """List lead fields: keys, types and options, to read or set lead values."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -866,7 +843,7 @@ class GetLeadFields(ListInput):
 
 
 class GetNoteFields(ToolInput):
-    """List note fields with their keys and types, to interpret note data."""
+    """List note fields: keys and types, to read note data."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/noteFields", version="v1", token_cost=20
@@ -874,7 +851,7 @@ class GetNoteFields(ToolInput):
 
 
 class GetOrganizationField(ToolInput):
-    """Get one organization field by field_code, with its options; find codes with get_organization_fields."""
+    """Get one organization field by field_code (from get_organization_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -886,19 +863,14 @@ class GetOrganizationField(ToolInput):
         query_params=("include_fields",),
         comma_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
 
 
 class GetOrganizationFields(ListInput):
-    """List organization fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List organization fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -912,16 +884,13 @@ class GetOrganizationFields(ListInput):
     )
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetPersonField(ToolInput):
-    """Get one person field by field_code, with its options; find codes with get_person_fields."""
+    """Get one person field by field_code (from get_person_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -933,19 +902,14 @@ class GetPersonField(ToolInput):
         query_params=("include_fields",),
         comma_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
 
 
 class GetPersonFields(ListInput):
-    """List person fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List person fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -959,16 +923,13 @@ class GetPersonFields(ListInput):
     )
     include_fields: Annotated[
         list[Literal["ui_visibility", "important_fields", "required_fields"]] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Extra settings per field, comma-separated: ui_visibility, important_fields, required_fields.",
-    )
+    ] = Field(default=None, description="Extra settings to add per field.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProductField(ToolInput):
-    """Get one product field by field_code, with its options; find codes with get_product_fields."""
+    """Get one product field by field_code (from get_product_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -979,16 +940,14 @@ class GetProductField(ToolInput):
         path_params=("field_code",),
         query_params=("include_fields",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
 
 
 class GetProductFields(ListInput):
-    """List product fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List product fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1000,14 +959,14 @@ class GetProductFields(ListInput):
         query_params=("include_fields", "limit", "cursor"),
     )
     include_fields: Annotated[Literal["ui_visibility"] | None, NotNull] = Field(
-        default=None, description="Pass ui_visibility to add each field's web app placement settings."
+        default=None, description="Add each field's web app placement."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProjectField(ToolInput):
-    """Get one project field by field_code, with its options; find codes with get_project_fields."""
+    """Get one project field by field_code (from get_project_fields), with its options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1017,13 +976,11 @@ class GetProjectField(ToolInput):
         token_cost=1,
         path_params=("field_code",),
     )
-    field_code: str = Field(
-        description="Field code: 40-char hash for custom fields, key name for built-in ones."
-    )
+    field_code: str = Field(description="40-char hash (custom) or key name (built-in).")
 
 
 class GetProjectFields(ListInput):
-    """List project fields, built-in and custom, with field_code (40-char hash for custom ones), type and options. Use it to map custom_fields keys and option ids."""
+    """List project fields, built-in and custom, with field_code, type and options."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1038,8 +995,8 @@ class GetProjectFields(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateDealField(ToolInput):
-    """Change a deal custom field's name, description or UI settings by field_code; the code and type stay fixed. Edit choices with update_deal_field_options."""
+class UpdateDealField(WriteInput):
+    """Change a deal custom field's name, help text or UI settings (choices: update_deal_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1052,26 +1009,24 @@ class UpdateDealField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields", "description"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddDealFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, project view, pipelines.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddDealFieldRequiredFields | None, NotNull] = Field(
-        default=None,
-        description="Mandatory in the web app: {enabled, stage_ids, statuses: {pipeline id: [won, lost]}}.",
+        default=None, description="Mandatory in the web app; statuses keys are pipeline ids."
     )
     description: str | None = Field(default=None, description="New help text; null removes it.")
 
 
-class UpdateDealFieldOptions(ToolInput):
-    """Relabel choices of a deal enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+class UpdateDealFieldOptions(WriteInput):
+    """Relabel choices of a deal enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1084,14 +1039,14 @@ class UpdateDealFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_deal_fields.")
+    field_code: str = Field(description="40-char code from get_deal_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
-class UpdateOrganizationField(ToolInput):
-    """Change an organization custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_organization_field_options."""
+class UpdateOrganizationField(WriteInput):
+    """Change an organization custom field's name or UI settings (choices: update_organization_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1104,24 +1059,23 @@ class UpdateOrganizationField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddOrganizationFieldUiVisibility | None, NotNull] = Field(
-        default=None,
-        description="Where it shows in the web app: add form, detail view, add deal and add person dialogs.",
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
-class UpdateOrganizationFieldOptions(ToolInput):
-    """Relabel choices of an organization enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+class UpdateOrganizationFieldOptions(WriteInput):
+    """Relabel choices of an organization enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1134,14 +1088,14 @@ class UpdateOrganizationFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_organization_fields.")
+    field_code: str = Field(description="40-char code from get_organization_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
-class UpdatePersonField(ToolInput):
-    """Change a person custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_person_field_options."""
+class UpdatePersonField(WriteInput):
+    """Change a person custom field's name or UI settings (choices: update_person_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1154,23 +1108,23 @@ class UpdatePersonField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddPersonFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form, detail view, add deal dialog."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
-class UpdatePersonFieldOptions(ToolInput):
-    """Relabel choices of a person enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+class UpdatePersonFieldOptions(WriteInput):
+    """Relabel choices of a person enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1183,14 +1137,14 @@ class UpdatePersonFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_person_fields.")
+    field_code: str = Field(description="40-char code from get_person_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
-class UpdateProductField(ToolInput):
-    """Change a product custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_product_field_options."""
+class UpdateProductField(WriteInput):
+    """Change a product custom field's name or UI settings (choices: update_product_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1203,17 +1157,17 @@ class UpdateProductField(ToolInput):
         body_params=("field_name", "ui_visibility"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
 
 
-class UpdateProductFieldOptions(ToolInput):
-    """Relabel choices of a product enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+class UpdateProductFieldOptions(WriteInput):
+    """Relabel choices of a product enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1226,14 +1180,14 @@ class UpdateProductFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_product_fields.")
+    field_code: str = Field(description="40-char code from get_product_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )
 
 
-class UpdateProjectField(ToolInput):
-    """Change a project custom field's name or UI settings by field_code; the code and type stay fixed. Edit choices with update_project_field_options."""
+class UpdateProjectField(WriteInput):
+    """Change a project custom field's name or UI settings (choices: update_project_field_options)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1246,23 +1200,23 @@ class UpdateProjectField(ToolInput):
         body_params=("field_name", "ui_visibility", "important_fields", "required_fields"),
         body_min_fields=1,
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
     field_name: Annotated[str | None, NotNull] = Field(
-        default=None, min_length=1, max_length=255, description="New field name."
+        default=None, min_length=1, max_length=255, description="New name."
     )
     ui_visibility: Annotated[AddProductFieldUiVisibility | None, NotNull] = Field(
-        default=None, description="Where it shows in the web app: add form and detail view."
+        default=None, description="Where the web app shows it."
     )
     important_fields: Annotated[AddDealFieldImportantFields | None, NotNull] = Field(
-        default=None, description="Highlight it in stages: {enabled, stage_ids}."
+        default=None, description="Highlight it in the given stages."
     )
     required_fields: Annotated[AddOrganizationFieldRequiredFields | None, NotNull] = Field(
-        default=None, description="Mandatory in the web app when {enabled: true}."
+        default=None, description="Mandatory in the web app when enabled."
     )
 
 
-class UpdateProjectFieldOptions(ToolInput):
-    """Relabel choices of a project enum/set field by field_code; send a list of option id and new label pairs. Nothing changes if any id is unknown."""
+class UpdateProjectFieldOptions(WriteInput):
+    """Relabel choices of a project enum/set field by option id (all or nothing)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -1275,7 +1229,7 @@ class UpdateProjectFieldOptions(ToolInput):
         body_params=("options",),
         body_root="options",
     )
-    field_code: str = Field(description="Custom field code (40-char hash) from get_project_fields.")
+    field_code: str = Field(description="40-char code from get_project_fields.")
     options: list[UpdateDealFieldOptionsOptionsItem] = Field(
-        description="Choices to relabel, as [{id, label}]; one unknown id fails the whole call."
+        description="[{id, label}] pairs; one unknown id fails all."
     )

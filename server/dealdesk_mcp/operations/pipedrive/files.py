@@ -9,12 +9,15 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     DownloadInput,
     ListInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -64,7 +67,7 @@ class AddFile(UploadInput):
     )
 
 
-class AddFileAndLinkIt(ToolInput):
+class AddFileAndLinkIt(WriteInput):
     """Create a new empty Google Drive document, sheet or slide deck and attach it to a deal, person or organization."""
 
     route: ClassVar[Route] = Route(
@@ -85,7 +88,7 @@ class AddFileAndLinkIt(ToolInput):
     remote_location: Literal["googledrive"] = Field(description="Storage; only googledrive.")
 
 
-class DeleteFile(ToolInput):
+class DeleteFile(DestructiveInput):
     """Remove a file by id from Pipedrive and from the records it is attached to."""
 
     route: ClassVar[Route] = Route(
@@ -152,7 +155,7 @@ class GetFile(ToolInput):
 
 
 class GetFiles(ListInput):
-    """List all files in the account. For files on a single record use get_deal_files, get_person_files or get_organization_files."""
+    """List all files in the account; one record's files via get_deal_files, get_person_files or get_organization_files."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -221,7 +224,7 @@ class GetPersonFiles(ListInput):
     )
 
 
-class LinkFileToItem(ToolInput):
+class LinkFileToItem(WriteInput):
     """Attach an existing Google Drive file to a deal, person or organization. Use add_file_and_link_it to create a new one."""
 
     route: ClassVar[Route] = Route(
@@ -239,7 +242,7 @@ class LinkFileToItem(ToolInput):
     remote_location: Literal["googledrive"] = Field(description="Storage; only googledrive.")
 
 
-class UpdateFile(ToolInput):
+class UpdateFile(UpdateInput):
     """Rename a file or change its description; contents cannot be replaced this way."""
 
     route: ClassVar[Route] = Route(

@@ -8,9 +8,12 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -24,8 +27,8 @@ __all__ = [
 ]
 
 
-class AddFilter(ToolInput):
-    """Create a saved filter from a conditions tree; check get_filter_helpers for valid operators. The top AND group holds one AND group and one OR group."""
+class AddFilter(WriteInput):
+    """Create a saved filter: a top AND group holding one AND and one OR group of conditions (operators: get_filter_helpers)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -39,7 +42,7 @@ class AddFilter(ToolInput):
     )
     name: str = Field(description="Filter name.")
     conditions: dict[str, Any] = Field(
-        description="Nested {glue, conditions}; leaves {object, field_id, operator, value}; max 16; dates YYYY-MM-DD."
+        description="Leaves {object, field_id, operator, value}; max 16; dates YYYY-MM-DD."
     )
     type: Literal["deals", "leads", "org", "people", "products", "activity", "projects"] = Field(
         description="Kind of records it filters."
@@ -49,7 +52,7 @@ class AddFilter(ToolInput):
     )
 
 
-class DeleteFilter(ToolInput):
+class DeleteFilter(DestructiveInput):
     """Delete one saved filter by id."""
 
     route: ClassVar[Route] = Route(
@@ -63,8 +66,8 @@ class DeleteFilter(ToolInput):
     id: StrictInt = Field(description="Filter id.")
 
 
-class DeleteFilters(ToolInput):
-    """Delete several saved filters at once by comma-separated ids; delete_filter removes one."""
+class DeleteFilters(DestructiveInput):
+    """Delete several saved filters at once; delete_filter removes one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -75,11 +78,11 @@ class DeleteFilters(ToolInput):
         query_params=("ids",),
         comma_params=("ids",),
     )
-    ids: list[str] = Field(description="Filter ids, comma-separated.")
+    ids: list[str] = Field(description="Filter ids.")
 
 
 class GetFilter(ToolInput):
-    """Get one saved filter by id, including its condition tree."""
+    """Get one saved filter with its condition tree."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -97,7 +100,7 @@ class GetFilter(ToolInput):
 
 
 class GetFilterHelpers(ToolInput):
-    """List the operators, field types and date helpers usable in conditions for add_filter and update_filter."""
+    """List the operators, field types and date helpers for add_filter and update_filter conditions."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/filters/helpers", version="v1", token_cost=20
@@ -105,7 +108,7 @@ class GetFilterHelpers(ToolInput):
 
 
 class GetFilters(ToolInput):
-    """List saved filters, optionally of one type; their ids serve as filter_id in list tools like get_deals."""
+    """List saved filters, optionally of one type; ids serve as filter_id in list tools."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -120,8 +123,8 @@ class GetFilters(ToolInput):
     ] = Field(default=None, description="Only filters of this kind.")
 
 
-class UpdateFilter(ToolInput):
-    """Replace a saved filter's conditions (always required) and optionally rename it."""
+class UpdateFilter(UpdateInput):
+    """Replace a saved filter's conditions (required) and optionally rename it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -135,10 +138,8 @@ class UpdateFilter(ToolInput):
         body_params=("name", "conditions"),
     )
     id: StrictInt = Field(description="Filter id.")
-    conditions: dict[str, Any] = Field(
-        description="Full new tree, shaped as in add_filter; replaces the old one."
-    )
+    conditions: dict[str, Any] = Field(description="Whole new tree, shaped as in add_filter.")
     include_field_code: Annotated[bool | None, NotNull] = Field(
         default=None, description="Also return each condition's field_code."
     )
-    name: Annotated[str | None, NotNull] = Field(default=None, description="New filter name.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")

@@ -8,10 +8,11 @@ from typing import Annotated, ClassVar
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotNull,
     Route,
-    ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -35,8 +36,8 @@ __all__ = [
 ]
 
 
-class AddDealFollower(ToolInput):
-    """Make a user follow a deal so they get notified of its changes; pass the deal id and the user_id."""
+class AddDealFollower(WriteInput):
+    """Make a user follow a deal, to be notified of its changes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -49,11 +50,11 @@ class AddDealFollower(ToolInput):
         body_params=("user_id",),
     )
     id: StrictInt = Field(description="Deal id.")
-    user_id: StrictInt = Field(description="User who will follow; user id.")
+    user_id: StrictInt = Field(description="Id of the user who will follow.")
 
 
-class AddOrganizationFollower(ToolInput):
-    """Make a user follow an organization so they are notified of its changes; pass the organization id and user_id."""
+class AddOrganizationFollower(WriteInput):
+    """Make a user follow an organization, to be notified of its changes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -66,11 +67,11 @@ class AddOrganizationFollower(ToolInput):
         body_params=("user_id",),
     )
     id: StrictInt = Field(description="Organization id.")
-    user_id: StrictInt = Field(description="User who will follow; user id.")
+    user_id: StrictInt = Field(description="Id of the user who will follow.")
 
 
-class AddPersonFollower(ToolInput):
-    """Make a user follow a person so they are notified of changes to that contact; pass the person id and user_id."""
+class AddPersonFollower(WriteInput):
+    """Make a user follow a person, to be notified of its changes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -83,11 +84,11 @@ class AddPersonFollower(ToolInput):
         body_params=("user_id",),
     )
     id: StrictInt = Field(description="Person id.")
-    user_id: StrictInt = Field(description="User who will follow; user id.")
+    user_id: StrictInt = Field(description="Id of the user who will follow.")
 
 
-class AddProductFollower(ToolInput):
-    """Make a user (user_id) follow a product."""
+class AddProductFollower(WriteInput):
+    """Make a user follow a product, to be notified of its changes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -100,11 +101,11 @@ class AddProductFollower(ToolInput):
         body_params=("user_id",),
     )
     id: StrictInt = Field(description="Product id.")
-    user_id: StrictInt = Field(description="User who will follow; user id.")
+    user_id: StrictInt = Field(description="Id of the user who will follow.")
 
 
-class DeleteDealFollower(ToolInput):
-    """Stop a user from following a deal. Look up current followers first with get_deal_followers."""
+class DeleteDealFollower(DestructiveInput):
+    """Stop a user following a deal; get_deal_followers lists them."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -115,13 +116,11 @@ class DeleteDealFollower(ToolInput):
         path_params=("id", "follower_id"),
     )
     id: StrictInt = Field(description="Deal id.")
-    follower_id: StrictInt = Field(
-        description="User id of the follower to remove, as listed by get_deal_followers."
-    )
+    follower_id: StrictInt = Field(description="The follower's user id.")
 
 
-class DeleteOrganizationFollower(ToolInput):
-    """Stop a user from following an organization. Look up current followers first with get_organization_followers."""
+class DeleteOrganizationFollower(DestructiveInput):
+    """Stop a user following an organization; get_organization_followers lists them."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -132,13 +131,11 @@ class DeleteOrganizationFollower(ToolInput):
         path_params=("id", "follower_id"),
     )
     id: StrictInt = Field(description="Organization id.")
-    follower_id: StrictInt = Field(
-        description="User id of the follower to remove, as listed by get_organization_followers."
-    )
+    follower_id: StrictInt = Field(description="The follower's user id.")
 
 
-class DeletePersonFollower(ToolInput):
-    """Stop a user from following a person. Look up current followers first with get_person_followers."""
+class DeletePersonFollower(DestructiveInput):
+    """Stop a user following a person; get_person_followers lists them."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -149,13 +146,11 @@ class DeletePersonFollower(ToolInput):
         path_params=("id", "follower_id"),
     )
     id: StrictInt = Field(description="Person id.")
-    follower_id: StrictInt = Field(
-        description="User id of the follower to remove, as listed by get_person_followers."
-    )
+    follower_id: StrictInt = Field(description="The follower's user id.")
 
 
-class DeleteProductFollower(ToolInput):
-    """Stop a user following a product; follower_id is that user's id."""
+class DeleteProductFollower(DestructiveInput):
+    """Stop a user following a product; get_product_followers lists them."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -166,13 +161,11 @@ class DeleteProductFollower(ToolInput):
         path_params=("id", "follower_id"),
     )
     id: StrictInt = Field(description="Product id.")
-    follower_id: StrictInt = Field(
-        description="User id of the follower to remove, as listed by get_product_followers."
-    )
+    follower_id: StrictInt = Field(description="The follower's user id.")
 
 
 class GetDealFollowers(ListInput):
-    """List the users who currently follow a deal. For who was added or removed over time, use get_deal_followers_changelog."""
+    """List the users following a deal now."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -190,7 +183,7 @@ class GetDealFollowers(ListInput):
 
 
 class GetDealFollowersChangelog(ListInput):
-    """Show the history of followers being added to or removed from a deal. For the current follower list, use get_deal_followers."""
+    """Show when followers were added to or removed from a deal."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -208,7 +201,7 @@ class GetDealFollowersChangelog(ListInput):
 
 
 class GetOrganizationFollowers(ListInput):
-    """List the users who currently follow an organization. For past additions and removals, use get_organization_followers_changelog."""
+    """List the users following an organization now."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -226,7 +219,7 @@ class GetOrganizationFollowers(ListInput):
 
 
 class GetOrganizationFollowersChangelog(ListInput):
-    """Show the history of followers added to or removed from an organization. For the current list, use get_organization_followers."""
+    """Show when followers were added to or removed from an organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -244,7 +237,7 @@ class GetOrganizationFollowersChangelog(ListInput):
 
 
 class GetPersonFollowers(ListInput):
-    """List the users who currently follow a person. For past additions and removals, use get_person_followers_changelog."""
+    """List the users following a person now."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -262,7 +255,7 @@ class GetPersonFollowers(ListInput):
 
 
 class GetPersonFollowersChangelog(ListInput):
-    """Show the history of followers added to or removed from a person. For the current list, use get_person_followers."""
+    """Show when followers were added to or removed from a person."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -298,7 +291,7 @@ class GetProductFollowers(ListInput):
 
 
 class GetProductFollowersChangelog(ListInput):
-    """List the history of users starting or stopping to follow a product."""
+    """Show when users started or stopped following a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -328,6 +321,6 @@ class GetUserFollowers(ListInput):
         path_params=("id",),
         query_params=("limit", "cursor"),
     )
-    id: StrictInt = Field(description="User whose followers to list; user id.")
+    id: StrictInt = Field(description="User id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")

@@ -9,16 +9,18 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddGoal", "DeleteGoal", "GetGoalResult", "GetGoals", "UpdateGoal"]
 
 
-class AddGoal(ToolInput):
-    """Create a goal from type, assignee, expected_outcome, duration and interval; a progress report is made for it automatically. type.params may hold pipeline_id and activity_type_id lists (null = all) and, for deals_progressed, stage_id."""
+class AddGoal(WriteInput):
+    """Create a goal; its progress report comes automatically. type.params: pipeline_id and activity_type_id lists (null = all), stage_id for deals_progressed."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -29,25 +31,21 @@ class AddGoal(ToolInput):
         token_cost=10,
         body_params=("title", "assignee", "type", "expected_outcome", "duration", "interval"),
     )
-    assignee: dict[str, Any] = Field(
-        description="{id, type}: type person, company or team; id is that assignee's id."
-    )
+    assignee: dict[str, Any] = Field(description="{id, type}: type person, company or team.")
     type: dict[str, Any] = Field(
-        description="{name, params}; name: deals_won/progressed/started, activities_added/completed, revenue_forecast."
+        description="{name, params}; name as get_goals type.name, or revenue_forecast."
     )
     expected_outcome: dict[str, Any] = Field(
-        description="{target, tracking_metric: quantity or sum}; sum goals also take currency_id."
+        description="{target, tracking_metric: quantity|sum}; sum goals also take currency_id."
     )
-    duration: dict[str, Any] = Field(
-        description="{start, end} as YYYY-MM-DD; end null for an open-ended goal."
-    )
+    duration: dict[str, Any] = Field(description="{start, end}, YYYY-MM-DD; end null for open-ended.")
     interval: Literal["weekly", "monthly", "quarterly", "yearly"] = Field(
         description="Period each target covers."
     )
     title: Annotated[str | None, NotNull] = Field(default=None, description="Goal title.")
 
 
-class DeleteGoal(ToolInput):
+class DeleteGoal(DestructiveInput):
     """Delete a goal by id."""
 
     route: ClassVar[Route] = Route(
@@ -62,7 +60,7 @@ class DeleteGoal(ToolInput):
 
 
 class GetGoalResult(ToolInput):
-    """Get a goal's progress between period.start and period.end, which must lie within the goal's duration."""
+    """Get a goal's progress between period.start and period.end, within the goal's duration."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -74,16 +72,12 @@ class GetGoalResult(ToolInput):
         query_params=("period.start", "period.end"),
     )
     id: str = Field(description="Goal id.")
-    period_start: date = Field(
-        alias="period.start", description="Period start, YYYY-MM-DD; not before the goal starts."
-    )
-    period_end: date = Field(
-        alias="period.end", description="Period end, YYYY-MM-DD; not after the goal ends."
-    )
+    period_start: date = Field(alias="period.start", description="Not before the goal starts.")
+    period_end: date = Field(alias="period.end", description="Not after the goal ends.")
 
 
 class GetGoals(ToolInput):
-    """Find goals by dotted criteria such as type.name, assignee.id or period. With no criteria only your own goals come back."""
+    """Find goals by dotted criteria (type.name, assignee.id, period...); with none, only your own goals."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -111,65 +105,56 @@ class GetGoals(ToolInput):
         Literal["deals_won", "deals_progressed", "activities_completed", "activities_added", "deals_started"]
         | None,
         NotNull,
-    ] = Field(default=None, alias="type.name", description="Goal type; given, it searches everyone's goals.")
-    title: Annotated[str | None, NotNull] = Field(default=None, description="Goal title to match.")
+    ] = Field(default=None, alias="type.name", description="Given, it searches everyone's goals.")
+    title: Annotated[str | None, NotNull] = Field(default=None, description="Title to match.")
     is_active: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="true (default) for active goals, false for inactive ones.",
-        json_schema_extra={"default": True},
+        default=None, description="false for inactive goals.", json_schema_extra={"default": True}
     )
     assignee_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, alias="assignee.id", description="User whose goals to find; omitted means your own."
+        default=None, alias="assignee.id", description="User whose goals to find; default you."
     )
     assignee_type: Annotated[Literal["person", "company", "team"] | None, NotNull] = Field(
-        default=None, alias="assignee.type", description="Assignee kind; given, it searches everyone's goals."
+        default=None, alias="assignee.type", description="Given, it searches everyone's goals."
     )
     expected_outcome_target: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None,
-        alias="expected_outcome.target",
-        description="Target value; given, it searches everyone's goals.",
+        default=None, alias="expected_outcome.target", description="Given, it searches everyone's goals."
     )
     expected_outcome_tracking_metric: Annotated[Literal["quantity", "sum"] | None, NotNull] = Field(
         default=None,
         alias="expected_outcome.tracking_metric",
-        description="Tracking metric; given, it searches everyone's goals.",
+        description="Given, it searches everyone's goals.",
     )
     expected_outcome_currency_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None,
         alias="expected_outcome.currency_id",
-        description="Currency id, for sum goals only; given, it searches everyone's goals.",
+        description="Sum goals only; given, searches everyone's.",
     )
     type_params_pipeline_id: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None,
-        alias="type.params.pipeline_id",
-        description="Pipeline ids; given, it searches everyone's goals.",
+        default=None, alias="type.params.pipeline_id", description="Given, it searches everyone's goals."
     )
     type_params_stage_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None,
         alias="type.params.stage_id",
-        description="Stage id, for deals_progressed goals; given, it searches everyone's goals.",
+        description="deals_progressed only; given, searches everyone's.",
     )
     type_params_activity_type_id: Annotated[list[StrictInt] | None, NotNull] = Field(
         default=None,
         alias="type.params.activity_type_id",
-        description="Activity type ids, for activities_* goals; given, it searches everyone's goals.",
+        description="activities_* only; given, searches everyone's.",
     )
     period_start: Annotated[date | None, NotNull] = Field(
         default=None,
         alias="period.start",
-        description="Period start, YYYY-MM-DD; needs period.end too.",
+        description="Needs period.end too.",
         json_schema_extra={"format": "date"},
     )
     period_end: Annotated[date | None, NotNull] = Field(
-        default=None,
-        alias="period.end",
-        description="Period end, YYYY-MM-DD.",
-        json_schema_extra={"format": "date"},
+        default=None, alias="period.end", description="Period end.", json_schema_extra={"format": "date"}
     )
 
 
-class UpdateGoal(ToolInput):
-    """Change a goal's title, assignee, type, target, duration or interval by id."""
+class UpdateGoal(WriteInput):
+    """Change a goal's title, assignee, type, target, duration or interval."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -184,18 +169,16 @@ class UpdateGoal(ToolInput):
     id: str = Field(description="Goal id.")
     title: Annotated[str | None, NotNull] = Field(default=None, description="New title.")
     assignee: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="{id, type}: type person, company or team; id is that assignee's id."
+        default=None, description="{id, type}: type person, company or team."
     )
     type: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description="{name, params}; name: deals_won/progressed/started, activities_added/completed, revenue_forecast.",
+        default=None, description="{name, params}; name as get_goals type.name, or revenue_forecast."
     )
     expected_outcome: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description="{target, tracking_metric: quantity or sum}; sum goals also take currency_id.",
+        default=None, description="{target, tracking_metric: quantity|sum}; sum goals also take currency_id."
     )
     duration: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None, description="{start, end} as YYYY-MM-DD; end null for an open-ended goal."
+        default=None, description="{start, end}, YYYY-MM-DD; end null for open-ended."
     )
     interval: Annotated[Literal["weekly", "monthly", "quarterly", "yearly"] | None, NotNull] = Field(
         default=None, description="Period each target covers."

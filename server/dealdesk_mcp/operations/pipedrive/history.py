@@ -26,7 +26,7 @@ __all__ = [
 
 
 class GetDealChangelog(ListInput):
-    """Show the old and new values of a deal's fields over time, custom fields included. For a mixed timeline of notes, activities and emails, use get_deal_updates."""
+    """Old and new values of a deal's fields over time, custom ones included; full timeline: get_deal_updates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -44,7 +44,7 @@ class GetDealChangelog(ListInput):
 
 
 class GetDealParticipantsChangelog(ListInput):
-    """Show when people were added to or removed from a deal as participants. For field value changes, use get_deal_changelog."""
+    """Show when persons were added to or removed from a deal as participants."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -62,7 +62,7 @@ class GetDealParticipantsChangelog(ListInput):
 
 
 class GetDealUpdates(ListInput):
-    """Get a deal's activity timeline, mixing field changes, notes, activities, files, emails and follower events. For field value history only, use get_deal_changelog."""
+    """A deal's timeline: field changes, notes, activities, files, emails, followers; values only: get_deal_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,8 +81,7 @@ class GetDealUpdates(ListInput):
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     all_changes: Annotated[Literal["1"] | None, NotNull] = Field(
-        default=None,
-        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
+        default=None, description='"1" adds custom field changes, left out otherwise.'
     )
     items: Annotated[
         list[
@@ -113,14 +112,11 @@ class GetDealUpdates(ListInput):
         ]
         | None,
         NotNull,
-    ] = Field(
-        default=None,
-        description="Event kinds to keep, comma-separated, e.g. note,activity,dealChange; all when omitted.",
-    )
+    ] = Field(default=None, description="Event kinds to keep; all when omitted.")
 
 
 class GetOrganizationChangelog(ListInput):
-    """Show the old and new values of an organization's fields over time. For the full timeline with notes, activities and emails, use get_organization_updates."""
+    """Old and new values of an organization's fields over time; full timeline: get_organization_updates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -138,7 +134,7 @@ class GetOrganizationChangelog(ListInput):
 
 
 class GetOrganizationUpdates(ListInput):
-    """Get an organization's activity timeline, mixing field changes, notes, activities, files and emails. For field value history only, use get_organization_changelog."""
+    """An organization's timeline: field changes, notes, activities, files, emails; values only: get_organization_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -157,8 +153,7 @@ class GetOrganizationUpdates(ListInput):
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     all_changes: Annotated[Literal["1"] | None, NotNull] = Field(
-        default=None,
-        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
+        default=None, description='"1" adds custom field changes, left out otherwise.'
     )
     items: Annotated[
         list[
@@ -180,14 +175,11 @@ class GetOrganizationUpdates(ListInput):
         ]
         | None,
         NotNull,
-    ] = Field(
-        default=None,
-        description="Event kinds to keep, comma-separated, e.g. note,activity,change; all when omitted.",
-    )
+    ] = Field(default=None, description="Event kinds to keep; all when omitted.")
 
 
 class GetPersonChangelog(ListInput):
-    """Show the old and new values of a person's fields over time. For the full timeline with notes, activities and emails, use get_person_updates."""
+    """Old and new values of a person's fields over time; full timeline: get_person_updates."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -205,7 +197,7 @@ class GetPersonChangelog(ListInput):
 
 
 class GetPersonUpdates(ListInput):
-    """Get a person's activity timeline, mixing field changes, notes, activities, files and emails. For field value history only, use get_person_changelog."""
+    """A person's timeline: field changes, notes, activities, files, emails; values only: get_person_changelog."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -224,8 +216,7 @@ class GetPersonUpdates(ListInput):
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     all_changes: Annotated[Literal["1"] | None, NotNull] = Field(
-        default=None,
-        description='Set to "1" (text) to include custom field changes; they are left out otherwise.',
+        default=None, description='"1" adds custom field changes, left out otherwise.'
     )
     items: Annotated[
         list[
@@ -256,14 +247,11 @@ class GetPersonUpdates(ListInput):
         ]
         | None,
         NotNull,
-    ] = Field(
-        default=None,
-        description="Event kinds to keep, comma-separated, e.g. note,activity,personChange; all when omitted.",
-    )
+    ] = Field(default=None, description="Event kinds to keep; all when omitted.")
 
 
 class GetProjectChangelog(ListInput):
-    """List the history of changes to a project's field values."""
+    """List the changes to a project's field values over time."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -9,16 +9,18 @@ from uuid import UUID
 from pydantic import Field
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddLeadLabel", "DeleteLeadLabel", "GetLeadLabels", "GetLeadSources", "UpdateLeadLabel"]
 
 
-class AddLeadLabel(ToolInput):
-    """Create a new label for tagging leads, with a name and color."""
+class AddLeadLabel(WriteInput):
+    """Create a label for tagging leads, with a name and color."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -35,8 +37,8 @@ class AddLeadLabel(ToolInput):
     ] = Field(description="Label color.")
 
 
-class DeleteLeadLabel(ToolInput):
-    """Remove a lead label; leads tagged with it simply lose the tag."""
+class DeleteLeadLabel(DestructiveInput):
+    """Remove a lead label; tagged leads just lose it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -50,7 +52,7 @@ class DeleteLeadLabel(ToolInput):
 
 
 class GetLeadLabels(ToolInput):
-    """List the labels available for tagging leads, with ids to pass as label_ids in add_lead or update_lead."""
+    """List lead labels, whose ids add_lead and update_lead take as label_ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/leadLabels", version="v1", token_cost=10
@@ -58,15 +60,15 @@ class GetLeadLabels(ToolInput):
 
 
 class GetLeadSources(ToolInput):
-    """List the origins a lead can come from, such as manual entry or web forms. Read-only; sources cannot be created."""
+    """List the sources a lead can come from (manual, web forms...); read-only."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/leadSources", version="v1", token_cost=2
     )
 
 
-class UpdateLeadLabel(ToolInput):
-    """Rename an existing lead label or change its color; leads keep the label."""
+class UpdateLeadLabel(WriteInput):
+    """Rename a lead label or change its color."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -79,9 +81,9 @@ class UpdateLeadLabel(ToolInput):
         body_params=("name", "color"),
     )
     id: UUID = Field(description="Lead label id (UUID).")
-    name: Annotated[str | None, NotNull] = Field(default=None, description="New label name.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
     color: Annotated[
         Literal["blue", "brown", "dark-gray", "gray", "green", "orange", "pink", "purple", "red", "yellow"]
         | None,
         NotNull,
-    ] = Field(default=None, description="New label color.")
+    ] = Field(default=None, description="New color.")

@@ -10,11 +10,14 @@ from uuid import UUID
 from pydantic import ConfigDict, Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -36,7 +39,7 @@ class AddLeadValue(NestedInput):
     currency: str
 
 
-class AddLead(ToolInput):
+class AddLead(WriteInput):
     """Create a lead; needs a title plus a person_id or organization_id. Use add_deal when the opportunity is already qualified."""
 
     route: ClassVar[Route] = Route(
@@ -87,8 +90,8 @@ class AddLead(ToolInput):
     channel_id: str | None = Field(default=None, description="Your id for the channel.")
 
 
-class ConvertLeadToDeal(ToolInput):
-    """Start promoting a lead into a deal, optionally choosing pipeline or stage; returns a conversion id for get_lead_conversion_status."""
+class ConvertLeadToDeal(WriteInput):
+    """Start turning a lead into a deal, optionally in a given pipeline or stage; answers a conversion id for get_lead_conversion_status."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -109,7 +112,7 @@ class ConvertLeadToDeal(ToolInput):
     )
 
 
-class DeleteLead(ToolInput):
+class DeleteLead(DestructiveInput):
     """Remove a lead by id. To hide it without deleting, archive it via update_lead."""
 
     route: ClassVar[Route] = Route(
@@ -192,7 +195,7 @@ class GetLeadConversionStatus(ToolInput):
 
 
 class GetLeads(ListInput):
-    """List active (non-archived) leads, filtered by owner, person, organization or saved filter. Use search_leads for text and get_archived_leads for archived ones."""
+    """List active leads, filtered by owner, person, organization or saved filter. Text: search_leads; archived: get_archived_leads."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -284,7 +287,7 @@ class SearchLeads(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateLead(ToolInput):
+class UpdateLead(UpdateInput):
     """Change fields of an existing lead, including archiving it or marking it seen. Use convert_lead_to_deal to promote it."""
 
     route: ClassVar[Route] = Route(

@@ -9,11 +9,13 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
 )
 
 __all__ = [
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 
-class DeleteMailThread(ToolInput):
+class DeleteMailThread(DestructiveInput):
     """Delete a mail thread by id."""
 
     route: ClassVar[Route] = Route(
@@ -44,7 +46,7 @@ class DeleteMailThread(ToolInput):
 
 
 class GetDealMailMessages(ListInput):
-    """List the emails linked to a deal. For emails tied to a contact or company, use get_person_mail_messages or get_organization_mail_messages."""
+    """List the emails linked to a deal."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -62,12 +64,12 @@ class GetDealMailMessages(ListInput):
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
+        default=None, description="1 adds each message body.", json_schema_extra={"default": 0}
     )
 
 
 class GetMailMessage(ToolInput):
-    """Get one mail message by id; set include_body to get its full body."""
+    """Get one mail message by id; include_body adds its full body."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -80,12 +82,12 @@ class GetMailMessage(ToolInput):
     )
     id: StrictInt = Field(description="Mail message id.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 adds the full body; default 0.", json_schema_extra={"default": 0}
+        default=None, description="1 adds the full body.", json_schema_extra={"default": 0}
     )
 
 
 class GetMailThread(ToolInput):
-    """Get one mail thread by id; read its messages with get_mail_thread_messages."""
+    """Get one mail thread by id; get_mail_thread_messages reads its messages."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -99,7 +101,7 @@ class GetMailThread(ToolInput):
 
 
 class GetMailThreadMessages(ToolInput):
-    """List all messages in a mail thread."""
+    """List all messages of a mail thread."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -113,7 +115,7 @@ class GetMailThreadMessages(ToolInput):
 
 
 class GetMailThreads(ListInput):
-    """List mail threads of one mailbox folder, most recently active first."""
+    """List the mail threads of one mailbox folder, most recently active first."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -125,7 +127,7 @@ class GetMailThreads(ListInput):
         query_params=("folder", "start", "limit"),
     )
     folder: Literal["inbox", "drafts", "sent", "archive"] = Field(
-        description="Mailbox folder; default inbox.", json_schema_extra={"default": "inbox"}
+        description="Mailbox folder.", json_schema_extra={"default": "inbox"}
     )
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
@@ -134,7 +136,7 @@ class GetMailThreads(ListInput):
 
 
 class GetOrganizationMailMessages(ListInput):
-    """List the emails linked to an organization. For a deal's or a person's emails, use get_deal_mail_messages or get_person_mail_messages."""
+    """List the emails linked to an organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -152,12 +154,12 @@ class GetOrganizationMailMessages(ListInput):
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
+        default=None, description="1 adds each message body.", json_schema_extra={"default": 0}
     )
 
 
 class GetPersonMailMessages(ListInput):
-    """List the emails exchanged with a person. For a deal's or an organization's emails, use get_deal_mail_messages or get_organization_mail_messages."""
+    """List the emails exchanged with a person."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -175,12 +177,12 @@ class GetPersonMailMessages(ListInput):
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     include_body: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 adds each message body; default 0.", json_schema_extra={"default": 0}
+        default=None, description="1 adds each message body.", json_schema_extra={"default": 0}
     )
 
 
-class UpdateMailThreadDetails(ToolInput):
-    """Link a mail thread to a deal or lead, or change its shared, read and archived flags."""
+class UpdateMailThreadDetails(UpdateInput):
+    """Link a mail thread to a deal or lead, or set its shared, read and archived flags."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -194,19 +196,17 @@ class UpdateMailThreadDetails(ToolInput):
     )
     id: StrictInt = Field(description="Mail thread id.")
     deal_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Deal to link the thread to; deal id."
+        default=None, description="Deal id to link the thread to."
     )
     lead_id: Annotated[UUID | None, NotNull] = Field(
-        default=None,
-        description="Lead to link the thread to; lead id (UUID).",
-        json_schema_extra={"format": "uuid"},
+        default=None, description="Lead id to link the thread to.", json_schema_extra={"format": "uuid"}
     )
     shared_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 shares the thread with the company, 0 keeps it private."
+        default=None, description="1 shares it with the company, 0 keeps it private."
     )
     read_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 marks it read, 0 unread."
+        default=None, description="1 read, 0 unread."
     )
     archived_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 archives, 0 restores; only inbox threads can be archived."
+        default=None, description="1 archives, 0 restores; inbox threads only."
     )

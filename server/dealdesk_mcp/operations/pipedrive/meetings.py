@@ -9,15 +9,16 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     Route,
-    ToolInput,
+    WriteInput,
 )
 
 __all__ = ["DeleteUserProviderLink", "SaveUserProviderLink"]
 
 
-class DeleteUserProviderLink(ToolInput):
-    """For video call integrations: remove a user's link to the installed app; id is the user_provider_id."""
+class DeleteUserProviderLink(DestructiveInput):
+    """Video call apps: remove a user's link to the installed app."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -27,11 +28,11 @@ class DeleteUserProviderLink(ToolInput):
         token_cost=6,
         path_params=("id",),
     )
-    id: UUID = Field(description="user_provider_id of the link to remove (UUID).")
+    id: UUID = Field(description="user_provider_id of the link.")
 
 
-class SaveUserProviderLink(ToolInput):
-    """For video call integrations: link a Pipedrive user to the installed app right after install."""
+class SaveUserProviderLink(WriteInput):
+    """Video call apps: link a Pipedrive user to the installed app right after install."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -42,7 +43,7 @@ class SaveUserProviderLink(ToolInput):
         token_cost=10,
         body_params=("user_provider_id", "user_id", "company_id", "marketplace_client_id"),
     )
-    user_provider_id: UUID = Field(description="Your integration's own id for this user link.")
+    user_provider_id: UUID = Field(description="Your integration's id for this user link.")
     user_id: StrictInt = Field(description="Pipedrive user id.")
     company_id: StrictInt = Field(description="Pipedrive company id.")
-    marketplace_client_id: str = Field(description="Marketplace client id of your app.")
+    marketplace_client_id: str = Field(description="Your app's marketplace client id.")

@@ -10,11 +10,14 @@ from uuid import UUID
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -31,7 +34,7 @@ __all__ = [
 ]
 
 
-class AddNote(ToolInput):
+class AddNote(WriteInput):
     """Write a note (HTML allowed) on a deal, lead, person, organization, project or task; at least one link is required."""
 
     route: ClassVar[Route] = Route(
@@ -98,7 +101,7 @@ class AddNote(ToolInput):
     )
 
 
-class AddNoteComment(ToolInput):
+class AddNoteComment(WriteInput):
     """Post a comment under an existing note. To create a new note use add_note."""
 
     route: ClassVar[Route] = Route(
@@ -115,7 +118,7 @@ class AddNoteComment(ToolInput):
     content: str = Field(description="Comment text, HTML allowed.")
 
 
-class DeleteComment(ToolInput):
+class DeleteComment(DestructiveInput):
     """Remove one comment from a note; the note itself stays."""
 
     route: ClassVar[Route] = Route(
@@ -130,7 +133,7 @@ class DeleteComment(ToolInput):
     commentId: UUID = Field(description="Comment id (UUID).")
 
 
-class DeleteNote(ToolInput):
+class DeleteNote(DestructiveInput):
     """Remove a note by id, along with its comments. To edit it instead use update_note."""
 
     route: ClassVar[Route] = Route(
@@ -270,7 +273,7 @@ class GetNotes(ListInput):
     )
 
 
-class UpdateCommentForNote(ToolInput):
+class UpdateCommentForNote(UpdateInput):
     """Edit the text of an existing comment on a note. To change the note itself use update_note."""
 
     route: ClassVar[Route] = Route(
@@ -288,7 +291,7 @@ class UpdateCommentForNote(ToolInput):
     content: str = Field(description="Comment text, HTML allowed.")
 
 
-class UpdateNote(ToolInput):
+class UpdateNote(UpdateInput):
     """Change a note's content, its linked records or whether it is pinned."""
 
     route: ClassVar[Route] = Route(

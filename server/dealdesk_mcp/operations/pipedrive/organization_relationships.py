@@ -8,9 +8,12 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -22,7 +25,7 @@ __all__ = [
 ]
 
 
-class AddOrganizationRelationship(ToolInput):
+class AddOrganizationRelationship(WriteInput):
     """Link two organizations as parent/child or as related companies."""
 
     route: ClassVar[Route] = Route(
@@ -35,22 +38,21 @@ class AddOrganizationRelationship(ToolInput):
         body_params=("org_id", "type", "rel_owner_org_id", "rel_linked_org_id"),
     )
     type: Literal["parent", "related"] = Field(
-        description="parent (owner org is the parent of the linked one) or related."
+        description="parent: the owner org is the parent of the linked one."
     )
     rel_owner_org_id: StrictInt = Field(
-        description="The parent company when type is parent; either side when type is related."
+        description="Parent org when type is parent; either side when related."
     )
     rel_linked_org_id: StrictInt = Field(
-        description="The child company when type is parent; the other side when related."
+        description="Child org when type is parent; the other side when related."
     )
     org_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        description="Organization whose point of view the calculated fields use; organization id.",
+        default=None, description="Org whose point of view the calculated fields take."
     )
 
 
-class DeleteOrganizationRelationship(ToolInput):
-    """Remove a link between two organizations; the companies themselves are kept."""
+class DeleteOrganizationRelationship(DestructiveInput):
+    """Remove a link between two organizations; both companies stay."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -64,7 +66,7 @@ class DeleteOrganizationRelationship(ToolInput):
 
 
 class GetOrganizationRelationship(ToolInput):
-    """Fetch one link between two organizations by its id."""
+    """Get one link between two organizations."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -77,13 +79,12 @@ class GetOrganizationRelationship(ToolInput):
     )
     id: StrictInt = Field(description="Relationship id.")
     org_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        description="Organization whose point of view the calculated fields use; organization id.",
+        default=None, description="Org whose point of view the calculated fields take."
     )
 
 
 class GetOrganizationRelationships(ToolInput):
-    """List parent and related-company links for one organization. Use get_organization_relationship for a single link."""
+    """List the parent and related-company links of one organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -93,11 +94,11 @@ class GetOrganizationRelationships(ToolInput):
         token_cost=20,
         query_params=("org_id",),
     )
-    org_id: StrictInt = Field(description="Organization whose links to list; organization id.")
+    org_id: StrictInt = Field(description="Organization id.")
 
 
-class UpdateOrganizationRelationship(ToolInput):
-    """Change the type or the two organizations of an existing link between companies."""
+class UpdateOrganizationRelationship(UpdateInput):
+    """Change the type or the two organizations of a company link."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -111,15 +112,14 @@ class UpdateOrganizationRelationship(ToolInput):
     )
     id: StrictInt = Field(description="Relationship id.")
     org_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None,
-        description="Organization whose point of view the calculated fields use; organization id.",
+        default=None, description="Org whose point of view the calculated fields take."
     )
     type: Annotated[Literal["parent", "related"] | None, NotNull] = Field(
-        default=None, description="parent (owner org is the parent of the linked one) or related."
+        default=None, description="parent: the owner org is the parent of the linked one."
     )
     rel_owner_org_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="The parent company when type is parent; either side when type is related."
+        default=None, description="Parent org when type is parent; either side when related."
     )
     rel_linked_org_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="The child company when type is parent; the other side when related."
+        default=None, description="Child org when type is parent; the other side when related."
     )

@@ -8,12 +8,15 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -41,7 +44,7 @@ class AddOrganizationAddress(NestedInput):
     postal_code: Annotated[str | None, NotNull] = None
 
 
-class AddOrganization(ToolInput):
+class AddOrganization(WriteInput):
     """Create a company; only name is required. Custom fields go in custom_fields, keyed by field name."""
 
     route: ClassVar[Route] = Route(
@@ -86,7 +89,7 @@ class AddOrganization(ToolInput):
     )
 
 
-class DeleteOrganization(ToolInput):
+class DeleteOrganization(DestructiveInput):
     """Remove a company by id. To combine duplicates instead, use merge_organizations."""
 
     route: ClassVar[Route] = Route(
@@ -101,7 +104,7 @@ class DeleteOrganization(ToolInput):
 
 
 class GetOrganization(ToolInput):
-    """Fetch one company by id with all its fields. Use get_organizations to browse or search_organization to look one up by text."""
+    """Fetch one company by id with all its fields. To browse, get_organizations; by text, search_organization."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -238,7 +241,7 @@ class GetOrganizations(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class MergeOrganizations(ToolInput):
+class MergeOrganizations(DestructiveInput):
     """Combine two duplicate companies; the one given by id is absorbed into merge_with_id, which survives."""
 
     route: ClassVar[Route] = Route(
@@ -279,7 +282,7 @@ class SearchOrganization(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateOrganization(ToolInput):
+class UpdateOrganization(UpdateInput):
     """Change fields of an existing company, such as name, owner, address or labels. Unsent fields stay as they are."""
 
     route: ClassVar[Route] = Route(

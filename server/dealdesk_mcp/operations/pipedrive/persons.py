@@ -8,13 +8,16 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NestedInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -53,7 +56,7 @@ class AddPersonPostalAddress(NestedInput):
     postal_code: Annotated[str | None, NotNull] = None
 
 
-class AddPerson(ToolInput):
+class AddPerson(WriteInput):
     """Create a contact; only name is required. Emails and phones are lists, custom fields go in custom_fields, keyed by field name."""
 
     route: ClassVar[Route] = Route(
@@ -143,7 +146,7 @@ class AddPersonPicture(UploadInput):
     )
 
 
-class DeletePerson(ToolInput):
+class DeletePerson(DestructiveInput):
     """Remove a contact by id. To combine duplicates instead, use merge_persons."""
 
     route: ClassVar[Route] = Route(
@@ -157,7 +160,7 @@ class DeletePerson(ToolInput):
     id: StrictInt = Field(description="Person id.")
 
 
-class DeletePersonPicture(ToolInput):
+class DeletePersonPicture(DestructiveInput):
     """Remove the profile picture from a contact. Use add_person_picture to set a new one."""
 
     route: ClassVar[Route] = Route(
@@ -172,7 +175,7 @@ class DeletePersonPicture(ToolInput):
 
 
 class GetPerson(ToolInput):
-    """Fetch one contact by id with all fields. Use get_persons to browse many or search_persons to look one up by text."""
+    """Fetch one contact by id with all fields. To browse, get_persons; by text, search_persons."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -357,7 +360,7 @@ class GetPersons(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class MergePersons(ToolInput):
+class MergePersons(DestructiveInput):
     """Combine two duplicate contacts; the person given by id is absorbed into merge_with_id, which survives."""
 
     route: ClassVar[Route] = Route(
@@ -412,8 +415,8 @@ class SearchPersons(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdatePerson(ToolInput):
-    """Change fields of an existing contact, such as name, emails, phones, organization or owner. Unsent fields stay as they are."""
+class UpdatePerson(UpdateInput):
+    """Change a contact's fields, such as name, emails, phones, organization or owner. Unsent fields stay as they are."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -9,11 +9,14 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -28,7 +31,7 @@ __all__ = [
 ]
 
 
-class AddPipeline(ToolInput):
+class AddPipeline(WriteInput):
     """Create a new sales pipeline with a name. Add stages to it afterwards with add_stage."""
 
     route: ClassVar[Route] = Route(
@@ -46,7 +49,7 @@ class AddPipeline(ToolInput):
     )
 
 
-class DeletePipeline(ToolInput):
+class DeletePipeline(DestructiveInput):
     """Remove a pipeline by ID. Use update_pipeline if you only need to rename it."""
 
     route: ClassVar[Route] = Route(
@@ -160,7 +163,7 @@ class GetPipelineMovementStatistics(ToolInput):
 
 
 class GetPipelines(ListInput):
-    """List all sales pipelines in the company. Use get_pipeline for one pipeline, or get_stages for the stages inside pipelines."""
+    """List all sales pipelines. One pipeline: get_pipeline; their stages: get_stages."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -181,7 +184,7 @@ class GetPipelines(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdatePipeline(ToolInput):
+class UpdatePipeline(UpdateInput):
     """Rename a pipeline or switch deal probability tracking on or off for it."""
 
     route: ClassVar[Route] = Route(

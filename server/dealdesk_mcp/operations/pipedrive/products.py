@@ -8,12 +8,15 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
     UploadInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -37,8 +40,8 @@ __all__ = [
 ]
 
 
-class AddProduct(ToolInput):
-    """Create a product; name is required. Give prices as one entry per currency and custom values in custom_fields."""
+class AddProduct(WriteInput):
+    """Create a product; prices go one entry per currency, custom values in custom_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -64,53 +67,43 @@ class AddProduct(ToolInput):
         ),
     )
     name: str = Field(description="Product name; not empty.")
-    code: Annotated[str | None, NotNull] = Field(default=None, description="Product code, such as a SKU.")
-    description: Annotated[str | None, NotNull] = Field(default=None, description="Product description.")
-    unit: Annotated[str | None, NotNull] = Field(
-        default=None, description="Unit it is sold in, e.g. pcs or hours."
-    )
+    code: Annotated[str | None, NotNull] = Field(default=None, description="Product code, e.g. a SKU.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Free-text description.")
+    unit: Annotated[str | None, NotNull] = Field(default=None, description="Unit sold, e.g. pcs or hours.")
     tax: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+        default=None, description="Tax percentage.", json_schema_extra={"default": 0}
     )
     category: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Product category, as a number."
+        default=None, description="Category, as a number."
     )
     owner_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Owner; user id. Defaults to you."
+        default=None, description="Owner's user id; default you."
     )
     is_linkable: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="false stops it from being added to deals; default true.",
-        json_schema_extra={"default": True},
+        default=None, description="false: it cannot be added to deals.", json_schema_extra={"default": True}
     )
     visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
         default=None,
-        description="Who sees it: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company.",
+        description="1 owner+followers, 3 all (Premium+: owner's group), 5 group+sub-groups, 7 all.",
     )
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None,
-        description="One entry per currency: {currency, price, cost?, direct_cost?}; default price 0.",
+        default=None, description="Per currency: {currency, price, cost?, direct_cost?}; price default 0."
     )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description="Custom field values by field name; option fields take the option label; null clears one.",
+        default=None, description="Values by field name; options by label; null clears one."
     )
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
-    ] = Field(
-        default=None,
-        description="Billing period (Growth plan and up); default one-time.",
-        json_schema_extra={"default": "one-time"},
-    )
+    ] = Field(default=None, description="Growth plan and up.", json_schema_extra={"default": "one-time"})
     billing_frequency_cycles: StrictInt | None = Field(
         default=None,
-        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+        description="Up to 208; null if one-time; required if weekly; else null = no end.",
         json_schema_extra={"default": None},
     )
 
 
-class AddProductVariation(ToolInput):
-    """Add a variation to a product; name is required, prices are optional."""
+class AddProductVariation(WriteInput):
+    """Add a variation (size, edition...) to a product, with optional prices."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -123,15 +116,14 @@ class AddProductVariation(ToolInput):
         body_params=("name", "prices"),
     )
     id: StrictInt = Field(description="Product id.")
-    name: str = Field(description="Variation name, up to 255 characters.")
+    name: str = Field(description="Up to 255 characters.")
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None,
-        description="One entry per currency: {currency, price, cost?, direct_cost?, notes?}; default 0.",
+        default=None, description="Per currency: {currency, price, cost?, direct_cost?, notes?}; default 0."
     )
 
 
-class DeleteProduct(ToolInput):
-    """Delete a product by id; it is purged for good 30 days later."""
+class DeleteProduct(DestructiveInput):
+    """Delete a product; it is purged for good 30 days later."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -144,7 +136,7 @@ class DeleteProduct(ToolInput):
     id: StrictInt = Field(description="Product id.")
 
 
-class DeleteProductImage(ToolInput):
+class DeleteProductImage(DestructiveInput):
     """Remove the image of a product."""
 
     route: ClassVar[Route] = Route(
@@ -158,8 +150,8 @@ class DeleteProductImage(ToolInput):
     id: StrictInt = Field(description="Product id.")
 
 
-class DeleteProductVariation(ToolInput):
-    """Delete one variation of a product; needs the product id and product_variation_id."""
+class DeleteProductVariation(DestructiveInput):
+    """Delete one variation of a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -173,8 +165,8 @@ class DeleteProductVariation(ToolInput):
     product_variation_id: StrictInt = Field(description="Variation id.")
 
 
-class DuplicateProduct(ToolInput):
-    """Copy a product, with its variations, prices and custom fields, into a new product."""
+class DuplicateProduct(WriteInput):
+    """Copy a product with its variations, prices and custom fields into a new one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -202,7 +194,7 @@ class GetProduct(ToolInput):
 
 
 class GetProductDeals(ListInput):
-    """List deals that include a given product, optionally by deal status. For the products of one deal use get_deal_products."""
+    """List deals that include a product, by deal status; a deal's products: get_deal_products."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -221,13 +213,13 @@ class GetProductDeals(ListInput):
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     status: Annotated[Literal["open", "won", "lost", "deleted", "all_not_deleted"] | None, NotNull] = Field(
         default=None,
-        description="Deal status to keep; default all_not_deleted; deleted means removed in the last 30 days.",
+        description="Deal status; deleted means removed in the last 30 days.",
         json_schema_extra={"default": "all_not_deleted"},
     )
 
 
 class GetProductFiles(ListInput):
-    """List the files stored on one product, such as datasheets or price sheets."""
+    """List files attached to a product, such as datasheets."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -244,16 +236,14 @@ class GetProductFiles(ListInput):
     start: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Offset of the first item.", json_schema_extra={"default": 0}
     )
-    limit: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, le=100, description="Page size; at most 100."
-    )
+    limit: Annotated[StrictInt | None, NotNull] = Field(default=None, le=100, description="Page size.")
     sort: Annotated[str | None, NotNull] = Field(
-        default=None, description="Sort by id or update_time, optionally followed by ASC or DESC."
+        default=None, description="id or update_time, optionally then ASC or DESC."
     )
 
 
 class GetProductImage(ToolInput):
-    """Get a product's image details, including a public link that stops working after 7 days."""
+    """Get a product's image details, with a public link valid for 7 days."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -267,7 +257,7 @@ class GetProductImage(ToolInput):
 
 
 class GetProductVariations(ListInput):
-    """List the variations of a product (sizes, editions and the like) with their prices."""
+    """List a product's variations (sizes, editions...) with their prices."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -285,7 +275,7 @@ class GetProductVariations(ListInput):
 
 
 class GetProducts(ListInput):
-    """List products, optionally by owner, saved filter, explicit ids or update time, with sorting. Use search_products to find them by name or code."""
+    """List products by owner, saved filter, ids or update time; search_products finds by name or code."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -307,11 +297,9 @@ class GetProducts(ListInput):
         ),
         comma_params=("ids", "custom_fields"),
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only products of this owner; user id."
-    )
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     ids: Annotated[list[str] | None, NotNull] = Field(
-        default=None, description="Product ids to fetch, comma-separated, up to 100; ignored with filter_id."
+        default=None, description="Up to 100 product ids; ignored with filter_id."
     )
     filter_id: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Saved filter to apply; filter id."
@@ -319,22 +307,21 @@ class GetProducts(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     sort_by: Annotated[Literal["id", "name", "add_time", "update_time"] | None, NotNull] = Field(
-        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
+        default=None, description="Field to sort by.", json_schema_extra={"default": "id"}
     )
     sort_direction: Annotated[Literal["asc", "desc"] | None, NotNull] = Field(
         default=None, description="Sort order.", json_schema_extra={"default": "asc"}
     )
     updated_since: Annotated[str | None, NotNull] = Field(
-        default=None, description="RFC 3339 date-time; keeps products updated at or after it."
+        default=None, description="Updated at or after; RFC 3339."
     )
     custom_fields: Annotated[list[str] | None, NotNull] = Field(
-        default=None,
-        description="Custom fields to include, by name, comma-separated, up to 15; others are left out.",
+        default=None, description="Custom fields to include, by name, up to 15; others left out."
     )
 
 
 class SearchProducts(ListInput):
-    """Search products by name, code or custom field text. Use get_products to filter by owner, saved filter or ids."""
+    """Search products by name, code or custom field text; get_products filters by owner, filter or ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -346,12 +333,12 @@ class SearchProducts(ListInput):
         query_params=("term", "fields", "exact_match", "include_fields", "limit", "cursor"),
         comma_params=("fields",),
     )
-    term: str = Field(description="Text to find; at least 2 characters, or 1 with exact_match.")
+    term: str = Field(description="At least 2 characters, or 1 with exact_match.")
     fields: Annotated[list[Literal["code", "custom_fields", "name"]] | None, NotNull] = Field(
-        default=None, description="Fields to search in, comma-separated; all of them when omitted."
+        default=None, description="Fields to search; all when omitted."
     )
     exact_match: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true keeps only whole-term matches (case-insensitive)."
+        default=None, description="Whole-term matches only; case-insensitive."
     )
     include_fields: Annotated[Literal["product.price"] | None, NotNull] = Field(
         default=None, description="product.price adds each hit's prices."
@@ -360,7 +347,7 @@ class SearchProducts(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateProduct(ToolInput):
+class UpdateProduct(UpdateInput):
     """Change a product's fields by id; send only what changes."""
 
     route: ClassVar[Route] = Route(
@@ -389,46 +376,39 @@ class UpdateProduct(ToolInput):
     )
     id: StrictInt = Field(description="Product id.")
     name: Annotated[str | None, NotNull] = Field(default=None, description="New name; not empty.")
-    code: Annotated[str | None, NotNull] = Field(default=None, description="Product code, such as a SKU.")
-    description: Annotated[str | None, NotNull] = Field(default=None, description="Product description.")
-    unit: Annotated[str | None, NotNull] = Field(
-        default=None, description="Unit it is sold in, e.g. pcs or hours."
-    )
+    code: Annotated[str | None, NotNull] = Field(default=None, description="Product code, e.g. a SKU.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Free-text description.")
+    unit: Annotated[str | None, NotNull] = Field(default=None, description="Unit sold, e.g. pcs or hours.")
     tax: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Tax percentage; default 0.", json_schema_extra={"default": 0}
+        default=None, description="Tax percentage.", json_schema_extra={"default": 0}
     )
     category: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Product category, as a number."
+        default=None, description="Category, as a number."
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="New owner; user id.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="New owner's user id.")
     is_linkable: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="false stops it from being added to deals; default true.",
-        json_schema_extra={"default": True},
+        default=None, description="false: it cannot be added to deals.", json_schema_extra={"default": True}
     )
     visible_to: Annotated[Annotated[Literal[1, 3, 5, 7], NotBool] | None, NotNull] = Field(
         default=None,
-        description="Who sees it: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company.",
+        description="1 owner+followers, 3 all (Premium+: owner's group), 5 group+sub-groups, 7 all.",
     )
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None,
-        description="One entry per currency: {currency, price, cost?, direct_cost?}; default price 0.",
+        default=None, description="Per currency: {currency, price, cost?, direct_cost?}; price default 0."
     )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description="Custom field values by field name; option fields take the option label; null clears one.",
+        default=None, description="Values by field name; options by label; null clears one."
     )
     billing_frequency: Annotated[
         Literal["one-time", "annually", "semi-annually", "quarterly", "monthly", "weekly"] | None, NotNull
-    ] = Field(default=None, description="Billing period (Growth plan and up); default one-time.")
+    ] = Field(default=None, description="Growth plan and up.")
     billing_frequency_cycles: StrictInt | None = Field(
-        default=None,
-        description="Billing cycles, up to 208: null when one-time, required when weekly, else null = no end.",
+        default=None, description="Up to 208; null if one-time; required if weekly; else null = no end."
     )
 
 
 class UpdateProductImage(UploadInput):
-    """Replace a product's image. Give a local file `path` to the new image."""
+    """Replace a product's image with a local file at `path`."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -443,8 +423,8 @@ class UpdateProductImage(UploadInput):
     id: StrictInt = Field(description="Product id.")
 
 
-class UpdateProductVariation(ToolInput):
-    """Rename a product variation or change its prices; needs the product id and product_variation_id."""
+class UpdateProductVariation(WriteInput):
+    """Rename a product variation or change its prices."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -460,13 +440,12 @@ class UpdateProductVariation(ToolInput):
     product_variation_id: StrictInt = Field(description="Variation id.")
     name: Annotated[str | None, NotNull] = Field(default=None, description="New name, up to 255 characters.")
     prices: Annotated[list[dict[str, Any]] | None, NotNull] = Field(
-        default=None,
-        description="One entry per currency: {currency, price, cost?, direct_cost?, notes?}; default 0.",
+        default=None, description="Per currency: {currency, price, cost?, direct_cost?, notes?}; default 0."
     )
 
 
 class UploadProductImage(UploadInput):
-    """Add an image to a product; to replace an existing one use update_product_image. Give a local file `path` to the image."""
+    """Add an image to a product from a local file at `path`; update_product_image replaces one."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -9,11 +9,14 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictFloat, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -52,8 +55,8 @@ __all__ = [
 ]
 
 
-class AddProject(ToolInput):
-    """Create a project; title is required. Place it with board_id and phase_id, link deals, persons and orgs by id lists, and set custom values in custom_fields."""
+class AddProject(WriteInput):
+    """Create a project on a board and phase, linked to deals, persons and orgs by id lists."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -81,49 +84,44 @@ class AddProject(ToolInput):
         ),
     )
     title: str = Field(description="Project title.")
-    description: Annotated[str | None, NotNull] = Field(default=None, description="Project description.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Free-text description.")
     status: Annotated[str | None, NotNull] = Field(
-        default=None, description="Project status, e.g. open, completed or canceled."
+        default=None, description="e.g. open, completed or canceled."
     )
-    board_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Board holding the project; board id."
-    )
+    board_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Board id.")
     phase_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Phase of that board; phase id."
+        default=None, description="Phase id on that board."
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner; user id.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     start_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="Start date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned start.", json_schema_extra={"format": "date"}
     )
     end_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="End date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned end.", json_schema_extra={"format": "date"}
     )
     deal_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Linked deals; list of deal ids."
+        default=None, description="Deal ids to link."
     )
     person_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Linked persons; list of person ids."
+        default=None, description="Person ids to link."
     )
     org_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Linked organizations; list of organization ids."
+        default=None, description="Organization ids to link."
     )
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Project labels; list of label ids."
-    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
     health_status: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Health status as a number code."
     )
     template_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Project template to build from; template id."
+        default=None, description="Project template to build from."
     )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description="Custom field values by field name; option fields take the option label; null clears one.",
+        default=None, description="Values by field name; options by label; null clears one."
     )
 
 
-class AddProjectBoard(ToolInput):
-    """Create a project board; name is required."""
+class AddProjectBoard(WriteInput):
+    """Create a project board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -136,12 +134,12 @@ class AddProjectBoard(ToolInput):
     )
     name: str = Field(description="Board name.")
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, description="Position among boards, counting from 1."
+        default=None, ge=1, description="Position among boards"
     )
 
 
-class AddProjectPhase(ToolInput):
-    """Create a phase on a project board; name and board_id are required."""
+class AddProjectPhase(WriteInput):
+    """Create a phase on a project board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -153,14 +151,14 @@ class AddProjectPhase(ToolInput):
         body_params=("name", "board_id", "order_nr"),
     )
     name: str = Field(description="Phase name.")
-    board_id: StrictInt = Field(description="Board to add the phase to; board id.")
+    board_id: StrictInt = Field(description="Board id.")
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, description="Position within the board, counting from 1."
+        default=None, ge=1, description="Position on the board, from 1."
     )
 
 
-class AddTask(ToolInput):
-    """Create a project task; title and project_id are required. Set parent_task_id for a subtask (one level only)."""
+class AddTask(WriteInput):
+    """Create a project task; parent_task_id makes it a subtask (one level only)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -184,34 +182,30 @@ class AddTask(ToolInput):
         ),
     )
     title: str = Field(min_length=1, max_length=255, description="Task title.")
-    project_id: StrictInt = Field(description="Project it belongs to; project id.")
+    project_id: StrictInt = Field(description="Project id.")
     parent_task_id: StrictInt | None = Field(
-        default=None, description="Makes it a subtask; the parent must not itself be a subtask."
+        default=None, description="Parent task id; the parent may not be a subtask."
     )
-    description: str | None = Field(default=None, description="Task details; null clears them.")
+    description: str | None = Field(default=None, description="Details; null clears them.")
     done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 done, 0 not done."
+        default=None, description="1 done, 0 not."
     )
     milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 marks it a milestone, 0 an ordinary task."
+        default=None, description="1 marks a milestone."
     )
-    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD; null clears it.")
-    start_date: date | None = Field(default=None, description="Start date, YYYY-MM-DD; null clears it.")
+    due_date: date | None = Field(default=None, description="Due date; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date; null clears it.")
     assignee_id: StrictInt | None = Field(
-        default=None, description="Single assignee; user id. Overwrites assignee_ids."
+        default=None, description="One assignee's user id; replaces assignee_ids."
     )
     assignee_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None,
-        max_length=10,
-        description="Several assignees; setting assignee_id instead replaces them with one user.",
+        default=None, max_length=10, description="Assignee user ids; assignee_id replaces them with one."
     )
-    priority: StrictInt | None = Field(
-        default=None, ge=0, description="Priority as a number; null clears it."
-    )
+    priority: StrictInt | None = Field(default=None, ge=0, description="Priority number; null clears it.")
 
 
-class ArchiveProject(ToolInput):
-    """Archive a project by id; afterwards it shows up only in get_archived_projects."""
+class ArchiveProject(WriteInput):
+    """Archive a project; then only get_archived_projects lists it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -224,8 +218,8 @@ class ArchiveProject(ToolInput):
     id: StrictInt = Field(description="Project id.")
 
 
-class DeleteProject(ToolInput):
-    """Delete a project by id. To keep it out of view without deleting, use archive_project."""
+class DeleteProject(DestructiveInput):
+    """Delete a project; archive_project hides it without deleting."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -238,8 +232,8 @@ class DeleteProject(ToolInput):
     id: StrictInt = Field(description="Project id.")
 
 
-class DeleteProjectBoard(ToolInput):
-    """Delete a project board by id."""
+class DeleteProjectBoard(DestructiveInput):
+    """Delete one project board by id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -252,8 +246,8 @@ class DeleteProjectBoard(ToolInput):
     id: StrictInt = Field(description="Board id.")
 
 
-class DeleteProjectPhase(ToolInput):
-    """Delete a project phase by id."""
+class DeleteProjectPhase(DestructiveInput):
+    """Delete one phase of a project board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -266,8 +260,8 @@ class DeleteProjectPhase(ToolInput):
     id: StrictInt = Field(description="Phase id.")
 
 
-class DeleteTask(ToolInput):
-    """Delete a project task by id; its subtasks go with it."""
+class DeleteTask(DestructiveInput):
+    """Delete a project task with its subtasks."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -281,7 +275,7 @@ class DeleteTask(ToolInput):
 
 
 class GetArchivedProjects(ListInput):
-    """List archived projects, filterable by saved filter, status or phase. Use get_projects for active ones."""
+    """List archived projects by saved filter, status or phase; active ones: get_projects."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -293,21 +287,17 @@ class GetArchivedProjects(ListInput):
         query_params=("filter_id", "status", "phase_id", "limit", "cursor"),
         comma_params=("status",),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Saved filter to apply; filter id."
-    )
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
     status: Annotated[list[Literal["open", "completed", "canceled", "deleted"]] | None, NotNull] = Field(
-        default=None, description="Statuses to keep, comma-separated; deleted ones only when listed."
+        default=None, description="Statuses to keep; deleted ones only when listed."
     )
-    phase_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only projects in this phase; phase id."
-    )
+    phase_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Phase id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProject(ToolInput):
-    """Get one project by id, with custom field values under custom_fields."""
+    """Get one project, with custom field values under custom_fields."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -321,7 +311,7 @@ class GetProject(ToolInput):
 
 
 class GetProjectActivities(ToolInput):
-    """List activities linked to one project."""
+    """List the activities linked to a project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -335,7 +325,7 @@ class GetProjectActivities(ToolInput):
 
 
 class GetProjectGroups(ToolInput):
-    """List the active groups of a project, whose ids serve as group_id in plan updates."""
+    """List a project's active groups; their ids are group_id in plan moves."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -349,7 +339,7 @@ class GetProjectGroups(ToolInput):
 
 
 class GetProjectPlan(ToolInput):
-    """Show a project's plan: its tasks and activities with the phase and group each sits in. Move items with put_project_plan_task or put_project_plan_activity."""
+    """Show a project's plan: tasks and activities with their phase and group; move them with put_project_plan_*."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -363,7 +353,7 @@ class GetProjectPlan(ToolInput):
 
 
 class GetProjectTasks(ToolInput):
-    """List tasks linked to one project. get_tasks with project_id can also filter by done, milestone or assignee."""
+    """List a project's tasks; get_tasks with project_id also filters by done, milestone or assignee."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -377,7 +367,7 @@ class GetProjectTasks(ToolInput):
 
 
 class GetProjectTemplate(ToolInput):
-    """Get one project template by id."""
+    """Get one project template."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -391,7 +381,7 @@ class GetProjectTemplate(ToolInput):
 
 
 class GetProjectTemplates(ListInput):
-    """List project templates; their ids can seed add_project through template_id."""
+    """List project templates; add_project takes their ids as template_id."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -421,7 +411,7 @@ class GetProjectUsers(ToolInput):
 
 
 class GetProjects(ListInput):
-    """List non-archived projects, optionally by saved filter, status, phase, deal, person or org. Use get_archived_projects for archived ones, search_projects for text."""
+    """List non-archived projects by filter, status, phase, deal, person or org; see get_archived_projects, search_projects."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -433,30 +423,20 @@ class GetProjects(ListInput):
         query_params=("filter_id", "status", "phase_id", "deal_id", "person_id", "org_id", "limit", "cursor"),
         comma_params=("status",),
     )
-    filter_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Saved filter to apply; filter id."
-    )
+    filter_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Saved filter id.")
     status: Annotated[list[Literal["open", "completed", "canceled", "deleted"]] | None, NotNull] = Field(
-        default=None, description="Statuses to keep, comma-separated; deleted ones only when listed."
+        default=None, description="Statuses to keep; deleted ones only when listed."
     )
-    phase_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only projects in this phase; phase id."
-    )
-    deal_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only projects linked to this deal; deal id."
-    )
-    person_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only projects linked to this person; person id."
-    )
-    org_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only projects linked to this organization; organization id."
-    )
+    phase_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Phase id.")
+    deal_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Linked deal id.")
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Linked person id.")
+    org_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Linked organization id.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
 class GetProjectsBoard(ToolInput):
-    """Get one project board by id."""
+    """Get one project board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -470,7 +450,7 @@ class GetProjectsBoard(ToolInput):
 
 
 class GetProjectsBoards(ToolInput):
-    """List active project boards. Each board holds phases (get_projects_phases), and every project sits in a board and phase."""
+    """List active project boards; each holds phases (get_projects_phases) that hold projects."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v2/boards", version="v2", token_cost=10
@@ -478,7 +458,7 @@ class GetProjectsBoards(ToolInput):
 
 
 class GetProjectsPhase(ToolInput):
-    """Get one project phase by id."""
+    """Get one project phase."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -492,7 +472,7 @@ class GetProjectsPhase(ToolInput):
 
 
 class GetProjectsPhases(ToolInput):
-    """List the active phases of one project board; board_id is required."""
+    """List the active phases of one project board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -502,11 +482,11 @@ class GetProjectsPhases(ToolInput):
         token_cost=10,
         query_params=("board_id",),
     )
-    board_id: StrictInt = Field(description="Board whose phases to list; board id.")
+    board_id: StrictInt = Field(description="Board id.")
 
 
 class GetTask(ToolInput):
-    """Get one project task by id."""
+    """Get one project task."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -520,7 +500,7 @@ class GetTask(ToolInput):
 
 
 class GetTasks(ListInput):
-    """List project tasks across projects, filterable by project, assignee, parent task, done and milestone state."""
+    """List project tasks across projects by project, assignee, parent task, done or milestone."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -542,24 +522,20 @@ class GetTasks(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     is_done: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true for done tasks only, false for open ones; both when omitted."
+        default=None, description="true done only, false open only; both when omitted."
     )
     is_milestone: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true for milestones only, false for the rest; both when omitted."
+        default=None, description="true milestones only, false the rest; both when omitted."
     )
-    assignee_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only tasks assigned to this user; user id."
-    )
-    project_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only tasks of this project; project id."
-    )
+    assignee_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Assignee's user id.")
+    project_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Project id.")
     parent_task_id: Annotated[str | None, NotNull] = Field(
-        default=None, description="'null' for top-level tasks only, or a task id for that task's subtasks."
+        default=None, description="'null' for top-level tasks, or a task id for its subtasks."
     )
 
 
-class PutProjectPlanActivity(ToolInput):
-    """Move an activity inside a project plan to another phase and/or group; id is the project, activityId the activity."""
+class PutProjectPlanActivity(WriteInput):
+    """Move an activity in a project plan to another phase or group; id is the project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -573,16 +549,14 @@ class PutProjectPlanActivity(ToolInput):
     )
     id: StrictInt = Field(description="Project id.")
     activityId: StrictInt = Field(description="Activity id.")
-    phase_id: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Target phase; phase id."
-    )
+    phase_id: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Target phase id.")
     group_id: Annotated[StrictFloat | None, NotNull] = Field(
         default=None, description="Group id from get_project_groups."
     )
 
 
-class PutProjectPlanTask(ToolInput):
-    """Move a task inside a project plan to another phase and/or group; id is the project, taskId the task."""
+class PutProjectPlanTask(WriteInput):
+    """Move a task in a project plan to another phase or group; id is the project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -596,16 +570,14 @@ class PutProjectPlanTask(ToolInput):
     )
     id: StrictInt = Field(description="Project id.")
     taskId: StrictInt = Field(description="Task id.")
-    phase_id: Annotated[StrictFloat | None, NotNull] = Field(
-        default=None, description="Target phase; phase id."
-    )
+    phase_id: Annotated[StrictFloat | None, NotNull] = Field(default=None, description="Target phase id.")
     group_id: Annotated[StrictFloat | None, NotNull] = Field(
         default=None, description="Group id from get_project_groups."
     )
 
 
 class SearchProjects(ListInput):
-    """Search projects by text in title, description, notes or custom fields, optionally within a person or organization. Use get_projects for structured filters."""
+    """Search projects by text in title, description, notes or custom fields; get_projects filters."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -617,25 +589,23 @@ class SearchProjects(ListInput):
         query_params=("term", "fields", "exact_match", "person_id", "organization_id", "limit", "cursor"),
         comma_params=("fields",),
     )
-    term: str = Field(description="Text to find; at least 2 characters, or 1 with exact_match.")
+    term: str = Field(description="At least 2 characters, or 1 with exact_match.")
     fields: Annotated[list[Literal["custom_fields", "notes", "title", "description"]] | None, NotNull] = (
-        Field(default=None, description="Fields to search in, comma-separated; all of them when omitted.")
+        Field(default=None, description="Fields to search; all when omitted.")
     )
     exact_match: Annotated[bool | None, NotNull] = Field(
-        default=None, description="true keeps only whole-term matches (case-insensitive)."
+        default=None, description="Whole-term matches only; case-insensitive."
     )
-    person_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only projects of this person; person id."
-    )
+    person_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Person id.")
     organization_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Only projects of this organization; organization id."
+        default=None, description="Organization id."
     )
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateProject(ToolInput):
-    """Change a project's fields by id; send only what changes. To archive it use archive_project instead."""
+class UpdateProject(UpdateInput):
+    """Change a project's fields; send only what changes. To archive, use archive_project."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -665,49 +635,44 @@ class UpdateProject(ToolInput):
     )
     id: StrictInt = Field(description="Project id.")
     title: Annotated[str | None, NotNull] = Field(default=None, description="New title.")
-    description: Annotated[str | None, NotNull] = Field(default=None, description="Project description.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Free-text description.")
     status: Annotated[str | None, NotNull] = Field(
-        default=None, description="Project status, e.g. open, completed or canceled."
+        default=None, description="e.g. open, completed or canceled."
     )
-    board_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Board holding the project; board id."
-    )
+    board_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Board id.")
     phase_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Phase of that board; phase id."
+        default=None, description="Phase id on that board."
     )
-    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner; user id.")
+    owner_id: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Owner's user id.")
     start_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="Start date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned start.", json_schema_extra={"format": "date"}
     )
     end_date: Annotated[date | None, NotNull] = Field(
-        default=None, description="End date, YYYY-MM-DD.", json_schema_extra={"format": "date"}
+        default=None, description="Planned end.", json_schema_extra={"format": "date"}
     )
     deal_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Linked deals; list of deal ids."
+        default=None, description="Deal ids to link."
     )
     person_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Linked persons; list of person ids."
+        default=None, description="Person ids to link."
     )
     org_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Linked organizations; list of organization ids."
+        default=None, description="Organization ids to link."
     )
-    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None, description="Project labels; list of label ids."
-    )
+    label_ids: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Label ids.")
     health_status: Annotated[StrictInt | None, NotNull] = Field(
         default=None, description="Health status as a number code."
     )
     template_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Has no effect here; templates apply only when creating."
+        default=None, description="No effect here; templates apply on create only."
     )
     custom_fields: Annotated[dict[str, Any] | None, NotNull] = Field(
-        default=None,
-        description="Custom field values by field name; option fields take the option label; null clears one.",
+        default=None, description="Values by field name; options by label; null clears one."
     )
 
 
-class UpdateProjectBoard(ToolInput):
-    """Rename or reorder a project board by id."""
+class UpdateProjectBoard(UpdateInput):
+    """Rename or reorder a project board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -720,14 +685,14 @@ class UpdateProjectBoard(ToolInput):
         body_params=("name", "order_nr"),
     )
     id: StrictInt = Field(description="Board id.")
-    name: Annotated[str | None, NotNull] = Field(default=None, description="New board name.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, description="Position among boards, counting from 1."
+        default=None, ge=1, description="Position among boards, from 1."
     )
 
 
-class UpdateProjectPhase(ToolInput):
-    """Rename or reorder a project phase by id, or move it to another board."""
+class UpdateProjectPhase(UpdateInput):
+    """Rename or reorder a project phase, or move it to another board."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -740,17 +705,17 @@ class UpdateProjectPhase(ToolInput):
         body_params=("name", "board_id", "order_nr"),
     )
     id: StrictInt = Field(description="Phase id.")
-    name: Annotated[str | None, NotNull] = Field(default=None, description="New phase name.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
     board_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Board to move the phase to; board id."
+        default=None, description="Board id to move it to."
     )
     order_nr: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, ge=1, description="Position within the board, counting from 1."
+        default=None, ge=1, description="Position on the board, from 1."
     )
 
 
-class UpdateTask(ToolInput):
-    """Change a project task by id (title, dates, done state, assignees, priority, parent); send only what changes."""
+class UpdateTask(UpdateInput):
+    """Change a project task (title, dates, done, assignees, priority, parent); send only what changes."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -779,28 +744,24 @@ class UpdateTask(ToolInput):
         default=None, min_length=1, max_length=255, description="New title."
     )
     project_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="Project to move it to; project id."
+        default=None, description="Project id to move it to."
     )
     parent_task_id: StrictInt | None = Field(
-        default=None, description="Makes it a subtask; the parent must not itself be a subtask."
+        default=None, description="Parent task id; the parent may not be a subtask."
     )
-    description: str | None = Field(default=None, description="Task details; null clears them.")
+    description: str | None = Field(default=None, description="Details; null clears them.")
     done: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 done, 0 not done."
+        default=None, description="1 done, 0 not."
     )
     milestone: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 marks it a milestone, 0 an ordinary task."
+        default=None, description="1 marks a milestone."
     )
-    due_date: date | None = Field(default=None, description="Due date, YYYY-MM-DD; null clears it.")
-    start_date: date | None = Field(default=None, description="Start date, YYYY-MM-DD; null clears it.")
+    due_date: date | None = Field(default=None, description="Due date; null clears it.")
+    start_date: date | None = Field(default=None, description="Start date; null clears it.")
     assignee_id: StrictInt | None = Field(
-        default=None, description="Single assignee; user id. Overwrites assignee_ids."
+        default=None, description="One assignee's user id; replaces assignee_ids."
     )
     assignee_ids: Annotated[list[StrictInt] | None, NotNull] = Field(
-        default=None,
-        max_length=10,
-        description="Several assignees; setting assignee_id instead replaces them with one user.",
+        default=None, max_length=10, description="Assignee user ids; assignee_id replaces them with one."
     )
-    priority: StrictInt | None = Field(
-        default=None, ge=0, description="Priority as a number; null clears it."
-    )
+    priority: StrictInt | None = Field(default=None, ge=0, description="Priority number; null clears it.")

@@ -8,11 +8,13 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -34,8 +36,8 @@ __all__ = [
 ]
 
 
-class AddOrUpdateRoleSetting(ToolInput):
-    """Set one visibility setting of a role by setting_key and value, creating or overwriting it."""
+class AddOrUpdateRoleSetting(WriteInput):
+    """Set or overwrite one default-visibility setting of a role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -56,12 +58,12 @@ class AddOrUpdateRoleSetting(ToolInput):
         "product_default_visibility",
     ] = Field(description="Item type whose default visibility to set.")
     value: Annotated[Literal[1, 3, 5, 7], NotBool] = Field(
-        description="Visibility: 1 owner (+followers), 3 company; Premium+: 3 owner's group, 5 +sub-groups, 7 company."
+        description="1 owner+followers, 3 all (Premium+: owner's group), 5 group+sub-groups, 7 all."
     )
 
 
-class AddRole(ToolInput):
-    """Create a role; name is required and parent_role_id places it under another role."""
+class AddRole(WriteInput):
+    """Create a role, optionally under a parent role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -73,11 +75,11 @@ class AddRole(ToolInput):
         body_params=("name", "parent_role_id"),
     )
     name: str = Field(description="Role name.")
-    parent_role_id: StrictInt | None = Field(default=None, description="Role to nest it under; role id.")
+    parent_role_id: StrictInt | None = Field(default=None, description="Parent role id.")
 
 
-class AddRoleAssignment(ToolInput):
-    """Assign a user (user_id) to a role."""
+class AddRoleAssignment(WriteInput):
+    """Assign a user to a role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -90,10 +92,10 @@ class AddRoleAssignment(ToolInput):
         body_params=("user_id",),
     )
     id: StrictInt = Field(description="Role id.")
-    user_id: StrictInt = Field(description="User to assign; user id.")
+    user_id: StrictInt = Field(description="User id to assign.")
 
 
-class DeleteRole(ToolInput):
+class DeleteRole(DestructiveInput):
     """Delete a role by id."""
 
     route: ClassVar[Route] = Route(
@@ -107,8 +109,8 @@ class DeleteRole(ToolInput):
     id: StrictInt = Field(description="Role id.")
 
 
-class DeleteRoleAssignment(ToolInput):
-    """Take a user (user_id) off a role; the user falls back to the default role."""
+class DeleteRoleAssignment(DestructiveInput):
+    """Take a user off a role; they fall back to the default role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -121,11 +123,11 @@ class DeleteRoleAssignment(ToolInput):
         body_params=("user_id",),
     )
     id: StrictInt = Field(description="Role id.")
-    user_id: StrictInt = Field(description="User to take off the role; user id.")
+    user_id: StrictInt = Field(description="User id to take off.")
 
 
 class GetPermissionSet(ToolInput):
-    """Get one permission set by id, with the permissions it grants."""
+    """Get one permission set with the permissions it grants."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -159,7 +161,7 @@ class GetPermissionSetAssignments(ListInput):
 
 
 class GetPermissionSets(ToolInput):
-    """List permission sets, optionally for one app; their ids serve in add_user access and get_permission_set_assignments."""
+    """List permission sets, optionally of one app; ids serve add_user access."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -190,7 +192,7 @@ class GetRole(ToolInput):
 
 
 class GetRoleAssignments(ListInput):
-    """List the users assigned to a role. For the roles of one user use get_user_role_assignments."""
+    """List the users assigned to a role; a user's roles: get_user_role_assignments."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -210,7 +212,7 @@ class GetRoleAssignments(ListInput):
 
 
 class GetRolePipelines(ToolInput):
-    """List the pipeline ids a role can see, or with visible false the ones hidden from it."""
+    """List the pipeline ids a role can see, or with visible false those hidden from it."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -223,14 +225,12 @@ class GetRolePipelines(ToolInput):
     )
     id: StrictInt = Field(description="Role id.")
     visible: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="true (default) lists visible pipelines, false the hidden ones.",
-        json_schema_extra={"default": True},
+        default=None, description="false lists the hidden pipelines.", json_schema_extra={"default": True}
     )
 
 
 class GetRoleSettings(ToolInput):
-    """Show a role's visibility settings, such as the default visibility of each item type."""
+    """Show a role's default visibility per item type."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -244,7 +244,7 @@ class GetRoleSettings(ToolInput):
 
 
 class GetRoles(ListInput):
-    """List all roles of the company, which form the visibility hierarchy."""
+    """List the company's roles, which form the visibility hierarchy."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -261,8 +261,8 @@ class GetRoles(ListInput):
     limit: Annotated[StrictInt | None, NotNull] = Field(default=None, description="Items per page.")
 
 
-class UpdateRole(ToolInput):
-    """Rename a role or move it under another parent role."""
+class UpdateRole(WriteInput):
+    """Rename a role or move it under another parent."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -275,12 +275,12 @@ class UpdateRole(ToolInput):
         body_params=("parent_role_id", "name"),
     )
     id: StrictInt = Field(description="Role id.")
-    parent_role_id: StrictInt | None = Field(default=None, description="New parent role; role id.")
-    name: Annotated[str | None, NotNull] = Field(default=None, description="New role name.")
+    parent_role_id: StrictInt | None = Field(default=None, description="New parent role id.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
 
 
-class UpdateRolePipelines(ToolInput):
-    """Show or hide pipelines for a role through add and remove lists of pipeline ids."""
+class UpdateRolePipelines(WriteInput):
+    """Show or hide pipelines for a role."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -294,5 +294,5 @@ class UpdateRolePipelines(ToolInput):
     )
     id: StrictInt = Field(description="Role id.")
     visible_pipeline_ids: dict[str, Any] = Field(
-        description="Object {add: [pipeline ids to show], remove: [pipeline ids to hide]}."
+        description="{add: [ids to show], remove: [ids to hide]} of pipelines."
     )

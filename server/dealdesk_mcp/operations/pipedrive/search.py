@@ -17,7 +17,7 @@ __all__ = ["SearchItem", "SearchItemByField"]
 
 
 class SearchItem(ListInput):
-    """Search across deals, persons, organizations, products, leads, files and projects at once. Prefer search_deals, search_persons and the like when the type is known."""
+    """Search deals, persons, organizations, products, leads, files and projects at once; when the type is known, search_deals, search_persons and the like are better."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",

@@ -8,17 +8,20 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     ListInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    UpdateInput,
+    WriteInput,
 )
 
 __all__ = ["AddStage", "DeleteStage", "GetStage", "GetStageDeals", "GetStages", "UpdateStage"]
 
 
-class AddStage(ToolInput):
+class AddStage(WriteInput):
     """Create a new stage in a pipeline; name and pipeline_id are required. Use get_pipelines to find the pipeline ID."""
 
     route: ClassVar[Route] = Route(
@@ -43,7 +46,7 @@ class AddStage(ToolInput):
     )
 
 
-class DeleteStage(ToolInput):
+class DeleteStage(DestructiveInput):
     """Remove a stage by ID. Use update_stage if you only need to rename it or change its settings."""
 
     route: ClassVar[Route] = Route(
@@ -125,7 +128,7 @@ class GetStages(ListInput):
     cursor: Annotated[str | None, NotNull] = Field(default=None, description="Cursor of the next page.")
 
 
-class UpdateStage(ToolInput):
+class UpdateStage(UpdateInput):
     """Change a stage's name, pipeline, deal probability or rotting settings. Only the fields you pass are modified."""
 
     route: ClassVar[Route] = Route(

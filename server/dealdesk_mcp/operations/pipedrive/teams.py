@@ -8,10 +8,12 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotBool,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -26,8 +28,8 @@ __all__ = [
 ]
 
 
-class AddTeam(ToolInput):
-    """Deprecated: create a team; name and manager_id are required, users lists member ids. Legacy teams API; no replacement tool."""
+class AddTeam(WriteInput):
+    """Deprecated legacy teams API, no replacement: create a team with a manager and member ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -39,13 +41,13 @@ class AddTeam(ToolInput):
         body_params=("name", "description", "manager_id", "users"),
     )
     name: str = Field(description="Team name.")
-    manager_id: StrictInt = Field(description="Team manager; user id.")
-    description: Annotated[str | None, NotNull] = Field(default=None, description="Team description.")
+    manager_id: StrictInt = Field(description="Manager's user id.")
+    description: Annotated[str | None, NotNull] = Field(default=None, description="Free-text description.")
     users: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Member user ids.")
 
 
-class AddTeamUser(ToolInput):
-    """Deprecated: add users (list of user ids) to a team. Legacy teams API; no replacement tool."""
+class AddTeamUser(WriteInput):
+    """Deprecated legacy teams API, no replacement: add users to a team."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -61,8 +63,8 @@ class AddTeamUser(ToolInput):
     users: list[StrictInt] = Field(description="User ids to add.")
 
 
-class DeleteTeamUser(ToolInput):
-    """Deprecated: remove users (list of user ids) from a team. Legacy teams API; no replacement tool."""
+class DeleteTeamUser(DestructiveInput):
+    """Deprecated legacy teams API, no replacement: remove users from a team."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -79,7 +81,7 @@ class DeleteTeamUser(ToolInput):
 
 
 class GetTeam(ToolInput):
-    """Deprecated: get one team by id. Legacy teams API; no replacement tool."""
+    """Deprecated legacy teams API, no replacement: get one team."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -92,12 +94,12 @@ class GetTeam(ToolInput):
     )
     id: StrictInt = Field(description="Team id.")
     skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member ids.", json_schema_extra={"default": 0}
     )
 
 
 class GetTeamUsers(ToolInput):
-    """Deprecated: list the user ids in a team. Legacy teams API; no replacement tool."""
+    """Deprecated legacy teams API, no replacement: list a team's user ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -111,7 +113,7 @@ class GetTeamUsers(ToolInput):
 
 
 class GetTeams(ToolInput):
-    """Deprecated: list teams with their member user ids. Legacy teams API; no replacement tool."""
+    """Deprecated legacy teams API, no replacement: list teams with member ids."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -122,15 +124,15 @@ class GetTeams(ToolInput):
         query_params=("order_by", "skip_users"),
     )
     order_by: Annotated[Literal["id", "name", "manager_id", "active_flag"] | None, NotNull] = Field(
-        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
+        default=None, description="Sort field.", json_schema_extra={"default": "id"}
     )
     skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member ids.", json_schema_extra={"default": 0}
     )
 
 
 class GetUserTeams(ToolInput):
-    """Deprecated: list the teams a user belongs to; id is the user id. Legacy teams API; no replacement tool."""
+    """Deprecated legacy teams API, no replacement: list the teams of a user."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -143,15 +145,15 @@ class GetUserTeams(ToolInput):
     )
     id: StrictInt = Field(description="User id.")
     order_by: Annotated[Literal["id", "name", "manager_id", "active_flag"] | None, NotNull] = Field(
-        default=None, description="Sort field; default id.", json_schema_extra={"default": "id"}
+        default=None, description="Sort field.", json_schema_extra={"default": "id"}
     )
     skip_users: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 leaves out member user ids; default 0.", json_schema_extra={"default": 0}
+        default=None, description="1 leaves out member ids.", json_schema_extra={"default": 0}
     )
 
 
-class UpdateTeam(ToolInput):
-    """Deprecated: change a team's name, description, manager, members or active/deleted flags. Legacy teams API; no replacement tool."""
+class UpdateTeam(WriteInput):
+    """Deprecated legacy teams API, no replacement: change a team's name, manager, members or flags."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -164,15 +166,15 @@ class UpdateTeam(ToolInput):
         body_params=("name", "description", "manager_id", "users", "active_flag", "deleted_flag"),
     )
     id: StrictInt = Field(description="Team id.")
-    name: Annotated[str | None, NotNull] = Field(default=None, description="New team name.")
+    name: Annotated[str | None, NotNull] = Field(default=None, description="New name.")
     description: Annotated[str | None, NotNull] = Field(default=None, description="New description.")
     manager_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="New manager; user id."
+        default=None, description="New manager's user id."
     )
     users: Annotated[list[StrictInt] | None, NotNull] = Field(default=None, description="Member user ids.")
     active_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
         default=None, description="1 active, 0 inactive."
     )
     deleted_flag: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None, description="1 marks the team deleted, 0 not."
+        default=None, description="1 marks it deleted."
     )

@@ -14,6 +14,7 @@ from dealdesk_mcp.route import (
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = [
@@ -43,7 +44,7 @@ class AddUserAccessItem(NestedInput):
     permission_set_id: Annotated[str | None, NotNull] = None
 
 
-class AddUser(ToolInput):
+class AddUser(WriteInput):
     """Invite a new user by email, optionally with per-app access (admin or a permission set)."""
 
     route: ClassVar[Route] = Route(
@@ -55,21 +56,19 @@ class AddUser(ToolInput):
         token_cost=10,
         body_params=("email", "access", "active_flag"),
     )
-    email: str = Field(description="Email address to invite.")
+    email: str = Field(description="Address to invite.")
     access: Annotated[list[AddUserAccessItem] | None, NotNull] = Field(
         default=None,
-        description="Per-app access, e.g. [{app: sales, permission_set_id}, {app: global, admin: true}]; default sales.",
+        description="Per-app access, with admin or a permission set id.",
         json_schema_extra={"default": [{"app": "sales"}]},
     )
     active_flag: Annotated[bool | None, NotNull] = Field(
-        default=None,
-        description="false creates the user inactive; default true.",
-        json_schema_extra={"default": True},
+        default=None, description="false creates the user inactive.", json_schema_extra={"default": True}
     )
 
 
 class FindUsersByName(ToolInput):
-    """Find users by name, or by email with search_by_email. Use get_users for the full list."""
+    """Find users by name, or by email with search_by_email; all users: get_users."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -79,16 +78,14 @@ class FindUsersByName(ToolInput):
         token_cost=40,
         query_params=("term", "search_by_email"),
     )
-    term: str = Field(description="Name to look for, or an email with search_by_email.")
+    term: str = Field(description="Name, or an email with search_by_email.")
     search_by_email: Annotated[Annotated[Literal[0, 1], NotBool] | None, NotNull] = Field(
-        default=None,
-        description="1 matches the term against emails only; default 0.",
-        json_schema_extra={"default": 0},
+        default=None, description="1 matches the term against emails only.", json_schema_extra={"default": 0}
     )
 
 
 class GetCurrentUser(ToolInput):
-    """Get the user behind the API token, with company id, name and domain; locale there means date and number format."""
+    """Get the user behind the API token, with company id, name and domain; locale is the date/number format."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/users/me", version="v1", token_cost=2
@@ -96,7 +93,7 @@ class GetCurrentUser(ToolInput):
 
 
 class GetDealUsers(ToolInput):
-    """List the users who are allowed to see a deal. To see who follows it instead, use get_deal_followers."""
+    """List the users allowed to see a deal (not its followers)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -110,7 +107,7 @@ class GetDealUsers(ToolInput):
 
 
 class GetLeadUsers(ToolInput):
-    """List the users who are allowed to see a lead. For who can see a converted deal, use get_deal_users."""
+    """List the users allowed to see a lead."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -124,7 +121,7 @@ class GetLeadUsers(ToolInput):
 
 
 class GetOrganizationUsers(ToolInput):
-    """List the users who are allowed to see an organization. To see who follows it instead, use get_organization_followers."""
+    """List the users allowed to see an organization (not its followers)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -138,7 +135,7 @@ class GetOrganizationUsers(ToolInput):
 
 
 class GetPersonUsers(ToolInput):
-    """List the users who are allowed to see a person. To see who follows it instead, use get_person_followers."""
+    """List the users allowed to see a person (not its followers)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -152,7 +149,7 @@ class GetPersonUsers(ToolInput):
 
 
 class GetProductUsers(ToolInput):
-    """List the users who may access a product (visibility check)."""
+    """List the users allowed to see a product."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -188,7 +185,7 @@ class GetUserConnections(ToolInput):
 
 
 class GetUserPermissions(ToolInput):
-    """List the combined permissions a user holds across assigned permission sets."""
+    """List a user's combined permissions across their permission sets."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -202,7 +199,7 @@ class GetUserPermissions(ToolInput):
 
 
 class GetUserRoleAssignments(ListInput):
-    """List the roles a user is assigned to. For the users of one role use get_role_assignments."""
+    """List the roles a user is assigned to; a role's users: get_role_assignments."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -222,7 +219,7 @@ class GetUserRoleAssignments(ListInput):
 
 
 class GetUserRoleSettings(ToolInput):
-    """Show the settings of the role assigned to a user."""
+    """Show the settings of the role a user holds."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -251,8 +248,8 @@ class GetUsers(ToolInput):
     )
 
 
-class UpdateUser(ToolInput):
-    """Activate or deactivate a user by id; active_flag is the only property that can change."""
+class UpdateUser(WriteInput):
+    """Activate or deactivate a user; active_flag is all that can change."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -265,4 +262,4 @@ class UpdateUser(ToolInput):
         body_params=("active_flag",),
     )
     id: StrictInt = Field(description="User id.")
-    active_flag: bool = Field(description="true activates the user, false deactivates.")
+    active_flag: bool = Field(description="true activates, false deactivates.")

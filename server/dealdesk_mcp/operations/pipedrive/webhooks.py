@@ -8,16 +8,18 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StrictInt
 
 from dealdesk_mcp.route import (
+    DestructiveInput,
     NotNull,
     Route,
     ToolInput,
+    WriteInput,
 )
 
 __all__ = ["AddWebhook", "DeleteWebhook", "GetWebhooks"]
 
 
-class AddWebhook(ToolInput):
-    """Subscribe a public URL to events picked by event_action plus event_object (* matches all)."""
+class AddWebhook(WriteInput):
+    """Subscribe a public URL to events chosen by event_action and event_object (* for all)."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive",
@@ -37,10 +39,8 @@ class AddWebhook(ToolInput):
             "version",
         ),
     )
-    subscription_url: str = Field(description="Public URL with no redirects; Pipedrive API URLs are refused.")
-    event_action: Literal["create", "change", "delete", "*"] = Field(
-        description="Action to notify on; * for every action."
-    )
+    subscription_url: str = Field(description="Public URL, no redirects; Pipedrive API URLs refused.")
+    event_action: Literal["create", "change", "delete", "*"] = Field(description="* for every action.")
     event_object: Literal[
         "activity",
         "deal",
@@ -53,23 +53,21 @@ class AddWebhook(ToolInput):
         "stage",
         "user",
         "*",
-    ] = Field(description="Object kind to notify on; * for every kind.")
+    ] = Field(description="* for every kind.")
     name: str = Field(max_length=255, description="Webhook name.")
     user_id: Annotated[StrictInt | None, NotNull] = Field(
-        default=None, description="User whose permissions decide which events are sent; defaults to you."
+        default=None, description="User whose permissions decide what is sent; default you."
     )
-    http_auth_user: str | None = Field(
-        default=None, description="Basic auth user name for your URL, if it needs one."
-    )
+    http_auth_user: str | None = Field(default=None, description="Basic auth user for your URL, if needed.")
     http_auth_password: str | None = Field(
-        default=None, description="Basic auth password for your URL, if it needs one."
+        default=None, description="Basic auth password for your URL, if needed."
     )
     version: Annotated[Literal["1.0", "2.0"] | None, NotNull] = Field(
-        default=None, description="Payload format version; default 2.0.", json_schema_extra={"default": "2.0"}
+        default=None, description="Payload format version.", json_schema_extra={"default": "2.0"}
     )
 
 
-class DeleteWebhook(ToolInput):
+class DeleteWebhook(DestructiveInput):
     """Delete a webhook by id."""
 
     route: ClassVar[Route] = Route(
@@ -84,7 +82,7 @@ class DeleteWebhook(ToolInput):
 
 
 class GetWebhooks(ToolInput):
-    """List the company's webhooks with their events, target URLs and state."""
+    """List the company's webhooks with their events, URLs and state."""
 
     route: ClassVar[Route] = Route(
         api="pipedrive", method="GET", path="/api/v1/webhooks", version="v1", token_cost=10

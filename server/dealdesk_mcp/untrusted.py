@@ -1,0 +1,80 @@
+"""Free text from the CRM, flagged for hosts.
+
+Anyone who can write a note, an email or a description into the CRM writes into the agent's context.
+Answers keep such text under `data` (and `extra`, `cut`), where the server's own parts
+cannot be imitated; and the text block of an answer that carries free text says so in its `_meta`
+(`dealdesk-mcp/untrusted`: where, and which fields), so a host can fence or mark it for the model.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dealdesk_mcp.jsonvalues import is_array, is_object
+
+META_KEY = "dealdesk-mcp/untrusted"
+# The parts of an answer that hold what the CRM says.
+CRM_PARTS = ("data", "extra", "cut")
+# Fields of CRM records that hold free text people write (not names, ids, codes or dates).
+FREE_TEXT = frozenset(
+    {
+        "content",
+        "content_plaintext",
+        "content_markdown",
+        "note",
+        "notes",
+        "description",
+        "public_description",
+        "body",
+        "snippet",
+        "comment",
+        "comments",
+        "text",
+        "message",
+        "subject",
+        "summary",
+        "speech",
+        "transcript",
+    }
+)
+
+
+def marker(answer: dict[str, Any]) -> dict[str, Any] | None:
+    """The `_meta` of the text block of `answer`, where it carries free text from the CRM."""
+    found: set[str] = set()
+    parts = [part for part in CRM_PARTS if part in answer]
+    for part in parts:
+        _collect(answer[part], found)
+    if not found:
+        return None
+    return {META_KEY: {"parts": parts, "fields": sorted(found)}}
+
+
+def _collect(value: Any, found: set[str]) -> None:
+    # Iterative: an answer is capped in size, not in depth.
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if is_object(node):
+            columns = node.get("columns")
+            rows = node.get("rows")
+            if is_array(columns) and is_array(rows):  # a table: its text sits in rows, under columns
+                for index, column in enumerate(columns):
+                    if _free(str(column)) and any(
+                        is_array(r) and index < len(r) and _text(r[index]) for r in rows
+                    ):
+                        found.add(str(column))
+            for key, item in node.items():
+                if _free(str(key)) and _text(item):
+                    found.add(str(key))
+                pending.append(item)
+        elif is_array(node):
+            pending.extend(node)
+
+
+def _free(name: str) -> bool:
+    return name.rsplit(".", 1)[-1] in FREE_TEXT
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
