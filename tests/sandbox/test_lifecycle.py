@@ -37,10 +37,9 @@ def test_state_survives_restart_and_reset_reseeds(tmp_path: Path) -> None:
         assert count == seeded - 1
 
 
-def test_seeding_in_memory_is_fast() -> None:
-    started = time.perf_counter()
+def test_an_in_memory_sandbox_is_seeded_when_made() -> None:
+    # How long seeding takes is a figure for bench/, not a test's business.
     app = create_app(":memory:")
-    assert time.perf_counter() - started < 0.3
     assert app.state.store.get_meta("seeded_at")
 
 
