@@ -10,6 +10,7 @@ import secrets
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
@@ -18,6 +19,9 @@ from dealdesk_mcp.banner import announce
 from dealdesk_mcp.config import TRANSPORTS, Settings
 from dealdesk_mcp.errors import ConfigError
 from dealdesk_mcp.install import keystore, run_subcommand
+
+if TYPE_CHECKING:
+    from dealdesk_mcp.sandbox import SandboxHandle
 
 # Exit status after Ctrl-C, as shells report a process ended by SIGINT.
 INTERRUPTED = 130
@@ -79,6 +83,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="serve a local demo CRM instead of pipedrive.com ('memory' keeps nothing)",
     )
     parser.add_argument("--sandbox-reset", action="store_true", help="reseed the sandbox's demo data")
+    parser.add_argument(
+        "--sandbox-rate-limit",
+        metavar="BUDGET[/SECONDS]",
+        help="the sandbox spends Pipedrive's token costs from BUDGET per window (2 s unless given) and "
+        "answers 429 once it is spent",
+    )
     parser.add_argument("--env-file", default=".env", help="a .env file to read (default ./.env)")
     parser.add_argument("--version", action="version", version=f"dealdesk-mcp {__version__}")
     return parser.parse_args(argv)
@@ -167,7 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         env_file = Path(os.path.realpath(args.env_file))  # never uploaded: it holds the credentials
         # The real environment wins over the file.
         env = {**{k: v for k, v in dotenv_values(env_file).items() if v is not None}, **env}
-    if not (args.sandbox or args.sandbox_reset):  # the sandbox never receives the user's real token
+    if not (
+        args.sandbox or args.sandbox_reset or args.sandbox_rate_limit
+    ):  # the sandbox never receives the user's real token
         env = keystore.fill_environment(env)  # the credential `dealdesk-mcp init` stored, if env has none
     try:
         settings = settings_from(args, env, env_file)
@@ -179,26 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     transport, host, port = settings.transport, settings.host, settings.port
 
     sandbox = None
-    if args.sandbox or args.sandbox_reset:
-        from dealdesk_mcp.sandbox import SANDBOX_TOKEN, default_db_path, start_sandbox
-
-        db = ":memory:" if args.sandbox == "memory" else default_db_path()
-        sandbox = start_sandbox(db, reset=args.sandbox_reset)
-        # Both APIs go to the sandbox's one origin with its fixed token (Attio's twin lives under /v2).
-        settings = dataclasses.replace(
-            settings,
-            pipedrive_base_url=sandbox.base_url,
-            pipedrive_api_token=SANDBOX_TOKEN,
-            pipedrive_access_token=None,
-            pipedrive_refresh_token=None,
-            attio_base_url=sandbox.base_url,
-            attio_api_key=SANDBOX_TOKEN,
-        )
-        if settings.hosted:
-            settings = sandbox_sign_in(settings, sandbox.base_url)
-        print(f"dealdesk-mcp: sandbox CRM at {sandbox.base_url} (data: {db})", file=sys.stderr)
-        if not settings.hosted:  # hosted, each user signs in at the sandbox's OAuth emulation instead
-            print(f"token: {SANDBOX_TOKEN}", file=sys.stderr)
+    if args.sandbox or args.sandbox_reset or args.sandbox_rate_limit:
+        try:
+            sandbox, settings = start_sandbox_for(args, settings)
+        except ValueError as exc:
+            print(f"dealdesk-mcp: --sandbox-rate-limit: {exc}", file=sys.stderr)
+            return 2
 
     from dealdesk_mcp.app import build_server, runtime_of
 
@@ -233,6 +231,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if sandbox is not None:
             sandbox.close()
     return 0
+
+
+def start_sandbox_for(args: argparse.Namespace, settings: Settings) -> tuple[SandboxHandle, Settings]:
+    """Start the sandbox the flags ask for; both APIs then go to its one origin with its fixed token
+    (Attio's twin lives under /v2). ValueError: a --sandbox-rate-limit that does not parse."""
+    from dealdesk_mcp.sandbox import SANDBOX_TOKEN, default_db_path, start_sandbox
+    from dealdesk_mcp.sandbox.ratelimit import RateLimit
+
+    limit = RateLimit.parse(args.sandbox_rate_limit) if args.sandbox_rate_limit else None
+    db = ":memory:" if args.sandbox == "memory" else default_db_path()
+    sandbox = start_sandbox(db, reset=args.sandbox_reset, rate_limit=limit)
+    settings = dataclasses.replace(
+        settings,
+        pipedrive_base_url=sandbox.base_url,
+        pipedrive_api_token=SANDBOX_TOKEN,
+        pipedrive_access_token=None,
+        pipedrive_refresh_token=None,
+        attio_base_url=sandbox.base_url,
+        attio_api_key=SANDBOX_TOKEN,
+    )
+    if settings.hosted:
+        settings = sandbox_sign_in(settings, sandbox.base_url)
+    print(f"dealdesk-mcp: sandbox CRM at {sandbox.base_url} (data: {db})", file=sys.stderr)
+    if not settings.hosted:  # hosted, each user signs in at the sandbox's OAuth emulation instead
+        print(f"token: {SANDBOX_TOKEN}", file=sys.stderr)
+    return sandbox, settings
 
 
 if __name__ == "__main__":

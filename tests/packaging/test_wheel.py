@@ -122,3 +122,9 @@ def test_setup_commands_and_the_sandbox_command_run_from_the_wheel(installed: In
         capture_output=True, text=True, cwd=installed.home, env=installed.env(), timeout=60,
     )  # fmt: skip
     assert sandbox.returncode == 0, sandbox.stderr
+    # The former import name still starts it: `python -m pipedrive_mcp.sandbox`.
+    module = subprocess.run(
+        [str(installed.bin("python")), "-m", "pipedrive_mcp.sandbox", "--help"],
+        capture_output=True, text=True, cwd=installed.home, env=installed.env(), timeout=60,
+    )  # fmt: skip
+    assert module.returncode == 0 and "--rate-limit" in module.stdout, module.stderr

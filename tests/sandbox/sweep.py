@@ -290,6 +290,8 @@ def body_for(op: Operation) -> tuple[dict[str, Any], Any]:
         body["outcome"] = "connected"
     if op.operation_id == "addActivity":
         body["type"] = "call"
+    if op.operation_id == "addFile":
+        body.pop("deal_id", None)  # a file on a person alone: its answer carries the known null deal_id
     if op.operation_id == "addFileAndLinkIt":
         body.update(file_type="gdoc", title="Plan")
     if op.operation_id == "linkFileToItem":

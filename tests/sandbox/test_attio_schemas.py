@@ -722,6 +722,7 @@ def test_a_new_call_recording_is_processing_and_then_completed(attio: httpx.Clie
     import time
 
     meeting = seeded_id("meeting", "fjord-proposal")
+    time.sleep(1.1)  # an earlier test's recording may still hold the one-per-second budget
     made = attio.post(
         f"/v2/meetings/{meeting}/call_recordings", json={"data": {"video_url": "https://v.example/a.mp4"}}
     )

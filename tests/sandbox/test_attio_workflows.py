@@ -300,6 +300,126 @@ async def test_both_pagination_styles_walk_every_item_once(sandbox: SandboxHandl
     assert len(people) == len(set(people)) == 16
 
 
+async def test_objects_attributes_options_statuses_and_lists(sandbox: SandboxHandle, tmp_path: Path) -> None:
+    async with connected(sandbox, tmp_path) as client:
+        made = await ok(client, "attio_create_object",
+                        {"api_slug": "vendors", "singular_noun": "Vendor", "plural_noun": "Vendors", "raw": True})  # fmt: skip
+        assert made["data"]["api_slug"] == "vendors"
+        await ok(client, "attio_update_object", {"object": "vendors", "plural_noun": "Suppliers"})
+        read = await ok(client, "attio_get_object", {"object": "vendors", "raw": True})
+        assert read["data"]["plural_noun"] == "Suppliers"
+        objects = await ok(client, "attio_list_objects", {"raw": True})
+        assert "vendors" in [o["api_slug"] for o in objects["data"]]
+
+        where = {"target": "objects", "identifier": "vendors"}
+        for slug, kind in (("tier", "select"), ("phase", "status")):
+            await ok(client, "attio_create_attribute", {**where, "title": slug.title(), "description": f"The {slug}",
+                "api_slug": slug, "type": kind, "is_required": False, "is_unique": False,
+                "is_multiselect": False, "config": {}})  # fmt: skip
+        await ok(
+            client, "attio_update_attribute", {**where, "attribute": "tier", "description": "Support tier"}
+        )
+        tier = await ok(client, "attio_get_attribute", {**where, "attribute": "tier", "raw": True})
+        assert (tier["data"]["type"], tier["data"]["description"]) == ("select", "Support tier")
+        listed = await ok(client, "attio_list_attributes", {**where, "raw": True})
+        assert {"tier", "phase"} <= {a["api_slug"] for a in listed["data"]}
+
+        await ok(client, "attio_create_select_option", {**where, "attribute": "tier", "title": "Gold"})
+        await ok(
+            client,
+            "attio_update_select_option",
+            {**where, "attribute": "tier", "option": "Gold", "title": "Platinum"},
+        )
+        options = await ok(client, "attio_list_select_options", {**where, "attribute": "tier", "raw": True})
+        assert [o["title"] for o in options["data"]] == ["Platinum"]
+
+        for title in ("Onboarding", "Active"):
+            await ok(client, "attio_create_status", {**where, "attribute": "phase", "title": title})
+        await ok(
+            client,
+            "attio_update_status",
+            {**where, "attribute": "phase", "status": "Onboarding", "is_archived": True},
+        )
+        statuses = await ok(client, "attio_list_statuses", {**where, "attribute": "phase", "raw": True})
+        assert [s["title"] for s in statuses["data"]] == ["Active"]
+
+        # The new object holds records whose values use the new attributes.
+        record = await ok(client, "attio_create_record",
+                          {"object": "vendors", "values": {"tier": ["Platinum"], "phase": ["Active"]}, "raw": True})  # fmt: skip
+        values = record["data"]["values"]
+        assert values["tier"][0]["option"]["title"] == "Platinum"
+        assert values["phase"][0]["status"]["title"] == "Active"
+        archived = await fails(
+            client, "attio_create_record", {"object": "vendors", "values": {"phase": ["Onboarding"]}}
+        )
+        assert "HTTP 400" in archived
+
+        # A list of the new object's records.
+        await ok(client, "attio_create_list", {"name": "Preferred vendors", "api_slug": "preferred_vendors",
+            "parent_object": "vendors", "workspace_access": "full-access", "workspace_member_access": []})  # fmt: skip
+        await ok(client, "attio_update_list", {"list": "preferred_vendors", "name": "Preferred suppliers"})
+        got = await ok(client, "attio_get_list", {"list": "preferred_vendors", "raw": True})
+        assert got["data"]["name"] == "Preferred suppliers" and got["data"]["parent_object"] == ["vendors"]
+        lists = await ok(client, "attio_list_all_lists", {"raw": True})
+        assert "preferred_vendors" in [item["api_slug"] for item in lists["data"]]
+
+
+async def test_meetings_recordings_transcripts_and_the_workspace(
+    sandbox: SandboxHandle, tmp_path: Path
+) -> None:
+    async with connected(sandbox, tmp_path) as client:
+        meeting = {"title": "Renewal call", "description": "Annual renewal", "is_all_day": False,
+            "start": {"datetime": "2031-03-04T10:00:00Z", "timezone": "UTC"},
+            "end": {"datetime": "2031-03-04T10:30:00Z", "timezone": "UTC"},
+            "participants": [{"email_address": "alex.morgan@northwind-analytics.example", "is_organizer": True,
+                              "status": "accepted"}],
+            "linked_records": [{"object": "companies", "record_id": ACME}], "external_ref": "renewal-2031"}  # fmt: skip
+        first = await ok(client, "attio_find_or_create_meeting", {**meeting, "raw": True})
+        mid = first["data"]["id"]["meeting_id"]
+        again = await ok(client, "attio_find_or_create_meeting", {**meeting, "title": "Other", "raw": True})
+        assert again["data"]["id"]["meeting_id"] == mid  # the same external reference finds it
+        assert (await ok(client, "attio_get_meeting", {"meeting_id": mid, "raw": True}))["data"][
+            "title"
+        ] == "Renewal call"
+        linked = await ok(
+            client,
+            "attio_list_meetings",
+            {"linked_object": "companies", "linked_record_id": ACME, "raw": True},
+        )
+        assert mid in [m["id"]["meeting_id"] for m in linked["data"]]
+
+        made = await ok(
+            client,
+            "attio_create_call_recording",
+            {"meeting_id": mid, "video_url": "https://v.example/r.mp4", "raw": True},
+        )
+        rid = made["data"]["id"]["call_recording_id"]
+        assert made["data"]["status"] == "processing"
+        recordings = await ok(client, "attio_list_call_recordings", {"meeting_id": mid, "raw": True})
+        assert [r["id"]["call_recording_id"] for r in recordings["data"]] == [rid]
+        await ok(client, "attio_delete_call_recording", {"meeting_id": mid, "call_recording_id": rid})
+        gone = await fails(client, "attio_get_call_recording", {"meeting_id": mid, "call_recording_id": rid})
+        assert "HTTP 404" in gone
+
+        # The seeded review's recording is processed: its transcript is the sandbox's own, and says so.
+        review, recording = seeded_id("meeting", "acme-review"), seeded_id("recording", "acme-review")
+        transcript = await ok(
+            client,
+            "attio_get_call_transcript",
+            {"meeting_id": review, "call_recording_id": recording, "raw": True},
+        )
+        assert transcript["data"]["raw_transcript"].startswith("[sandbox: simulated transcript]")
+
+        me = await ok(client, "attio_identify", {"raw": True})
+        assert me["active"] is True
+        members = await ok(client, "attio_list_workspace_members", {"raw": True})
+        assert ALEX in [m["id"]["workspace_member_id"] for m in members["data"]]
+        alex = await ok(client, "attio_get_workspace_member", {"workspace_member_id": ALEX, "raw": True})
+        assert alex["data"]["email_address"] == "alex.morgan@northwind-analytics.example"
+        users = await ok(client, "attio_list_scim_users", {"raw": True})
+        assert "alex.morgan@northwind-analytics.example" in [u["userName"] for u in users["Resources"]]
+
+
 async def test_a_task_links_a_record_by_a_unique_attribute(sandbox: SandboxHandle, tmp_path: Path) -> None:
     """Attio's documented placeholder key stands for an attribute slug of the caller's choosing."""
     async with connected(sandbox, tmp_path) as client:

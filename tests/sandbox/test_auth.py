@@ -7,7 +7,10 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 
+from dealdesk_mcp import cli
+from dealdesk_mcp.config import Settings
 from dealdesk_mcp.sandbox import SANDBOX_TOKEN, start_sandbox
 
 REDIRECT = "http://127.0.0.1:9/callback"
@@ -99,3 +102,18 @@ def test_rate_limit_when_enabled() -> None:
     with start_sandbox(":memory:") as handle:  # off by default
         answer = httpx.get(f"{handle.base_url}/api/v2/deals", headers={"x-api-token": SANDBOX_TOKEN})
         assert answer.status_code == 200 and "x-ratelimit-limit" not in answer.headers
+
+
+def test_the_servers_sandbox_flag_takes_a_rate_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    args = cli.parse_args(["--sandbox", "memory", "--sandbox-rate-limit", "20/60"])
+    sandbox, settings = cli.start_sandbox_for(args, Settings())
+    with sandbox:
+        assert settings.pipedrive_base_url == sandbox.base_url == settings.attio_base_url
+        client = httpx.Client(base_url=sandbox.base_url, headers={"x-api-token": SANDBOX_TOKEN})
+        first = client.get("/api/v2/deals")  # costs 10 of 20
+        assert first.headers["x-ratelimit-limit"] == "20" and first.headers["x-ratelimit-remaining"] == "10"
+        client.get("/api/v2/deals")
+        assert client.get("/api/v2/deals").status_code == 429
+    assert f"token: {SANDBOX_TOKEN}" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="BUDGET"):
+        cli.start_sandbox_for(cli.parse_args(["--sandbox-rate-limit", "lots"]), Settings())

@@ -1,10 +1,12 @@
-"""A local, Pipedrive-compatible backend for trying the MCP server without a Pipedrive account.
+"""A local twin of Pipedrive's and Attio's APIs, for trying the MCP server without an account at either.
 
-The sandbox serves every operation of Pipedrive's v1 and v2 documents (and Pipedrive's OAuth server)
-in Pipedrive's own wire format, keeps its state in SQLite (a file that survives restarts, or ":memory:"),
-and starts out with a seeded company so agents and tests have realistic data to work on. It accepts
-SANDBOX_TOKEN (or tokens its OAuth server issued). Point PIPEDRIVE_BASE_URL at
-`start_sandbox().base_url` (or run `python -m dealdesk_mcp.sandbox`).
+The sandbox serves every operation of Pipedrive's v1 and v2 documents (at /api/v1 and /api/v2) and of
+Attio's (at /v2 and /scim/v2) on one loopback origin, in each vendor's own wire format, with an OAuth
+emulation both share (/oauth/authorize lets you pick a seeded user, /oauth/token issues rotating tokens).
+It keeps its state in SQLite (a file that survives restarts, or ":memory:") and starts with a seeded
+company in both CRMs. It accepts SANDBOX_TOKEN (Pipedrive's x-api-token or a bearer token; Attio's bearer
+token) or tokens its OAuth emulation issued. Point PIPEDRIVE_BASE_URL and ATTIO_BASE_URL at
+`start_sandbox().base_url`, or run `python -m dealdesk_mcp.sandbox`.
 """
 
 from __future__ import annotations

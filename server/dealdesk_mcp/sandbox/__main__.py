@@ -9,14 +9,16 @@ import argparse
 import copy
 import logging
 import sys
+from typing import Any
 
-from .server import default_db_path
+from .server import STOP_SECONDS, default_db_path
 from .token import SANDBOX_TOKEN
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="pipedrive-mcp-sandbox", description="A local twin of Pipedrive's API (v1, v2 and OAuth)"
+        prog="pipedrive-mcp-sandbox",
+        description="A local twin of Pipedrive's API (v1, v2) and Attio's (v2, SCIM), with OAuth, on one origin",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
@@ -38,18 +40,28 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
 
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from .app import create_app
 
     app = create_app(args.db, reset=args.reset, rate_limit=limit)
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Pipedrive sandbox on http://{shown}:{args.port} (db: {args.db})", file=sys.stderr)
+    print(f"Pipedrive and Attio sandbox on http://{shown}:{args.port} (db: {args.db})", file=sys.stderr)
     print(f"token: {SANDBOX_TOKEN}", file=sys.stderr, flush=True)
     # uvicorn's default config writes access lines to stdout; keep stdout clean (stdio users share it).
-    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    for handler in log_config["handlers"].values():
+    log_config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
+    handlers: dict[str, dict[str, Any]] = log_config["handlers"]
+    for handler in handlers.values():
         handler["stream"] = "ext://sys.stderr"
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off", log_config=log_config)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        lifespan="off",
+        log_config=log_config,
+        timeout_graceful_shutdown=STOP_SECONDS,
+    )
     return 0
 
 

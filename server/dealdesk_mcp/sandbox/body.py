@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from .jsontypes import is_array, is_object
 from .wire import BadRequest
 
 
@@ -74,7 +75,7 @@ def int_list(body: Mapping[str, Any], key: str) -> Any:
         return value
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+    if not is_array(value) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
         raise BadRequest(f"{key} must be an array of integers")
     return value
 
@@ -97,7 +98,7 @@ def obj(body: Mapping[str, Any], key: str) -> Any:
     value = body.get(key, MISSING)
     if value is MISSING or value is None:
         return value
-    if not isinstance(value, dict):
+    if not is_object(value):
         raise BadRequest(f"{key} must be an object")
     return value
 

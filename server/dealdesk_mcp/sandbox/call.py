@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from .db import Store
 from .inputs import Upload
+from .jsontypes import is_object
 from .spec import Operation
 
 
@@ -36,7 +37,7 @@ class Call:
 
     def data(self) -> dict[str, Any]:
         """The body as an object (a documented array body is refused by the schema check first)."""
-        return self.body if isinstance(self.body, dict) else {}
+        return self.body if is_object(self.body) else {}
 
 
 @dataclass
@@ -47,5 +48,7 @@ class Answer:
     additional_data: Any = None
     related_objects: Any = None
     status: int | None = None
-    top: dict[str, Any] = field(default_factory=dict)  # other top-level members (v1 webhooks' status)
+    top: dict[str, Any] = field(
+        default_factory=dict[str, Any]
+    )  # other top-level members (v1 webhooks' status)
     bare: bool = False  # the schema documents `data` itself as the whole body (no envelope)

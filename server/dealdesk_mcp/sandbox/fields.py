@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from .db import Record, Store
+from .jsontypes import as_array, is_array, is_object
 from .wire import BadRequest, v1_time, v2_time
 
 # Entities whose fields the v2 *Fields endpoints serve; leads borrow the deal catalogue like Pipedrive.
@@ -296,7 +297,7 @@ def clean_custom_values(store: Store, entity: str, values: Any) -> dict[str, Any
     """Check a custom_fields object against the catalogue; unknown keys and wrong types are 400s."""
     if values is None:
         return {}
-    if not isinstance(values, dict):
+    if not is_object(values):
         raise BadRequest("custom_fields must be an object keyed by field code")
     catalogue = {f["field_code"]: f for f in custom_fields(store, entity)}
     cleaned: dict[str, Any] = {}
@@ -310,13 +311,13 @@ def clean_custom_values(store: Store, entity: str, values: Any) -> dict[str, Any
 
 def _check_value(field: Record, value: Any) -> Any:
     ftype, name = field["field_type"], field["field_name"]
-    option_ids = {o["id"] for o in field.get("options") or []}
+    option_ids = {o["id"] for o in as_array(field.get("options"))}
     if ftype == "enum":
         if isinstance(value, bool) or not isinstance(value, int) or value not in option_ids:
             raise BadRequest(f"Field '{name}' takes one of the option ids {sorted(option_ids)}")
         return value
     if ftype == "set":
-        items = value if isinstance(value, list) else [value]
+        items = value if is_array(value) else [value]
         if not all(isinstance(v, int) and not isinstance(v, bool) and v in option_ids for v in items):
             raise BadRequest(f"Field '{name}' takes a list of option ids from {sorted(option_ids)}")
         return items
@@ -329,7 +330,7 @@ def _check_value(field: Record, value: Any) -> Any:
             raise BadRequest(f"Field '{name}' takes a date as YYYY-MM-DD")
         return value
     if ftype == "monetary":
-        if not isinstance(value, dict) or not isinstance(value.get("value"), int | float):
+        if not is_object(value) or not isinstance(value.get("value"), int | float):
             raise BadRequest(f"Field '{name}' takes an object with value and currency")
         return {"value": value["value"], "currency": value.get("currency")}
     if ftype in ("user", "org", "people"):
@@ -443,7 +444,7 @@ def _v1_field(
 
 
 def render_note_fields() -> list[Record]:
-    rows = []
+    rows: list[Record] = []
     for field_id, key, name, ftype in NOTE_FIELDS:
         row: Record = {
             "id": field_id,

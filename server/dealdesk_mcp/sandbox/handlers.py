@@ -88,14 +88,14 @@ def handler_for(op: Operation) -> Handler:
 
 
 def list_handler(kind: str) -> Handler:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         return listing(call, kind)
 
     return handle
 
 
 def get_handler(kind: str) -> Handler:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         return one(call, kind, fetch(call.store, kind, call.id))
 
     return handle
@@ -134,7 +134,7 @@ def change(call: Call, kind: str, rec: Record, data: dict[str, Any]) -> Record:
 
 
 def create_handler(kind: str) -> Handler:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         with call.store.transaction() as store:
             rec = make(call, kind, call.data())
             save(store, kind, rec)
@@ -144,7 +144,7 @@ def create_handler(kind: str) -> Handler:
 
 
 def update_handler(kind: str) -> Handler:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         with call.store.transaction() as store:
             rec = fetch(store, kind, call.id)
             change(call, kind, rec, call.data())
@@ -155,7 +155,7 @@ def update_handler(kind: str) -> Handler:
 
 
 def delete_handler(kind: str) -> Handler:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         with call.store.transaction():
             rec = fetch(call.store, kind, call.id)
             guard_delete(call, kind, rec)
@@ -178,11 +178,11 @@ def guard_delete(call: Call, kind: str, rec: Record) -> None:
 
 
 def bulk_delete_handler(kind: str) -> Handler:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         ids = ids_of(call.query.get("ids"))
         if not ids:
             raise BadRequest("ids is required")
-        removed = []
+        removed: list[Any] = []
         with call.store.transaction():
             for record_id in ids:
                 rec = fetch(call.store, kind, record_id)
@@ -198,12 +198,12 @@ def bulk_delete_handler(kind: str) -> Handler:
 
 
 def _children(parent: str, child: str, key: str, method: str) -> Handler:
-    async def list_children(call: Call) -> Answer:
+    def list_children(call: Call) -> Answer:
         owner = fetch(call.store, parent, call.id)
         rows = [r for r in live(call.store, child) if r.get(key) == owner["id"]]
         return listing(call, child, rows)
 
-    async def add_child(call: Call) -> Answer:
+    def add_child(call: Call) -> Answer:
         with call.store.transaction() as store:
             owner = fetch(store, parent, call.id)
             rec = make(call, child, call.data(), {key: owner["id"]})
@@ -212,7 +212,7 @@ def _children(parent: str, child: str, key: str, method: str) -> Handler:
             save(store, parent, owner)
         return one(call, child, rec)
 
-    async def remove_children(call: Call) -> Answer:
+    def remove_children(call: Call) -> Answer:
         owner = fetch(call.store, parent, call.id)
         ids = ids_of(call.query.get("ids"))
         rows = [r for r in live(call.store, child) if r.get(key) == owner["id"]]
@@ -237,17 +237,17 @@ def _child(parent: str, child: str, key: str, id_name: str, method: str) -> Hand
             raise NotFound(f"{RESOURCES[child].label} not found on this {RESOURCES[parent].label.lower()}")
         return owner, rec
 
-    async def get_child(call: Call) -> Answer:
+    def get_child(call: Call) -> Answer:
         return one(call, child, find(call)[1])
 
-    async def update_child(call: Call) -> Answer:
+    def update_child(call: Call) -> Answer:
         with call.store.transaction() as store:
             _, rec = find(call)
             change(call, child, rec, call.data())
             save(store, child, rec)
         return one(call, child, rec)
 
-    async def delete_child(call: Call) -> Answer:
+    def delete_child(call: Call) -> Answer:
         with call.store.transaction():
             _, rec = find(call)
             remove(call, child, rec)

@@ -7,14 +7,17 @@ a 400 naming the parameter; an id no record could have (beyond 64 bits, negative
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import jsonschema
+from jsonschema.protocols import Validator
 
+from . import jsonbody
+from .jsontypes import as_array, as_object, is_array, is_object
 from .project import kind_of, merged
 from .spec import Operation, Param
 from .wire import ApiError, BadRequest, NotFound
@@ -35,7 +38,7 @@ class Parsed:
     path: dict[str, Any]
     query: dict[str, Any]
     body: Any
-    uploads: dict[str, Upload] = field(default_factory=dict)
+    uploads: dict[str, Upload] = field(default_factory=dict[str, Upload])
 
 
 def _integer(name: str, raw: str, schema: Mapping[str, Any], where: str) -> int:
@@ -94,7 +97,7 @@ def convert(name: str, raw: str, schema: Mapping[str, Any], where: str = "query"
     enum = schema.get("enum")
     # A string enum may be sent comma-separated (include_fields=a,b): every part must be a choice.
     parts = raw.split(",") if kind == "string" and isinstance(value, str) else [value]
-    allowed = [str(e) for e in enum or []]
+    allowed = [str(e) for e in as_array(enum)]
     if enum and kind != "array" and any(p not in enum and str(p) not in allowed for p in parts):
         raise BadRequest(f"{name} must be one of: {', '.join(map(str, enum))}")
     return value
@@ -130,15 +133,15 @@ def parse_params(op: Operation, path: Mapping[str, str], query: Any) -> tuple[di
 
 def json_schema(node: Any) -> Any:
     """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a null alternative."""
-    if isinstance(node, list):
+    if is_array(node):
         return [json_schema(item) for item in node]
-    if not isinstance(node, dict):
+    if not is_object(node):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key in ("nullable", "example", "x-tool-description", "discriminator", "xml", "readOnly"):
             continue
-        if key == "properties" and isinstance(value, dict):
+        if key == "properties" and is_object(value):
             out[key] = {name: json_schema(sub) for name, sub in value.items()}
         elif key == "format" and value in ("binary", "byte"):
             continue
@@ -159,11 +162,41 @@ def _location(error: jsonschema.ValidationError) -> str:
     return path or "body"
 
 
+BODY_FORMATS = jsonschema.FormatChecker(formats=())
+_BODY_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# RFC 3339, or v1's own "YYYY-MM-DD HH:MM:SS" (the sandbox reads both; parse_time in wire.py).
+_BODY_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+@BODY_FORMATS.checks("date", raises=ValueError)
+def _body_date(value: object) -> bool:
+    if isinstance(value, str):
+        if not _BODY_DATE.match(value):
+            raise ValueError("expected a date as YYYY-MM-DD")
+        date.fromisoformat(value)
+    return True
+
+
+@BODY_FORMATS.checks("date-time", raises=ValueError)
+def _body_stamp(value: object) -> bool:
+    if isinstance(value, str):
+        if not _BODY_STAMP.match(value):
+            raise ValueError("expected a date-time such as 2030-01-31T09:30:00Z")
+        datetime.fromisoformat(value[:19].replace(" ", "T"))
+    return True
+
+
+def _validator(schema: Any) -> Validator:
+    """Draft 4 (OpenAPI 3.0's dialect), seen through jsonschema's protocol: its iter_errors is typed."""
+    return jsonschema.Draft4Validator(schema, format_checker=BODY_FORMATS)
+
+
 def check_body(schema: dict[str, Any] | None, body: Any) -> None:
     if not schema:
         return
-    validator = jsonschema.Draft4Validator(json_schema(schema))
-    errors = sorted(validator.iter_errors(body), key=lambda e: (len(list(e.absolute_path)), e.message))
+    validator = _validator(json_schema(schema))
+    found: list[jsonschema.ValidationError] = list(validator.iter_errors(body))
+    errors = sorted(found, key=lambda e: (len(list(e.absolute_path)), e.message))
     if not errors:
         return
     error = errors[0]
@@ -181,14 +214,16 @@ def _short(error: jsonschema.ValidationError) -> str:
     if error.validator == "type":
         return f"expected {error.validator_value}"
     if error.validator == "enum":
-        return "expected one of " + ", ".join(map(str, error.validator_value))
+        return "expected one of " + ", ".join(map(str, as_array(error.validator_value)))
+    if error.validator == "format" and error.cause is not None:
+        return str(error.cause)
     message = error.message
     return message if len(message) < 200 else message[:200] + "..."
 
 
 def _coerce_form(schema: dict[str, Any] | None, values: dict[str, Any]) -> dict[str, Any]:
     """Form fields arrive as text: give each its documented type before the schema check."""
-    props = (merged(schema).get("properties") or {}) if schema else {}
+    props = as_object(merged(schema).get("properties")) if schema else {}
     out: dict[str, Any] = {}
     for name, raw in values.items():
         sub = props.get(name)
@@ -200,12 +235,12 @@ def _coerce_form(schema: dict[str, Any] | None, values: dict[str, Any]) -> dict[
             out[name] = convert(name, raw, sub, "body")
         elif kind == "array":
             try:
-                out[name] = json.loads(raw)
+                out[name] = jsonbody.loads(raw)
             except ValueError:
                 out[name] = [part for part in raw.split(",") if part]
         elif kind == "object":
             try:
-                out[name] = json.loads(raw)
+                out[name] = jsonbody.loads(raw)
             except ValueError:
                 raise BadRequest(f"{name} must be a JSON object") from None
         else:
@@ -236,21 +271,21 @@ async def read_body(op: Operation, request: Any) -> tuple[Any, dict[str, Upload]
             body = {}
         else:
             try:
-                body = json.loads(raw)
+                body = jsonbody.loads(raw)
             except ValueError:
-                raise BadRequest("The request body is not valid JSON") from None
+                raise BadRequest("The request body is not valid JSON (numbers must be finite)") from None
     if op.body_schema is not None:
-        schema = {k: v for k, v in op.body_schema.items()}
+        schema: dict[str, Any] = dict(op.body_schema)
         if op.body_media == "multipart/form-data":
-            props = merged(schema).get("properties") or {}
+            props = as_object(merged(schema).get("properties"))
             files = {n for n, s in props.items() if s.get("format") == "binary"}
             for name in files:
-                if name not in uploads and name in (merged(schema).get("required") or []):
+                if name not in uploads and name in as_array(merged(schema).get("required")):
                     raise BadRequest(f"{name} is required (a file, sent as multipart/form-data)")
             schema = {
                 **merged(schema),
                 "properties": {n: s for n, s in props.items() if n not in files},
-                "required": [r for r in merged(schema).get("required") or [] if r not in files],
+                "required": [r for r in as_array(merged(schema).get("required")) if r not in files],
             }
         if body == {} and isinstance(merged(schema).get("type"), str) and merged(schema)["type"] == "array":
             raise BadRequest("The request body must be a JSON array")
@@ -259,7 +294,7 @@ async def read_body(op: Operation, request: Any) -> tuple[Any, dict[str, Upload]
 
 
 def require_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
+    if not is_object(body):
         raise BadRequest("The request body must be a JSON object")
     return body
 
@@ -268,9 +303,9 @@ def id_list(value: Any, name: str = "ids") -> list[int]:
     """A list of integer ids from a query value (already split) or a body array."""
     if value is None:
         return []
-    if not isinstance(value, list):
+    if not is_array(value):
         value = [value]
-    out = []
+    out: list[int] = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int | str):
             raise BadRequest(f"{name} must list integer ids")

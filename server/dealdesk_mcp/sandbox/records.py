@@ -14,6 +14,7 @@ from typing import Any
 from . import body as b
 from .db import Record, Store
 from .fields import clean_custom_values, render_custom
+from .jsontypes import as_object, is_array, is_object
 from .wire import BadRequest, v2_time
 
 VISIBILITY = (1, 3, 5, 7)
@@ -49,13 +50,13 @@ def _contacts(data: Mapping[str, Any], key: str) -> Any:
         return value
     if value is None:
         return []
-    if not isinstance(value, list):
+    if not is_array(value):
         raise BadRequest(f"{key} must be an array of objects with value, primary and label")
-    out = []
+    out: list[Record] = []
     for index, item in enumerate(value):
         if isinstance(item, str):
             item = {"value": item}
-        if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+        if not is_object(item) or not isinstance(item.get("value"), str):
             raise BadRequest(f"{key}[{index}].value must be a string")
         out.append(
             {
@@ -309,7 +310,7 @@ def apply_activity(
     b.assign(rec, "lead_id", lead_id)
     b.assign(rec, "project_id", b.integer(data, "project_id"))
     if "deal_id" in data and rec.get("deal_id") and "person_id" not in data and "org_id" not in data:
-        deal = store.get("deal", rec["deal_id"]) or {}
+        deal = as_object(store.get("deal", rec["deal_id"]))
         rec["person_id"] = rec["person_id"] or deal.get("person_id")
         rec["org_id"] = rec["org_id"] or deal.get("org_id")
     b.assign(rec, "due_date", b.date(data, "due_date"))
@@ -323,7 +324,7 @@ def apply_activity(
     b.assign(rec, "location", b.obj(data, "location"))
     for key in ("participants", "attendees"):
         value = data.get(key, b.MISSING)
-        if value is not b.MISSING and value is not None and not isinstance(value, list):
+        if value is not b.MISSING and value is not None and not is_array(value):
             raise BadRequest(f"{key} must be an array")
         if value is not b.MISSING:
             rec[key] = value or []
@@ -385,11 +386,11 @@ def _prices(data: Mapping[str, Any], product_id: int) -> Any:
     value = data.get("prices", b.MISSING)
     if value is b.MISSING:
         return value
-    if not isinstance(value, list):
+    if not is_array(value):
         raise BadRequest("prices must be an array of objects with price and currency")
-    out = []
+    out: list[Record] = []
     for index, item in enumerate(value):
-        if not isinstance(item, dict) or not isinstance(item.get("currency"), str):
+        if not is_object(item) or not isinstance(item.get("currency"), str):
             raise BadRequest(f"prices[{index}] needs a currency")
         out.append(
             {
@@ -519,7 +520,7 @@ _PERSON_OPTIONAL = ("marketing_status",)
 
 
 def _activity_counts(store: Store, key: str, record_id: int) -> dict[str, Any]:
-    acts = [a for a in store.all("activity") if a.get(key) == record_id and not a["is_deleted"]]
+    acts = [a for a in store.index("activity", key).get(record_id, ()) if not a["is_deleted"]]
     undone = sorted((a for a in acts if not a["done"]), key=lambda a: (a["due_date"] or "", a["id"]))
     done = sorted((a for a in acts if a["done"]), key=lambda a: (a["due_date"] or "", a["id"]))
     return {
@@ -539,10 +540,10 @@ def _extra_fields(store: Store, entity: str, rec: Record, wanted: set[str]) -> d
     computed: dict[str, Callable[[], dict[str, Any]]] = {
         "activities": lambda: _activity_counts(store, key, rec["id"]),
         "notes_count": lambda: {
-            "notes_count": sum(1 for n in store.all("note") if n.get(key) == rec["id"] and n["active_flag"])
+            "notes_count": sum(1 for n in store.index("note", key).get(rec["id"], ()) if n["active_flag"])
         },
         "files_count": lambda: {
-            "files_count": sum(1 for f in store.all("file") if f.get(key) == rec["id"] and f["active_flag"])
+            "files_count": sum(1 for f in store.index("file", key).get(rec["id"], ()) if f["active_flag"])
         },
     }
     if entity in ("person", "organization"):
@@ -550,7 +551,7 @@ def _extra_fields(store: Store, entity: str, rec: Record, wanted: set[str]) -> d
     if entity == "organization":
         computed["people_count"] = lambda: {
             "people_count": sum(
-                1 for p in store.all("person") if p["org_id"] == rec["id"] and not p["is_deleted"]
+                1 for p in store.index("person", "org_id").get(rec["id"], ()) if not p["is_deleted"]
             )
         }
     groups = {
@@ -572,7 +573,7 @@ def _extra_fields(store: Store, entity: str, rec: Record, wanted: set[str]) -> d
 
 
 def _deal_counts(store: Store, key: str, record_id: int) -> dict[str, Any]:
-    deals = [d for d in store.all("deal") if d.get(key) == record_id and not d["is_deleted"]]
+    deals = [d for d in store.index("deal", key).get(record_id, ()) if not d["is_deleted"]]
     by_status = {s: sum(1 for d in deals if d["status"] == s) for s in ("open", "won", "lost")}
     return {
         "open_deals_count": by_status["open"],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from starlette.responses import Response
 
 from .call import Answer, Call
 
-Handler = Callable[[Call], Awaitable[Answer | Response]]
+Handler = Callable[[Call], Answer | Response]
 SPECIAL: dict[tuple[str, str], Handler] = {}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from .call import Call
 from .db import Record
 from .fields import clean_custom_values, is_hash_key
+from .jsontypes import as_array, as_object
 from .seed import COMPANY
 from .store_ops import require
 from .views import live
@@ -75,7 +76,7 @@ def _deal_product(call: Call, rec: Record, data: dict[str, Any], creating: bool)
     )
     tax = float(rec.get("tax") or 0)
     rec["sum"] = round(net * (1 + tax / 100) if rec.get("tax_method") == "exclusive" else net, 2)
-    rec.setdefault("currency", (call.store.get("deal", rec["deal_id"]) or {}).get("currency", "USD"))
+    rec.setdefault("currency", as_object(call.store.get("deal", rec["deal_id"])).get("currency", "USD"))
 
 
 def _project(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None:
@@ -127,7 +128,8 @@ def _phase(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> Non
 
 
 def _team(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None:
-    for user_id in rec.get("users") or []:
+    users: list[Any] = as_array(rec.get("users"))
+    for user_id in users:
         require(call.store, "user", user_id, "User")
     if creating:
         rec.setdefault("users", [])
@@ -229,11 +231,12 @@ def _role(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None
     parent = rec.get("parent_role_id")
     if parent is not None and parent == rec["id"]:
         raise BadRequest("A role cannot be its own parent")
-    rec["level"] = 1 if not parent else (call.store.get("role", parent) or {}).get("level", 1) + 1
+    rec["level"] = 1 if not parent else as_object(call.store.get("role", parent)).get("level", 1) + 1
 
 
 def _variation(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None:
-    for price in rec.get("prices") or []:
+    prices: list[Record] = as_array(rec.get("prices"))
+    for price in prices:
         price["product_variation_id"] = rec["id"]
 
 
@@ -242,7 +245,7 @@ def _mail_thread(call: Call, rec: Record, data: dict[str, Any], creating: bool) 
         if key in data:
             rec[key] = 1 if data[key] in (1, "1", True, "true") else 0
     if data.get("deal_id"):
-        rec["deal_status"] = (call.store.get("deal", data["deal_id"]) or {}).get("status")
+        rec["deal_status"] = as_object(call.store.get("deal", data["deal_id"])).get("status")
 
 
 def _discount(call: Call, rec: Record, data: dict[str, Any], creating: bool) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from .db import Record, Store
 from .fields import hash_key, seed_fields
+from .jsontypes import as_array, as_object
 from .wire import lead_time, v1_time, v2_time
 
 ADMIN_ID = 1
@@ -196,7 +197,7 @@ def _ago(moment: datetime, days: float) -> datetime:
 
 
 def _users(store: Store, moment: datetime) -> None:
-    rows = []
+    rows: list[Any] = []
     for user_id, name, email, is_admin in USERS:
         rows.append(
             {
@@ -253,7 +254,8 @@ def _activity_types(store: Store, moment: datetime) -> None:
 
 
 def _pipelines(store: Store, moment: datetime) -> dict[int, list[Record]]:
-    pipelines, stages = [], []
+    pipelines: list[Record] = []
+    stages: list[Record] = []
     stage_id = 0
     by_pipeline: dict[int, list[Record]] = {}
     for pipeline_id, (name, stage_list) in enumerate(PIPELINES, start=1):
@@ -295,7 +297,7 @@ def _pipelines(store: Store, moment: datetime) -> dict[int, list[Record]]:
 def _organizations(store: Store, rng: random.Random, moment: datetime) -> list[int]:
     tier = hash_key("organization:tier")
     tier_options = _option_ids(store, "organization", tier)
-    rows = []
+    rows: list[Any] = []
     for org_id, (name, city, country) in enumerate(ORGANIZATIONS, start=1):
         created = v2_time(_ago(moment, rng.randint(60, 360)))
         slug = name.lower().replace(" ", "")
@@ -341,7 +343,7 @@ def _organizations(store: Store, rng: random.Random, moment: datetime) -> list[i
 def _persons(store: Store, rng: random.Random, moment: datetime, org_ids: list[int]) -> list[Record]:
     language = hash_key("person:language")
     languages = _option_ids(store, "person", language)
-    rows = []
+    rows: list[Any] = []
     for person_id in range(1, 41):
         first, last = FIRST[(person_id - 1) % len(FIRST)], LAST[(person_id * 7) % len(LAST)]
         org_id = org_ids[(person_id - 1) % len(org_ids)] if person_id <= 36 else None
@@ -378,7 +380,7 @@ def _persons(store: Store, rng: random.Random, moment: datetime, org_ids: list[i
 
 
 def _products(store: Store, moment: datetime) -> list[Record]:
-    rows = []
+    rows: list[Any] = []
     created = v2_time(_ago(moment, 200))
     for product_id, (name, code, price, billing) in enumerate(PRODUCTS, start=1):
         rows.append(
@@ -420,7 +422,7 @@ def _deals(
 ) -> list[Record]:
     source = hash_key("deal:source_channel")
     sources = _option_ids(store, "deal", source)
-    rows = []
+    rows: list[Any] = []
     for deal_id in range(1, 51):
         person = people[(deal_id * 3) % 36]
         pipeline_id = 1 if deal_id <= 32 else (2 if deal_id <= 42 else 3)
@@ -430,7 +432,7 @@ def _deals(
         # closed deals spread over the last six months, so win/loss reports have periods to compare
         closed_at = min(created + timedelta(days=rng.randint(5, 60)), _ago(moment, (deal_id * 11) % 180))
         closed = v2_time(max(closed_at, created)) if status != "open" else None
-        org_name = ORGANIZATIONS[person["org_id"] - 1][0]
+        org_name: str = ORGANIZATIONS[int(person["org_id"]) - 1][0]
         rows.append(
             {
                 "id": deal_id,
@@ -480,7 +482,7 @@ def _deals(
 
 
 def _activities(store: Store, rng: random.Random, moment: datetime, deals: list[Record]) -> None:
-    rows = []
+    rows: list[Any] = []
     for activity_id in range(1, 61):
         # deals 41-50 get none: stale-deal reports have something to find
         deal = deals[(activity_id * 7) % 40]
@@ -526,7 +528,7 @@ def _activities(store: Store, rng: random.Random, moment: datetime, deals: list[
 
 
 def _notes(store: Store, rng: random.Random, moment: datetime, deals: list[Record]) -> None:
-    rows = []
+    rows: list[Any] = []
     for note_id in range(1, 21):
         deal = deals[(note_id * 7) % len(deals)]
         created = v1_time(_ago(moment, rng.randint(1, 60)))
@@ -558,7 +560,7 @@ def _notes(store: Store, rng: random.Random, moment: datetime, deals: list[Recor
 
 
 def _leads(store: Store, rng: random.Random, moment: datetime, people: list[Record]) -> None:
-    labels = []
+    labels: list[Any] = []
     for name, color in LEAD_LABELS:
         created = lead_time(_ago(moment, 300))
         labels.append(
@@ -571,7 +573,7 @@ def _leads(store: Store, rng: random.Random, moment: datetime, people: list[Reco
             }
         )
     store.put_many("lead_label", labels)
-    leads = []
+    leads: list[Any] = []
     for index in range(10):
         person = people[36 + index % 4] if index < 4 else people[index * 3]
         created = lead_time(_ago(moment, rng.randint(1, 40)))
@@ -635,4 +637,4 @@ def new_lead_record(
 
 def _option_ids(store: Store, entity: str, code: str) -> list[int]:
     field = store.get(f"field:{entity}", code)
-    return [option["id"] for option in (field or {}).get("options") or []]
+    return [option["id"] for option in as_array(as_object(field).get("options"))]

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .db import Record, Store
+from .jsontypes import as_object
 from .wire import v2_time
 
 PERMISSION_SETS = [
@@ -263,11 +264,12 @@ def _field_id(store: Store, entity: str, code: str) -> Any:
 
 
 def _mail(store: Store, moment: datetime, deals: list[Record]) -> None:
-    threads, messages = [], []
+    threads: list[Record] = []
+    messages: list[Record] = []
     for n in range(1, 7):
         deal = deals[n * 4]
         sent = v2_time(moment - timedelta(days=n * 3))
-        person = store.get("person", deal["person_id"]) or {}
+        person = as_object(store.get("person", deal["person_id"]))
         email = (person.get("emails") or [{"value": "contact@example.com"}])[0]["value"]
         threads.append(
             {
@@ -329,7 +331,7 @@ def _mail(store: Store, moment: datetime, deals: list[Record]) -> None:
 
 
 def _calls(store: Store, moment: datetime, deals: list[Record]) -> None:
-    rows = []
+    rows: list[Any] = []
     for n in range(1, 6):
         deal = deals[n * 5]
         start = moment - timedelta(days=n * 2, hours=3)
@@ -362,7 +364,7 @@ def _calls(store: Store, moment: datetime, deals: list[Record]) -> None:
 
 def _deal_products(store: Store, deals: list[Record], ago: Any) -> None:
     products = {p["id"]: p for p in store.all("product")}
-    rows = []
+    rows: list[Any] = []
     for deal in deals[:30]:
         product = products[(deal["id"] % len(products)) + 1]
         price = product["prices"][0]["price"]
@@ -394,7 +396,8 @@ def _deal_products(store: Store, deals: list[Record], ago: Any) -> None:
 
 
 def _followers_and_participants(store: Store, deals: list[Record], ago: Any) -> None:
-    followers, participants = [], []
+    followers: list[Record] = []
+    participants: list[Record] = []
     for deal in deals[:12]:
         followers.append(
             {
@@ -454,7 +457,7 @@ def _projects(store: Store, ago: Any, moment: datetime, deals: list[Record]) -> 
         ],
     )
     won = [d for d in deals if d["status"] == "won"][:2]
-    projects = []
+    projects: list[Any] = []
     for n, deal in enumerate(won, start=1):
         projects.append(
             {
@@ -484,7 +487,7 @@ def _projects(store: Store, ago: Any, moment: datetime, deals: list[Record]) -> 
             }
         )
     _put(store, "project", projects)
-    tasks = []
+    tasks: list[Any] = []
     for project in projects:
         for title, done in (
             ("Kick-off call", True),
@@ -530,7 +533,7 @@ def _projects(store: Store, ago: Any, moment: datetime, deals: list[Record]) -> 
 
 
 def _files(store: Store, ago: Any, deals: list[Record]) -> None:
-    rows = []
+    rows: list[Any] = []
     for n, deal in enumerate(deals[:4], start=1):
         content = f"Proposal for {deal['title']}\n".encode() * 20
         name = f"proposal-{deal['id']}.txt"

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from dealdesk_mcp import specs
+from . import documents
+from .jsontypes import as_object
 
 VERSIONS = ("v1", "v2")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -65,18 +66,19 @@ class Operation:
 
     def response_schema(self, status: int) -> dict[str, Any] | None:
         """The documented JSON schema for an answer with this status (success or error)."""
-        raw = _document(self.version)["paths"][self.template][self.method.lower()]["responses"]
-        content = (raw.get(str(status)) or {}).get("content") or {}
-        return (content.get("application/json") or {}).get("schema")
+        raw = as_object(_document(self.version)["paths"][self.template][self.method.lower()]["responses"])
+        content = as_object(as_object(raw.get(str(status))).get("content"))
+        schema = as_object(content.get("application/json")).get("schema")
+        return as_object(schema) if schema is not None else None
 
 
 @cache
 def _document(version: str) -> dict[str, Any]:
-    return specs.load(f"pipedrive-{version}")
+    return documents.load(f"pipedrive-{version}")
 
 
 def _pattern(template: str) -> re.Pattern[str]:
-    parts = []
+    parts: list[str] = []
     for segment in template.strip("/").split("/"):
         if segment.startswith("{") and segment.endswith("}"):
             name = re.sub(r"\W", "_", segment[1:-1])
@@ -87,28 +89,32 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 
 def _success(op: dict[str, Any]) -> tuple[int, str | None, dict[str, Any] | None]:
-    for code, answer in op.get("responses", {}).items():
+    for code, answer in as_object(op.get("responses")).items():
         if str(code).startswith("2"):
-            content = answer.get("content") or {}
+            content = as_object(as_object(answer).get("content"))
             if "application/json" in content:
-                return int(code), "application/json", content["application/json"].get("schema") or {}
+                return (
+                    int(code),
+                    "application/json",
+                    as_object(as_object(content["application/json"]).get("schema")),
+                )
             media = next(iter(content), None)
             return int(code), media, None
     return 200, "application/json", None
 
 
 def _body(op: dict[str, Any]) -> tuple[str | None, dict[str, Any] | None]:
-    content = (op.get("requestBody") or {}).get("content") or {}
+    content = as_object(as_object(op.get("requestBody")).get("content"))
     for media in ("application/json", "multipart/form-data", "application/x-www-form-urlencoded"):
         if media in content:
-            return media, content[media].get("schema") or {}
+            return media, as_object(as_object(content[media]).get("schema"))
     return None, None
 
 
 @cache
 def operations() -> tuple[Operation, ...]:
     """Every operation of both documents, OAuth's three included."""
-    out = []
+    out: list[Operation] = []
     for version in VERSIONS:
         for template, item in _document(version)["paths"].items():
             shared = item.get("parameters", [])

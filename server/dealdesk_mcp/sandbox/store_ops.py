@@ -13,6 +13,7 @@ from typing import Any
 
 from .call import Answer, Call
 from .db import Record, Store
+from .jsontypes import as_object, is_array, is_object
 from .project import merged
 from .resources import LINKS, RESOURCES, UNCHECKED_LINKS, Resource
 from .views import alive, live, related_objects, view
@@ -56,7 +57,7 @@ def check_links(store: Store, kind: str, data: Mapping[str, Any]) -> None:
         target = LINKS.get(key)
         if target is None or key in skip or value in (None, "", 0) or isinstance(value, bool | dict):
             continue
-        if isinstance(value, list):
+        if is_array(value):
             continue
         require(store, target, value, RESOURCES[target].label)
 
@@ -96,8 +97,29 @@ def create(
     return rec
 
 
+# A parent whose field is the total of its children's (deal value = sum of its product lines, as in
+# Pipedrive once a deal has products): child kind -> (parent kind, link key, parent field, child field).
+ROLL_UPS = {"deal_product": ("deal", "deal_id", "value", "sum")}
+
+
 def save(store: Store, kind: str, rec: Record) -> Record:
-    return store.put(kind, rec["id"], rec)
+    store.put(kind, rec["id"], rec)
+    _roll_up(store, kind, rec)
+    return rec
+
+
+def _roll_up(store: Store, kind: str, rec: Record) -> None:
+    if kind not in ROLL_UPS:
+        return
+    parent_kind, link, total_field, part_field = ROLL_UPS[kind]
+    parent = store.get(parent_kind, rec.get(link))
+    parts = store.index(kind, link).get(rec.get(link), [])
+    if parent is None or not parts:
+        return  # with no parts left the parent keeps the value it had
+    total = round(sum(float(p.get(part_field) or 0) for p in parts), 2)
+    if parent.get(total_field) != total:
+        parent[total_field] = total
+        store.put(parent_kind, parent["id"], parent)
 
 
 def update(call: Call, kind: str, rec: Record, data: Mapping[str, Any]) -> Record:
@@ -142,6 +164,7 @@ def remove(call: Call, kind: str, rec: Record) -> None:
     res = RESOURCES[kind]
     if res.delete == "hard":
         call.store.delete(kind, rec["id"])
+        _roll_up(call.store, kind, rec)
         return
     if res.delete == "soft":
         rec["is_deleted"] = True
@@ -160,8 +183,8 @@ def ids_of(value: Any) -> list[Any] | None:
     """An `ids` parameter (comma-separated text or a list) as a list of ids."""
     if value is None or value == "":
         return None
-    parts = value if isinstance(value, list) else str(value).split(",")
-    out = []
+    parts = value if is_array(value) else str(value).split(",")
+    out: list[Any] = []
     for part in parts:
         text = str(part).strip()
         if text:
@@ -176,7 +199,7 @@ def filter_rows(call: Call, rows: list[Record], kind: str, *, skip: Iterable[str
     skipped = set(skip) | PAGING
     since, until = q.get("updated_since") or q.get("since"), q.get("updated_until") or q.get("until")
     ids = ids_of(q.get("ids"))
-    out = []
+    out: list[Record] = []
     for rec in rows:
         if ids is not None and rec.get("id") not in ids:
             continue
@@ -189,10 +212,10 @@ def filter_rows(call: Call, rows: list[Record], kind: str, *, skip: Iterable[str
             if name in skipped or name in ("ids", "updated_since", "updated_until", "since", "until"):
                 continue
             field = "org_id" if name == "organization_id" and "org_id" in rec else name
-            if field not in rec or isinstance(wanted, list):
+            if field not in rec or is_array(wanted):
                 continue
             value = rec.get(field)
-            if isinstance(value, dict):
+            if is_object(value):
                 value = value.get("id", value.get("value"))
             if isinstance(wanted, bool):
                 keep = bool(value) == wanted
@@ -267,8 +290,8 @@ def decode_cursor(cursor: Any) -> int:
 def wraps_pagination(call: Call) -> bool:
     """Whether this operation's document nests v1 paging facts under additional_data.pagination."""
     schema = merged(call.op.success_schema or {})
-    extra = merged((schema.get("properties") or {}).get("additional_data") or {})
-    return "pagination" in (extra.get("properties") or {})
+    extra = merged(as_object(as_object(schema.get("properties")).get("additional_data")))
+    return "pagination" in as_object(extra.get("properties"))
 
 
 def page(call: Call, rows: list[Any]) -> tuple[list[Any], dict[str, Any] | None]:

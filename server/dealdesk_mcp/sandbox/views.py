@@ -10,6 +10,7 @@ from typing import Any
 
 from .db import Record, Store
 from .fields import custom_fields
+from .jsontypes import as_array, as_object, is_array, is_object
 from .records import render as render_v2
 from .resources import LINKS, RESOURCES
 from .seed import COMPANY
@@ -32,6 +33,11 @@ def live(store: Store, kind: str) -> list[Record]:
     return [r for r in store.all(kind) if alive(kind, r)]
 
 
+def linked(store: Store, kind: str, key: str, value: Any) -> list[Record]:
+    """The live records of `kind` whose `key` is `value`, from the unit's grouping (db.Store.index)."""
+    return [r for r in store.index(kind, key).get(value, ()) if alive(kind, r)]
+
+
 def _name(store: Store, kind: str, record_id: Any, key: str = "name") -> Any:
     rec = store.get(kind, record_id) if record_id not in (None, "") else None
     return rec.get(key) if rec else None
@@ -51,7 +57,7 @@ def _money(value: Any, currency: str | None) -> str:
 
 
 def _next_activity(store: Store, key: str, record_id: Any) -> dict[str, Any]:
-    acts = [a for a in live(store, "activity") if a.get(key) == record_id]
+    acts = linked(store, "activity", key, record_id)
     undone = sorted((a for a in acts if not a["done"]), key=lambda a: (a.get("due_date") or "", a["id"]))
     done = sorted((a for a in acts if a["done"]), key=lambda a: (a.get("due_date") or "", a["id"]))
     out: dict[str, Any] = {
@@ -72,12 +78,12 @@ def _next_activity(store: Store, key: str, record_id: Any) -> dict[str, Any]:
 
 def _counts(store: Store, key: str, record_id: Any) -> dict[str, Any]:
     return {
-        "notes_count": sum(1 for n in store.all("note") if n.get(key) == record_id),
-        "files_count": sum(1 for f in live(store, "file") if f.get(key) == record_id),
+        "notes_count": len(store.index("note", key).get(record_id, ())),
+        "files_count": len(linked(store, "file", key, record_id)),
         "followers_count": sum(
-            1 for f in store.all("follower") if f.get("parent_key") == key and f["parent_id"] == record_id
+            1 for f in store.index("follower", "parent_id").get(record_id, ()) if f.get("parent_key") == key
         ),
-        "email_messages_count": sum(1 for m in live(store, "mail_message") if m.get(key) == record_id),
+        "email_messages_count": len(linked(store, "mail_message", key, record_id)),
     }
 
 
@@ -106,14 +112,14 @@ def _deal_v1(store: Store, rec: Record) -> Record:
         cc_email=f"{COMPANY['domain']}+deal{rec['id']}@pipedrivemail.com",
         org_hidden=False,
         person_hidden=False,
-        products_count=sum(1 for p in store.all("deal_product") if p["deal_id"] == rec["id"]),
-        participants_count=sum(1 for p in store.all("participant") if p["deal_id"] == rec["id"]),
-        label=",".join(str(i) for i in rec.get("label_ids") or []) or None,
+        products_count=len(store.index("deal_product", "deal_id").get(rec["id"], ())),
+        participants_count=len(store.index("participant", "deal_id").get(rec["id"], ())),
+        label=",".join(str(i) for i in as_array(rec.get("label_ids"))) or None,
         rotten_time=None,
     )
     out.update(_next_activity(store, "deal_id", rec["id"]))
     out.update(_counts(store, "deal_id", rec["id"]))
-    out.update(rec.get("custom_fields") or {})
+    out.update(as_object(rec.get("custom_fields")))
     return out
 
 
@@ -122,8 +128,8 @@ def _person_v1(store: Store, rec: Record) -> Record:
     out.update(
         active_flag=not rec.get("is_deleted"),
         company_id=COMPANY["id"],
-        email=rec.get("emails") or [],
-        phone=rec.get("phones") or [],
+        email=as_array(rec.get("emails")),
+        phone=as_array(rec.get("phones")),
         first_char=(rec.get("name") or "?")[:1].lower(),
         org_name=_name(store, "organization", rec.get("org_id")),
         owner_name=_name(store, "user", rec.get("owner_id")),
@@ -133,30 +139,30 @@ def _person_v1(store: Store, rec: Record) -> Record:
     out.update(_deal_counts(store, "person_id", rec["id"]))
     out.update(_next_activity(store, "person_id", rec["id"]))
     out.update(_counts(store, "person_id", rec["id"]))
-    out.update(rec.get("custom_fields") or {})
+    out.update(as_object(rec.get("custom_fields")))
     return out
 
 
 def _org_v1(store: Store, rec: Record) -> Record:
     out = dict(rec)
-    address = rec.get("address") or {}
+    address: Any = rec.get("address") or {}
     out.update(
         active_flag=not rec.get("is_deleted"),
         company_id=COMPANY["id"],
-        address=address.get("value") if isinstance(address, dict) else address,
+        address=address.get("value") if is_object(address) else address,
         owner_name=_name(store, "user", rec.get("owner_id")),
-        people_count=sum(1 for p in live(store, "person") if p.get("org_id") == rec["id"]),
+        people_count=len(linked(store, "person", "org_id", rec["id"])),
         cc_email=f"{COMPANY['domain']}+org{rec['id']}@pipedrivemail.com",
         visible_to=str(rec.get("visible_to", 3)),
     )
     out.update(_deal_counts(store, "org_id", rec["id"]))
     out.update(_counts(store, "org_id", rec["id"]))
-    out.update(rec.get("custom_fields") or {})
+    out.update(as_object(rec.get("custom_fields")))
     return out
 
 
 def _deal_counts(store: Store, key: str, record_id: Any) -> dict[str, int]:
-    deals = [d for d in live(store, "deal") if d.get(key) == record_id]
+    deals = linked(store, "deal", key, record_id)
     won = sum(1 for d in deals if d["status"] == "won")
     lost = sum(1 for d in deals if d["status"] == "lost")
     return {
@@ -210,14 +216,14 @@ def _file(store: Store, rec: Record) -> Record:
 def _follower(store: Store, rec: Record) -> Record:
     out = dict(rec)
     out[rec["parent_key"]] = rec["parent_id"]
-    user = store.get("user", rec["user_id"]) or {}
+    user = as_object(store.get("user", rec["user_id"]))
     out.update(name=user.get("name"), email=user.get("email"), active_flag=True, has_pic=0, pic_hash=None)
     return out
 
 
 def _participant(store: Store, rec: Record) -> Record:
     out = dict(rec)
-    person = store.get("person", rec["person_id"]) or {}
+    person = as_object(store.get("person", rec["person_id"]))
     out["person"] = _person_v1(store, person) if person else None
     out["related_item_data"] = {"deal_id": rec["deal_id"]}
     out["related_item_type"] = "deal"
@@ -227,7 +233,7 @@ def _participant(store: Store, rec: Record) -> Record:
 
 def _deal_product(store: Store, rec: Record) -> Record:
     out = dict(rec)
-    product = store.get("product", rec["product_id"]) or {}
+    product = as_object(store.get("product", rec["product_id"]))
     out.setdefault("name", product.get("name"))
     out["product"] = product or None
     return out
@@ -299,7 +305,7 @@ def view(
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, list):
+    if is_array(value):
         return ",".join(str(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -339,11 +345,11 @@ def related_objects(store: Store, items: list[Record]) -> dict[str, Any]:
         "pipeline_id": "pipeline",
     }
     for item in items:
-        if not isinstance(item, dict):
+        if not is_object(item):
             continue
         for key, kind in by_key.items():
             ref = item.get(key)
-            if isinstance(ref, dict):
+            if is_object(ref):
                 ref = ref.get("value", ref.get("id"))
             if ref in (None, "") or isinstance(ref, bool):
                 continue

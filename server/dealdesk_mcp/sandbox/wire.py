@@ -34,11 +34,6 @@ class NotFound(ApiError):
         super().__init__(404, message)
 
 
-class NotAvailable(ApiError):
-    def __init__(self, message: str) -> None:
-        super().__init__(501, message)
-
-
 def ok(data: Any, additional_data: Any = None, *, status: int = 200) -> JSONResponse:
     body: dict[str, Any] = {"success": True, "data": data}
     if additional_data is not None:

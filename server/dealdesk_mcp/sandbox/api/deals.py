@@ -10,6 +10,7 @@ from typing import Any
 from ..call import Answer, Call
 from ..db import Record
 from ..handlers import make
+from ..jsontypes import as_array, as_object
 from ..registry import special
 from ..store_ops import fetch, listing, log_changes, page, require, save
 from ..views import live, view
@@ -67,26 +68,26 @@ PLAIN = (
 
 @special("v2", "getArchivedDeals")
 @special("v1", "getArchivedDeals")
-async def archived_deals(call: Call) -> Answer:
+def archived_deals(call: Call) -> Answer:
     return listing(call, "deal", _deals(call, archived=True), skip=PLAIN)
 
 
 @special("v1", "getPipelineDeals")
-async def pipeline_deals(call: Call) -> Answer:
+def pipeline_deals(call: Call) -> Answer:
     pipeline = fetch(call.store, "pipeline", call.id)
     rows = [d for d in _deals(call) if d["pipeline_id"] == pipeline["id"] and not d.get("is_archived")]
     return listing(call, "deal", rows, skip=PLAIN)
 
 
 @special("v1", "getStageDeals")
-async def stage_deals(call: Call) -> Answer:
+def stage_deals(call: Call) -> Answer:
     stage = fetch(call.store, "stage", call.id)
     rows = [d for d in _deals(call) if d["stage_id"] == stage["id"] and not d.get("is_archived")]
     return listing(call, "deal", rows, skip=PLAIN)
 
 
 @special("v1", "getProductDeals")
-async def product_deals(call: Call) -> Answer:
+def product_deals(call: Call) -> Answer:
     product = fetch(call.store, "product", call.id)
     with_product = {p["deal_id"] for p in call.store.all("deal_product") if p["product_id"] == product["id"]}
     rows = [d for d in live(call.store, "deal") if d["id"] in with_product]
@@ -132,17 +133,17 @@ def _probability(call: Call, deal: Record) -> float:
         return 100.0
     if deal["status"] == "lost":
         return 0.0
-    stage = call.store.get("stage", deal["stage_id"]) or {}
+    stage = as_object(call.store.get("stage", deal["stage_id"]))
     return float(stage.get("deal_probability", 100))
 
 
 @special("v1", "getDealsSummary")
-async def deals_summary(call: Call) -> Answer:
+def deals_summary(call: Call) -> Answer:
     return Answer(summary(call, [d for d in _deals(call) if not d.get("is_archived")]))
 
 
 @special("v1", "getArchivedDealsSummary")
-async def archived_summary(call: Call) -> Answer:
+def archived_summary(call: Call) -> Answer:
     return Answer(summary(call, _deals(call, archived=True)))
 
 
@@ -158,7 +159,8 @@ def _periods(start: date, interval: str, amount: int) -> list[tuple[date, date]]
         raise BadRequest("interval must be day, week, month or quarter")
     if not 1 <= amount <= 500:
         raise BadRequest("amount must be between 1 and 500")
-    periods, begin = [], start
+    periods: list[tuple[date, date]] = []
+    begin = start
     for _ in range(amount):
         end = begin + timedelta(days=step[0]) if step[0] else _add_months(begin, step[1])
         periods.append((begin, end))
@@ -173,17 +175,17 @@ def timeline(call: Call, rows: list[Record]) -> list[Record]:
     except ValueError:
         raise BadRequest("start_date must be a date as YYYY-MM-DD") from None
     key = q["field_key"]
-    if rows and key not in rows[0] and key not in (rows[0].get("custom_fields") or {}):
+    if rows and key not in rows[0] and key not in as_object(rows[0].get("custom_fields")):
         raise BadRequest(f"field_key {key} is not a date field of deals")
     target = q.get("totals_convert_currency") or DEFAULT_CURRENCY
     if target == "default_currency":
         target = DEFAULT_CURRENCY
-    out = []
+    out: list[Any] = []
     for begin, end in _periods(start, q["interval"], int(q["amount"])):
         inside = [
             d
             for d in rows
-            if (v := d.get(key, (d.get("custom_fields") or {}).get(key)))
+            if (v := d.get(key, as_object(d.get("custom_fields")).get(key)))
             and begin.isoformat() <= str(v)[:10] < end.isoformat()
         ]
         total = sum(convert(d["value"], d["currency"], target) for d in inside)
@@ -218,12 +220,12 @@ def timeline(call: Call, rows: list[Record]) -> list[Record]:
 
 
 @special("v1", "getDealsTimeline")
-async def deals_timeline(call: Call) -> Answer:
+def deals_timeline(call: Call) -> Answer:
     return Answer(timeline(call, [d for d in _deals(call) if not d.get("is_archived")]))
 
 
 @special("v1", "getArchivedDealsTimeline")
-async def archived_timeline(call: Call) -> Answer:
+def archived_timeline(call: Call) -> Answer:
     return Answer(timeline(call, _deals(call, archived=True)))
 
 
@@ -231,7 +233,7 @@ async def archived_timeline(call: Call) -> Answer:
 
 
 def _changelog(kind: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         rec = fetch(call.store, kind, call.id)
         rows = [c for c in call.store.all("change") if c["item_kind"] == kind and c["item_id"] == rec["id"]]
         rows.reverse()
@@ -246,7 +248,7 @@ special("v1", "getOrganizationChangelog")(_changelog("organization"))
 
 
 @special("v2", "getProjectChangelog")
-async def project_changelog(call: Call) -> Answer:
+def project_changelog(call: Call) -> Answer:
     rec = fetch(call.store, "project", call.id)
     rows = [c for c in call.store.all("change") if c["item_kind"] == "project" and c["item_id"] == rec["id"]]
     shaped = [
@@ -265,7 +267,7 @@ async def project_changelog(call: Call) -> Answer:
 
 
 def _flow(kind: str, key: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         rec = fetch(call.store, kind, call.id)
         events: list[Record] = []
         for child, name, stamp in (
@@ -304,7 +306,7 @@ special("v1", "getOrganizationUpdates")(_flow("organization", "org_id"))
 
 
 @special("v1", "getDealParticipantsChangelog")
-async def participants_changelog(call: Call) -> Answer:
+def participants_changelog(call: Call) -> Answer:
     deal = fetch(call.store, "deal", call.id)
     rows = [e for e in call.store.all("participant_log") if e["deal_id"] == deal["id"]]
     return listing(call, "participant_log", rows, related=False, shape=dict)
@@ -314,7 +316,7 @@ async def participants_changelog(call: Call) -> Answer:
 
 
 @special("v1", "duplicateDeal")
-async def duplicate_deal(call: Call) -> Answer:
+def duplicate_deal(call: Call) -> Answer:
     with call.store.transaction() as store:
         deal = fetch(store, "deal", call.id)
         copy = {**deal, "id": store.next_id("deal"), "title": f"{deal['title']} (copy)"}
@@ -360,7 +362,7 @@ MOVES = {
 
 
 def _merge(kind: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         target_id = call.data()["merge_with_id"]
         with call.store.transaction() as store:
             source = fetch(store, kind, call.id)
@@ -402,9 +404,9 @@ def _merge(kind: str) -> Any:
 
 
 def _union(first: Any, second: Any) -> list[Record]:
-    out = list(first or [])
+    out: list[Record] = list(as_array(first))
     seen = {item["value"] for item in out}
-    out += [{**item, "primary": False} for item in second or [] if item["value"] not in seen]
+    out += [{**item, "primary": False} for item in as_array(second) if item["value"] not in seen]
     return out
 
 
@@ -414,7 +416,7 @@ special("v1", "mergeOrganizations")(_merge("organization"))
 
 
 def _permitted(kind: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         fetch(call.store, kind, call.id)
         # Visibility is company-wide in the sandbox: every active user may see every item.
         return Answer([u["id"] for u in live(call.store, "user")])
@@ -437,7 +439,7 @@ special("v2", "getProjectUsers")(_permitted("project"))
 
 
 @special("v1", "addDealParticipant")
-async def add_participant(call: Call) -> Answer:
+def add_participant(call: Call) -> Answer:
     with call.store.transaction() as store:
         deal = fetch(store, "deal", call.id)
         person_id = call.data()["person_id"]
@@ -455,7 +457,7 @@ async def add_participant(call: Call) -> Answer:
 
 
 @special("v1", "deleteDealParticipant")
-async def delete_participant(call: Call) -> Answer:
+def delete_participant(call: Call) -> Answer:
     with call.store.transaction() as store:
         deal = fetch(store, "deal", call.id)
         rec = store.get("participant", call.path["deal_participant_id"])
@@ -486,18 +488,18 @@ def _participant_log(call: Call, deal_id: int, person_id: int, action: str) -> N
 
 
 @special("v2", "getDealsProducts")
-async def deals_products(call: Call) -> Answer:
-    ids = call.query.get("deal_ids") or []
+def deals_products(call: Call) -> Answer:
+    ids = as_array(call.query.get("deal_ids"))
     rows = [p for p in call.store.all("deal_product") if p["deal_id"] in ids]
     return listing(call, "deal_product", rows, skip=("deal_ids",))
 
 
 @special("v2", "addManyDealProducts")
-async def add_many_products(call: Call) -> Answer:
-    items = call.data().get("data") or []
+def add_many_products(call: Call) -> Answer:
+    items = as_array(call.data().get("data"))
     if not items:
         raise BadRequest("data must list at least one product")
-    made = []
+    made: list[Any] = []
     with call.store.transaction() as store:
         deal = fetch(store, "deal", call.id)
         for entry in items:
@@ -508,22 +510,22 @@ async def add_many_products(call: Call) -> Answer:
 
 
 @special("v2", "getInstallments")
-async def installments(call: Call) -> Answer:
-    ids = call.query.get("deal_ids") or []
+def installments(call: Call) -> Answer:
+    ids = as_array(call.query.get("deal_ids"))
     rows = [r for r in call.store.all("installment") if r["deal_id"] in ids]
     return listing(call, "installment", rows, skip=("deal_ids",))
 
 
 @special("v1", "getPersonProducts")
-async def person_products(call: Call) -> Answer:
+def person_products(call: Call) -> Answer:
     person = fetch(call.store, "person", call.id)
     deals = {d["id"]: d for d in live(call.store, "deal") if d.get("person_id") == person["id"]}
-    rows = []
+    rows: list[Any] = []
     for attachment in call.store.all("deal_product"):
         deal = deals.get(attachment["deal_id"])
         if deal is None:
             continue
-        product = call.store.get("product", attachment["product_id"]) or {}
+        product = as_object(call.store.get("product", attachment["product_id"]))
         rows.append(
             {
                 f"DEAL_ID_{deal['id']}": {
@@ -546,7 +548,7 @@ async def person_products(call: Call) -> Answer:
 
 
 @special("v2", "convertDealToLead")
-async def deal_to_lead(call: Call) -> Answer:
+def deal_to_lead(call: Call) -> Answer:
     from .leads import lead_from_deal
 
     with call.store.transaction() as store:
@@ -559,7 +561,7 @@ async def deal_to_lead(call: Call) -> Answer:
 
 
 @special("v2", "convertLeadToDeal")
-async def lead_to_deal(call: Call) -> Answer:
+def lead_to_deal(call: Call) -> Answer:
     from .leads import deal_from_lead
 
     with call.store.transaction() as store:
@@ -587,7 +589,7 @@ def _conversion(call: Call, lead_id: str, deal_id: int) -> Record:
 
 
 def _status(kind: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         rec = call.store.get("conversion", call.path["conversion_id"])
         key = "deal_id" if kind == "deal" else "lead_id"
         if rec is None or str(rec[key]) != str(call.id):

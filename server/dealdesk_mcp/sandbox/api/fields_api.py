@@ -21,6 +21,7 @@ from ..fields import (
     new_field,
 )
 from ..inputs import id_list
+from ..jsontypes import as_array, is_array, is_object
 from ..registry import special
 from ..store_ops import page
 from ..wire import BadRequest, NotFound, v2_time
@@ -52,7 +53,7 @@ def v2_field(field: Record, include: Any) -> Record:
 
 
 def v1_field(field: Record, order: int) -> Record:
-    options = [{"id": o["id"], "label": o["label"]} for o in field["options"] or []] or None
+    options = [{"id": o["id"], "label": o["label"]} for o in as_array(field["options"])] or None
     custom = field["is_custom_field"]
     return {
         "id": field["v1_id"],
@@ -115,9 +116,9 @@ def _labels(options: Any, *, required: bool) -> list[str]:
         return []
     if isinstance(options, str):
         return [part.strip() for part in options.split(",") if part.strip()]
-    labels = []
+    labels: list[Any] = []
     for option in options:
-        label = option.get("label") if isinstance(option, dict) else option
+        label = option.get("label") if is_object(option) else option
         if not isinstance(label, str) or not label.strip():
             raise BadRequest("options must be labels (strings or objects with a label)")
         labels.append(label)
@@ -157,12 +158,12 @@ def _order(call: Call, entity: str, field: Record) -> int:
 
 def _v2(name: str, entity: str, writable: bool) -> None:
     @special("v2", f"get{name}Fields")
-    async def list_fields(call: Call) -> Answer:
+    def list_fields(call: Call) -> Answer:
         chunk, extra = page(call, _all(call, entity))
         return Answer([v2_field(f, call.query.get("include_fields")) for f in chunk], extra)
 
     @special("v2", f"get{name}Field")
-    async def get_field(call: Call) -> Answer:
+    def get_field(call: Call) -> Answer:
         field = _by_code(call, entity, call.path["field_code"])
         return Answer(v2_field(field, call.query.get("include_fields")))
 
@@ -170,7 +171,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         return
 
     @special("v2", f"add{name}Field")
-    async def add_field(call: Call) -> Answer:
+    def add_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _new(
@@ -182,13 +183,13 @@ def _v2(name: str, entity: str, writable: bool) -> None:
                 data.get("description"),
             )
             for namespace in NAMESPACES:
-                if isinstance(data.get(namespace), dict):
+                if is_object(data.get(namespace)):
                     field[namespace] = {**field[namespace], **data[namespace]}
             _save(call, entity, field)
         return Answer(v2_field(field, ",".join(NAMESPACES)))
 
     @special("v2", f"update{name}Field")
-    async def update_field(call: Call) -> Answer:
+    def update_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _custom(_by_code(call, entity, call.path["field_code"]))
@@ -197,35 +198,35 @@ def _v2(name: str, entity: str, writable: bool) -> None:
             if "description" in data:
                 field["description"] = data["description"]
             for namespace in NAMESPACES:
-                if isinstance(data.get(namespace), dict):
+                if is_object(data.get(namespace)):
                     field[namespace] = {**field[namespace], **data[namespace]}
             _save(call, entity, field)
         return Answer(v2_field(field, ",".join(NAMESPACES)))
 
     @special("v2", f"delete{name}Field")
-    async def delete_field(call: Call) -> Answer:
+    def delete_field(call: Call) -> Answer:
         with call.store.transaction():
             field = _custom(_by_code(call, entity, call.path["field_code"]))
             call.store.delete(field_kind(entity), field["field_code"])
         return Answer(v2_field(field, None))
 
     @special("v2", f"add{name}FieldOptions")
-    async def add_options(call: Call) -> Answer:
+    def add_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
             added = [
                 make_option(call.store, label, call.moment) for label in _labels(call.body, required=True)
             ]
-            field["options"] = [*(field["options"] or []), *added]
+            field["options"] = [*as_array(field["options"]), *added]
             _save(call, entity, field)
         return Answer([{"id": o["id"], "label": o["label"]} for o in added])
 
     @special("v2", f"update{name}FieldOptions")
-    async def update_options(call: Call) -> Answer:
+    def update_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
-            current = {o["id"]: o for o in field["options"] or []}
-            touched = []
+            current = {o["id"]: o for o in as_array(field["options"])}
+            touched: list[Any] = []
             for item in call.body:
                 option = current.get(_option_id(item))
                 if option is None:
@@ -237,11 +238,11 @@ def _v2(name: str, entity: str, writable: bool) -> None:
         return Answer([{"id": o["id"], "label": o["label"]} for o in touched])
 
     @special("v2", f"delete{name}FieldOptions")
-    async def delete_options(call: Call) -> Answer:
+    def delete_options(call: Call) -> Answer:
         with call.store.transaction():
             field = _option_field(call, entity)
-            current = {o["id"]: o for o in field["options"] or []}
-            gone = []
+            current = {o["id"]: o for o in as_array(field["options"])}
+            gone: list[Any] = []
             for item in call.body:
                 option = current.pop(_option_id(item), None)
                 if option is None:
@@ -253,7 +254,7 @@ def _v2(name: str, entity: str, writable: bool) -> None:
 
 
 def _option_id(item: Any) -> int:
-    value = item.get("id") if isinstance(item, dict) else None
+    value = item.get("id") if is_object(item) else None
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadRequest("Every option needs an integer id")
     return value
@@ -263,7 +264,7 @@ def _option_field(call: Call, entity: str) -> Record:
     field = _custom(_by_code(call, entity, call.path["field_code"]))
     if field["field_type"] not in OPTION_TYPES:
         raise BadRequest("Only enum and set fields have options")
-    if not isinstance(call.body, list) or not call.body:
+    if not is_array(call.body) or not call.body:
         raise BadRequest("The body must be a non-empty array of options")
     return field
 
@@ -294,7 +295,7 @@ V1_PRODUCT_TYPES = {
 
 def _v1(name: str, entity: str) -> None:
     @special("v1", f"get{name}Fields")
-    async def list_fields(call: Call) -> Answer:
+    def list_fields(call: Call) -> Answer:
         fields = _all(call, entity)
         if entity == "product":
             fields = [f for f in fields if f["field_type"] in V1_PRODUCT_TYPES]
@@ -303,12 +304,12 @@ def _v1(name: str, entity: str) -> None:
         return Answer(chunk, extra if extra is not None else {})
 
     @special("v1", f"get{name}Field")
-    async def get_field(call: Call) -> Answer:
+    def get_field(call: Call) -> Answer:
         field = _by_v1_id(call, entity, call.id)
         return Answer(v1_field(field, _order(call, entity, field)))
 
     @special("v1", f"add{name}Field")
-    async def add_field(call: Call) -> Answer:
+    def add_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _new(call, entity, data["name"], data["field_type"], data.get("options"))
@@ -318,7 +319,7 @@ def _v1(name: str, entity: str) -> None:
         return Answer(v1_field(field, _order(call, entity, field)))
 
     @special("v1", f"update{name}Field")
-    async def update_field(call: Call) -> Answer:
+    def update_field(call: Call) -> Answer:
         data = call.data()
         with call.store.transaction():
             field = _custom(_by_v1_id(call, entity, call.id))
@@ -328,7 +329,7 @@ def _v1(name: str, entity: str) -> None:
                 field["ui_visibility"]["add_visible_flag"] = bool(data["add_visible_flag"])
             if data.get("options") is not None and field["field_type"] in OPTION_TYPES:
                 # v1 replaces the whole option list; kept labels keep their ids.
-                by_label = {o["label"]: o for o in field["options"] or []}
+                by_label = {o["label"]: o for o in as_array(field["options"])}
                 labels = _labels(data["options"], required=True)
                 field["options"] = [
                     by_label.get(lb) or make_option(call.store, lb, call.moment) for lb in labels
@@ -337,14 +338,14 @@ def _v1(name: str, entity: str) -> None:
         return Answer(v1_field(field, _order(call, entity, field)))
 
     @special("v1", f"delete{name}Field")
-    async def delete_field(call: Call) -> Answer:
+    def delete_field(call: Call) -> Answer:
         with call.store.transaction():
             field = _custom(_by_v1_id(call, entity, call.id))
             call.store.delete(field_kind(entity), field["field_code"])
         return Answer({"id": field["v1_id"]})
 
     @special("v1", f"delete{name}Fields")
-    async def delete_fields(call: Call) -> Answer:
+    def delete_fields(call: Call) -> Answer:
         ids = id_list(str(call.query.get("ids", "")).split(",") if call.query.get("ids") else [])
         if not ids:
             raise BadRequest("ids is required")
@@ -362,14 +363,14 @@ for _name, _entity in ENTITIES.items():
 
 
 @special("v1", "getActivityFields")
-async def v1_activity_fields(call: Call) -> Answer:
+def v1_activity_fields(call: Call) -> Answer:
     rows = [v1_field(f, i) for i, f in enumerate(_all(call, "activity"))]
     chunk, extra = page(call, rows)
     return Answer(chunk, extra)
 
 
 @special("v1", "getLeadFields")
-async def lead_fields(call: Call) -> Answer:
+def lead_fields(call: Call) -> Answer:
     """Leads have a few fields of their own and share the deals' custom fields, as in Pipedrive."""
     seeded = call.store.get_meta("seeded_at") or v2_time(call.moment)
     rows: list[Record] = []
@@ -411,8 +412,8 @@ LEAD_SYSTEM = [
 
 
 @special("v1", "getNoteFields")
-async def note_fields(call: Call) -> Answer:
-    rows = []
+def note_fields(call: Call) -> Answer:
+    rows: list[Any] = []
     for field_id, key, name, ftype in NOTE_FIELDS:
         row: Record = {
             "id": field_id,

@@ -70,7 +70,7 @@ def _file_record(call: Call, name: str, size: int, data: dict[str, Any]) -> Reco
 
 
 @special("v1", "addFile")
-async def add_file(call: Call) -> Answer:
+def add_file(call: Call) -> Answer:
     upload = _upload(call, "file")
     data = call.data()
     with call.store.transaction() as store:
@@ -87,7 +87,7 @@ def _item(call: Call, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @special("v1", "addFileAndLinkIt")
-async def add_remote_file(call: Call) -> Answer:
+def add_remote_file(call: Call) -> Answer:
     data = call.data()
     with call.store.transaction() as store:
         rec = _file_record(call, data["title"], 0, _item(call, data))
@@ -104,7 +104,7 @@ async def add_remote_file(call: Call) -> Answer:
 
 
 @special("v1", "linkFileToItem")
-async def link_remote_file(call: Call) -> Answer:
+def link_remote_file(call: Call) -> Answer:
     data = call.data()
     with call.store.transaction() as store:
         rec = _file_record(call, data["remote_id"], 0, _item(call, data))
@@ -119,7 +119,7 @@ async def link_remote_file(call: Call) -> Answer:
 
 
 @special("v1", "downloadFile")
-async def download_file(call: Call) -> Response:
+def download_file(call: Call) -> Response:
     rec = fetch(call.store, "file", call.id)
     content = call.store.get_blob(rec["id"])
     if content is None:
@@ -137,7 +137,7 @@ def _picture(call: Call, person: Record) -> Record | None:
 
 
 @special("v1", "addPersonPicture")
-async def add_picture(call: Call) -> Answer:
+def add_picture(call: Call) -> Answer:
     upload = _upload(call, "file")
     if not (upload.content_type or "").startswith("image/") and not upload.filename.lower().endswith(
         (".png", ".jpg", ".jpeg", ".gif")
@@ -168,7 +168,7 @@ async def add_picture(call: Call) -> Answer:
 
 
 @special("v1", "deletePersonPicture")
-async def delete_picture(call: Call) -> Answer:
+def delete_picture(call: Call) -> Answer:
     with call.store.transaction() as store:
         person = fetch(store, "person", call.id)
         rec = _picture(call, person)
@@ -182,7 +182,7 @@ async def delete_picture(call: Call) -> Answer:
 
 
 @special("v2", "getPersonPicture")
-async def get_picture(call: Call) -> Answer:
+def get_picture(call: Call) -> Answer:
     person = fetch(call.store, "person", call.id)
     rec = _picture(call, person)
     if rec is None:
@@ -214,7 +214,7 @@ def _store_image(call: Call, product: Record, upload: Upload) -> Record:
 
 
 @special("v2", "uploadProductImage")
-async def upload_image(call: Call) -> Answer:
+def upload_image(call: Call) -> Answer:
     upload = _upload(call, "data")
     with call.store.transaction():
         product = fetch(call.store, "product", call.id)
@@ -225,7 +225,7 @@ async def upload_image(call: Call) -> Answer:
 
 
 @special("v2", "updateProductImage")
-async def update_image(call: Call) -> Answer:
+def update_image(call: Call) -> Answer:
     upload = _upload(call, "data")
     with call.store.transaction():
         product = fetch(call.store, "product", call.id)
@@ -238,7 +238,7 @@ async def update_image(call: Call) -> Answer:
 
 
 @special("v2", "getProductImage")
-async def get_image(call: Call) -> Answer:
+def get_image(call: Call) -> Answer:
     product = fetch(call.store, "product", call.id)
     rec = _image(call, product)
     if rec is None:
@@ -247,7 +247,7 @@ async def get_image(call: Call) -> Answer:
 
 
 @special("v2", "deleteProductImage")
-async def delete_image(call: Call) -> Answer:
+def delete_image(call: Call) -> Answer:
     with call.store.transaction():
         product = fetch(call.store, "product", call.id)
         rec = _image(call, product)
@@ -262,7 +262,7 @@ async def delete_image(call: Call) -> Answer:
 
 
 @special("v1", "addCallLogAudioFile")
-async def add_recording(call: Call) -> Answer:
+def add_recording(call: Call) -> Answer:
     upload = _upload(call, "file")
     with call.store.transaction() as store:
         log = fetch(store, "call_log", call.id)

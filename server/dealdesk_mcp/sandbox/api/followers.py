@@ -70,13 +70,13 @@ def _log(call: Call, kind: str, item_id: Any, user_id: int, action: str) -> None
 def _family(name: str, kind: str) -> None:
     @special("v1", f"get{name}Followers")
     @special("v2", f"get{name}Followers")
-    async def list_followers(call: Call) -> Answer:
+    def list_followers(call: Call) -> Answer:
         item = fetch(call.store, kind, call.id)
         return listing(call, "follower", followers_of(call, kind, item["id"]), related=False)
 
     @special("v1", f"add{name}Follower")
     @special("v2", f"add{name}Follower")
-    async def add_follower(call: Call) -> Answer:
+    def add_follower(call: Call) -> Answer:
         with call.store.transaction():
             item = fetch(call.store, kind, call.id)
             rec = follow(call, kind, item["id"], call.data()["user_id"])
@@ -86,7 +86,7 @@ def _family(name: str, kind: str) -> None:
 
     @special("v1", f"delete{name}Follower")
     @special("v2", f"delete{name}Follower")
-    async def delete_follower(call: Call) -> Answer:
+    def delete_follower(call: Call) -> Answer:
         target = call.path["follower_id"]
         with call.store.transaction():
             item = fetch(call.store, kind, call.id)
@@ -98,7 +98,7 @@ def _family(name: str, kind: str) -> None:
         return Answer({"id": rec["id"], "user_id": rec["user_id"]})
 
     @special("v2", f"get{name}FollowersChangelog")
-    async def changelog(call: Call) -> Answer:
+    def changelog(call: Call) -> Answer:
         item = fetch(call.store, kind, call.id)
         rows = [
             e
@@ -113,12 +113,12 @@ for _name, _kind in ITEMS.items():
 
 
 @special("v1", "getUserFollowers")
-async def v1_user_followers(call: Call) -> Answer:
+def v1_user_followers(call: Call) -> Answer:
     user = fetch(call.store, "user", call.id)
     return Answer([f["user_id"] for f in followers_of(call, "user", user["id"])])
 
 
 @special("v2", "getUserFollowers")
-async def v2_user_followers(call: Call) -> Answer:
+def v2_user_followers(call: Call) -> Answer:
     user = fetch(call.store, "user", call.id)
     return listing(call, "follower", followers_of(call, "user", user["id"]), related=False)

@@ -7,6 +7,7 @@ from typing import Any
 from ..call import Answer, Call
 from ..db import Record
 from ..handlers import make
+from ..jsontypes import as_object
 from ..records import default_pipeline, first_stage
 from ..registry import special
 from ..store_ops import listing, require, save
@@ -37,17 +38,17 @@ def _leads(call: Call, archived: bool) -> list[Record]:
 
 
 @special("v1", "getLeads")
-async def get_leads(call: Call) -> Answer:
+def get_leads(call: Call) -> Answer:
     return listing(call, "lead", _leads(call, False), skip=PLAIN, related=False)
 
 
 @special("v1", "getArchivedLeads")
-async def get_archived_leads(call: Call) -> Answer:
+def get_archived_leads(call: Call) -> Answer:
     return listing(call, "lead", _leads(call, True), skip=PLAIN, related=False)
 
 
 @special("v1", "getLeadSources")
-async def get_lead_sources(call: Call) -> Answer:
+def get_lead_sources(call: Call) -> Answer:
     return Answer([{"name": name} for name in LEAD_SOURCES])
 
 
@@ -86,7 +87,7 @@ def deal_from_lead(call: Call, lead: Record, data: dict[str, Any]) -> Record:
         stage = first_stage(call.store, pipeline_id)
     else:
         stage = first_stage(call.store, default_pipeline(call.store)["id"])
-    value = lead.get("value") or {}
+    value = as_object(lead.get("value"))
     body = {
         "title": lead["title"],
         "owner_id": lead["owner_id"],

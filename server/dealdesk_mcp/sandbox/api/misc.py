@@ -3,11 +3,13 @@ filters, goals, legacy teams, roles and permission sets, mail, messaging channel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..call import Answer, Call
 from ..db import Record
 from ..handlers import make
+from ..jsontypes import as_array, as_object, is_array, is_object
 from ..registry import special
 from ..seed import COMPANY
 from ..store_ops import fetch, listing, page, require, save
@@ -34,17 +36,17 @@ def user_view(call: Call, rec: Record, *, me: bool = False) -> Record:
 
 
 @special("v1", "getCurrentUser")
-async def current_user(call: Call) -> Answer:
+def current_user(call: Call) -> Answer:
     return Answer(user_view(call, fetch(call.store, "user", call.user_id), me=True))
 
 
 @special("v1", "getUsers")
-async def users(call: Call) -> Answer:
+def users(call: Call) -> Answer:
     return Answer([user_view(call, u) for u in call.store.all("user")])
 
 
 @special("v1", "getUser")
-async def user(call: Call) -> Answer:
+def user(call: Call) -> Answer:
     rec = call.store.get("user", call.id)
     if rec is None:
         raise NotFound("User not found")
@@ -52,7 +54,7 @@ async def user(call: Call) -> Answer:
 
 
 @special("v1", "findUsersByName")
-async def find_users(call: Call) -> Answer:
+def find_users(call: Call) -> Answer:
     term = str(call.query.get("term") or "").strip().lower()
     if not term:
         raise BadRequest("term is required")
@@ -61,7 +63,7 @@ async def find_users(call: Call) -> Answer:
 
 
 def _admin(call: Call) -> None:
-    me = call.store.get("user", call.user_id) or {}
+    me = as_object(call.store.get("user", call.user_id))
     if not me.get("is_admin"):
         from ..wire import ApiError
 
@@ -69,7 +71,7 @@ def _admin(call: Call) -> None:
 
 
 @special("v1", "addUser")
-async def add_user(call: Call) -> Answer:
+def add_user(call: Call) -> Answer:
     _admin(call)
     with call.store.transaction() as store:
         rec = make(call, "user", call.data())
@@ -78,7 +80,7 @@ async def add_user(call: Call) -> Answer:
 
 
 @special("v1", "updateUser")
-async def update_user(call: Call) -> Answer:
+def update_user(call: Call) -> Answer:
     _admin(call)
     with call.store.transaction() as store:
         rec = call.store.get("user", call.id)
@@ -126,7 +128,7 @@ PERMISSIONS = [
 
 
 @special("v1", "getUserPermissions")
-async def user_permissions(call: Call) -> Answer:
+def user_permissions(call: Call) -> Answer:
     rec = fetch(call.store, "user", call.id)
     admin = bool(rec.get("is_admin"))
     regular = {
@@ -143,7 +145,7 @@ async def user_permissions(call: Call) -> Answer:
 
 
 def _role_settings(call: Call, role_id: int | None) -> Record:
-    stored = call.store.get("role_settings", role_id or 0) or {}
+    stored = as_object(call.store.get("role_settings", role_id or 0))
     base = {
         "deal_default_visibility": 3,
         "lead_default_visibility": 3,
@@ -159,14 +161,14 @@ def _role_settings(call: Call, role_id: int | None) -> Record:
 
 
 @special("v1", "getUserRoleSettings")
-async def user_role_settings(call: Call) -> Answer:
+def user_role_settings(call: Call) -> Answer:
     rec = fetch(call.store, "user", call.id)
     assignment = next((a for a in call.store.all("role_assignment") if a["user_id"] == rec["id"]), None)
     return Answer(_role_settings(call, assignment["role_id"] if assignment else None))
 
 
 @special("v1", "getUserSettings")
-async def user_settings(call: Call) -> Answer:
+def user_settings(call: Call) -> Answer:
     return Answer(
         {
             "marketplace_team": False,
@@ -182,18 +184,18 @@ async def user_settings(call: Call) -> Answer:
 
 
 @special("v1", "getUserConnections")
-async def user_connections(call: Call) -> Answer:
+def user_connections(call: Call) -> Answer:
     # No Google account can be connected to the sandbox: the connection id says it is simulated.
     return Answer({"google": f"sandbox-simulated-google-connection-{call.user_id}"})
 
 
 @special("v1", "getCompanyAddons")
-async def company_addons(call: Call) -> Answer:
+def company_addons(call: Call) -> Answer:
     return Answer([{"code": "sandbox_simulated_subscription", "name": "Sandbox (simulated billing)"}])
 
 
 @special("v1", "getCurrencies")
-async def currencies(call: Call) -> Answer:
+def currencies(call: Call) -> Answer:
     term = str(call.query.get("term") or "").lower()
     return Answer(
         [
@@ -231,13 +233,13 @@ RECENT_KINDS = {
 
 
 @special("v1", "getRecents")
-async def recents(call: Call) -> Answer:
+def recents(call: Call) -> Answer:
     since = str(call.query["since_timestamp"]).replace(" ", "T")
     wanted = {p.strip() for p in str(call.query.get("items") or "").split(",") if p.strip()}
     unknown = wanted - set(RECENT_KINDS)
     if unknown:
         raise BadRequest(f"items may name: {', '.join(RECENT_KINDS)}")
-    rows = []
+    rows: list[Any] = []
     for name, kind in RECENT_KINDS.items():
         if wanted and name not in wanted:
             continue
@@ -266,7 +268,7 @@ FILTER_TYPES = {
     "activity": "activity",
     "projects": "project",
 }
-OPERATORS = {
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "=": lambda a, b: str(a) == str(b),
     "!=": lambda a, b: str(a) != str(b),
     "<": lambda a, b: _num(a) < _num(b),
@@ -288,10 +290,10 @@ def _num(value: Any) -> Any:
 
 def _conditions(filter_rec: Record) -> list[Record]:
     """The leaf conditions of a saved filter ({glue, conditions: [{glue, conditions: [...]}]})."""
-    out = []
-    for group in (filter_rec.get("conditions") or {}).get("conditions") or []:
-        for cond in group.get("conditions") or [] if isinstance(group, dict) else []:
-            if isinstance(cond, dict):
+    out: list[Any] = []
+    for group in as_array(as_object(filter_rec.get("conditions")).get("conditions")):
+        for cond in as_array(group.get("conditions")) if is_object(group) else []:
+            if is_object(cond):
                 out.append(cond)
     return out
 
@@ -310,7 +312,7 @@ def apply_filter(call: Call, filter_id: int, rows: list[Record]) -> list[Record]
         kept = [
             r
             for r in kept
-            if test(r.get(field, (r.get("custom_fields") or {}).get(field)), cond.get("value"))
+            if test(r.get(field, as_object(r.get("custom_fields")).get(field)), cond.get("value"))
         ]
     return kept
 
@@ -334,7 +336,7 @@ def _field_code(call: Call, filter_rec: Record, field_id: Any) -> str | None:
 
 
 @special("v1", "getFilterHelpers")
-async def filter_helpers(call: Call) -> Answer:
+def filter_helpers(call: Call) -> Answer:
     return Answer(
         {
             "operators": {"varchar": list(OPERATORS), "double": ["=", "!=", "<", ">", "<=", ">="]},
@@ -349,10 +351,11 @@ async def filter_helpers(call: Call) -> Answer:
 
 
 @special("v1", "getGoals")
-async def goals(call: Call) -> Answer:
+def goals(call: Call) -> Answer:
     q = call.query
-    rows = [g for g in call.store.all("goal") if g.get("is_active", True) or q.get("is_active") is False]
-    checks = {
+    # A deleted goal is gone from every listing; an inactive one shows when is_active=false is asked.
+    rows = [g for g in live(call.store, "goal") if g.get("is_active", True) or q.get("is_active") is False]
+    checks: dict[str, Callable[[Record], Any]] = {
         "type.name": lambda g: g["type"].get("name"),
         "title": lambda g: g.get("title"),
         "is_active": lambda g: g.get("is_active"),
@@ -361,7 +364,7 @@ async def goals(call: Call) -> Answer:
         "expected_outcome.target": lambda g: g["expected_outcome"].get("target"),
         "expected_outcome.tracking_metric": lambda g: g["expected_outcome"].get("tracking_metric"),
         "expected_outcome.currency_id": lambda g: g["expected_outcome"].get("currency_id"),
-        "type.params.stage_id": lambda g: (g["type"].get("params") or {}).get("stage_id"),
+        "type.params.stage_id": lambda g: as_object(g["type"].get("params")).get("stage_id"),
     }
     for name, read in checks.items():
         if q.get(name) is not None:
@@ -377,7 +380,7 @@ async def goals(call: Call) -> Answer:
 
 
 @special("v1", "addGoal")
-async def add_goal(call: Call) -> Answer:
+def add_goal(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = make(call, "goal", call.data())
         save(store, "goal", rec)
@@ -385,7 +388,7 @@ async def add_goal(call: Call) -> Answer:
 
 
 @special("v1", "updateGoal")
-async def update_goal(call: Call) -> Answer:
+def update_goal(call: Call) -> Answer:
     from ..handlers import change
 
     with call.store.transaction() as store:
@@ -398,7 +401,7 @@ async def update_goal(call: Call) -> Answer:
 def goal_progress(call: Call, goal: Record, start: str, end: str) -> float:
     """How far a goal got in a period, measured on the CRM data like Pipedrive's goal types."""
     kind = goal["type"].get("name")
-    params = goal["type"].get("params") or {}
+    params = as_object(goal["type"].get("params"))
     assignee = goal["assignee"]
     metric = goal["expected_outcome"].get("tracking_metric", "quantity")
 
@@ -442,7 +445,7 @@ def goal_progress(call: Call, goal: Record, start: str, end: str) -> float:
 
 
 @special("v1", "getGoalResult")
-async def goal_result(call: Call) -> Answer:
+def goal_result(call: Call) -> Answer:
     goal = fetch(call.store, "goal", call.id)
     start, end = str(call.query["period.start"]), str(call.query["period.end"])
     if end < start:
@@ -454,7 +457,7 @@ async def goal_result(call: Call) -> Answer:
 
 
 @special("v1", "getTeams")
-async def teams(call: Call) -> Answer:
+def teams(call: Call) -> Answer:
     rows = live(call.store, "team")
     order = call.query.get("order_by")
     if order:
@@ -465,24 +468,24 @@ async def teams(call: Call) -> Answer:
 
 
 @special("v1", "getUserTeams")
-async def user_teams(call: Call) -> Answer:
+def user_teams(call: Call) -> Answer:
     user_rec = fetch(call.store, "user", call.id)
-    return Answer([t for t in live(call.store, "team") if user_rec["id"] in (t.get("users") or [])])
+    return Answer([t for t in live(call.store, "team") if user_rec["id"] in as_array(t.get("users"))])
 
 
 @special("v1", "getTeamUsers")
-async def team_users(call: Call) -> Answer:
+def team_users(call: Call) -> Answer:
     return Answer(fetch(call.store, "team", call.id).get("users") or [])
 
 
 def _team_users(add: bool) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         ids = call.data()["users"]
         with call.store.transaction() as store:
             team = fetch(store, "team", call.id)
             for user_id in ids:
                 require(store, "user", user_id, "User")
-            current = list(team.get("users") or [])
+            current = list(as_array(team.get("users")))
             if add:
                 current += [i for i in ids if i not in current]
             else:
@@ -514,32 +517,32 @@ def _role_view(call: Call, role: Record) -> Record:
 
 
 @special("v1", "getRoles")
-async def roles(call: Call) -> Answer:
+def roles(call: Call) -> Answer:
     return listing(call, "role", shape=lambda r: _role_view(call, r), related=False)
 
 
 @special("v1", "getRole")
-async def role(call: Call) -> Answer:
+def role(call: Call) -> Answer:
     rec = fetch(call.store, "role", call.id)
     return Answer(_role_view(call, rec), {"settings": _role_settings(call, rec["id"])})
 
 
 @special("v1", "getRoleAssignments")
-async def role_assignments(call: Call) -> Answer:
+def role_assignments(call: Call) -> Answer:
     rec = fetch(call.store, "role", call.id)
     rows = [a for a in call.store.all("role_assignment") if a["role_id"] == rec["id"]]
     return listing(call, "role_assignment", rows, related=False, shape=lambda a: _assignment(call, a))
 
 
 @special("v1", "getUserRoleAssignments")
-async def user_role_assignments(call: Call) -> Answer:
+def user_role_assignments(call: Call) -> Answer:
     rec = fetch(call.store, "user", call.id)
     rows = [a for a in call.store.all("role_assignment") if a["user_id"] == rec["id"]]
     return listing(call, "role_assignment", rows, related=False, shape=lambda a: _assignment(call, a))
 
 
 def _assignment(call: Call, rec: Record) -> Record:
-    role_rec = call.store.get("role", rec["role_id"]) or {}
+    role_rec = as_object(call.store.get("role", rec["role_id"]))
     return {
         **rec,
         "name": role_rec.get("name"),
@@ -550,7 +553,7 @@ def _assignment(call: Call, rec: Record) -> Record:
 
 
 @special("v1", "addRoleAssignment")
-async def add_role_assignment(call: Call) -> Answer:
+def add_role_assignment(call: Call) -> Answer:
     user_id = call.data()["user_id"]
     with call.store.transaction() as store:
         rec = fetch(store, "role", call.id)
@@ -563,7 +566,7 @@ async def add_role_assignment(call: Call) -> Answer:
 
 
 @special("v1", "deleteRoleAssignment")
-async def delete_role_assignment(call: Call) -> Answer:
+def delete_role_assignment(call: Call) -> Answer:
     user_id = call.data()["user_id"]
     with call.store.transaction() as store:
         rec = fetch(store, "role", call.id)
@@ -577,13 +580,13 @@ async def delete_role_assignment(call: Call) -> Answer:
 
 
 @special("v1", "getRoleSettings")
-async def role_settings(call: Call) -> Answer:
+def role_settings(call: Call) -> Answer:
     rec = fetch(call.store, "role", call.id)
     return Answer(_role_settings(call, rec["id"]))
 
 
 @special("v1", "addOrUpdateRoleSetting")
-async def set_role_setting(call: Call) -> Answer:
+def set_role_setting(call: Call) -> Answer:
     data = call.data()
     key, value = data["setting_key"], data["value"]
     if key.endswith("_default_visibility") and value not in (1, 3, 5, 7):
@@ -597,7 +600,7 @@ async def set_role_setting(call: Call) -> Answer:
 
 
 @special("v1", "getRolePipelines")
-async def role_pipelines(call: Call) -> Answer:
+def role_pipelines(call: Call) -> Answer:
     rec = fetch(call.store, "role", call.id)
     visible_ids = rec.get("visible_pipeline_ids")
     every = [p["id"] for p in live(call.store, "pipeline")]
@@ -609,9 +612,9 @@ async def role_pipelines(call: Call) -> Answer:
 
 
 @special("v1", "updateRolePipelines")
-async def update_role_pipelines(call: Call) -> Answer:
+def update_role_pipelines(call: Call) -> Answer:
     raw = call.data()["visible_pipeline_ids"]
-    ids = raw if isinstance(raw, list) else list(raw.values()) if isinstance(raw, dict) else []
+    ids = raw if is_array(raw) else list(raw.values()) if is_object(raw) else []
     with call.store.transaction() as store:
         rec = fetch(store, "role", call.id)
         for pipeline_id in ids:
@@ -622,7 +625,7 @@ async def update_role_pipelines(call: Call) -> Answer:
 
 
 @special("v1", "getPermissionSet")
-async def permission_set(call: Call) -> Answer:
+def permission_set(call: Call) -> Answer:
     rec = fetch(call.store, "permission_set", call.id)
     return Answer(_permission_set(call, rec), bare=True)
 
@@ -631,14 +634,14 @@ def _permission_set(call: Call, rec: Record) -> Record:
     count = sum(
         1
         for u in call.store.all("user")
-        for a in u.get("access") or []
+        for a in as_array(u.get("access"))
         if a.get("permission_set_id") == rec["id"]
     )
     return {**rec, "assignment_count": count}
 
 
 @special("v1", "getPermissionSets")
-async def permission_sets(call: Call) -> Answer:
+def permission_sets(call: Call) -> Answer:
     rows = call.store.all("permission_set")
     if call.query.get("app"):
         rows = [r for r in rows if r["app"] == call.query["app"]]
@@ -646,12 +649,12 @@ async def permission_sets(call: Call) -> Answer:
 
 
 @special("v1", "getPermissionSetAssignments")
-async def permission_set_assignments(call: Call) -> Answer:
+def permission_set_assignments(call: Call) -> Answer:
     rec = fetch(call.store, "permission_set", call.id)
     rows = [
         {"user_id": u["id"], "permission_set_id": rec["id"], "name": rec["name"]}
         for u in call.store.all("user")
-        for a in u.get("access") or []
+        for a in as_array(u.get("access"))
         if a.get("permission_set_id") == rec["id"]
     ]
     chunk, extra = page(call, rows)
@@ -662,7 +665,7 @@ async def permission_set_assignments(call: Call) -> Answer:
 
 
 @special("v1", "getOrganizationRelationships")
-async def org_relationships(call: Call) -> Answer:
+def org_relationships(call: Call) -> Answer:
     org_id = call.query["org_id"]
     require(call.store, "organization", org_id, "Organization")
     rows = [
@@ -686,20 +689,20 @@ async def org_relationships(call: Call) -> Answer:
 
 
 @special("v1", "getMailThreads")
-async def mail_threads(call: Call) -> Answer:
+def mail_threads(call: Call) -> Answer:
     folder = call.query["folder"]
-    rows = [t for t in live(call.store, "mail_thread") if folder in (t.get("folders") or [])]
+    rows = [t for t in live(call.store, "mail_thread") if folder in as_array(t.get("folders"))]
     return listing(call, "mail_thread", rows, skip=("folder",), related=False)
 
 
 @special("v1", "getMailThreadMessages")
-async def mail_thread_messages(call: Call) -> Answer:
+def mail_thread_messages(call: Call) -> Answer:
     thread = fetch(call.store, "mail_thread", call.id)
     return Answer([m for m in live(call.store, "mail_message") if m["thread_id"] == thread["id"]])
 
 
 @special("v1", "getMailMessage")
-async def mail_message(call: Call) -> Answer:
+def mail_message(call: Call) -> Answer:
     rec = fetch(call.store, "mail_message", call.id)
     out = dict(rec)
     if call.query.get("include_body"):
@@ -708,7 +711,7 @@ async def mail_message(call: Call) -> Answer:
 
 
 def _mail_of(key: str, kind: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         item = fetch(call.store, kind, call.id)
         rows = [
             {"object": "mailMessage", "timestamp": m["message_time"], "data": m}
@@ -727,7 +730,7 @@ special("v1", "getOrganizationMailMessages")(_mail_of("org_id", "organization"))
 
 
 @special("v1", "deleteMailThread")
-async def delete_mail_thread(call: Call) -> Answer:
+def delete_mail_thread(call: Call) -> Answer:
     with call.store.transaction() as store:
         thread = fetch(store, "mail_thread", call.id)
         thread["deleted_flag"] = 1
@@ -744,7 +747,7 @@ async def delete_mail_thread(call: Call) -> Answer:
 
 
 @special("v1", "receiveMessage")
-async def receive_message(call: Call) -> Answer:
+def receive_message(call: Call) -> Answer:
     data = call.data()
     channel = next(
         (
@@ -763,7 +766,7 @@ async def receive_message(call: Call) -> Answer:
 
 
 @special("v1", "deleteConversation")
-async def delete_conversation(call: Call) -> Answer:
+def delete_conversation(call: Call) -> Answer:
     channel_id, conversation = call.path["channel-id"], call.path["conversation-id"]
     with call.store.transaction() as store:
         messages = [
@@ -779,7 +782,7 @@ async def delete_conversation(call: Call) -> Answer:
 
 
 @special("v1", "saveUserProviderLink")
-async def save_provider_link(call: Call) -> Answer:
+def save_provider_link(call: Call) -> Answer:
     data = call.data()
     with call.store.transaction() as store:
         store.put("provider_link", data["user_provider_id"], {**data, "id": data["user_provider_id"]})
@@ -787,7 +790,7 @@ async def save_provider_link(call: Call) -> Answer:
 
 
 @special("v1", "deleteUserProviderLink")
-async def delete_provider_link(call: Call) -> Answer:
+def delete_provider_link(call: Call) -> Answer:
     if not call.store.delete("provider_link", call.id):
         raise NotFound("Provider link not found")
     return Answer({"message": "The link was removed (simulated by the sandbox)"})

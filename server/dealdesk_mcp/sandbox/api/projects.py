@@ -8,6 +8,7 @@ from typing import Any
 
 from ..call import Answer, Call
 from ..db import Record
+from ..jsontypes import as_array, as_object
 from ..registry import special
 from ..store_ops import fetch, listing, save
 from ..views import live, view
@@ -18,7 +19,7 @@ from .money import convert, formatted
 
 
 @special("v2", "getDeals")
-async def deals(call: Call) -> Answer:
+def deals(call: Call) -> Answer:
     q = call.query
     status = q.get("status")
     statuses = {s.strip() for s in str(status).split(",")} if status else None
@@ -35,7 +36,7 @@ async def deals(call: Call) -> Answer:
 
 
 def _filtered(kind: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         rows = live(call.store, kind)
         if call.query.get("filter_id") is not None:
             from .misc import apply_filter
@@ -66,7 +67,7 @@ def _projects(call: Call, *, archived: bool | None) -> list[Record]:
         rows = apply_filter(call, q["filter_id"], rows)
     for key, field in (("deal_id", "deal_ids"), ("person_id", "person_ids"), ("org_id", "org_ids")):
         if q.get(key) is not None:
-            rows = [p for p in rows if q[key] in (p.get(field) or [])]
+            rows = [p for p in rows if q[key] in as_array(p.get(field))]
     return rows
 
 
@@ -75,18 +76,18 @@ SKIP = ("filter_id", "deal_id", "person_id", "org_id", "include_archived")
 
 @special("v1", "getProjects")
 @special("v2", "getProjects")
-async def projects(call: Call) -> Answer:
+def projects(call: Call) -> Answer:
     return listing(call, "project", _projects(call, archived=False), skip=SKIP, related=False)
 
 
 @special("v2", "getArchivedProjects")
-async def archived_projects(call: Call) -> Answer:
+def archived_projects(call: Call) -> Answer:
     return listing(call, "project", _projects(call, archived=True), skip=SKIP, related=False)
 
 
 @special("v1", "archiveProject")
 @special("v2", "archiveProject")
-async def archive_project(call: Call) -> Answer:
+def archive_project(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = fetch(store, "project", call.id)
         if rec.get("archive_time"):
@@ -97,7 +98,7 @@ async def archive_project(call: Call) -> Answer:
 
 
 @special("v1", "deleteProject")
-async def delete_project_v1(call: Call) -> Answer:
+def delete_project_v1(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = fetch(store, "project", call.id)
         rec["is_deleted"] = True
@@ -106,7 +107,7 @@ async def delete_project_v1(call: Call) -> Answer:
 
 
 @special("v1", "deleteTask")
-async def delete_task_v1(call: Call) -> Answer:
+def delete_task_v1(call: Call) -> Answer:
     with call.store.transaction() as store:
         rec = fetch(store, "task", call.id)
         rec["is_deleted"] = True
@@ -122,17 +123,17 @@ def _groups(project: Record) -> list[Record]:
 
 
 @special("v1", "getProjectGroups")
-async def project_groups(call: Call) -> Answer:
+def project_groups(call: Call) -> Answer:
     return Answer(_groups(fetch(call.store, "project", call.id)))
 
 
 def _plan(call: Call, project: Record) -> list[Record]:
-    placed = project.get("plan") or {}
+    placed = as_object(project.get("plan"))
     items = [("task", t["id"]) for t in live(call.store, "task") if t["project_id"] == project["id"]]
     items += [
         ("activity", a["id"]) for a in live(call.store, "activity") if a.get("project_id") == project["id"]
     ]
-    out = []
+    out: list[Any] = []
     for item_type, item_id in items:
         spot = placed.get(f"{item_type}:{item_id}", {})
         out.append(
@@ -147,12 +148,12 @@ def _plan(call: Call, project: Record) -> list[Record]:
 
 
 @special("v1", "getProjectPlan")
-async def project_plan(call: Call) -> Answer:
+def project_plan(call: Call) -> Answer:
     return Answer(_plan(call, fetch(call.store, "project", call.id)))
 
 
 def _place(item_type: str, param: str) -> Any:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         with call.store.transaction() as store:
             project = fetch(store, "project", call.id)
             item = fetch(store, item_type, call.path[param])
@@ -184,7 +185,7 @@ special("v1", "putProjectPlanTask")(_place("task", "taskId"))
 
 @special("v1", "getProjectsPhases")
 @special("v2", "getProjectsPhases")
-async def phases(call: Call) -> Answer:
+def phases(call: Call) -> Answer:
     board = fetch(call.store, "board", call.query["board_id"])
     rows = [p for p in call.store.all("phase") if p["board_id"] == board["id"]]
     return Answer(sorted(rows, key=lambda p: p["order_nr"]), {})
@@ -209,7 +210,7 @@ def _pipeline_deals(call: Call) -> tuple[Record, list[Record]]:
 
 
 @special("v1", "getPipelineConversionStatistics")
-async def conversion_statistics(call: Call) -> Answer:
+def conversion_statistics(call: Call) -> Answer:
     start, end = _window(call)
     pipeline, rows = _pipeline_deals(call)
     rows = [d for d in rows if start <= d["add_time"][:10] <= end]
@@ -218,7 +219,7 @@ async def conversion_statistics(call: Call) -> Answer:
         key=lambda s: s["order_nr"],
     )
     order = {s["id"]: s["order_nr"] for s in stages}
-    conversions = []
+    conversions: list[Any] = []
     for here, there in itertools.pairwise(stages):
         reached_here = [
             d for d in rows if order.get(d["stage_id"], 0) >= here["order_nr"] or d["status"] == "won"
@@ -253,7 +254,7 @@ def _group(ids_rows: list[Record]) -> Record:
 
 
 @special("v1", "getPipelineMovementStatistics")
-async def movement_statistics(call: Call) -> Answer:
+def movement_statistics(call: Call) -> Answer:
     start, end = _window(call)
     _, rows = _pipeline_deals(call)
 
@@ -300,7 +301,7 @@ def _days(stamp: str, end: str) -> int:
 
 
 @special("v2", "duplicateProduct")
-async def duplicate_product(call: Call) -> Answer:
+def duplicate_product(call: Call) -> Answer:
     with call.store.transaction() as store:
         product = fetch(store, "product", call.id)
         copy = {
@@ -311,6 +312,6 @@ async def duplicate_product(call: Call) -> Answer:
             "update_time": v2_time(call.moment),
             "owner_id": call.user_id,
         }
-        copy["prices"] = [{**p, "product_id": copy["id"]} for p in product.get("prices") or []]
+        copy["prices"] = [{**p, "product_id": copy["id"]} for p in as_array(product.get("prices"))]
         save(store, "product", copy)
     return Answer(view(call.store, "product", copy, "v2", call.query))

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..call import Answer, Call
 from ..db import Record, Store
+from ..jsontypes import as_array, as_object
 from ..registry import special
 from ..store_ops import page
 from ..views import live
@@ -24,7 +25,7 @@ def _notes(key: str) -> Reader:
 
 
 def _custom(store: Store, rec: Record) -> list[str]:
-    return [str(v) for v in (rec.get("custom_fields") or {}).values() if isinstance(v, str | int | float)]
+    return [str(v) for v in as_object(rec.get("custom_fields")).values() if isinstance(v, str | int | float)]
 
 
 SEARCH_FIELDS: dict[str, dict[str, Reader]] = {
@@ -35,14 +36,14 @@ SEARCH_FIELDS: dict[str, dict[str, Reader]] = {
     },
     "person": {
         "name": lambda s, r: [r["name"]],
-        "email": lambda s, r: [e["value"] for e in r.get("emails") or []],
-        "phone": lambda s, r: [p["value"] for p in r.get("phones") or []],
+        "email": lambda s, r: [e["value"] for e in as_array(r.get("emails"))],
+        "phone": lambda s, r: [p["value"] for p in as_array(r.get("phones"))],
         "notes": _notes("person_id"),
         "custom_fields": _custom,
     },
     "organization": {
         "name": lambda s, r: [r["name"]],
-        "address": lambda s, r: [(r.get("address") or {}).get("value") or ""],
+        "address": lambda s, r: [as_object(r.get("address")).get("value") or ""],
         "notes": _notes("org_id"),
         "custom_fields": _custom,
     },
@@ -88,7 +89,7 @@ def _named(store: Store, kind: str, record_id: Any, key: str = "name") -> dict[s
 def item(store: Store, kind: str, rec: Record) -> Record:
     """A search hit in the documents' item shape."""
     owner = {"id": rec.get("owner_id") or rec.get("user_id")}
-    base = {
+    base: dict[str, Any] = {
         "id": rec["id"],
         "type": kind,
         "owner": owner,
@@ -110,17 +111,17 @@ def item(store: Store, kind: str, rec: Record) -> Record:
     elif kind == "person":
         base.update(
             name=rec["name"],
-            phones=[p["value"] for p in rec.get("phones") or []],
-            emails=[e["value"] for e in rec.get("emails") or []],
+            phones=[p["value"] for p in as_array(rec.get("phones"))],
+            emails=[e["value"] for e in as_array(rec.get("emails"))],
             organization=_named(store, "organization", rec.get("org_id")),
             notes=[],
         )
     elif kind == "organization":
-        base.update(name=rec["name"], address=(rec.get("address") or {}).get("value"), notes=[])
+        base.update(name=rec["name"], address=as_object(rec.get("address")).get("value"), notes=[])
     elif kind == "product":
         base.update(name=rec["name"], code=rec.get("code"))
     elif kind == "lead":
-        value = rec.get("value") or {}
+        value = as_object(rec.get("value"))
         base.update(
             title=rec["title"],
             person=_named(store, "person", rec.get("person_id")),
@@ -139,7 +140,7 @@ def item(store: Store, kind: str, rec: Record) -> Record:
             phase=_named(store, "phase", rec.get("phase_id")),
             person=_named(store, "person", rec.get("person_id")),
             organization=_named(store, "organization", rec.get("org_id")),
-            deal_count=len(rec.get("deal_ids") or []),
+            deal_count=len(as_array(rec.get("deal_ids"))),
             description=rec.get("description"),
             end_date=rec.get("end_date"),
             notes=[],
@@ -193,7 +194,7 @@ def hits(call: Call, kinds: list[str]) -> list[Record]:
 
 
 def _search(kind: str) -> Callable[[Call], Any]:
-    async def handle(call: Call) -> Answer:
+    def handle(call: Call) -> Answer:
         chunk, extra = page(call, hits(call, [kind]))
         return Answer({"items": chunk}, extra)
 
@@ -213,7 +214,7 @@ special("v1", "searchLeads")(_search("lead"))
 
 
 @special("v2", "searchItem")
-async def search_items(call: Call) -> Answer:
+def search_items(call: Call) -> Answer:
     raw = str(call.query.get("item_types") or "deal,person,organization,product,lead,file,project")
     types = [t.strip() for t in raw.split(",") if t.strip()]
     kinds = [t for t in types if t in SEARCH_FIELDS]  # mail attachments: the sandbox keeps no mailbox files
@@ -236,17 +237,17 @@ async def search_items(call: Call) -> Answer:
 
 
 @special("v2", "searchItemByField")
-async def search_by_field(call: Call) -> Answer:
+def search_by_field(call: Call) -> Answer:
     kind, field, match = call.query["entity_type"], call.query["field"], call.query.get("match") or "exact"
     term = str(call.query.get("term") or "").strip().lower()
     if not term:
         raise BadRequest("term is required")
     rows = live(call.store, kind)
-    if rows and field not in rows[0] and field not in (rows[0].get("custom_fields") or {}):
+    if rows and field not in rows[0] and field not in as_object(rows[0].get("custom_fields")):
         raise BadRequest(f"field {field} is not a field of {kind}s")
-    found = []
+    found: list[Any] = []
     for rec in rows:
-        value = rec.get(field, (rec.get("custom_fields") or {}).get(field))
+        value = rec.get(field, as_object(rec.get("custom_fields")).get(field))
         best = score(term, [str(value)] if value is not None else [], match)
         if best:
             found.append({"result_score": best, "item": {"id": rec["id"], field: value}})

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from dealdesk_mcp.sandbox.db import Store
 
-from . import (  # noqa: F401  (each module registers its operations in the route table)
+from . import (
     attributes,
     comments,
     files,
@@ -33,6 +33,21 @@ from .repo import Repo
 from .seed import seed
 
 __all__ = ["ensure_seeded", "routes", "served_operations"]
+# Importing each of these adds its operations to the route table (TABLE).
+REGISTERED = (
+    attributes,
+    comments,
+    files,
+    lists,
+    meetings,
+    members,
+    notes,
+    objects,
+    records,
+    scim,
+    tasks,
+    webhooks,
+)
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..jsontypes import is_array, is_object
 from . import structure
 from .errors import BadRequest, Conflict, NotFound
 from .http import Ctx, route
@@ -32,11 +33,11 @@ def _slug_free(ctx: Ctx, parent_id: str, api_slug: str, other_than: str | None =
 def _config(ctx: Ctx, attr: Doc, config: Any) -> None:
     if config is MISSING or config is None:
         return
-    if not isinstance(config, dict):
+    if not is_object(config):
         raise BadRequest("config must be an object")
     currency = config.get("currency")
     if currency is not None:
-        if not isinstance(currency, dict):
+        if not is_object(currency):
             raise BadRequest("config.currency must be an object")
         code = currency.get("default_currency_code")
         if code is not None and code not in currency_codes():
@@ -47,12 +48,12 @@ def _config(ctx: Ctx, attr: Doc, config: Any) -> None:
         attr["config"]["currency"] = {"default_currency_code": code, "display_type": display}
     reference = config.get("record_reference")
     if reference is not None:
-        allowed = reference.get("allowed_objects") if isinstance(reference, dict) else None
-        if not isinstance(allowed, list) or not allowed or not all(isinstance(a, str) for a in allowed):
+        allowed = reference.get("allowed_objects") if is_object(reference) else None
+        if not is_array(allowed) or not allowed or not all(isinstance(a, str) for a in allowed):
             raise BadRequest(
                 "config.record_reference.allowed_objects must be a non-empty list of object slugs"
             )
-        ids = []
+        ids: list[Any] = []
         for ident in allowed:
             target = structure.find_object(ctx.repo, ident)
             if target is None:
@@ -67,7 +68,7 @@ def _default(ctx: Ctx, attr: Doc, default: Any) -> None:
     if default is None:
         attr["default_value"], attr["is_default_value_enabled"] = None, False
         return
-    if not isinstance(default, dict) or default.get("type") not in ("dynamic", "static"):
+    if not is_object(default) or default.get("type") not in ("dynamic", "static"):
         raise BadRequest('default_value must be null or {"type": "dynamic"|"static", "template": ...}')
     template = default.get("template")
     if default["type"] == "dynamic":
@@ -75,7 +76,7 @@ def _default(ctx: Ctx, attr: Doc, default: Any) -> None:
             raise BadRequest("A dynamic default_value takes a template string such as current-user")
         attr["default_value"] = {"type": "dynamic", "template": template}
     else:
-        if not isinstance(template, list):
+        if not is_array(template):
             raise BadRequest("A static default_value takes a list of values as its template")
         writer = Writer(ctx.repo, attr["_parent"], api_actor(), ctx.moment)
         contents = writer.items(attr, template)
@@ -114,7 +115,7 @@ def create_attribute(ctx: Ctx) -> Any:
         is_multiselect=flag(data, "is_multiselect"),
     )  # fmt: skip
     config = obj(data, "config")
-    if kind == "record-reference" and not isinstance(config.get("record_reference"), dict):
+    if kind == "record-reference" and not is_object(config.get("record_reference")):
         raise BadRequest("A record-reference attribute needs config.record_reference.allowed_objects")
     _config(ctx, attr, config)
     _default(ctx, attr, data.get("default_value", MISSING))
@@ -132,7 +133,7 @@ def _inverse(ctx: Ctx, attr: Doc, relationship: Any) -> Doc:
     """The other side of a relationship attribute, created on the object it points to."""
     if attr["type"] != "record-reference" or attr["_target"] != "objects":
         raise BadRequest("relationship applies to record-reference attributes of objects")
-    if not isinstance(relationship, dict):
+    if not is_object(relationship):
         raise BadRequest("relationship must be an object")
     other = structure.need_object(ctx.repo, text(relationship, "object"))
     other_id = structure.object_id(other)

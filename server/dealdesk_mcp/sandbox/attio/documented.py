@@ -13,18 +13,22 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from dealdesk_mcp import specs
+from dealdesk_mcp.sandbox import documents as specs
+
+from ..jsontypes import is_array
 
 
 @dataclass(frozen=True)
 class ErrorShape:
     status_key: str = "status_code"
-    fixed: dict[str, str] = field(default_factory=dict)  # type and code, where one value is documented
+    fixed: dict[str, str] = field(
+        default_factory=dict[str, str]
+    )  # type and code, where one value is documented
 
 
 @cache
 def pinned() -> dict[tuple[str, str, int], ErrorShape]:
-    out = {}
+    out: dict[tuple[str, str, int], ErrorShape] = {}
     for path, operations in specs.load("attio")["paths"].items():
         for method, operation in operations.items():
             for status, answer in operation.get("responses", {}).items():
@@ -32,10 +36,10 @@ def pinned() -> dict[tuple[str, str, int], ErrorShape]:
                     continue
                 schema: Any = answer.get("content", {}).get("application/json", {}).get("schema", {})
                 props = schema.get("properties", {})
-                fixed = {}
+                fixed: dict[str, str] = {}
                 for key in ("type", "code"):
                     enum = props.get(key, {}).get("enum")
-                    if isinstance(enum, list) and len(enum) == 1:
+                    if is_array(enum) and len(enum) == 1:
                         fixed[key] = enum[0]
                 status_key = "statusCode" if "statusCode" in props else "status_code"
                 out[(method.upper(), path, int(status))] = ErrorShape(status_key, fixed)

@@ -3,7 +3,6 @@ context handed to handlers, and the dispatcher that checks the token and renders
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -15,8 +14,10 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from dealdesk_mcp.sandbox.db import Store
+from dealdesk_mcp.sandbox import jsonbody
+from dealdesk_mcp.sandbox.db import Store, UnstorableValue
 
+from ..jsontypes import is_object
 from . import auth, documented
 from .errors import AttioError, BadRequest, MethodNotAllowed, NotFound, Unauthorized
 from .repo import Repo
@@ -43,28 +44,28 @@ class Ctx:
     origin: str
     moment: datetime
     raw_body: bytes = b""
-    form: dict[str, Any] = field(default_factory=dict)
+    form: dict[str, Any] = field(default_factory=dict[str, Any])
 
     def json(self) -> Any:
         if not self.raw_body.strip():
             return None
         try:
-            return json.loads(self.raw_body)
+            return jsonbody.loads(self.raw_body)
         except ValueError:
-            raise BadRequest("The request body is not valid JSON") from None
+            raise BadRequest("The request body is not valid JSON (numbers must be finite)") from None
 
     def body(self) -> dict[str, Any]:
         data = self.json()
         if data is None:
             raise BadRequest("A JSON body is required")
-        if not isinstance(data, dict):
+        if not is_object(data):
             raise BadRequest("The request body must be a JSON object")
         return data
 
     def data(self) -> dict[str, Any]:
         """Attio wraps write bodies as {"data": {...}}."""
         data = self.body().get("data")
-        if not isinstance(data, dict):
+        if not is_object(data):
             raise BadRequest('The body must be {"data": {...}} with an object under "data"')
         return data
 
@@ -81,7 +82,7 @@ class Ctx:
 class Reply:
     body: Any = None
     status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict[str, str])
     content: bytes | None = None  # raw bytes instead of JSON
     media_type: str | None = None
 
@@ -179,9 +180,15 @@ async def dispatch(request: Request) -> Response:
             raw_body=raw,
             form=form,
         )
-        with store.transaction():
-            answer = matched.handler(ctx)
-        return answer.response() if isinstance(answer, Reply) else JSONResponse(answer)
+        handler = matched.handler
+
+        def work() -> Response:  # one unit of work, in a worker thread (db.py)
+            answer = handler(ctx)
+            return answer.response() if isinstance(answer, Reply) else JSONResponse(answer)
+
+        return await store.run(work)
+    except UnstorableValue as exc:
+        return BadRequest(f"The request cannot be stored: {exc}").response()
     except AttioError as exc:
         if matched is None:
             return exc.response()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..jsontypes import is_array, is_object
 from .errors import BadRequest
 from .wire import is_uuid
 
@@ -87,7 +88,7 @@ def items(body: Mapping[str, Any], name: str, *, required: bool = True) -> Any:
         if required:
             raise BadRequest(f"{name} is required")
         return MISSING
-    if not isinstance(value, list):
+    if not is_array(value):
         raise BadRequest(f"{name} must be a list")
     return value
 
@@ -98,7 +99,7 @@ def obj(body: Mapping[str, Any], name: str, *, required: bool = True) -> Any:
         if required:
             raise BadRequest(f"{name} is required")
         return MISSING
-    if not isinstance(value, dict):
+    if not is_object(value):
         raise BadRequest(f"{name} must be an object")
     return value
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..jsontypes import is_object
 from . import structure
 from .errors import BadRequest
 from .repo import Doc, Repo
@@ -13,7 +14,7 @@ from .wire import api_actor, is_uuid
 
 def linked_record(repo: Repo, item: Any, moment: Any, where: str) -> Doc:
     """{target_object, target_record_id} or {target_object, <unique attribute>: [values]} -> record."""
-    if not isinstance(item, dict) or not isinstance(item.get("target_object"), str):
+    if not is_object(item) or not isinstance(item.get("target_object"), str):
         raise BadRequest(f"Each {where} item needs target_object and target_record_id")
     obj = structure.find_object(repo, item["target_object"])
     if obj is None:
@@ -25,7 +26,7 @@ def linked_record(repo: Repo, item: Any, moment: Any, where: str) -> Doc:
 def member_ref(repo: Repo, item: Any, where: str) -> str:
     """A workspace member given by id ({referenced_actor_type, referenced_actor_id}) or email."""
     members = repo.all("member")
-    if isinstance(item, dict) and "workspace_member_email_address" in item:
+    if is_object(item) and "workspace_member_email_address" in item:
         email = item["workspace_member_email_address"]
         found = next(
             (
@@ -35,9 +36,9 @@ def member_ref(repo: Repo, item: Any, where: str) -> str:
             ),
             None,
         )
-    elif isinstance(item, dict) and item.get("referenced_actor_type") == "workspace-member":
+    elif is_object(item) and item.get("referenced_actor_type") == "workspace-member":
         mid = item.get("referenced_actor_id")
-        found = repo.get("member", mid) if is_uuid(mid) else None
+        found = repo.get("member", mid) if isinstance(mid, str) and is_uuid(mid) else None
     else:
         raise BadRequest(f"Each {where} item is a workspace member by referenced_actor_id or email address")
     if found is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..jsontypes import is_object
 from . import structure
 from .errors import BadRequest, Conflict, NotFound
 from .http import Ctx, route
@@ -28,7 +29,7 @@ def _access(ctx: Ctx, data: dict[str, Any], required: bool) -> tuple[Any, Any]:
     if members is not MISSING:
         known = {m["id"]["workspace_member_id"] for m in ctx.repo.all("member")}
         for grant in members:
-            if not isinstance(grant, dict) or grant.get("level") not in ACCESS:
+            if not is_object(grant) or grant.get("level") not in ACCESS:
                 raise BadRequest("Each workspace_member_access item needs workspace_member_id and level")
             if grant.get("workspace_member_id") not in known:
                 raise BadRequest(
@@ -119,8 +120,8 @@ def _entry(ctx: Ctx, doc: Doc) -> Doc:
 def query_entries(ctx: Ctx) -> Any:
     doc = structure.need_list(ctx.repo, ctx.params["list"])
     lid = structure.list_id(doc)
-    body = ctx.json() or {}
-    if not isinstance(body, dict):
+    body: Any = ctx.json() or {}
+    if not is_object(body):
         raise BadRequest("The request body must be a JSON object")
     limit = number(body.get("limit"), "limit", default=500, low=1, high=500)
     offset = number(body.get("offset"), "offset", default=0)
@@ -151,7 +152,7 @@ def _parent_record(ctx: Ctx, doc: Doc, data: dict[str, Any]) -> Doc:
 
 def _entry_values(data: dict[str, Any]) -> Any:
     written = data.get("entry_values", {})
-    if not isinstance(written, dict):
+    if not is_object(written):
         raise BadRequest("entry_values must be an object keyed by attribute slug or id")
     return written
 
@@ -159,7 +160,7 @@ def _entry_values(data: dict[str, Any]) -> Any:
 def add_entry(ctx: Ctx, doc: Doc, record: Doc, written: Any) -> Doc:
     lid = structure.list_id(doc)
     values = Values(ctx.repo, lid, api_actor(), ctx.moment)
-    entry = {
+    entry: Doc = {
         "entry_id": new_id(),
         "list_id": lid,
         "parent_record_id": record["record_id"],

@@ -11,6 +11,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+from ..jsontypes import as_array, is_object
 from . import structure
 from .errors import BadRequest, NotFound, RateLimited
 from .http import Ctx, Reply, route
@@ -43,7 +44,7 @@ SAYINGS = (
 
 
 def when(value: Any, name: str) -> Doc:
-    if not isinstance(value, dict):
+    if not is_object(value):
         raise BadRequest(f"{name} must be {{datetime, timezone}} or {{date}}")
     if "datetime" in value:
         moment = parse_moment(value["datetime"], f"{name}.datetime")
@@ -64,7 +65,7 @@ def external_key(ref: Any) -> str:
     if isinstance(ref, str) and ref:
         return ref
     if (
-        isinstance(ref, dict)
+        is_object(ref)
         and isinstance(ref.get("ical_uid"), str)
         and ref.get("provider") in ("google", "microsoft")
     ):
@@ -75,7 +76,7 @@ def external_key(ref: Any) -> str:
 
 
 def participant(item: Any) -> Doc:
-    if not isinstance(item, dict) or not isinstance(item.get("email_address"), str):
+    if not is_object(item) or not isinstance(item.get("email_address"), str):
         raise BadRequest("Each participant needs email_address, is_organizer and status")
     organizer = item.get("is_organizer")
     if organizer in ("true", "false"):
@@ -91,9 +92,9 @@ def new_meeting(meeting_id: str, data: Doc, repo: Repo, moment: Any, actor: Any,
     start, end = when(data.get("start"), "start"), when(data.get("end"), "end")
     if moment_of(end) < moment_of(start):
         raise BadRequest("end must not be before start")
-    links = []
-    for item in data.get("linked_records") or []:
-        if not isinstance(item, dict):
+    links: list[Any] = []
+    for item in as_array(data.get("linked_records")):
+        if not is_object(item):
             raise BadRequest("Each linked_records item needs object and record_id")
         record = linked_record(
             repo,
@@ -259,7 +260,8 @@ def transcript_of(meeting: Doc) -> list[Doc]:
         if p["email_address"]
     ]
     speakers = speakers or ["Speaker 1", "Speaker 2"]
-    out, clock = [], 0.0
+    out: list[Doc] = []
+    clock = 0.0
     for index, line in enumerate(SAYINGS):
         length = round(2.5 + len(line) / 18, 1)
         out.append(

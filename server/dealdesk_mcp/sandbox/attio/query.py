@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..jsontypes import is_array, is_object
 from . import structure
 from .errors import BadRequest
 from .repo import Doc, Repo
@@ -81,17 +82,17 @@ class Subjects:
 
 def _scalar(attr: Doc, entry: Doc, field: str) -> Any:
     value = entry.get(field)
-    if isinstance(value, dict) and "title" in value:  # select option or status object
+    if is_object(value) and "title" in value:  # select option or status object
         return value["title"]
     return value
 
 
 def _ids(entry: Doc) -> set[str]:
     """The ids a select or status value may also be named by."""
-    out = set()
+    out: set[Any] = set()
     for key in ("option", "status"):
         obj = entry.get(key)
-        if isinstance(obj, dict):
+        if is_object(obj):
             out.update(v for v in obj["id"].values())
     return out
 
@@ -108,7 +109,7 @@ def _compare(op: str, value: Any, operand: Any) -> bool:
     if op == "$eq":
         return value == operand
     if op == "$in":
-        if not isinstance(operand, list):
+        if not is_array(operand):
             raise filter_error("$in takes a list")
         return value in operand
     if op in ("$contains", "$starts_with", "$ends_with"):
@@ -138,7 +139,7 @@ def _compare(op: str, value: Any, operand: Any) -> bool:
 
 def _value_holds(attr: Doc, entry: Doc, field: str, condition: Any) -> bool:
     value = _scalar(attr, entry, field)
-    if isinstance(condition, dict):
+    if is_object(condition):
         unknown = [k for k in condition if k not in OPERATORS or k == "$not_empty"]
         if unknown:
             raise filter_error(f"Unknown filter operator {unknown[0]!r} on {attr['api_slug']!r}")
@@ -150,7 +151,7 @@ def _value_holds(attr: Doc, entry: Doc, field: str, condition: Any) -> bool:
 def _attribute_holds(subjects: Subjects, doc: Doc, attr: Doc, condition: Any) -> bool:
     entries = subjects.current(doc, attr)
     primary = PRIMARY[attr["type"]]
-    if isinstance(condition, dict) and condition and all(k.startswith("$") for k in condition):
+    if is_object(condition) and condition and all(k.startswith("$") for k in condition):
         condition = dict(condition)
         if "$not_empty" in condition:
             wanted = condition.pop("$not_empty")
@@ -161,7 +162,7 @@ def _attribute_holds(subjects: Subjects, doc: Doc, attr: Doc, condition: Any) ->
             if not condition:
                 return True
         return any(_value_holds(attr, e, primary, condition) for e in entries)
-    if isinstance(condition, dict) and condition:  # field-level: {"email_domain": "acme.com"}
+    if is_object(condition) and condition:  # field-level: {"email_domain": "acme.com"}
         return any(
             all(_value_holds(attr, e, field, sub) for field, sub in condition.items()) for e in entries
         )
@@ -173,7 +174,7 @@ def _attribute_holds(subjects: Subjects, doc: Doc, attr: Doc, condition: Any) ->
 def compile_filter(subjects: Subjects, spec: Any) -> Predicate:
     if spec is None:
         return lambda doc: True
-    if not isinstance(spec, dict):
+    if not is_object(spec):
         raise filter_error("filter must be an object")
     parts: list[Predicate] = []
     for key, condition in spec.items():
@@ -183,7 +184,7 @@ def compile_filter(subjects: Subjects, spec: Any) -> Predicate:
 
 def _part(subjects: Subjects, key: str, condition: Any) -> Predicate:
     if key in ("$and", "$or"):
-        if not isinstance(condition, list):
+        if not is_array(condition):
             raise filter_error(f"{key} takes a list of filters")
         subs = [compile_filter(subjects, c) for c in condition]
         combine = all if key == "$and" else any
@@ -193,7 +194,7 @@ def _part(subjects: Subjects, key: str, condition: Any) -> Predicate:
         return lambda doc: not inner(doc)
     if key in subjects.own_fields:
         field = subjects.own_fields[key]
-        if isinstance(condition, dict):
+        if is_object(condition):
             bad = [k for k in condition if k not in ("$eq", "$in")]
             if bad:
                 raise filter_error(f"{key} takes $eq or $in")
@@ -208,11 +209,11 @@ def _part(subjects: Subjects, key: str, condition: Any) -> Predicate:
 def sort(subjects: Subjects, docs: list[Doc], sorts: Any) -> list[Doc]:
     if sorts is None:
         return docs
-    if not isinstance(sorts, list):
+    if not is_array(sorts):
         raise BadRequest("sorts must be a list")
     out = list(docs)
     for item in reversed(sorts):
-        if not isinstance(item, dict) or item.get("direction") not in ("asc", "desc"):
+        if not is_object(item) or item.get("direction") not in ("asc", "desc"):
             raise BadRequest('Each sort needs "direction": "asc" or "desc"')
         key = _sort_key(subjects, item)
         present = [d for d in out if key(d) is not None]
@@ -233,11 +234,7 @@ def _orderable(value: Any) -> tuple[int, Any]:
 def _sort_key(subjects: Subjects, item: Mapping[str, Any]) -> Callable[[Doc], Any]:
     if "path" in item:
         path = item["path"]
-        if (
-            not isinstance(path, list)
-            or not path
-            or not all(isinstance(p, list) and len(p) == 2 for p in path)
-        ):
+        if not is_array(path) or not path or not all(is_array(p) and len(p) == 2 for p in path):
             raise BadRequest("A sort path is a list of [object, attribute] pairs")
         return _path_key(subjects, path, item.get("field"))
     slug = item.get("attribute")

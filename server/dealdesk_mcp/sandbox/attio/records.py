@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..jsontypes import as_object, is_array, is_object
 from . import structure
 from .errors import BadRequest, NotFound
 from .http import Ctx, route
@@ -47,8 +48,8 @@ def view_filter(ctx: Ctx, parent_id: str, body: dict[str, Any]) -> Any:
 def list_records(ctx: Ctx) -> Any:
     obj = _object(ctx)
     oid = structure.object_id(obj)
-    body = ctx.json() or {}
-    if not isinstance(body, dict):
+    body: Any = ctx.json() or {}
+    if not is_object(body):
         raise BadRequest("The request body must be a JSON object")
     limit = number(body.get("limit"), "limit", default=500, low=1, high=500)
     offset = number(body.get("offset"), "offset", default=0)
@@ -65,7 +66,7 @@ def list_records(ctx: Ctx) -> Any:
 def create(ctx: Ctx, obj: Doc, written: Any) -> Doc:
     oid = structure.object_id(obj)
     values = Values(ctx.repo, oid, api_actor(), ctx.moment)
-    record = {"record_id": new_id(), "object_id": oid, "created_at": stamp(ctx.moment), "values": {}}
+    record: Doc = {"record_id": new_id(), "object_id": oid, "created_at": stamp(ctx.moment), "values": {}}
     values.system(record["values"], record["record_id"])
     changes = values.write(record["values"], written, append=False, creating=True)
     check_unique(ctx.repo, record, values.attributes)
@@ -77,7 +78,7 @@ def create(ctx: Ctx, obj: Doc, written: Any) -> Doc:
 def update(ctx: Ctx, record: Doc, written: Any, *, append: bool, keep: str | None = None) -> Doc:
     """Write values onto a record; `keep` names an attribute whose values are added to, not replaced."""
     values = Values(ctx.repo, record["object_id"], api_actor(), ctx.moment)
-    if keep is not None and isinstance(written, dict) and keep in written:
+    if keep is not None and is_object(written) and keep in written:
         changes = values.write(record["values"], {keep: written[keep]}, append=True, creating=False)
         rest = {k: v for k, v in written.items() if k != keep}
         changes += values.write(record["values"], rest, append=append, creating=False)
@@ -91,7 +92,7 @@ def update(ctx: Ctx, record: Doc, written: Any, *, append: bool, keep: str | Non
 
 def _values(ctx: Ctx) -> Any:
     data = ctx.data()
-    if not isinstance(data.get("values"), dict):
+    if not is_object(data.get("values")):
         raise BadRequest("data.values must be an object keyed by attribute slug or id")
     return data["values"]
 
@@ -192,9 +193,9 @@ def record_entries(ctx: Ctx) -> Any:
     limit = number(ctx.query.get("limit"), "limit", default=100, low=1, high=1000)
     offset = number(ctx.query.get("offset"), "offset", default=0)
     entries = ctx.repo.all("entry", lambda e: e["parent_record_id"] == record["record_id"])
-    rows = []
+    rows: list[Any] = []
     for entry in offset_page(entries, limit, offset):
-        owner = ctx.repo.get("list", entry["list_id"]) or {}
+        owner = as_object(ctx.repo.get("list", entry["list_id"]))
         rows.append(
             {
                 "list_id": entry["list_id"],
@@ -221,9 +222,9 @@ def search_records(ctx: Ctx) -> Any:
         raise BadRequest("query must be a string of at most 256 characters")
     limit = number(body.get("limit"), "limit", default=25, low=1, high=25)
     wanted = body.get("objects")
-    if not isinstance(wanted, list) or not wanted or not all(isinstance(o, str) for o in wanted):
+    if not is_array(wanted) or not wanted or not all(isinstance(o, str) for o in wanted):
         raise BadRequest("objects must be a non-empty list of object slugs or ids")
-    objects = []
+    objects: list[Any] = []
     for ident in wanted:
         obj = structure.find_object(ctx.repo, ident)
         if obj is None:
@@ -273,7 +274,7 @@ def _search_row(record: Doc, obj: Doc, attrs: dict[str, Doc]) -> Doc:
 
 
 def _check_requester(ctx: Ctx, request_as: Any) -> None:
-    if not isinstance(request_as, dict) or request_as.get("type") not in ("workspace", "workspace-member"):
+    if not is_object(request_as) or request_as.get("type") not in ("workspace", "workspace-member"):
         raise BadRequest('request_as must be {"type": "workspace"} or a workspace member')
     if request_as["type"] == "workspace":
         return

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from ..jsontypes import is_object
 from . import structure
 from .errors import BadRequest
 from .repo import Doc, Repo
@@ -35,9 +36,9 @@ class Values:
         self, stored: dict[str, list[Doc]], written: Any, *, append: bool, creating: bool
     ) -> list[tuple[Doc, set[str], set[str]]]:
         """Apply a values object in place; answers the changed attributes with identities added/removed."""
-        if not isinstance(written, dict):
+        if not is_object(written):
             raise BadRequest("values must be an object keyed by attribute slug or id")
-        changes = []
+        changes: list[Any] = []
         for key, raw in written.items():
             attr = self.attribute(key)
             if not attr["is_writable"]:
@@ -101,7 +102,7 @@ class Values:
 
 def _stored(key: str, value: Any) -> Any:
     """A default template holds options and statuses whole; a stored value holds their id."""
-    if key in ("option", "status") and isinstance(value, dict):
+    if key in ("option", "status") and is_object(value):
         return value["id"][f"{key}_id"]
     return value
 

@@ -49,7 +49,7 @@ class Repo:
     def get(self, kind: str, doc_id: str) -> Doc | None:
         return self.store.get(self.kind(kind), doc_id)
 
-    def need(self, kind: str, doc_id: str, label: str) -> Doc:
+    def need(self, kind: str, doc_id: object, label: str) -> Doc:
         doc = self.get(kind, doc_id) if isinstance(doc_id, str) else None
         if doc is None:
             raise NotFound(f"{label} {doc_id!r} was not found")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..jsontypes import is_array, is_object
 from .errors import BadRequest, Conflict, NotFound
 from .http import Ctx, Reply, route
 from .members import new_member
@@ -92,14 +93,14 @@ def _user_fields(member: Doc, body: Doc, *, replace: bool) -> None:
         member["email_address"] = name
     if replace or "name" in body:
         given = body.get("name")
-        if not isinstance(given, dict) or not all(
+        if not is_object(given) or not all(
             isinstance(given.get(k), str) for k in ("givenName", "familyName")
         ):
             raise BadRequest("name needs givenName and familyName")
         member["first_name"], member["last_name"] = given["givenName"], given["familyName"]
     roles = body.get("roles")
     if roles is not None:
-        values = [r.get("value") for r in roles if isinstance(r, dict)] if isinstance(roles, list) else None
+        values = [r.get("value") for r in roles if is_object(r)] if is_array(roles) else None
         if values is None or not set(values) <= {"admin", "member"}:
             raise BadRequest('roles is a list of {"value": "admin" | "member"}')
         member["access_level"] = "admin" if "admin" in values else "member"
@@ -140,8 +141,8 @@ def replace_user(ctx: Ctx) -> Any:
 
 def _operations(body: Doc) -> list[Doc]:
     ops = body.get("Operations")
-    if not isinstance(ops, list) or not all(
-        isinstance(o, dict) and str(o.get("op", "")).lower() in ("add", "replace", "remove") for o in ops
+    if not is_array(ops) or not all(
+        is_object(o) and str(o.get("op", "")).lower() in ("add", "replace", "remove") for o in ops
     ):
         raise BadRequest(
             'A SCIM PATCH body holds "Operations": [{"op": "add"|"replace"|"remove", "path"?, "value"?}]'
@@ -163,9 +164,9 @@ def patch_user(ctx: Ctx) -> Any:
             raise BadRequest("A user's attributes can be replaced, not removed")
         path, value = op.get("path"), op.get("value")
         fragment = _nest(path, value) if isinstance(path, str) and path else value
-        if not isinstance(fragment, dict):
+        if not is_object(fragment):
             raise BadRequest("An operation without a path takes an object value")
-        if "name" in fragment and isinstance(fragment["name"], dict):
+        if "name" in fragment and is_object(fragment["name"]):
             fragment["name"] = {
                 "givenName": member["first_name"],
                 "familyName": member["last_name"],
@@ -191,7 +192,7 @@ def new_group(group_id: str, name: str, members: list[str], moment: Any) -> Doc:
 
 
 def render_group(ctx: Ctx, group: Doc) -> Doc:
-    members = []
+    members: list[Any] = []
     for mid in group["members"]:
         member = ctx.repo.get("member", mid)
         if member is not None:
@@ -212,11 +213,9 @@ def render_group(ctx: Ctx, group: Doc) -> Doc:
 
 
 def _member_ids(ctx: Ctx, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(
-        isinstance(v, dict) and isinstance(v.get("value"), str) for v in value
-    ):
+    if not is_array(value) or not all(is_object(v) and isinstance(v.get("value"), str) for v in value):
         raise BadRequest('members is a list of {"value": <user id>}')
-    ids = []
+    ids: list[Any] = []
     for item in value:
         if not is_uuid(item["value"]) or ctx.repo.get("member", item["value"]) is None:
             raise BadRequest(f"No SCIM user {item['value']!r}", code="value_not_found")
@@ -287,7 +286,7 @@ def patch_group(ctx: Ctx) -> Any:
             )
         elif path == "displayName" and kind != "remove":
             group["displayName"] = _display_name(value)
-        elif not path and isinstance(value, dict) and kind != "remove":
+        elif not path and is_object(value) and kind != "remove":
             if "displayName" in value:
                 group["displayName"] = _display_name(value["displayName"])
             if "members" in value:

@@ -317,7 +317,7 @@ class Seeder:
         oid = structure.object_id(self.objects[slug])
         moment = self.ago(days)
         writer = Values(self.repo, oid, member_actor(self.members[actor]), moment)
-        record = {
+        record: Doc = {
             "record_id": seeded_id("record", slug, key),
             "object_id": oid,
             "created_at": stamp(moment),
@@ -423,7 +423,7 @@ class Seeder:
 
     def seed_lists(self) -> None:
         created = self.ago(200)
-        specs = [
+        specs: list[tuple[str, str, str, list[tuple[str, str, str, list[str]]]]] = [
             ("sales_pipeline", "Sales pipeline", "companies", [
                 ("stage", "Stage", "status", ["Prospecting", "Qualified", "Proposal sent", "Won", "Lost"]),
                 ("priority", "Priority", "select", ["High", "Medium", "Low"]),
@@ -524,7 +524,7 @@ class Seeder:
         lid = seeded_id("list", list_slug)
         record = self.records[parent][index]
         writer = Values(self.repo, lid, member_actor(self.members["alex"]), self.ago(days))
-        entry = {
+        entry: Doc = {
             "entry_id": seeded_id("entry", list_slug, record["record_id"]),
             "list_id": lid,
             "parent_record_id": record["record_id"],
@@ -592,7 +592,7 @@ class Seeder:
                 stamp(self.ago(days)),
             )
             self.repo.put("note", nid, note)
-        tasks = [
+        tasks: list[tuple[str, int | None, bool, list[tuple[str, int]], list[str], int]] = [
             ("Send the security pack to Acme", 3, False, [("companies", 0)], ["alex"], 5),
             (
                 "Book the pilot review with Cedar Health",

@@ -31,7 +31,7 @@ def _deadline(value: Any) -> str | None:
 
 
 def _links(ctx: Ctx, written: list[Any]) -> list[Doc]:
-    out = []
+    out: list[Doc] = []
     for item in written:
         record = linked_record(ctx.repo, item, ctx.moment, "linked_records")
         link = {"target_object_id": record["object_id"], "target_record_id": record["record_id"]}
@@ -41,7 +41,7 @@ def _links(ctx: Ctx, written: list[Any]) -> list[Doc]:
 
 
 def _assignees(ctx: Ctx, written: list[Any]) -> list[Doc]:
-    out = []
+    out: list[Doc] = []
     for item in written:
         ref = {
             "referenced_actor_type": "workspace-member",

@@ -16,8 +16,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from dealdesk_mcp import specs
+from dealdesk_mcp.sandbox import documents as specs
 
+from ..jsontypes import as_array, is_array, is_object
 from . import structure
 from .errors import BadRequest
 from .repo import Doc, Repo
@@ -78,7 +79,7 @@ class Writer:
     @staticmethod
     def _field(raw: Any, key: str, slug: str) -> Any:
         """A written value given bare or as an object with one named field."""
-        if isinstance(raw, dict):
+        if is_object(raw):
             if key not in raw:
                 raise BadRequest(f"A value of {slug!r} must have {key!r}")
             return raw[key]
@@ -111,7 +112,7 @@ class Writer:
 
     def _currency(self, attr: Doc, raw: Any, slug: str) -> Content:
         amount = self._number(attr, {"value": self._field(raw, "currency_value", slug)}, slug)["value"]
-        code = raw.get("currency_code") if isinstance(raw, dict) else None
+        code = raw.get("currency_code") if is_object(raw) else None
         code = code or attr["config"]["currency"]["default_currency_code"]
         if code is not None and code not in currency_codes():
             raise BadRequest(f"{slug!r}: {code!r} is not a currency code Attio knows")
@@ -149,12 +150,12 @@ class Writer:
         return {"status": self._choice(attr, raw, slug, "status")}
 
     def _record_reference(self, attr: Doc, raw: Any, slug: str) -> Content:
-        allowed = attr["config"]["record_reference"]["allowed_object_ids"] or []
+        allowed = as_array(attr["config"]["record_reference"]["allowed_object_ids"])
         if isinstance(raw, str):
             target = self.repo.get("record", raw) if is_uuid(raw) else None
             if target is None or (allowed and target["object_id"] not in allowed):
                 raise BadRequest(f"{slug!r}: no record {raw!r} it may point to", code="value_not_found")
-        elif isinstance(raw, dict) and isinstance(raw.get("target_object"), str):
+        elif is_object(raw) and isinstance(raw.get("target_object"), str):
             obj = structure.find_object(self.repo, raw["target_object"])
             if obj is None or (allowed and structure.object_id(obj) not in allowed):
                 raise BadRequest(f"{slug!r} cannot point to {raw['target_object']!r}", code="value_not_found")
@@ -179,7 +180,7 @@ class Writer:
                 )
             return found
         keys = [k for k in raw if k != "target_object"]
-        if len(keys) != 1 or not isinstance(raw[keys[0]], list) or not raw[keys[0]]:
+        if len(keys) != 1 or not is_array(raw[keys[0]]) or not raw[keys[0]]:
             raise BadRequest(
                 f"{slug!r}: give target_record_id or one matching attribute with a list of values"
             )
@@ -196,9 +197,9 @@ class Writer:
 
     def _actor_reference(self, attr: Doc, raw: Any, slug: str) -> Content:
         members = self.repo.all("member")
-        if isinstance(raw, dict) and "workspace_member_email_address" in raw:
+        if is_object(raw) and "workspace_member_email_address" in raw:
             raw = raw["workspace_member_email_address"]
-        elif isinstance(raw, dict):
+        elif is_object(raw):
             if raw.get("referenced_actor_type") not in (None, "workspace-member"):
                 raise BadRequest(f"{slug!r} can only point to workspace members")
             raw = raw.get("referenced_actor_id")
@@ -235,7 +236,7 @@ class Writer:
         )
         if isinstance(raw, str):
             raw = {"line_1": raw}
-        if not isinstance(raw, dict):
+        if not is_object(raw):
             raise BadRequest(f"{slug!r} takes an address object or text")
         out: Content = {}
         for key in keys:
@@ -284,7 +285,7 @@ class Writer:
 
     def _phone_number(self, attr: Doc, raw: Any, slug: str) -> Content:
         value = self._field(raw, "original_phone_number", slug)
-        country = raw.get("country_code") if isinstance(raw, dict) else None
+        country = raw.get("country_code") if is_object(raw) else None
         if not isinstance(value, str):
             raise BadRequest(f"{slug!r} takes a phone number as text")
         digits = re.sub(r"[^\d]", "", value)
@@ -309,7 +310,7 @@ class Writer:
         if isinstance(raw, str):
             first, _, last = raw.strip().partition(" ")
             return {"first_name": first, "last_name": last.strip(), "full_name": raw.strip()}
-        if not isinstance(raw, dict) or not all(
+        if not is_object(raw) or not all(
             isinstance(raw.get(k, ""), str) for k in ("first_name", "last_name", "full_name")
         ):
             raise BadRequest(f"{slug!r} takes a name as text or {{first_name, last_name, full_name}}")
@@ -329,7 +330,7 @@ class Writer:
         }
 
     def items(self, attr: Doc, raw: Any) -> list[Content]:
-        written = raw if isinstance(raw, list) else ([] if raw is None else [raw])
+        written = raw if is_array(raw) else ([] if raw is None else [raw])
         if len(written) > 1 and not attr["is_multiselect"]:
             raise BadRequest(f"{attr['api_slug']!r} holds one value; {len(written)} were given")
         parsed = [self.parse(attr, item) for item in written]
@@ -352,7 +353,7 @@ class Writer:
         else:
             removed = {k for k in current if k not in wanted_ids}
         now = stamp(self.moment)
-        out = []
+        out: list[Any] = []
         for old in history:
             if old["active_until"] is None and identity(kind, old) in removed:
                 old = {**old, "active_until": now}

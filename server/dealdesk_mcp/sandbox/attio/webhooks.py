@@ -10,8 +10,9 @@ import secrets
 from functools import cache
 from typing import Any
 
-from dealdesk_mcp import specs
+from dealdesk_mcp.sandbox import documents as specs
 
+from ..jsontypes import is_array, is_object
 from . import structure
 from .errors import BadRequest
 from .http import Ctx, route
@@ -29,7 +30,7 @@ def event_types() -> tuple[str, ...]:
 
 
 def _condition(item: Any) -> Doc:
-    if not isinstance(item, dict) or item.get("operator") not in ("equals", "not_equals"):
+    if not is_object(item) or item.get("operator") not in ("equals", "not_equals"):
         raise BadRequest("Each filter condition needs field, operator (equals or not_equals) and value")
     if not isinstance(item.get("field"), str) or not isinstance(item.get("value"), str):
         raise BadRequest("A filter condition's field and value are text")
@@ -37,16 +38,16 @@ def _condition(item: Any) -> Doc:
 
 
 def subscriptions(written: list[Any]) -> list[Doc]:
-    out = []
+    out: list[Any] = []
     for sub in written:
-        if not isinstance(sub, dict) or sub.get("event_type") not in event_types():
+        if not is_object(sub) or sub.get("event_type") not in event_types():
             raise BadRequest(f"Each subscription needs an event_type, one of {', '.join(event_types())}")
         if "filter" not in sub:
             raise BadRequest("Each subscription needs a filter (null for every event)")
         flt = sub["filter"]
         if flt is not None:
-            keys = list(flt) if isinstance(flt, dict) else []
-            if keys not in (["$or"], ["$and"]) or not isinstance(flt[keys[0]], list):
+            keys = list(flt) if is_object(flt) else []
+            if keys not in (["$or"], ["$and"]) or not is_array(flt[keys[0]]):
                 raise BadRequest('A subscription filter is null, {"$or": [...]} or {"$and": [...]}')
             flt = {keys[0]: [_condition(c) for c in flt[keys[0]]]}
         out.append({"event_type": sub["event_type"], "filter": flt})
