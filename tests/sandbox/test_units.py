@@ -92,3 +92,21 @@ def test_ids_no_row_can_have_find_nothing() -> None:
     for impossible in (2**70, -(2**70), [1], {"id": 1}, float("inf")):
         assert store.get("deal", impossible) is None
         assert store.delete("deal", impossible) is False
+
+
+def test_every_read_works_inside_its_own_unit() -> None:
+    """A unit's holder reads ids, records and kinds without waiting on the lock it holds itself (in a
+    thread here, so a read that waited fails the test instead of hanging it)."""
+    store = Store(":memory:")
+    store.put_many("deal", [{"id": 1}, {"id": 2}])
+    seen: list[object] = []
+
+    def in_unit() -> None:
+        with store.unit():
+            seen.extend([store.ids("deal"), store.get("deal", 2), len(store.all("deal"))])
+
+    worker = threading.Thread(target=in_unit, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "a read inside its own unit waited on the unit's own lock"
+    assert seen == [[1, 2], {"id": 2}, 2]

@@ -272,7 +272,7 @@ class Store:
 
     def ids(self, kind: str) -> list[RecordId]:
         """The ids of every record of a kind, in insertion order."""
-        with self._lock:
+        with self._statement():  # inside the caller's own unit too (its lock is already held)
             rows = self._conn.execute(
                 "SELECT id FROM records WHERE kind = ? ORDER BY rowid", (kind,)
             ).fetchall()
