@@ -12,6 +12,7 @@ from typing import Any, cast
 from dealdesk_mcp import files, pagination
 from dealdesk_mcp.answers import Fitted, dumps
 from dealdesk_mcp.call import Call
+from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.route import ListInput
 
@@ -187,6 +188,7 @@ def fit_list(
     text = dumps(shown)
     if len(text) <= limit:
         return Fitted(shown, text)
+    del text, shown  # a walk's whole table as text: not kept while the rest is worked out
     rest = {k: v for k, v in answer.items() if k != "data"}
     rows: list[Any] = data["rows"] if is_object(data) else data
     frame = len(dumps({**data, "rows": []})) if is_object(data) else 2
@@ -208,6 +210,8 @@ def fit_list(
     }
     if listed_ids:
         cut["ids_cut"] = ids[keep:]
+    kept = {**data, "rows": rows[:keep]} if is_object(data) else rows[:keep]
+    del data, rows  # the rows not shown go before the file is written (a walk's peak of memory)
     oversized = keep == 0
     if oversized:
         # Even the first item is over the cap: it is kept in the file, and next goes past it.
@@ -220,7 +224,6 @@ def fit_list(
     page["more"] = True
     if following is not None:
         page["next"] = following
-    kept = {**data, "rows": rows[:keep]} if is_object(data) else rows[:keep]
     value = {**rest, "data": kept, "page": page, "cut": cut}
     return Fitted(value, dumps(value))
 
@@ -239,6 +242,11 @@ def _fitting(rows: list[Any], budget: int, sizes: list[int]) -> int:
 
 
 async def fit(call: Call) -> None:
+    with collector_paused():
+        _fit(call)
+
+
+def _fit(call: Call) -> None:
     shaped = call.shaped
     assert shaped is not None
     limit = call.settings.max_answer_chars

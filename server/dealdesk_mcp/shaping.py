@@ -10,6 +10,7 @@ from typing import Any, cast
 from dealdesk_mcp.apis import entity_of
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields, FieldInfo, labelled
+from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.errors import ToolError
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.pagination import Walk
@@ -279,21 +280,24 @@ async def shape(call: Call) -> None:
         parts: dict[str, Any] = {"data": whole}
     else:
         data: Any = answer.get("data")
-        listed = walk.items if walk is not None else data if is_array(data) else [data]
-        plan = await plan_for(call, listed)
-        if walk is not None or is_array(data):
-            shaped: Any = [shape_item(item, plan) for item in listed]
-        elif is_object(data):
-            shaped = shape_item(data, plan)
-        elif "data" in answer:
-            shaped = data
-        else:
-            shaped = compact(answer)
-        parts = {"data": shaped}
-        if "data" in answer:
-            extra = shape_envelope(answer)
-            if extra:
-                parts["extra"] = extra
+        # (No name here keeps a walk's raw items alive: map_items frees them page by page.)
+        plan = await plan_for(call, walk.items if walk is not None else data if is_array(data) else [data])
+        with collector_paused():
+            if walk is not None:
+                shaped: Any = walk.map_items(lambda item: shape_item(item, plan))
+            elif is_array(data):
+                shaped = [shape_item(item, plan) for item in data]
+            elif is_object(data):
+                shaped = shape_item(data, plan)
+            elif "data" in answer:
+                shaped = data
+            else:
+                shaped = compact(answer)
+            parts = {"data": shaped}
+            if "data" in answer:
+                extra = shape_envelope(answer)
+                if extra:
+                    parts["extra"] = extra
     if walk is not None:
         parts["page"] = page_summary(call, walk)
     call.shaped = parts
