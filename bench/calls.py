@@ -6,12 +6,18 @@ Runs as its own process, once per side, in that side's interpreter:
 Both send the same two requests to the same stand-in: GET /api/v2/deals?limit=100 and
 POST /api/v2/deals with a JSON body. Raw and MCP calls alternate so drift hits both alike;
 the raw side reads the whole body but does not decode it. Prints one JSON object.
+
+Ours also times a floor in the same rounds: the same in-process mcp.Client calling a no-op tool of
+a bare low-level Server (a tiny fixed answer). It is what the SDK costs per call whatever the
+server does, so "added" = ours - raw - floor is what our own code adds, and the floor is reported
+apart (SDK costs we cannot change).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -80,7 +86,8 @@ async def run(side: str, origin: str, calls: int, warmup: int, answer_only: bool
             return await client.call_tool(name, args, raise_on_error=False)
 
     out: dict[str, Any] = {"side": side, "cases": {}}
-    async with client_cm as client, raw_cm as raw:
+    floor_cm = _floor_client() if side == "ours" else contextlib.nullcontext(None)
+    async with client_cm as client, raw_cm as raw, floor_cm as floor:
         for case, ours_name, generic_name, args, method, path in CASES:
             name = ours_name if side == "ours" else generic_name
             first = await call(name, args)
@@ -99,17 +106,42 @@ async def run(side: str, origin: str, calls: int, warmup: int, answer_only: bool
             async def send_mcp(name: str = name, args: dict[str, Any] = args) -> None:
                 _text(await call(name, args))
 
+            async def send_floor() -> None:
+                await floor.call_tool("noop", {})
+
             for _ in range(warmup):
                 await send_raw()
                 await send_mcp()
+                if floor is not None:
+                    await send_floor()
             raw_samples: list[float] = []
             mcp_samples: list[float] = []
+            floor_samples: list[float] = []
             for _ in range(calls):
                 raw_samples.append(await _time(send_raw))
+                if floor is not None:
+                    floor_samples.append(await _time(send_floor))
                 mcp_samples.append(await _time(send_mcp))
             entry["raw"] = _summary(raw_samples)
             entry["mcp"] = _summary(mcp_samples)
+            if floor_samples:
+                entry["floor"] = _summary(floor_samples)
     return out
+
+
+def _floor_client() -> Any:
+    """The SDK's in-memory client connected to a bare low-level Server with one no-op tool."""
+    import mcp
+    import mcp_types as types
+    from mcp.server.lowlevel import Server
+
+    async def call_noop(ctx: Any, params: Any) -> Any:
+        return types.CallToolResult(content=[types.TextContent(text="ok")], structured_content={"data": []})
+
+    async def list_noop(ctx: Any, params: Any) -> Any:
+        return types.ListToolsResult(tools=[types.Tool(name="noop", input_schema={"type": "object"})])
+
+    return mcp.Client(Server("floor", on_list_tools=list_noop, on_call_tool=call_noop), cache=None)
 
 
 def main() -> None:

@@ -80,10 +80,10 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def standin() -> Iterator[str]:
-    """Start the loopback Pipedrive stand-in; yields its origin."""
+def standin(*more: str) -> Iterator[str]:
+    """Start the loopback Pipedrive stand-in (more: its options); yields its origin."""
     proc = subprocess.Popen(
-        [sys.executable, str(BENCH / "standin.py"), "--port", "0"],
+        [sys.executable, str(BENCH / "standin.py"), "--port", "0", *more],
         stdout=subprocess.PIPE,
         env=clean_env(),
     )

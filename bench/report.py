@@ -87,6 +87,63 @@ def ids_kept(text: str) -> tuple[int, int, int]:
     return len(kept), len(page), wrong
 
 
+def _added_ms(res: Results, case: str) -> tuple[float | None, float | None, float | None]:
+    """(ours - raw - floor, ours - raw, floor) p50 in ms for one per-call case (None where not measured)."""
+    entry = res.calls.get("ours", {}).get("cases", {}).get(case, {})
+    if "mcp" not in entry:
+        return None, None, None
+    over_raw = (entry["mcp"]["p50_us"] - entry["raw"]["p50_us"]) / 1e3
+    if "floor" not in entry:
+        return None, over_raw, None
+    floor_ms = entry["floor"]["p50_us"] / 1e3
+    return over_raw - floor_ms, over_raw, floor_ms
+
+
+def _targets(res: Results) -> list[str]:
+    """The targets of issue 17, each with its figure from this run."""
+    rows = ["## Targets (issue 17: ratios and differences within this one run)\n"]
+    rows.append("| target | this run | limit | met |")
+    rows.append("|---|---|---|---|")
+
+    def ms(value: float | None) -> str:
+        return f"{value:.2f} ms" if value is not None else NA
+
+    for case, label, limit in (
+        (
+            "get_deals",
+            "get_deals limit 100 (100-deal v2 page, 10 custom fields): ours - raw - floor, p50",
+            1.5,
+        ),
+        ("add_deal", "add_deal (a small call): ours - raw - floor, p50", 0.3),
+    ):
+        added, over_raw, floor_ms = _added_ms(res, case)
+        rows.append(f"| {label} | {ms(added)} | <= {limit} ms | {_met(added, limit)} |")
+        rows.append(
+            f"| ... context: ours - raw {ms(over_raw)}, of which the SDK floor {ms(floor_ms)} | | | |"
+        )
+    walk = res.walk
+    growth = walk["growth_kb"] / 1024 if walk else None
+    ratio = walk["ours_s"] / walk["raw_s"] if walk else None
+    items = f"{walk['items']:,}" if walk else "10,000"
+    rows.append(
+        f"| walk of {items} deals (max_items): peak RSS growth over the server at rest | "
+        f"{f'{growth:.1f} MiB' if growth is not None else NA} | <= 30 MiB | {_met(growth, 30)} |"
+    )
+    rows.append(
+        f"| walk of {items} deals: ours / raw httpx fetching the same pages | "
+        f"{f'{ratio:.2f}' if ratio is not None else NA} | <= 1.10 | {_met(ratio, 1.1)} |"
+    )
+    st = {side: median(v) for side, v in res.startup.items()}
+    ours, flo = st.get("ours"), st.get("floor")
+    gap = ours - flo if ours is not None and flo is not None else None
+    rows.append(
+        f"| start-up (--toolsets all) - SDK floor | {f'{gap:.3f} s' if gap is not None else NA} | <= 0.100 s | "
+        f"{_met(gap, 0.1)} |"
+    )
+    rows.append("")
+    return rows
+
+
 def render(res: Results, elapsed: float) -> str:
     plan = res.plan
     st = {side: median(v) for side, v in res.startup.items()}
@@ -95,7 +152,7 @@ def render(res: Results, elapsed: float) -> str:
     out: list[str] = []
     w = out.append
 
-    w("# pipedrive-mcp benchmark results\n")
+    w("# dealdesk-mcp benchmark results\n")
     w(
         "Produced by `bench/run.py`"
         + (" --quick (tiny setting: numbers are noisy)" if plan.startup_runs == 1 else "")
@@ -119,8 +176,18 @@ def render(res: Results, elapsed: float) -> str:
     w(
         f"- repeats: start-up {plan.startup_runs} cold starts per side (median); per-call {plan.calls} calls "
         f"per case after {plan.warmup} warm-up; throughput {plan.throughput_runs} x {plan.throughput_seconds:g} s "
-        f"per tool, {plan.clients} clients (median)\n"
+        f"per tool, {plan.clients} clients (median); walk of {plan.walk_items:,} deals, "
+        f"{plan.walk_repeats} timed repeats (median)"
     )
+    if res.load:
+        loads = " -> ".join("/".join(f"{v:.2f}" for v in load) for load in res.load)
+        w(
+            f"- machine load (1/5/15-minute load averages, start -> end of the run; {os.cpu_count()} cores "
+            f"shared with other developers): {loads}. Ratios within this one run are what count.\n"
+        )
+    else:
+        w("")
+    out.extend(_targets(res))
 
     w("## 1. Start-up (process start to first tools/list answer, stdio, all toolsets)\n")
     w("| measure | value | target | met |")
@@ -174,6 +241,11 @@ def render(res: Results, elapsed: float) -> str:
         chars = _chars(tools)
         w(f"| {label} | {len(tools)} | {chars:,} | {chars // 4:,} | {_ratio(chars, base)} |")
     w("")
+    w(
+        "The generic server converts the facts-only documents in specs/ (the vendors' prose stripped), so "
+        "its listing carries no descriptions at all: a generic conversion of the original documents would "
+        "be larger by their prose, and ours is the only listing here that explains its parameters.\n"
+    )
 
     w("## 3. Per-call overhead over raw HTTP (in process, added microseconds)\n")
     w(
@@ -260,6 +332,28 @@ def render(res: Results, elapsed: float) -> str:
         g_s = f"{g_m:.1f}" if g_m is not None else NA
         w(f"| {case} | {o_s} | {g_s} | {_ratio(o_m, g_m)} |")
     w("")
+    walk = res.walk
+    if walk:
+        w(f"## 7. A walk of {walk['items']:,} deals with max_items (pages of {walk['page']})\n")
+        w(
+            "bench/walk.py, a fresh process against a stand-in serving that many deals (cursor-paged). "
+            "Memory: after start-up and one small call, the garbage collector runs and VmRSS is the "
+            "server at rest; VmHWM is then reset (`5` to /proc/self/clear_refs) and read after the walk. "
+            "Time: raw = GET each page with httpx, read and decode it (the next cursor is inside), "
+            "follow the cursor; ours = the same walk as one get_deals call (shaped, tabled, cut to the "
+            "answer cap, the whole answer written to its file); alternated, medians.\n"
+        )
+        w("| measure | value |")
+        w("|---|---|")
+        w(f"| server at rest (VmRSS) | {walk['rest_kb'] / 1024:.1f} MiB |")
+        w(
+            f"| peak during the walk (VmHWM; peak reset: {walk['peak_reset']}) | {walk['peak_kb'] / 1024:.1f} MiB |"
+        )
+        w(f"| peak growth | {walk['growth_kb'] / 1024:.1f} MiB |")
+        w(f"| raw httpx walk | {walk['raw_s'] * 1e3:,.0f} ms ({walk['raw_items']:,} items) |")
+        w(f"| ours | {walk['ours_s'] * 1e3:,.0f} ms ({walk['ours_items']:,} items) |")
+        w(f"| ours / raw | {walk['ours_s'] / walk['raw_s']:.2f} |")
+        w("")
     findings = BENCH / "FINDINGS.md"
     if findings.exists():
         out.append(findings.read_text().rstrip("\n"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -45,15 +46,33 @@ class Plan:
     warmup: int
     throughput_seconds: float
     throughput_runs: int
+    walk_items: int
+    walk_repeats: int
     clients: int = 5
 
     @classmethod
     def full(cls) -> Plan:
-        return cls(startup_runs=9, calls=1000, warmup=50, throughput_seconds=5.0, throughput_runs=3)
+        return cls(
+            startup_runs=9,
+            calls=1000,
+            warmup=50,
+            throughput_seconds=5.0,
+            throughput_runs=3,
+            walk_items=10_000,
+            walk_repeats=3,
+        )
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(startup_runs=1, calls=20, warmup=3, throughput_seconds=1.0, throughput_runs=1)
+        return cls(
+            startup_runs=1,
+            calls=20,
+            warmup=3,
+            throughput_seconds=1.0,
+            throughput_runs=1,
+            walk_items=1_000,
+            walk_repeats=1,
+        )
 
 
 @dataclass
@@ -66,6 +85,8 @@ class Results:
     calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # side -> calls.py output
     uncapped_text: str | None = None
     throughput: dict[str, dict[str, list[float]]] = field(default_factory=dict)  # side -> tool -> calls/s
+    walk: dict[str, Any] = field(default_factory=dict)  # walk.py output
+    load: list[tuple[float, float, float]] = field(default_factory=list)  # os.getloadavg() at start, end
 
 
 def log(message: str) -> None:
@@ -224,6 +245,23 @@ def measure_throughput(res: Results, origin: str, generic: Path | None, cwd: Pat
         log(f"throughput: {side} done")
 
 
+def measure_walk(res: Results, cwd: Path) -> None:
+    """Figure 7: a walk with max_items against its own stand-in serving that many deals."""
+    with standin("--deals", str(res.plan.walk_items)) as origin:
+        argv = [
+            str(MAIN_PYTHON),
+            str(BENCH / "walk.py"),
+            "--origin",
+            origin,
+            "--items",
+            str(res.plan.walk_items),
+            "--repeats",
+            str(res.plan.walk_repeats),
+        ]
+        res.walk = run_json(argv, our_env(origin), cwd)
+    log("walk done")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -255,11 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     cwd.mkdir(parents=True, exist_ok=True)
     (WORK / "downloads").mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
+    res.load.append(os.getloadavg())
     with standin() as origin:
         log(f"stand-in at {origin}")
         measure_startup(res, origin, generic, cwd)
         measure_calls(res, origin, generic, cwd)
         measure_throughput(res, origin, generic, cwd)
+    measure_walk(res, cwd)
+    res.load.append(os.getloadavg())
     text = report.render(res, elapsed=time.perf_counter() - began)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)

@@ -4,8 +4,10 @@ Standard library only, so the same file runs under any interpreter. It answers
 GET /api/v2/deals with one 100-deal page carrying custom fields, GET /api/v2/dealFields
 with the matching field definitions, and a small generic JSON object for everything
 else. Answers are built once at start-up so the stand-in costs the same for every caller.
+With --deals N it serves N such deals instead, paged by cursor (limit up to 500); each page's
+bytes are built on its first request and kept, so every later caller gets them at the same cost.
 
-Run: python bench/standin.py [--port 0]   (prints "PORT <n>" on stdout once listening)
+Run: python bench/standin.py [--port 0] [--deals N]   (prints "PORT <n>" on stdout once listening)
 """
 
 from __future__ import annotations
@@ -159,10 +161,42 @@ GENERIC_RESPONSE = _response(GENERIC)
 CREATED_RESPONSE = _response({"success": True, "data": {"id": 101, "title": "created by the bench"}})
 
 
+PAGE_MAX = 500
+
+
+class DealList:
+    """N deals paged by cursor, the way Pipedrive v2 pages: `cursor` and `limit` in, `next_cursor` out."""
+
+    def __init__(self, count: int) -> None:
+        rng = random.Random(13)
+        self.deals = [build_deal(i, rng) for i in range(1, count + 1)]
+        self.pages: dict[tuple[int, int], bytes] = {}
+
+    def page(self, query: str) -> bytes:
+        args = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+        start = int(args.get("cursor", "o0").lstrip("o") or 0)
+        limit = max(1, min(PAGE_MAX, int(args.get("limit", "100"))))
+        key = (start, limit)
+        if key not in self.pages:
+            end = start + limit
+            following = f"o{end}" if end < len(self.deals) else None
+            body = {
+                "success": True,
+                "data": self.deals[start:end],
+                "additional_data": {"next_cursor": following},
+            }
+            self.pages[key] = _response(body)
+        return self.pages[key]
+
+
+DEAL_LIST: DealList | None = None  # set by --deals
+
+
 def route(method: str, target: str) -> bytes:
-    path = target.split("?", 1)[0].rstrip("/")
+    path, _, query = target.partition("?")
+    path = path.rstrip("/")
     if method == "GET" and path == "/api/v2/deals":
-        return DEALS_RESPONSE
+        return DEAL_LIST.page(query) if DEAL_LIST is not None else DEALS_RESPONSE
     if method == "GET" and path == "/api/v2/dealFields":
         return FIELDS_RESPONSE
     if method == "POST" and path == "/api/v2/deals":
@@ -201,7 +235,11 @@ async def serve(port: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--deals", type=int, default=0, help="serve this many deals, paged by cursor")
     args = parser.parse_args()
+    if args.deals:
+        global DEAL_LIST
+        DEAL_LIST = DealList(args.deals)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(args.port))
 

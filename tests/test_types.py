@@ -44,7 +44,12 @@ def run_pyright(paths: list[Path]) -> dict[str, Any]:
     # No version check against PyPI, and the machine's node rather than a downloaded one.
     env = {**os.environ, "PYRIGHT_PYTHON_IGNORE_WARNINGS": "1", "PYRIGHT_PYTHON_GLOBAL_NODE": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "pyright", "--outputjson", "--pythonpath", sys.executable, *map(str, paths)],
+        # The project's own configuration, named: pyright would otherwise take the first pyrightconfig.json
+        # it meets above the clone.
+        [
+            sys.executable, "-m", "pyright", "--outputjson", "--project", str(ROOT / "pyproject.toml"),
+            "--pythonpath", sys.executable, *map(str, paths),
+        ],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     try:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -55,13 +57,31 @@ def error_message(headers: httpx.Headers, body: bytes, secrets: Sequence[str] = 
     return quoted(str(parsed), 500)
 
 
+@contextmanager
+def collector_paused() -> Generator[None]:
+    """Python's cycle collector held off while answers are decoded, shaped and fitted. Decoded JSON
+    and what is made from it hold no reference cycles (reference counts free it all), yet every 700
+    new containers start a collection, and one in a hundred scans everything alive: with a walk's
+    records alive, about a third of a 10,000-deal walk's time. The work inside is synchronous (no
+    other task runs meanwhile); the collector runs again as soon as it is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def parse_json(body: bytes, headers: httpx.Headers, route: Route) -> Any:
     """The answer as JSON; an empty body is a plain success (some deletes answer nothing)."""
     if not body.strip():
         return {"success": True}
     try:
         # pydantic's Rust decoder: the same values as json.loads, in well under half the time.
-        return pydantic_core.from_json(body)
+        with collector_paused():
+            return pydantic_core.from_json(body)
     except ValueError as exc:
         if "recursion limit" in str(exc):
             raise ApiError(

@@ -12,6 +12,7 @@ from typing import Any, cast
 from dealdesk_mcp import files, pagination
 from dealdesk_mcp.answers import Fitted, dumps
 from dealdesk_mcp.call import Call
+from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.route import ListInput
 
@@ -34,66 +35,115 @@ def as_table(items: list[Any]) -> Any:
     if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
         return items
     records: list[dict[str, Any]] = items
-    own: dict[str, None] = {}
-    nested: dict[tuple[str, str], dict[str, None]] = {}  # (container, key) -> the parts seen
-    for record in records:
-        for key, value in record.items():
-            if key in FLATTENED and type(value) is dict:
-                for name, part in cast(dict[str, Any], value).items():
-                    parts = nested.setdefault((key, name), {})
-                    if type(part) is dict and "value" in part:
-                        parts.update(dict.fromkeys(cast(dict[str, Any], part)))
-            else:
-                own[key] = None
+    own, nested, parts_of = _keys(records)
     shared: dict[str, int] = {}
     for _, name in nested:
         shared[name] = shared.get(name, 0) + 1
-    # Each column: (header, container or None, key, part or None).
-    reads: list[tuple[str, str | None, str, str | None]] = [(key, None, key, None) for key in own]
-    for (container, name), parts in nested.items():
+    # Column work is done once per column over all rows (list comprehensions), not once per cell.
+    headers: list[str] = list(own)
+    columns: list[list[Any]] = [[record.get(key) for record in records] for key in own]
+    boxes: dict[str, list[dict[str, Any]]] = {}
+    for container, name in nested:
         header = f"{container}.{name}" if name in own or shared[name] > 1 else name
+        inside = boxes.get(container)
+        if inside is None:
+            inside = boxes[container] = [_box(record.get(container)) for record in records]
+        values = [box.get(name) for box in inside]
+        parts = parts_of.get((container, name))
         if parts:
-            reads.append((header, container, name, "value"))
-            reads += [(f"{header} {part}", container, name, part) for part in parts if part != "value"]
+            headers.append(header)
+            columns.append(_part(values, "value"))
+            for part in parts:
+                if part != "value":
+                    headers.append(f"{header} {part}")
+                    columns.append(_part(values, part))
         else:
-            reads.append((header, container, name, None))
-    columns = [_column(records, container, key, part) for _, container, key, part in reads]
+            headers.append(header)
+            columns.append(values)
     same: dict[str, Any] = {}
     shown: list[int] = []
+    count = len(records)
     for index, values in enumerate(columns):
         first = values[0]
-        header = reads[index][0]
-        if header != "id" and first is not None and all(v == first for v in values):
+        header = headers[index]
+        # `count` compares like `==` (after an identity check, which only NaN tells apart: excluded).
+        if header != "id" and first is not None and first == first and values.count(first) == count:
             same[header] = first
         else:
             shown.append(index)
     rows: list[list[Any]] = (
-        [list[Any](row) for row in zip(*(columns[i] for i in shown), strict=True)]
-        if shown
-        else [[] for _ in records]
+        list(map(list, zip(*(columns[i] for i in shown), strict=True))) if shown else [[] for _ in records]
     )
-    table: dict[str, Any] = {"columns": [reads[i][0] for i in shown], "rows": rows}
+    table: dict[str, Any] = {"columns": [headers[i] for i in shown], "rows": rows}
     if same:
         table["same"] = same
     return table
 
 
-def _column(records: list[dict[str, Any]], container: str | None, key: str, part: str | None) -> list[Any]:
-    """One column's values, row by row (None where a record has none)."""
-    if container is None:
-        return [record.get(key) for record in records]
-    values: list[Any] = []
+_NO_BOX: dict[str, Any] = {}
+
+
+def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None], Parts]:
+    """The table's own keys and its nested (container, key) pairs, each in first-seen order, and the
+    parts (of monetary and range values) seen under each nested key."""
+    own: dict[str, None] = {}
+    names: dict[str, None] = {}
+    parts_of: Parts = {}
+    container: str | None = None
     for record in records:
-        box: Any = record.get(container)
-        value: Any = cast(dict[str, Any], box).get(key) if type(box) is dict else None
-        if part is not None:
-            value = (
-                cast(dict[str, Any], value).get(part)
-                if type(value) is dict
-                else (value if part == "value" else None)
-            )
-        values.append(value)
-    return values
+        own.update(dict.fromkeys(record))
+        for key in FLATTENED:
+            box: Any = record.get(key, _NO_BOX)
+            if box is _NO_BOX:
+                continue
+            if type(box) is not dict or (container is not None and key != container):
+                # Rare: a container holding a plain value, or both kinds of container in one table.
+                return _keys_one_by_one(records)
+            container = key
+            inner = cast(dict[str, Any], box)
+            names.update(dict.fromkeys(inner))
+            for name in [name for name, part in inner.items() if type(part) is dict]:
+                part = cast(dict[str, Any], inner[name])
+                if "value" in part:
+                    parts_of.setdefault((key, name), {}).update(dict.fromkeys(part))
+    if container is None:
+        return own, {}, parts_of
+    own.pop(container, None)
+    return own, {(container, name): None for name in names}, parts_of
+
+
+Parts = dict[tuple[str, str], dict[str, None]]
+
+
+def _keys_one_by_one(
+    records: list[dict[str, Any]],
+) -> tuple[dict[str, None], dict[tuple[str, str], None], Parts]:
+    """`_keys` key by key: a container's key holding a plain value is a column of its own where it is
+    first seen, and the pairs of two kinds of container interleave as the records have them."""
+    own: dict[str, None] = {}
+    nested: dict[tuple[str, str], None] = {}
+    parts_of: Parts = {}
+    for record in records:
+        for key, value in record.items():
+            if key in FLATTENED and type(value) is dict:
+                for name, part in cast(dict[str, Any], value).items():
+                    nested[(key, name)] = None
+                    if type(part) is dict and "value" in part:
+                        parts_of.setdefault((key, name), {}).update(dict.fromkeys(cast(dict[str, Any], part)))
+            else:
+                own[key] = None
+    return own, nested, parts_of
+
+
+def _box(value: Any) -> dict[str, Any]:
+    return cast(dict[str, Any], value) if type(value) is dict else _NO_BOX
+
+
+def _part(values: list[Any], part: str) -> list[Any]:
+    """One part of monetary and range values (a plain value counts as the "value" part)."""
+    if part == "value":
+        return [cast(dict[str, Any], v).get(part) if type(v) is dict else v for v in values]
+    return [cast(dict[str, Any], v).get(part) if type(v) is dict else None for v in values]
 
 
 def _save(folder: Path, tool: str, text: str) -> str:
@@ -138,19 +188,20 @@ def fit_list(
     text = dumps(shown)
     if len(text) <= limit:
         return Fitted(shown, text)
+    del text, shown  # a walk's whole table as text: not kept while the rest is worked out
     rest = {k: v for k, v in answer.items() if k != "data"}
     rows: list[Any] = data["rows"] if is_object(data) else data
-    sizes = [len(dumps(row)) + 1 for row in rows]
     frame = len(dumps({**data, "rows": []})) if is_object(data) else 2
     budget = limit - len(dumps(rest)) - frame - SUMMARY_ROOM
     ids = [item.get("id") if is_object(item) else None for item in items]
-    keep = _fitting(sizes, budget)
+    sizes: list[int] = []
+    keep = _fitting(rows, budget, sizes)
     # Every id stays in the answer: those of the items cut are listed too, while they fit in a
     # quarter of the room (a walk of thousands keeps them in the file only).
     ids_text = len(dumps(ids[keep:]))
     listed_ids = any(i is not None for i in ids[keep:]) and ids_text <= budget // 4
     if listed_ids:
-        keep = _fitting(sizes, budget - ids_text)
+        keep = _fitting(rows, budget - ids_text, sizes)
     cut: dict[str, Any] = {
         "note": f"showing {keep} of {len(items)} items (answer cap {limit} characters); "
         "page.next continues at the first item not shown",
@@ -159,6 +210,8 @@ def fit_list(
     }
     if listed_ids:
         cut["ids_cut"] = ids[keep:]
+    kept = {**data, "rows": rows[:keep]} if is_object(data) else rows[:keep]
+    del data, rows  # the rows not shown go before the file is written (a walk's peak of memory)
     oversized = keep == 0
     if oversized:
         # Even the first item is over the cap: it is kept in the file, and next goes past it.
@@ -171,22 +224,29 @@ def fit_list(
     page["more"] = True
     if following is not None:
         page["next"] = following
-    kept = {**data, "rows": rows[:keep]} if is_object(data) else rows[:keep]
     value = {**rest, "data": kept, "page": page, "cut": cut}
     return Fitted(value, dumps(value))
 
 
-def _fitting(sizes: list[int], budget: int) -> int:
-    """How many leading rows, of these sizes, fit in `budget` characters."""
+def _fitting(rows: list[Any], budget: int, sizes: list[int]) -> int:
+    """How many leading rows fit in `budget` characters, each measured as its JSON and a comma. Rows
+    are measured only until the budget is spent; `sizes` keeps the measures for the next question."""
     used = 0
-    for count, size in enumerate(sizes):
-        used += size
+    for count, row in enumerate(rows):
+        if count == len(sizes):
+            sizes.append(len(dumps(row)) + 1)
+        used += sizes[count]
         if used > budget:
             return count
-    return len(sizes)
+    return len(rows)
 
 
 async def fit(call: Call) -> None:
+    with collector_paused():
+        _fit(call)
+
+
+def _fit(call: Call) -> None:
     shaped = call.shaped
     assert shaped is not None
     limit = call.settings.max_answer_chars

@@ -121,6 +121,19 @@ class Walk:
     def last(self) -> Page | None:
         return self.pages[-1] if self.pages else None
 
+    def map_items(self, change: Callable[[Any], Any]) -> list[Any]:
+        """Every item replaced by `change(item)`, page by page: the walk's own lists then hold only
+        the changed items, and each page's originals are freed once that page is done (a walk of
+        thousands never holds all its records twice)."""
+        if sum(len(page.items) for page in self.pages) != len(self.items):
+            self.items = [change(item) for item in self.items]  # not a walk's own pages: no sharing
+            return self.items
+        self.items = []
+        for page in self.pages:
+            page.items[:] = [change(item) for item in page.items]
+            self.items.extend(page.items)
+        return self.items
+
 
 async def walk(
     fetch: FetchPage,

@@ -8,9 +8,9 @@ cannot be imitated; and the text block of an answer that carries free text says 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from dealdesk_mcp.jsonvalues import is_array, is_object
+from dealdesk_mcp.jsonvalues import is_array
 
 META_KEY = "dealdesk-mcp/untrusted"
 # The parts of an answer that hold what the CRM says.
@@ -51,29 +51,39 @@ def marker(answer: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _collect(value: Any, found: set[str]) -> None:
-    # Iterative: an answer is capped in size, not in depth.
-    pending = [value]
+    # Iterative: an answer is capped in size, not in depth. Only containers are queued: a table's
+    # cells are mostly plain values, which hold no field name (told apart by exact type first).
+    pending: list[Any] = [value]
     while pending:
         node = pending.pop()
-        if is_object(node):
-            columns = node.get("columns")
-            rows = node.get("rows")
+        if isinstance(node, dict):
+            record = cast(dict[Any, Any], node)
+            columns = record.get("columns")
+            rows = record.get("rows")
             if is_array(columns) and is_array(rows):  # a table: its text sits in rows, under columns
                 for index, column in enumerate(columns):
                     if _free(str(column)) and any(
                         is_array(r) and index < len(r) and _text(r[index]) for r in rows
                     ):
                         found.add(str(column))
-            for key, item in node.items():
+            for key, item in record.items():
                 if _free(str(key)) and _text(item):
                     found.add(str(key))
-                pending.append(item)
-        elif is_array(node):
-            pending.extend(node)
+                if type(item) not in _PLAIN and isinstance(item, _CONTAINERS):
+                    pending.append(item)
+        elif isinstance(node, list):
+            pending.extend(
+                [i for i in cast(list[Any], node) if type(i) not in _PLAIN and isinstance(i, _CONTAINERS)]
+            )
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = (dict, list)
 
 
 def _free(name: str) -> bool:
-    return name.rsplit(".", 1)[-1] in FREE_TEXT
+    # A dotted name ("custom_fields.note") is free text when its last part is.
+    return name in FREE_TEXT or ("." in name and name.rsplit(".", 1)[-1] in FREE_TEXT)
 
 
 def _text(value: Any) -> bool:
