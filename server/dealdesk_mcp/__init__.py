@@ -1,3 +1,3 @@
 """dealdesk-mcp: every Pipedrive (and Attio) API operation as an MCP tool."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
