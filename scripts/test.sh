@@ -14,7 +14,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
-for installer in scripts/install_prism.sh scripts/install_inspector.sh scripts/install_mcpb.sh scripts/install_conformance.sh scripts/install_redis.sh; do
+for installer in scripts/install_prism.sh scripts/install_inspector.sh scripts/install_mcpb.sh scripts/install_conformance.sh scripts/install_pipedrive_client.sh scripts/install_redis.sh; do
   if [ -f "$installer" ]; then
     bash "$installer"
   fi
