@@ -106,3 +106,16 @@ def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
+
+
+def put_section(results: Path, heading: str, text: str) -> None:
+    """Put `text` (starting with `heading`) into the results file: in place of an earlier section under
+    that heading, or at the end. The scripts run apart from run.py keep their sections this way."""
+    current = results.read_text(encoding="utf-8")
+    start = current.find(heading)
+    if start < 0:
+        updated = current.rstrip("\n") + "\n\n" + text
+    else:
+        end = current.find("\n## ", start + len(heading))
+        updated = current[:start] + text + (current[end + 1 :] if end >= 0 else "")
+    results.write_text(updated, encoding="utf-8")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from common import put_section
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -262,17 +263,6 @@ def report(
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8")
-    start = current.find(SECTION)
-    if start < 0:
-        updated = current.rstrip("\n") + "\n\n" + text
-    else:
-        end = current.find("\n## ", start + len(SECTION))
-        updated = current[:start] + text + (current[end + 1 :] if end >= 0 else "")
-    RESULTS.write_text(updated, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every bench task whose tool is not first")
@@ -293,7 +283,7 @@ def main() -> int:
     sets["substring"] = {name: rank_all(group, old)[0] for name, group in tasks.items()}
     print(report(sets, times, cold, args.misses))
     if args.write:
-        write_section(report(sets, times, cold, False))
+        put_section(RESULTS, SECTION, report(sets, times, cold, False))
     return 0
 
 

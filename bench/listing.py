@@ -1,0 +1,80 @@
+"""What tools/list costs, listing by listing and toolset by toolset (issue 18's budgets).
+
+    .venv/bin/python bench/listing.py            # report (Markdown) to stdout
+    .venv/bin/python bench/listing.py --write    # and put it in bench/RESULTS.md
+
+Sizes are the compact JSON of the listed tools, as the SDK sends them (tokens are about chars / 4),
+measured in process from the server the settings build: no API is called.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import mcp_types as types
+from common import BENCH, TOKEN, put_section
+
+from dealdesk_mcp import toolsets as toolset_table
+from dealdesk_mcp.app import build_server
+from dealdesk_mcp.config import Settings
+
+RESULTS = BENCH / "RESULTS.md"
+SECTION = "## 9. tools/list size per listing and toolset (bench/listing.py, run separately)"
+# Issue 18's budgets: the default listing and --toolsets all (at the default write level).
+BUDGETS = {"default": 60_000, "all": 250_000}
+
+
+def listed(attio: bool = False, **settings: object) -> list[types.Tool]:
+    """The listing of a server with a Pipedrive token (and an Attio key where `attio`)."""
+    keys = {"attio_api_key": TOKEN} if attio else {}
+    server = build_server(Settings(pipedrive_api_token=TOKEN, **keys, **settings))  # type: ignore[arg-type]
+    return server.runtime.listed_tools()
+
+
+def chars(tools: list[types.Tool]) -> int:
+    return len(types.ListToolsResult(tools=tools).model_dump_json(by_alias=True, exclude_none=True))
+
+
+def report() -> str:
+    lines = [SECTION, ""]
+    lines += ["| listing | tools | chars | ~tokens | budget | met |", "|---|---|---|---|---|---|"]
+    for label, key, settings in (
+        ("default flags", "default", {}),
+        ("default flags, with an Attio key too (its everyday tools join)", None, {"attio": True}),
+        ("--toolsets all", "all", {"toolsets": ("all",)}),
+        ("--toolsets all --writes all", None, {"toolsets": ("all",), "writes": "all"}),
+        ("--discovery", None, {"discovery": True}),
+    ):
+        tools = listed(**settings)
+        size = chars(tools)
+        budget = BUDGETS.get(key or "")
+        met = "" if budget is None else ("yes" if size <= budget else "no")
+        shown = "" if budget is None else f"<= {budget:,}"
+        lines.append(f"| {label} | {len(tools)} | {size:,} | {size // 4:,} | {shown} | {met} |")
+    lines += [
+        "",
+        "Each toolset alone (`--toolsets NAME`, with the server's own tools it brings; Attio's with a key):",
+        "",
+    ]
+    lines += ["| toolset | tools (safe) | chars (safe) | tools (--writes all) | chars (--writes all) |"]
+    lines += ["|---|---|---|---|---|"]
+    for toolset in toolset_table.TOOLSETS:
+        attio = toolset.name.startswith("attio_")
+        safe = listed(attio, toolsets=(toolset.name,))
+        every = listed(attio, toolsets=(toolset.name,), writes="all")
+        lines.append(f"| {toolset.name} | {len(safe)} | {chars(safe):,} | {len(every)} | {chars(every):,} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="put the report in bench/RESULTS.md")
+    text = report()
+    print(text)
+    if parser.parse_args().write:
+        put_section(RESULTS, SECTION, text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
