@@ -64,3 +64,15 @@ def test_quick_run_reports_every_figure(generic_python: Path, tmp_path: Path) ->
     ):
         assert row in text, row
     assert "n/a" not in text.split("## 1.")[1], "a figure came out empty"
+
+
+def test_listing_report_names_every_listing_and_toolset() -> None:
+    from dealdesk_mcp.toolsets import TOOLSETS
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH / "listing.py")], capture_output=True, text=True, timeout=300, cwd=REPO
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line.split(" | ")[0].lstrip("| ") for line in done.stdout.splitlines() if line.startswith("| ")}
+    assert {"default flags", "--toolsets all", "--discovery"} <= rows
+    assert {t.name for t in TOOLSETS} <= rows
