@@ -15,23 +15,11 @@ from dealdesk_mcp.hosted.sealing import Sealer
 from dealdesk_mcp.hosted.sqlite_store import SqliteStore
 from dealdesk_mcp.hosted.state import State
 from tests.hosted.conftest import SECRET_KEY, SignedIn, oauth_client, structured
-from tests.transports.conftest import ServerProcess
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "raw", "version": "0"},
-    },
-}
-MCP_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+from tests.transports.conftest import INITIALIZE, MCP_POST_HEADERS, ServerProcess
 
 
 def post_mcp(server: ServerProcess, token: str | None) -> httpx.Response:
-    headers = dict(MCP_HEADERS, **({"authorization": f"Bearer {token}"} if token else {}))
+    headers = dict(MCP_POST_HEADERS, **({"authorization": f"Bearer {token}"} if token else {}))
     return httpx.post(server.url, json=INITIALIZE, headers=headers, timeout=30)
 
 

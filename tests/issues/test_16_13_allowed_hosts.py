@@ -11,18 +11,7 @@ import pytest
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.errors import ConfigError
 from tests.conftest import ROOT
-from tests.transports.conftest import StartServer
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    },
-}
+from tests.transports.conftest import INITIALIZE, StartServer
 
 
 def test_the_wildcard_bind_checks_the_allowed_hosts(start_server: StartServer) -> None:

@@ -23,20 +23,9 @@ from dealdesk_mcp.app import build_server
 from dealdesk_mcp.config import Settings
 from tests.conftest import TOKEN, text_of
 from tests.standin import StandIn
-from tests.transports.conftest import StartServer
+from tests.transports.conftest import INITIALIZE, MCP_POST_HEADERS, StartServer
 
 FLOOD = 150
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "flood", "version": "0"},
-    },
-}
-MCP = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
 
 async def open_sessions(
@@ -45,7 +34,7 @@ async def open_sessions(
     """`count` initialize requests (nothing after them); their statuses and session ids."""
     opened: list[tuple[int, str]] = []
     left = iter(range(count))
-    async with httpx.AsyncClient(timeout=30, headers={**MCP, **headers}) as http:
+    async with httpx.AsyncClient(timeout=30, headers={**MCP_POST_HEADERS, **headers}) as http:
 
         async def worker() -> None:
             for _ in left:

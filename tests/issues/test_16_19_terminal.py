@@ -15,19 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.standin import StandIn
-from tests.transports.conftest import SCRIPT, StartServer, server_env
+from tests.transports.conftest import INITIALIZE, SCRIPT, StartServer, server_env
 
 STOP_WITHIN = 2.0
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "0"},
-    },
-}
 
 
 def wait_for(path: Path, words: str, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:

@@ -21,6 +21,19 @@ SCRIPT = Path(sys.executable).parent / "dealdesk-mcp"
 INSPECTOR = ROOT / ".tools" / "inspector" / "node_modules" / ".bin" / "mcp-inspector"
 AUTH_TOKEN = "mcp-bearer-5b7e0c2a9d4f4e1b8c3a6d2f0e9b7a51"
 STARTUP_SECONDS = 20.0
+# A client's first message, for tests that speak the protocol below the SDK's client (raw HTTP, a pty).
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "raw-test", "version": "0"},
+    },
+}
+# The headers streamable HTTP wants on every POST.
+MCP_POST_HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
 # One page of deals, the way Pipedrive v2 answers a list.
 DEALS = {

@@ -23,24 +23,14 @@ from tests.conftest import TOKEN, list_all_tools, text_of
 from tests.standin import StandIn
 from tests.transports.conftest import (
     AUTH_TOKEN,
+    INITIALIZE,
+    MCP_POST_HEADERS,
     SCRIPT,
     ServerProcess,
     StartServer,
     expected_tool_count,
     server_env,
 )
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "raw-test", "version": "0"},
-    },
-}
-MCP_ACCEPT = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
 
 def connect(server: ServerProcess, headers: dict[str, str] | None = None) -> Client:
@@ -80,7 +70,7 @@ async def test_bearer_token_is_required_when_configured(
     method, body = ("POST", INITIALIZE) if transport == "http" else ("GET", None)
     with httpx.Client(timeout=10) as http:
         for auth in (None, "Bearer wrong-token", f"bearer {AUTH_TOKEN}x", AUTH_TOKEN):
-            headers = dict(MCP_ACCEPT) | ({"authorization": auth} if auth else {})
+            headers = dict(MCP_POST_HEADERS) | ({"authorization": auth} if auth else {})
             answer = http.request(method, server.url, json=body, headers=headers)
             assert answer.status_code == 401, (auth, answer.text)
             assert answer.headers["www-authenticate"] == "Bearer"
@@ -121,7 +111,7 @@ def test_dns_rebinding_protection_refuses_foreign_host_and_origin(
             if transport == "sse":
                 with http.stream(method, server.url, headers=headers) as answer:
                     return answer  # the status is enough; a good stream never ends
-            return http.request(method, server.url, json=body, headers=dict(MCP_ACCEPT) | headers)
+            return http.request(method, server.url, json=body, headers=dict(MCP_POST_HEADERS) | headers)
 
     assert ask(host="evil.example").status_code in (403, 421)
     assert ask(host=f"evil.example:{server.port}").status_code in (403, 421)
