@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -263,37 +264,24 @@ def _all(settings: Settings) -> bool:
     return settings.writes == "all"
 
 
+_BATCH = ServerTool(
+    NAME,
+    "Batch tool calls",
+    DESCRIPTION,
+    BatchInput,
+    run_batch,
+    read_only=False,
+    output_schema=OUTPUT_SCHEMA,
+)
 # One record per write level: what the batch may do is what the server's other tools may do.
 TOOLS = (
-    ServerTool(
-        NAME,
-        "Batch tool calls",
-        DESCRIPTION,
-        BatchInput,
-        run_batch,
-        read_only=False,
-        offered=_safe,
-        output_schema=OUTPUT_SCHEMA,
-    ),
-    ServerTool(
-        NAME,
-        "Batch tool calls",
-        DESCRIPTION,
-        BatchInput,
-        run_batch,
-        read_only=False,
-        destructive=True,
-        offered=_all,
-        output_schema=OUTPUT_SCHEMA,
-    ),
+    replace(_BATCH, offered=_safe),
+    replace(_BATCH, destructive=True, offered=_all),
     # On a read-only server it only reads: its writes are refused one by one.
-    ServerTool(
-        NAME,
-        "Batch tool calls",
-        DESCRIPTION + " Writes are refused (read-only server).",
-        BatchInput,
-        run_batch,
+    replace(
+        _BATCH,
+        description=DESCRIPTION + " Writes are refused (read-only server).",
+        read_only=True,
         offered=_reads,
-        output_schema=OUTPUT_SCHEMA,
     ),
 )
