@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from mcp import Client
 from mcp_types import Tool
@@ -14,6 +15,7 @@ from mcp_types import Tool
 from dealdesk_mcp import server_tools
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.config import Settings
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
 from tests.standin import StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +29,22 @@ DISCOVERY_TOOLS = frozenset({"search_operations", "describe_operation", "call_op
 # --toolsets all --writes all.
 SERVER_TOOLS = frozenset(t.name for t in server_tools.registered()) - DISCOVERY_TOOLS
 ATTIO_KEY = "attio-key-8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f"
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[SandboxHandle]:
+    """One in-memory sandbox (both CRMs, seeded) for a module's tests."""
+    with start_sandbox(":memory:") as handle:
+        yield handle
+
+
+@pytest.fixture
+def api(sandbox: SandboxHandle) -> Iterator[httpx.Client]:
+    """The sandbox's API itself, as a test reads it to compute what a tool should answer."""
+    with httpx.Client(
+        base_url=sandbox.base_url, headers={"x-api-token": SANDBOX_TOKEN}, timeout=10
+    ) as client:
+        yield client
 
 
 @pytest.fixture

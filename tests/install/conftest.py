@@ -7,7 +7,6 @@ import io
 import json
 import os
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 
 from dealdesk_mcp import cli
-from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN
 
 FILE_KEYRING = "keyrings.alt.file.PlaintextKeyring"
 NO_KEYRING = "keyring.backends.fail.Keyring"
@@ -81,13 +80,6 @@ def user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> User:
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", FILE_KEYRING)
     monkeypatch.chdir(tmp_path)
     return who
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    handle = start_sandbox(":memory:")
-    yield handle
-    handle.close()
 
 
 def run(

@@ -4,26 +4,19 @@ the handshake protocol with `legacy=True`), with every notification it receives 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import mcp_types as types
-import pytest
 from mcp import Client
 from mcp.server.lowlevel import Server
 
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.config import Settings
-from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox(":memory:") as handle:
-        yield handle
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle
 
 
 def sandbox_settings(sandbox: SandboxHandle, tmp_path: Path, **env: str) -> Settings:

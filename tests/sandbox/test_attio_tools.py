@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from mcp import Client
 
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.config import Settings
-from dealdesk_mcp.sandbox import SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SandboxHandle
 from dealdesk_mcp.sandbox.attio import auth
 from dealdesk_mcp.sandbox.attio.wire import seeded_id
 from tests.conftest import assert_fits_output_schema, list_all_tools, text_of
@@ -103,12 +101,6 @@ BODILESS = {
 }
 SERVER_ERROR = re.compile(r"answered HTTP (5\d\d)")
 HTTP_STATUS = re.compile(r"answered HTTP (\d{3})")
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox(":memory:") as handle:
-        yield handle
 
 
 def settings_for(sandbox: SandboxHandle, tmp_path: Path) -> Settings:

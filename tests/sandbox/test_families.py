@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +18,10 @@ import pytest
 from mcp import Client
 
 from dealdesk_mcp.config import Settings
-from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle
 from tests.conftest import connect, records, text_of
 
 Args = dict[str, Any]
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox(":memory:") as handle:
-        yield handle
 
 
 @asynccontextmanager

@@ -4,33 +4,17 @@ front of it, and the sandbox's API read directly (httpx) for independent figures
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from mcp import Client
 
 from dealdesk_mcp.config import Settings
-from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle, start_sandbox
+from dealdesk_mcp.sandbox import SANDBOX_TOKEN, SandboxHandle
 from tests.conftest import connect, text_of
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxHandle]:
-    with start_sandbox(":memory:") as handle:
-        yield handle
-
-
-@pytest.fixture
-def api(sandbox: SandboxHandle) -> Iterator[httpx.Client]:
-    """The sandbox's API itself, as a test reads it to compute what a tool should answer."""
-    with httpx.Client(
-        base_url=sandbox.base_url, headers={"x-api-token": SANDBOX_TOKEN}, timeout=10
-    ) as client:
-        yield client
 
 
 def settings_for(sandbox: SandboxHandle, tmp_path: Path, **env: str) -> Settings:
