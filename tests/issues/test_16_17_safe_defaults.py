@@ -23,8 +23,17 @@ from dealdesk_mcp.config import Settings, app_data_dir
 from dealdesk_mcp.errors import ConfigError
 from tests.conftest import text_of
 from tests.standin import StandIn
-from tests.transports.conftest import SCRIPT, ServerProcess, StartServer, free_port, server_env, wait_for_port
-from tests.transports.test_http import INITIALIZE, MCP_ACCEPT, connect
+from tests.transports.conftest import (
+    INITIALIZE,
+    MCP_POST_HEADERS,
+    SCRIPT,
+    ServerProcess,
+    StartServer,
+    free_port,
+    server_env,
+    wait_for_port,
+)
+from tests.transports.test_http import connect
 
 
 # -- files ----------------------------------------------------------------------------------------
@@ -107,7 +116,7 @@ async def test_http_without_a_token_setting_makes_one_and_prints_how_to_connect(
         token = printed_token(server)
         assert len(token) >= 32
         with httpx.Client(timeout=10) as http:
-            assert http.post(server.url, json=INITIALIZE, headers=MCP_ACCEPT).status_code == 401
+            assert http.post(server.url, json=INITIALIZE, headers=MCP_POST_HEADERS).status_code == 401
         server.token = token
         async with connect(server) as client:
             result = await client.call_tool("get_deals", {"limit": 1})
@@ -127,7 +136,7 @@ async def test_http_without_a_token_setting_makes_one_and_prints_how_to_connect(
 def test_no_auth_is_an_explicit_choice_with_a_one_line_warning(start_server: StartServer) -> None:
     server = start_server("http", "--no-auth")
     with httpx.Client(timeout=10) as http:
-        assert http.post(server.url, json=INITIALIZE, headers=MCP_ACCEPT).status_code == 200
+        assert http.post(server.url, json=INITIALIZE, headers=MCP_POST_HEADERS).status_code == 200
     warnings = [line for line in server.stderr().splitlines() if "--no-auth" in line]
     assert len(warnings) == 1
     assert "no bearer token" in warnings[0] and "every program and user on this machine" in warnings[0]
