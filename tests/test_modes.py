@@ -78,23 +78,68 @@ async def test_the_default_set_covers_everyday_work_within_budget(standin, tmp_p
     assert listed_chars(tools) <= 60_000
 
 
-async def test_default_set_includes_attio_only_with_its_key(standin, tmp_path):
+async def test_default_set_includes_attio_everyday_tools_only_with_its_key(standin, tmp_path):
     with_key = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="", PIPEDRIVE_WRITES="safe")
     attio = {t.name for t in with_key if t.name.startswith("attio_")}
-    catalog = load_catalog()
-    everyday_attio = {
-        t.name
-        for t in catalog.tools.values()
-        if t.api == "attio" and t.toolset != "attio_scim" and not t.destructive
-    }
-    assert attio == everyday_attio
+    # Everyday Attio work: records, lists and entries, notes, tasks, comments, meetings, files ...
+    for everyday in (
+        "attio_list_records",
+        "attio_create_record",
+        "attio_assert_record",
+        "attio_list_entries",
+        "attio_create_note",
+        "attio_create_task",
+        "attio_create_comment",
+        "attio_list_meetings",
+        "attio_upload_file",
+        "attio_list_workspace_members",
+        "attio_identify",
+        # ... and the workspace's shape, read (records need the slugs of objects and attributes).
+        "attio_list_objects",
+        "attio_list_attributes",
+        "attio_list_select_options",
+        "attio_list_statuses",
+    ):
+        assert everyday in attio
+    # Workspace set-up (objects, attributes, options, statuses), webhooks and SCIM are named when needed.
+    for setup in (
+        "attio_create_object",
+        "attio_create_attribute",
+        "attio_update_status",
+        "attio_create_select_option",
+        "attio_create_webhook",
+        "attio_list_webhooks",
+    ):
+        assert setup not in attio
+    assert not any(t.startswith("attio_scim") or "scim" in t for t in attio)
     without_key = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="", ATTIO_API_KEY="")
     assert not any(t.name.startswith("attio_") for t in without_key)
+
+
+async def test_attio_alone_default_set_within_budget(standin, tmp_path):
+    tools = await listed(
+        standin, tmp_path, PIPEDRIVE_TOOLSETS="", PIPEDRIVE_WRITES="", PIPEDRIVE_API_TOKEN=""
+    )
+    assert all(t.name.startswith("attio_") for t in tools if t.name not in SERVER_TOOLS)
+    assert len(tools) > 40
+    assert listed_chars(tools) <= 60_000
 
 
 async def test_all_lists_every_operation(standin, tmp_path):
     tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all")
     assert len(tools) == 398 + len(SERVER_TOOLS)
+
+
+async def test_all_leaves_out_the_api_without_credentials_and_keeps_the_budget(standin, tmp_path):
+    tools = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all", PIPEDRIVE_WRITES="", ATTIO_API_KEY="")
+    names = {t.name for t in tools}
+    catalog = load_catalog()
+    safe_pipedrive = {t.name for t in catalog.tools.values() if t.api == "pipedrive" and not t.destructive}
+    assert safe_pipedrive <= names and not any(n.startswith("attio_") for n in names)
+    assert listed_chars(tools) <= 250_000
+    # Named by its API, Attio is still listed: the server then answers that it has no credentials.
+    named = await listed(standin, tmp_path, PIPEDRIVE_TOOLSETS="all,attio", ATTIO_API_KEY="")
+    assert {t.name for t in named} > names | {"attio_list_records"}
 
 
 async def test_read_only_registers_no_writing_tool(standin, tmp_path):

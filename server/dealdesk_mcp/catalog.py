@@ -96,7 +96,7 @@ class Catalog:
     def resolve_toolsets(self, requested: Iterable[str] | None, *, apis: Iterable[str]) -> list[str]:
         """A user's toolset choice ('all', 'default', an API's name, toolset names) as toolset names, or a clear
         error.
-        The default takes the default toolsets of the APIs that have credentials (`apis`)."""
+        The default and 'all' take the toolsets of the APIs that have credentials (`apis`)."""
         with_credentials = set(apis)
         defaults = [
             t.name
@@ -110,8 +110,11 @@ class Catalog:
         for raw in requested:
             name = raw.strip().lower()
             if name == toolset_table.ALL:
-                return self.toolset_names()
-            if name == toolset_table.DEFAULT:
+                # Every toolset of the APIs it can call: another API's tools could only fail for want of a
+                # credential and would fill the agent's context (their API's name still lists them).
+                reachable = [t for t in self.toolset_names() if self.api_of(t) in with_credentials]
+                chosen += reachable or self.toolset_names()
+            elif name == toolset_table.DEFAULT:
                 chosen += defaults
             elif name in self.apis():
                 chosen += [

@@ -95,8 +95,10 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("channels", "messaging channels (integrations)"),
     Toolset("meetings", "meeting integrations"),
     Toolset("account", "billing add-ons, currencies, recent changes"),
-    Toolset("attio_objects", "Attio objects and their views", default="all"),
-    Toolset("attio_attributes", "Attio attributes, select options and statuses", default="all"),
+    # Making objects, attributes, options and statuses is workspace set-up, like Pipedrive's fields
+    # toolset: the default reads them (records need their slugs), `--toolsets attio_attributes` writes.
+    Toolset("attio_objects", "Attio objects and their views", default="reads"),
+    Toolset("attio_attributes", "Attio attributes, select options and statuses", default="reads"),
     Toolset("attio_records", "Attio records: query, create, assert (upsert), update", default="all"),
     Toolset("attio_lists", "Attio lists and their views", default="all"),
     Toolset("attio_entries", "entries of Attio lists", default="all"),
@@ -108,7 +110,7 @@ TOOLSETS: tuple[Toolset, ...] = (
     Toolset("attio_call_recordings", "Attio call recordings", default="all"),
     Toolset("attio_transcripts", "Attio call transcripts", default="all"),
     Toolset("attio_files", "Attio files and folders", default="all"),
-    Toolset("attio_webhooks", "Attio webhooks", default="all"),
+    Toolset("attio_webhooks", "Attio webhooks"),
     Toolset("attio_workspace_members", "Attio workspace members", default="all"),
     Toolset("attio_meta", "who the Attio key belongs to", default="all"),
     Toolset("attio_scim", "Attio SCIM users and groups"),
