@@ -223,6 +223,10 @@ def test_an_unknown_toolset_is_a_clear_startup_error(standin, tmp_path):
         build_server(make_settings(standin, tmp_path, PIPEDRIVE_TOOLSETS="deals,dealz"))
     assert "unknown toolset(s): dealz" in caught.value.message
     assert "persons" in caught.value.message and "all" in caught.value.message
+    # beside 'all' too (which once ended the reading of the list)
+    with pytest.raises(ConfigError) as caught:
+        build_server(make_settings(standin, tmp_path, PIPEDRIVE_TOOLSETS="all,dealz"))
+    assert "unknown toolset(s): dealz" in caught.value.message
 
 
 async def test_session_info_shows_mode_and_toolsets(standin, tmp_path):
