@@ -73,6 +73,15 @@ def test_listing_report_names_every_listing_and_toolset() -> None:
         [sys.executable, str(BENCH / "listing.py")], capture_output=True, text=True, timeout=300, cwd=REPO
     )
     assert done.returncode == 0, done.stderr
-    rows = {line.split(" | ")[0].lstrip("| ") for line in done.stdout.splitlines() if line.startswith("| ")}
-    assert {"default flags", "--toolsets all", "--discovery"} <= rows
-    assert {t.name for t in TOOLSETS} <= rows
+    cells = [
+        [c.strip() for c in line.split("|")[1:-1]]
+        for line in done.stdout.splitlines()
+        if line.startswith("| ")
+    ]
+    listings = {(row[0], row[1]) for row in cells if len(row) == 7}
+    for credentials in ("Pipedrive token", "Attio key"):
+        assert {(credentials, "default flags"), (credentials, "--toolsets all")} <= listings
+    assert ("Pipedrive token", "--discovery") in listings
+    assert {t.name for t in TOOLSETS} <= {row[0] for row in cells}
+    # each budgeted listing says whether it is met
+    assert all(row[6] in ("yes", "no") for row in cells if len(row) == 7 and row[5].startswith("<="))
