@@ -34,6 +34,8 @@ FIELDS_PAGES = 10
 
 async def run(call: Call, stages: tuple[Stage, ...] = STAGES) -> Fitted:
     failure: BaseException | None = None
+    if shaping.shape in stages:
+        call.page_shaper = shaping.shape_page
     try:
         for stage in stages:
             await stage(call)

@@ -52,6 +52,12 @@ async def fetch(call: Call) -> None:
     elif isinstance(model, ListInput) and model.max_items:
         page_size = call.route.page_size_max or call.profile.page_size_max
         start = {"skip": model.skip} if model.skip else {}
+        shaper = call.page_shaper
+
+        async def arrange(items: list[Any]) -> list[Any]:
+            assert shaper is not None
+            return await shaper(call, items)
+
         call.walk = await pagination.walk(
             lambda args: fetch_page(call, args),
             wanted=int(model.max_items),
@@ -60,6 +66,7 @@ async def fetch(call: Call) -> None:
             progress=call.progress,
             label=call.entry.name,
             max_pages=call.max_pages,
+            arrange=arrange if shaper is not None else None,
         )
         call.answer = call.walk.first
     else:

@@ -5,12 +5,12 @@ not shown, and what a walk gathered (or a single answer held) beyond the cap is 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from dealdesk_mcp import files, pagination
-from dealdesk_mcp.answers import Fitted, dumps
+from dealdesk_mcp.answers import Fitted, dump_bytes, dump_chunks, dumps
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.jsonvalues import is_array, is_object
@@ -22,6 +22,8 @@ TABLE_MIN_ROWS = 3
 FLATTENED = ("custom_fields", "values")
 # Room kept for the page summary and the note about what was cut.
 SUMMARY_ROOM = 800
+# Lists longer than this (a walk's) are measured row by row before being written out whole.
+PROBE_ROWS = 500
 
 
 def as_table(items: list[Any]) -> Any:
@@ -146,7 +148,7 @@ def _part(values: list[Any], part: str) -> list[Any]:
     return [cast(dict[str, Any], v).get(part) if type(v) is dict else None for v in values]
 
 
-def _save(folder: Path, tool: str, text: str) -> str:
+def _save(folder: Path, tool: str, text: str | Iterable[bytes]) -> str:
     return files.write_json_file(folder, f"{tool}-{int(time.time())}.json", text)  # scrubbed by the caller
 
 
@@ -175,26 +177,30 @@ def fit_list(
     limit: int,
     tool: str,
     folder: Path,
-    scrub: Callable[[str], str],
+    secrets: Sequence[str],
     resume: Callable[[int], dict[str, Any] | None],
     walked: bool,
     table: bool = True,
 ) -> Fitted:
     """A list answer within `limit`: as a table, cut at item boundaries when it must be. `resume(i)`
     gives the arguments that continue the list at item i; a walk that gathered more than fits also
-    keeps everything it gathered in a file (the items cost calls, and the agent asked for them)."""
+    keeps everything it gathered in a file (the items cost calls, and the agent asked for them), with
+    `secrets` the API echoed redacted (longest first, as the account scrubs them)."""
     data = as_table(items) if table else items
-    shown = {**answer, "data": data}
-    text = dumps(shown)
-    if len(text) <= limit:
-        return Fitted(shown, text)
-    del text, shown  # a walk's whole table as text: not kept while the rest is worked out
-    rest = {k: v for k, v in answer.items() if k != "data"}
     rows: list[Any] = data["rows"] if is_object(data) else data
+    sizes: list[int] = []
+    # A long list whose rows alone are over the cap (each measured as its JSON and a comma, as
+    # `_fitting` does) is not written out whole to learn that it is over (a walk's table is megabytes).
+    if len(rows) <= PROBE_ROWS or _fitting(rows, limit + 1, sizes) == len(rows):
+        shown = {**answer, "data": data}
+        text = dumps(shown)
+        if len(text) <= limit:
+            return Fitted(shown, text)
+        del text, shown
+    rest = {k: v for k, v in answer.items() if k != "data"}
     frame = len(dumps({**data, "rows": []})) if is_object(data) else 2
     budget = limit - len(dumps(rest)) - frame - SUMMARY_ROOM
     ids = [item.get("id") if is_object(item) else None for item in items]
-    sizes: list[int] = []
     keep = _fitting(rows, budget, sizes)
     # Every id stays in the answer: those of the items cut are listed too, while they fit in a
     # quarter of the room (a walk of thousands keeps them in the file only).
@@ -217,7 +223,13 @@ def fit_list(
         # Even the first item is over the cap: it is kept in the file, and next goes past it.
         cut["note"] = f"the first item alone is over the answer cap ({limit} characters); it is in the file"
     if walked or oversized:
-        cut["full_answer_file"] = _save(folder, tool, scrub(dumps({**answer, "data": items})))
+        whole = {**answer, "data": items}
+        # Written a few hundred items at a time (cut apart at the commas between items), each piece
+        # redacted on its own: a secret holding a comma could span two pieces, so then it is one piece.
+        pieces = dump_chunks(whole, "data")
+        if any("," in secret for secret in secrets):
+            pieces = iter([dump_bytes(whole)])
+        cut["full_answer_file"] = _save(folder, tool, (files.redacted(piece, secrets) for piece in pieces))
     page = dict(rest.get("page") or {})
     following = resume(max(keep, 1))
     page["count"] = keep
@@ -267,7 +279,7 @@ def _fit(call: Call) -> None:
             limit=limit,
             tool=call.entry.name,
             folder=folder,
-            scrub=call.account.scrub,
+            secrets=call.account.secrets(),
             resume=resume,
             walked=isinstance(model, ListInput) and bool(model.max_items),
         )
