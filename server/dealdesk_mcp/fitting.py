@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any, cast
 
@@ -37,21 +38,22 @@ def as_table(items: list[Any]) -> Any:
     if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
         return items
     records: list[dict[str, Any]] = items
-    own, nested, parts_of = _keys(records)
+    own, nested = _keys(records)
     shared: dict[str, int] = {}
     for _, name in nested:
         shared[name] = shared.get(name, 0) + 1
-    # Column work is done once per column over all rows (list comprehensions), not once per cell.
+    # Column work is done once per column over all rows, in C where it can be (map over dict.get),
+    # not once per cell.
     headers: list[str] = list(own)
-    columns: list[list[Any]] = [[record.get(key) for record in records] for key in own]
+    columns: list[list[Any]] = [list(map(dict.get, records, repeat(key))) for key in own]
     boxes: dict[str, list[dict[str, Any]]] = {}
     for container, name in nested:
         header = f"{container}.{name}" if name in own or shared[name] > 1 else name
         inside = boxes.get(container)
         if inside is None:
             inside = boxes[container] = [_box(record.get(container)) for record in records]
-        values = [box.get(name) for box in inside]
-        parts = parts_of.get((container, name))
+        values: list[Any] = list(map(dict.get, inside, repeat(name)))
+        parts = _parts(values)
         if parts:
             headers.append(header)
             columns.append(_part(values, "value"))
@@ -85,15 +87,15 @@ def as_table(items: list[Any]) -> Any:
 _NO_BOX: dict[str, Any] = {}
 
 
-def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None], Parts]:
-    """The table's own keys and its nested (container, key) pairs, each in first-seen order, and the
-    parts (of monetary and range values) seen under each nested key."""
+def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None]]:
+    """The table's own keys and its nested (container, key) pairs, each in first-seen order."""
     own: dict[str, None] = {}
     names: dict[str, None] = {}
-    parts_of: Parts = {}
     container: str | None = None
     for record in records:
-        own.update(dict.fromkeys(record))
+        # Records mostly repeat keys already seen: a subset test (no new dict) spares adding them.
+        if not record.keys() <= own.keys():
+            own.update(dict.fromkeys(record))
         for key in FLATTENED:
             box: Any = record.get(key, _NO_BOX)
             if box is _NO_BOX:
@@ -103,38 +105,39 @@ def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[st
                 return _keys_one_by_one(records)
             container = key
             inner = cast(dict[str, Any], box)
-            names.update(dict.fromkeys(inner))
-            for name in [name for name, part in inner.items() if type(part) is dict]:
-                part = cast(dict[str, Any], inner[name])
-                if "value" in part:
-                    parts_of.setdefault((key, name), {}).update(dict.fromkeys(part))
+            if not inner.keys() <= names.keys():
+                names.update(dict.fromkeys(inner))
     if container is None:
-        return own, {}, parts_of
+        return own, {}
     own.pop(container, None)
-    return own, {(container, name): None for name in names}, parts_of
+    return own, {(container, name): None for name in names}
 
 
-Parts = dict[tuple[str, str], dict[str, None]]
-
-
-def _keys_one_by_one(
-    records: list[dict[str, Any]],
-) -> tuple[dict[str, None], dict[tuple[str, str], None], Parts]:
+def _keys_one_by_one(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None]]:
     """`_keys` key by key: a container's key holding a plain value is a column of its own where it is
     first seen, and the pairs of two kinds of container interleave as the records have them."""
     own: dict[str, None] = {}
     nested: dict[tuple[str, str], None] = {}
-    parts_of: Parts = {}
     for record in records:
         for key, value in record.items():
             if key in FLATTENED and type(value) is dict:
-                for name, part in cast(dict[str, Any], value).items():
+                for name in cast(dict[str, Any], value):
                     nested[(key, name)] = None
-                    if type(part) is dict and "value" in part:
-                        parts_of.setdefault((key, name), {}).update(dict.fromkeys(cast(dict[str, Any], part)))
             else:
                 own[key] = None
-    return own, nested, parts_of
+    return own, nested
+
+
+def _parts(values: list[Any]) -> dict[str, None]:
+    """The parts of the monetary and range values ({"value", ...} objects) in a nested column, in
+    first-seen order; none for a column of plain values."""
+    parts: dict[str, None] = {}
+    if dict not in map(type, values):
+        return parts
+    for value in values:
+        if type(value) is dict and "value" in value and not value.keys() <= parts.keys():
+            parts.update(dict.fromkeys(cast(dict[str, Any], value)))
+    return parts
 
 
 def _box(value: Any) -> dict[str, Any]:
