@@ -45,14 +45,14 @@ def as_table(items: list[Any]) -> Any:
     # Column work is done once per column over all rows, in C where it can be (map over dict.get),
     # not once per cell.
     headers: list[str] = list(own)
-    columns: list[list[Any]] = [list(map(dict.get, records, repeat(key))) for key in own]
+    columns: list[list[Any]] = [list(map(_get, records, repeat(key))) for key in own]
     boxes: dict[str, list[dict[str, Any]]] = {}
     for container, name in nested:
         header = f"{container}.{name}" if name in own or shared[name] > 1 else name
         inside = boxes.get(container)
         if inside is None:
             inside = boxes[container] = [_box(record.get(container)) for record in records]
-        values: list[Any] = list(map(dict.get, inside, repeat(name)))
+        values: list[Any] = list(map(_get, inside, repeat(name)))
         parts = _parts(values)
         if parts:
             headers.append(header)
@@ -85,6 +85,8 @@ def as_table(items: list[Any]) -> Any:
 
 
 _NO_BOX: dict[str, Any] = {}
+# `record.get(key)` as a function of both, for map() (a C loop, no bytecode per row).
+_get: Callable[[dict[str, Any], str], Any] = dict[str, Any].get
 
 
 def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None]]:
