@@ -8,7 +8,8 @@ Runs as its own fresh process in the project's interpreter, against a stand-in s
      (get_deals limit 1: the custom-field directory is read), then the garbage collector runs;
      "at rest" is this process's VmRSS then;
   2. the kernel's peak (VmHWM) is reset to the current RSS (`5` written to /proc/self/clear_refs);
-  3. get_deals with max_items N; the growth is VmHWM after it minus the RSS at rest.
+  3. get_deals with max_items N; the growth is VmHWM right after it (before the answer's file is read
+     back to count its items) minus the RSS at rest.
 
 Then time: raw and ours alternate `repeats` times. Raw is what any client walking the list must
 do: GET each page, read the body, decode its JSON (the next cursor is inside), follow the cursor.
@@ -59,10 +60,13 @@ async def run(origin: str, items: int, repeats: int) -> dict[str, Any]:
     server = build_server(Settings.from_env(dict(os.environ)))
     out: dict[str, Any] = {"items": items, "page": PAGE}
 
-    async def ours_walk(client: Any) -> tuple[float, int]:
+    async def ours_walk(client: Any) -> tuple[float, int, int]:
+        """Seconds, items gathered, and VmHWM right after the call: the walk's own peak, before this
+        process reads the 6 MB file back to count its items (parsing it would set a peak of its own)."""
         started = time.perf_counter()
         result = await client.call_tool("get_deals", {"max_items": items})
         seconds = time.perf_counter() - started
+        peak = _status_kb("VmHWM")
         if result.is_error:
             raise SystemExit(f"the walk failed: {result.content}")
         answer = result.structured_content or {}
@@ -70,7 +74,7 @@ async def run(origin: str, items: int, repeats: int) -> dict[str, Any]:
         count = len(json.loads(Path(kept).read_text())["data"]) if kept else answer["page"]["count"]
         if kept:
             os.remove(kept)  # 6 MB a walk: not kept between repeats
-        return seconds, count
+        return seconds, count, peak
 
     async def raw_walk(raw: httpx.AsyncClient) -> tuple[float, int]:
         started = time.perf_counter()
@@ -99,8 +103,7 @@ async def run(origin: str, items: int, repeats: int) -> dict[str, Any]:
         gc.collect()
         rest = _status_kb("VmRSS")
         out["peak_reset"] = _reset_peak()
-        seconds, count = await ours_walk(client)
-        peak = _status_kb("VmHWM")
+        seconds, count, peak = await ours_walk(client)
         out.update(rest_kb=rest, peak_kb=peak, growth_kb=peak - rest, first_walk_s=seconds, ours_items=count)
         raw_s: list[float] = []
         ours_s: list[float] = []
@@ -108,7 +111,7 @@ async def run(origin: str, items: int, repeats: int) -> dict[str, Any]:
             seconds, count = await raw_walk(raw)
             raw_s.append(seconds)
             out["raw_items"] = count
-            seconds, count = await ours_walk(client)
+            seconds, count, _ = await ours_walk(client)
             ours_s.append(seconds)
     out.update(raw_s=statistics.median(raw_s), ours_s=statistics.median(ours_s), repeats=repeats)
     return out

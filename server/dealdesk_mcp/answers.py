@@ -7,8 +7,9 @@ page summary, a cut note or any other note of ours.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,10 +21,34 @@ def dumps(value: Any) -> str:
     """The compact JSON text of an answer (serialised once per answer, in pydantic's Rust serialiser:
     the SDK serialises structured content with it too, so an answer it could not send fails here, as a
     clear error, rather than in the transport). NaN and infinities become null: JSON has no such numbers."""
+    return dump_bytes(value).decode()
+
+
+def dump_bytes(value: Any) -> bytes:
+    """`dumps` as UTF-8 bytes: what a file is written from (a walk's is megabytes; no str copy)."""
     try:
-        return pydantic_core.to_json(value, fallback=str, inf_nan_mode="null").decode()
+        return pydantic_core.to_json(value, fallback=str, inf_nan_mode="null")
     except pydantic_core.PydanticSerializationError as exc:
         raise AnswerTooDeep(str(exc)) from None
+
+
+def dump_chunks(value: dict[str, Any], key: str, size: int = 500) -> Iterator[bytes]:
+    """`dump_bytes(value)` in pieces, the list under `key` `size` items at a time: a walk's whole answer
+    is written to its file without ever being one string. Joined, the pieces are the same bytes. Each
+    piece after the list's first starts with the comma before its first item."""
+    yield b"{"
+    for index, (name, part) in enumerate(value.items()):
+        yield (b"," if index else b"") + dump_bytes(name) + b":"
+        items = cast(list[Any], part) if name == key and type(part) is list else None
+        if items is None:
+            yield dump_bytes(part)
+            continue
+        yield b"["
+        for start in range(0, len(items), size):
+            # The list's own brackets cut off: the items as they stand inside the whole list.
+            yield (b"," if start else b"") + dump_bytes(items[start : start + size])[1:-1]
+        yield b"]"
+    yield b"}"
 
 
 class AnswerTooDeep(ValueError):

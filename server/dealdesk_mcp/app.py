@@ -255,6 +255,8 @@ class Runtime:
 
     async def wrote(self, account: Account, entry: ToolEntry, arguments: dict[str, Any]) -> None:
         """After a write the server carried out: the resources it changed are announced to their watchers."""
+        if not self.audience.watched(account.key):
+            return
         uris = resources.touched(self, resources.offered(self, account), entry, arguments)
         if uris:
             await self.audience.resources_updated(account.key, uris)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from dealdesk_mcp.account import Account
 from dealdesk_mcp.answers import Fitted
@@ -17,7 +17,12 @@ from dealdesk_mcp.request import OutgoingRequest
 from dealdesk_mcp.route import Route, ToolInput
 from dealdesk_mcp.session import Session
 
+if TYPE_CHECKING:
+    from dealdesk_mcp.shaping import ShapePlan
+
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+# What the shape stage does to a walk's pages as they arrive (given the call and a page's items).
+PageShaper = Callable[["Call", list[Any]], Awaitable[list[Any]]]
 
 
 class InputRequired(Exception):
@@ -79,6 +84,11 @@ class Call:
     shaped: dict[str, Any] | None = None
     # fit: what the agent sees; set early by a stage that answers in place of the API (a dry run)
     result: Fitted | None = None
+    # Set by the executor when a shape stage follows: a walk's pages are shaped as they arrive.
+    page_shaper: PageShaper | None = None
+    # How `page_shaper` shaped the walk's items (None: they are not shaped yet), or False where
+    # they are left to the shape stage.
+    page_plan: ShapePlan | Literal[False] | None = None
 
     @property
     def route(self) -> Route:

@@ -103,6 +103,14 @@ class Audience:
                 connection.exit_stack.callback(self._members.pop, key, None)
         return state
 
+    def watched(self, account_key: str) -> bool:
+        """Whether anyone hears of changes to `account_key`'s resources: a connection subscribed to
+        one, or an event bus (a 2026-07-28 client listening). Nobody: a write need not work out what
+        it touched."""
+        return account_key in self._buses or any(
+            m.account_key == account_key and m.state.subscriptions for m in self._members.values()
+        )
+
     def members(self, account_key: str) -> list[_Member]:
         return [m for m in self._members.values() if m.account_key == account_key]
 

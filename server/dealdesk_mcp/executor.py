@@ -2,7 +2,8 @@
 
     validate -> resolve names -> policy -> fetch (build -> send -> decode, per page) -> shape -> fit
 
-Each stage is a function in the module its name says; none calls back up here. A stage may answer
+Each stage is a function in the module its name says; none calls back up here. A walk's pages are
+shaped as they arrive: the shape stage's page shaper goes to the fetch stage on the call. A stage may answer
 in place of the API (a dry run, a confirmation request): the call ends there. However it ends, a
 write then leaves its line in the audit log.
 """
@@ -34,6 +35,8 @@ FIELDS_PAGES = 10
 
 async def run(call: Call, stages: tuple[Stage, ...] = STAGES) -> Fitted:
     failure: BaseException | None = None
+    if shaping.shape in stages:
+        call.page_shaper = shaping.shape_page
     try:
         for stage in stages:
             await stage(call)

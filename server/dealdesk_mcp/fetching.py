@@ -4,6 +4,7 @@ for uploads the file part is streamed from disk, for downloads the bytes go to a
 from __future__ import annotations
 
 import dataclasses
+from contextlib import nullcontext
 from typing import Any
 
 import anyio
@@ -11,6 +12,7 @@ import httpx
 
 from dealdesk_mcp import decode, files, pagination, uploads
 from dealdesk_mcp.call import Call
+from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.errors import ApiError, MissingCredentials
 from dealdesk_mcp.pagination import Page, Walk
 from dealdesk_mcp.request import build_request
@@ -52,15 +54,26 @@ async def fetch(call: Call) -> None:
     elif isinstance(model, ListInput) and model.max_items:
         page_size = call.route.page_size_max or call.profile.page_size_max
         start = {"skip": model.skip} if model.skip else {}
-        call.walk = await pagination.walk(
-            lambda args: fetch_page(call, args),
-            wanted=int(model.max_items),
-            page_size=page_size,
-            start=start,
-            progress=call.progress,
-            label=call.entry.name,
-            max_pages=call.max_pages,
-        )
+        shaper = call.page_shaper
+
+        async def arrange(items: list[Any]) -> list[Any]:
+            assert shaper is not None
+            return await shaper(call, items)
+
+        # Shaped page by page, the walk keeps thousands of records alive between its pages: the cycle
+        # collector would scan them all again and again (see decode.collector_paused), so it waits for
+        # the walk's end. (Other tasks run without it meanwhile; their cycles are collected after.)
+        with collector_paused() if shaper is not None else nullcontext():
+            call.walk = await pagination.walk(
+                lambda args: fetch_page(call, args),
+                wanted=int(model.max_items),
+                page_size=page_size,
+                start=start,
+                progress=call.progress,
+                label=call.entry.name,
+                max_pages=call.max_pages,
+                arrange=arrange if shaper is not None else None,
+            )
         call.answer = call.walk.first
     else:
         start = {"skip": model.skip} if isinstance(model, ListInput) and model.skip else {}

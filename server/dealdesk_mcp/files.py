@@ -717,17 +717,22 @@ async def save_download(
     return SavedFile(str(folder / final), size, content_type, digest.hexdigest())
 
 
-def write_json_file(folder: Path, name: str, text: str, secrets: Iterable[str] = ()) -> str:
+def write_json_file(
+    folder: Path, name: str, text: str | bytes | Iterable[bytes], secrets: Iterable[str] = ()
+) -> str:
     """Keep a whole answer that did not fit, for an agent with file access; any of `secrets` the API
-    echoed is redacted, as in the answer itself."""
-    for secret in sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True):
-        text = text.replace(secret, "[redacted]")
+    echoed is redacted, as in the answer itself. `text` may be its UTF-8 bytes already, or pieces of
+    them (a walk's answer is megabytes: it is written as it is serialised), cut where no secret can
+    span two pieces: each piece is redacted on its own."""
+    pieces = [text.encode("utf-8")] if isinstance(text, str) else [text] if isinstance(text, bytes) else text
+    hidden = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
     place: _Folder | None = None
     part: _PrivateFile | None = None
     try:
         place = _Folder(folder)
         part = _PrivateFile(place)
-        part.write(text.encode("utf-8"))
+        for piece in pieces:
+            part.write(redacted(piece, hidden))
         final = part.publish(safe_file_name(name))
     except OSError as exc:
         raise _folder_refusal(
@@ -739,3 +744,11 @@ def write_json_file(folder: Path, name: str, text: str, secrets: Iterable[str] =
         if place is not None:
             place.close()
     return str(folder / final)
+
+
+def redacted(data: bytes, secrets: Iterable[str]) -> bytes:
+    """UTF-8 text with each of `secrets` (in the order given) replaced, as `str.replace` would do it on
+    the decoded text: a UTF-8 match always starts and ends on a character boundary."""
+    for secret in secrets:
+        data = data.replace(secret.encode("utf-8"), b"[redacted]")
+    return data

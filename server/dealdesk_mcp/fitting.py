@@ -5,12 +5,13 @@ not shown, and what a walk gathered (or a single answer held) beyond the cap is 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
 from pathlib import Path
 from typing import Any, cast
 
 from dealdesk_mcp import files, pagination
-from dealdesk_mcp.answers import Fitted, dumps
+from dealdesk_mcp.answers import Fitted, dump_bytes, dump_chunks, dumps
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.jsonvalues import is_array, is_object
@@ -22,6 +23,8 @@ TABLE_MIN_ROWS = 3
 FLATTENED = ("custom_fields", "values")
 # Room kept for the page summary and the note about what was cut.
 SUMMARY_ROOM = 800
+# Lists longer than this (a walk's) are measured row by row before being written out whole.
+PROBE_ROWS = 500
 
 
 def as_table(items: list[Any]) -> Any:
@@ -35,21 +38,22 @@ def as_table(items: list[Any]) -> Any:
     if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
         return items
     records: list[dict[str, Any]] = items
-    own, nested, parts_of = _keys(records)
+    own, nested = _keys(records)
     shared: dict[str, int] = {}
     for _, name in nested:
         shared[name] = shared.get(name, 0) + 1
-    # Column work is done once per column over all rows (list comprehensions), not once per cell.
+    # Column work is done once per column over all rows, in C where it can be (map over dict.get),
+    # not once per cell.
     headers: list[str] = list(own)
-    columns: list[list[Any]] = [[record.get(key) for record in records] for key in own]
+    columns: list[list[Any]] = [list(map(_get, records, repeat(key))) for key in own]
     boxes: dict[str, list[dict[str, Any]]] = {}
     for container, name in nested:
         header = f"{container}.{name}" if name in own or shared[name] > 1 else name
         inside = boxes.get(container)
         if inside is None:
             inside = boxes[container] = [_box(record.get(container)) for record in records]
-        values = [box.get(name) for box in inside]
-        parts = parts_of.get((container, name))
+        values: list[Any] = list(map(_get, inside, repeat(name)))
+        parts = _parts(values)
         if parts:
             headers.append(header)
             columns.append(_part(values, "value"))
@@ -81,17 +85,19 @@ def as_table(items: list[Any]) -> Any:
 
 
 _NO_BOX: dict[str, Any] = {}
+# `record.get(key)` as a function of both, for map() (a C loop, no bytecode per row).
+_get: Callable[[dict[str, Any], str], Any] = dict[str, Any].get
 
 
-def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None], Parts]:
-    """The table's own keys and its nested (container, key) pairs, each in first-seen order, and the
-    parts (of monetary and range values) seen under each nested key."""
+def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None]]:
+    """The table's own keys and its nested (container, key) pairs, each in first-seen order."""
     own: dict[str, None] = {}
     names: dict[str, None] = {}
-    parts_of: Parts = {}
     container: str | None = None
     for record in records:
-        own.update(dict.fromkeys(record))
+        # Records mostly repeat keys already seen: a subset test (no new dict) spares adding them.
+        if not record.keys() <= own.keys():
+            own.update(dict.fromkeys(record))
         for key in FLATTENED:
             box: Any = record.get(key, _NO_BOX)
             if box is _NO_BOX:
@@ -101,38 +107,39 @@ def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[st
                 return _keys_one_by_one(records)
             container = key
             inner = cast(dict[str, Any], box)
-            names.update(dict.fromkeys(inner))
-            for name in [name for name, part in inner.items() if type(part) is dict]:
-                part = cast(dict[str, Any], inner[name])
-                if "value" in part:
-                    parts_of.setdefault((key, name), {}).update(dict.fromkeys(part))
+            if not inner.keys() <= names.keys():
+                names.update(dict.fromkeys(inner))
     if container is None:
-        return own, {}, parts_of
+        return own, {}
     own.pop(container, None)
-    return own, {(container, name): None for name in names}, parts_of
+    return own, {(container, name): None for name in names}
 
 
-Parts = dict[tuple[str, str], dict[str, None]]
-
-
-def _keys_one_by_one(
-    records: list[dict[str, Any]],
-) -> tuple[dict[str, None], dict[tuple[str, str], None], Parts]:
+def _keys_one_by_one(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None]]:
     """`_keys` key by key: a container's key holding a plain value is a column of its own where it is
     first seen, and the pairs of two kinds of container interleave as the records have them."""
     own: dict[str, None] = {}
     nested: dict[tuple[str, str], None] = {}
-    parts_of: Parts = {}
     for record in records:
         for key, value in record.items():
             if key in FLATTENED and type(value) is dict:
-                for name, part in cast(dict[str, Any], value).items():
+                for name in cast(dict[str, Any], value):
                     nested[(key, name)] = None
-                    if type(part) is dict and "value" in part:
-                        parts_of.setdefault((key, name), {}).update(dict.fromkeys(cast(dict[str, Any], part)))
             else:
                 own[key] = None
-    return own, nested, parts_of
+    return own, nested
+
+
+def _parts(values: list[Any]) -> dict[str, None]:
+    """The parts of the monetary and range values ({"value", ...} objects) in a nested column, in
+    first-seen order; none for a column of plain values."""
+    parts: dict[str, None] = {}
+    if dict not in map(type, values):
+        return parts
+    for value in values:
+        if type(value) is dict and "value" in value and not value.keys() <= parts.keys():
+            parts.update(dict.fromkeys(cast(dict[str, Any], value)))
+    return parts
 
 
 def _box(value: Any) -> dict[str, Any]:
@@ -146,7 +153,7 @@ def _part(values: list[Any], part: str) -> list[Any]:
     return [cast(dict[str, Any], v).get(part) if type(v) is dict else None for v in values]
 
 
-def _save(folder: Path, tool: str, text: str) -> str:
+def _save(folder: Path, tool: str, text: str | Iterable[bytes]) -> str:
     return files.write_json_file(folder, f"{tool}-{int(time.time())}.json", text)  # scrubbed by the caller
 
 
@@ -175,26 +182,30 @@ def fit_list(
     limit: int,
     tool: str,
     folder: Path,
-    scrub: Callable[[str], str],
+    secrets: Sequence[str],
     resume: Callable[[int], dict[str, Any] | None],
     walked: bool,
     table: bool = True,
 ) -> Fitted:
     """A list answer within `limit`: as a table, cut at item boundaries when it must be. `resume(i)`
     gives the arguments that continue the list at item i; a walk that gathered more than fits also
-    keeps everything it gathered in a file (the items cost calls, and the agent asked for them)."""
+    keeps everything it gathered in a file (the items cost calls, and the agent asked for them), with
+    `secrets` the API echoed redacted (longest first, as the account scrubs them)."""
     data = as_table(items) if table else items
-    shown = {**answer, "data": data}
-    text = dumps(shown)
-    if len(text) <= limit:
-        return Fitted(shown, text)
-    del text, shown  # a walk's whole table as text: not kept while the rest is worked out
-    rest = {k: v for k, v in answer.items() if k != "data"}
     rows: list[Any] = data["rows"] if is_object(data) else data
+    sizes: list[int] = []
+    # A long list whose rows alone are over the cap (each measured as its JSON and a comma, as
+    # `_fitting` does) is not written out whole to learn that it is over (a walk's table is megabytes).
+    if len(rows) <= PROBE_ROWS or _fitting(rows, limit + 1, sizes) == len(rows):
+        shown = {**answer, "data": data}
+        text = dumps(shown)
+        if len(text) <= limit:
+            return Fitted(shown, text)
+        del text, shown
+    rest = {k: v for k, v in answer.items() if k != "data"}
     frame = len(dumps({**data, "rows": []})) if is_object(data) else 2
     budget = limit - len(dumps(rest)) - frame - SUMMARY_ROOM
     ids = [item.get("id") if is_object(item) else None for item in items]
-    sizes: list[int] = []
     keep = _fitting(rows, budget, sizes)
     # Every id stays in the answer: those of the items cut are listed too, while they fit in a
     # quarter of the room (a walk of thousands keeps them in the file only).
@@ -217,7 +228,13 @@ def fit_list(
         # Even the first item is over the cap: it is kept in the file, and next goes past it.
         cut["note"] = f"the first item alone is over the answer cap ({limit} characters); it is in the file"
     if walked or oversized:
-        cut["full_answer_file"] = _save(folder, tool, scrub(dumps({**answer, "data": items})))
+        whole = {**answer, "data": items}
+        # Written a few hundred items at a time (cut apart at the commas between items), each piece
+        # redacted on its own: a secret holding a comma could span two pieces, so then it is one piece.
+        pieces = dump_chunks(whole, "data")
+        if any("," in secret for secret in secrets):
+            pieces = iter([dump_bytes(whole)])
+        cut["full_answer_file"] = _save(folder, tool, (files.redacted(piece, secrets) for piece in pieces))
     page = dict(rest.get("page") or {})
     following = resume(max(keep, 1))
     page["count"] = keep
@@ -267,7 +284,7 @@ def _fit(call: Call) -> None:
             limit=limit,
             tool=call.entry.name,
             folder=folder,
-            scrub=call.account.scrub,
+            secrets=call.account.secrets(),
             resume=resume,
             walked=isinstance(model, ListInput) and bool(model.max_items),
         )

@@ -99,6 +99,9 @@ def resume_at(route: Route, page: Page, index: int) -> dict[str, Any]:
 
 FetchPage = Callable[[dict[str, Any]], Awaitable[tuple[Any, Page | None]]]
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+# Each page's items replaced as the page arrives (the shape stage's), so a long walk never holds all
+# its raw records at once.
+Arrange = Callable[[list[Any]], Awaitable[list[Any]]]
 
 
 @dataclass
@@ -144,9 +147,11 @@ async def walk(
     progress: Progress | None = None,
     label: str = "",
     max_pages: int | None = None,
+    arrange: Arrange | None = None,
 ) -> Walk:
     """Fetch pages until `wanted` items, the end of the list, a page that does not page, `max_pages`,
-    or a next page that would be this one again (an API answering the same cursor forever)."""
+    or a next page that would be this one again (an API answering the same cursor forever).
+    `arrange` replaces each page's items as it arrives (one for one)."""
     result = Walk()
     args = dict(start)
     while len(result.items) < wanted and (max_pages is None or len(result.pages) < max_pages):
@@ -157,9 +162,10 @@ async def walk(
         if page is None:
             break
         take = page.items[: wanted - len(result.items)]
-        result.pages.append(
-            Page(take, page.more if len(take) == len(page.items) else True, page.next_args, page.sent)
-        )
+        whole = len(take) == len(page.items)
+        if arrange is not None:
+            take = await arrange(take)
+        result.pages.append(Page(take, page.more if whole else True, page.next_args, page.sent))
         result.items.extend(take)
         if progress is not None:
             await progress(

@@ -233,8 +233,11 @@ def current_values(values: dict[str, Any]) -> dict[str, Any]:
     return current
 
 
+_PLAN_ITEMS = 5  # the items `_has_custom_fields` looks at
+
+
 def _has_custom_fields(items: list[Any]) -> bool:
-    for item in items[:5]:
+    for item in items[:_PLAN_ITEMS]:
         if is_object(item) and (is_object(item.get("custom_fields")) or any(HASH_KEY.match(k) for k in item)):
             return True
     return False
@@ -265,6 +268,22 @@ def page_summary(call: Call, walk: Walk) -> dict[str, Any]:
     return summary
 
 
+async def shape_page(call: Call, items: list[Any]) -> list[Any]:
+    """One page of a walk, shaped as it arrives: its raw records are freed before the next page comes.
+    The plan is made from the walk's first items, as the shape stage would; a first page too short
+    to decide it (under 5 items) leaves the whole walk to the shape stage."""
+    if call.raw or call.page_plan is False:
+        return items
+    plan = call.page_plan
+    if plan is None:
+        if len(items) < _PLAN_ITEMS:
+            call.page_plan = False
+            return items
+        plan = call.page_plan = await plan_for(call, items)
+    with collector_paused():
+        return [shape_item(item, plan) for item in items]
+
+
 async def shape(call: Call) -> None:
     """The answer's parts: `data` (the CRM's content), `extra` (the rest of the API's answer), `page`."""
     answer, walk = call.answer, call.walk
@@ -280,11 +299,16 @@ async def shape(call: Call) -> None:
         parts: dict[str, Any] = {"data": whole}
     else:
         data: Any = answer.get("data")
+        done = call.page_plan
         # (No name here keeps a walk's raw items alive: map_items frees them page by page.)
-        plan = await plan_for(call, walk.items if walk is not None else data if is_array(data) else [data])
+        plan = (
+            done
+            if done
+            else await plan_for(call, walk.items if walk is not None else data if is_array(data) else [data])
+        )
         with collector_paused():
             if walk is not None:
-                shaped: Any = walk.map_items(lambda item: shape_item(item, plan))
+                shaped: Any = walk.items if done else walk.map_items(lambda item: shape_item(item, plan))
             elif is_array(data):
                 shaped = [shape_item(item, plan) for item in data]
             elif is_object(data):
