@@ -186,7 +186,11 @@ class Runtime:
         )
 
     # -- listing --------------------------------------------------------------------------------
-    def listed_tools(self) -> list[Listed]:
+    def listed_tools(self) -> list[types.Tool]:
+        """Every entry of tools/list, in order (all pages)."""
+        return [self.tool(item) for item in self.listing()]
+
+    def listing(self) -> list[Listed]:
         """What tools/list offers, in order, each as its name and how to make its entry: a page makes
         only its own entries (the first page of `--toolsets all` holds about 50 of 340)."""
         tools = [Listed(name, tool.listed) for name, tool in self.server_tools.items()]
@@ -397,7 +401,7 @@ def tool_handlers(runtime: Runtime) -> dict[str, Any]:
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         account = runtime.account_for(ctx)
         view = runtime.view(runtime.audience.join(account.key, ctx))
-        offered = view.listed_tools()
+        offered = view.listing()
         cursor = params.cursor if params else None
         page = cursors.page(
             offered, cursor, name=_listed_name, size=lambda item: view.tool_size(view.tool(item))
