@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-import httpx
 import mcp_types as types
 from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
@@ -48,6 +47,8 @@ from dealdesk_mcp.session import Session
 from dealdesk_mcp.shelf import Shelf, ShelvedFile
 
 if TYPE_CHECKING:
+    import httpx
+
     from dealdesk_mcp.hosted import Hosted
 
 log = logging.getLogger(__name__)

@@ -4,10 +4,9 @@ for uploads the file part is streamed from disk, for downloads the bytes go to a
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
-import httpx
 
 from dealdesk_mcp import decode, files, pagination, uploads
 from dealdesk_mcp.call import Call
@@ -15,6 +14,9 @@ from dealdesk_mcp.errors import ApiError, MissingCredentials
 from dealdesk_mcp.pagination import Page, Walk
 from dealdesk_mcp.request import build_request
 from dealdesk_mcp.route import DownloadInput, ListInput, UploadInput
+
+if TYPE_CHECKING:
+    pass
 
 PAGING = ("cursor", "start", "offset", "limit", "skip")
 
@@ -123,6 +125,8 @@ async def _report_upload(reader: files.UploadReader, call: Call) -> None:
 
 
 async def _download(call: Call, model: DownloadInput) -> None:
+    import httpx  # with the first request, not at start (see static_auth)
+
     route = call.route
     files.check_save_as(model.save_as)
     request = build_request(model, overrides=call.overrides)
