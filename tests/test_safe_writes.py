@@ -16,7 +16,7 @@ from mcp import Client
 from mcp.client.session import ClientRequestContext, ElicitationFnT
 
 from dealdesk_mcp import confirm_values
-from dealdesk_mcp.answers import ToolAnswer
+from dealdesk_mcp.answer_parts import ToolAnswer
 from dealdesk_mcp.app import build_server
 from dealdesk_mcp.catalog import load_catalog
 from dealdesk_mcp.config import Settings
@@ -183,7 +183,7 @@ async def test_a_dry_run_sends_nothing_and_shows_the_request_a_real_call_sends(s
     assert shown["body"]["custom_fields"] == {field_key("Region"): 11, field_key("Partner"): "Sol AG"}
     assert deleted["dry_run"] == {"method": "DELETE", "path": "/api/v2/deals/3", "query": [], "body": None}
     for answer in (rehearsed, deleted, filed):
-        ToolAnswer.model_validate(answer)  # the parts answers.py declares
+        ToolAnswer.model_validate(answer)  # the parts answer_parts.py declares
     assert filed["dry_run"]["file"]["size"] == 900 and filed["dry_run"]["body"] == {"deal_id": "3"}
 
 

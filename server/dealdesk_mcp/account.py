@@ -6,14 +6,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from dealdesk_mcp.apis import ApiProfile
-from dealdesk_mcp.auth import OAuthAuth, OAuthClient, OAuthTokens, StaticAuth, TokenFile
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.custom_fields import FieldDirectory
+from dealdesk_mcp.static_auth import StaticAuth
+
+if TYPE_CHECKING:
+    import httpx
+
+    from dealdesk_mcp.auth import OAuthAuth
+
+    # An API's auth flow: a fixed credential, or OAuth with refresh.
+    Auth = StaticAuth | OAuthAuth
 
 # Too short to be a real credential: scrubbing such a value would only garble ordinary words.
 MIN_SECRET_LENGTH = 12
@@ -38,9 +44,6 @@ class Tally:
                 self.rate_limit[header.removeprefix("x-ratelimit-")] = value
 
 
-Auth = StaticAuth | OAuthAuth
-
-
 @dataclass
 class Account:
     """One user's standing with the APIs. `auths` holds a flow per API that has credentials."""
@@ -63,7 +66,7 @@ class Account:
 
     def origin(self, profile: ApiProfile) -> str:
         auth = self.auths.get(profile.name)
-        moved = auth.origin if isinstance(auth, OAuthAuth) else None
+        moved = auth.origin if auth is not None else None
         return moved or profile.origin
 
     def secrets(self) -> list[str]:
@@ -77,7 +80,7 @@ class Account:
         return text
 
 
-Sender = Callable[[httpx.Request], Awaitable[httpx.Response]]
+Sender = Callable[["httpx.Request"], Awaitable["httpx.Response"]]
 
 
 def local_account(settings: Settings, profiles: dict[str, ApiProfile], send: Sender) -> Account:
@@ -102,6 +105,9 @@ def _auth_from_settings(settings: Settings, profile: ApiProfile, send: Sender) -
     access, refresh = profile.oauth_access_token, profile.oauth_refresh_token
     if profile.oauth_token_url is None or not (access or refresh):
         return None
+    # OAuth's flow is an httpx auth: imported only where a credential needs it, not for a start with keys.
+    from dealdesk_mcp.auth import OAuthAuth, OAuthClient, OAuthTokens, TokenFile
+
     tokens = OAuthTokens(access_token=access or "", refresh_token=refresh)
     client_id = profile.oauth_client_id
     # A token pair rotated by an earlier run supersedes the one it grew from (read on first use).
@@ -119,6 +125,8 @@ def _auth_from_settings(settings: Settings, profile: ApiProfile, send: Sender) -
 def domain_check(profile: ApiProfile) -> Callable[[str], bool]:
     """Which `api_domain` a token answer may move us to: an https host of the API's own domain, or,
     for a server pointed at a loopback stand-in or the sandbox, another loopback origin."""
+    import httpx  # only OAuth's flows check a domain (see static_auth on start-up without httpx)
+
     configured = httpx.URL(profile.origin)
 
     def allowed(domain: str) -> bool:

@@ -6,12 +6,12 @@ import copy
 import json
 import logging
 import traceback
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, cast
 
-import httpx
 import mcp_types as types
 from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.models import InitializationOptions
@@ -47,6 +47,8 @@ from dealdesk_mcp.session import Session
 from dealdesk_mcp.shelf import Shelf, ShelvedFile
 
 if TYPE_CHECKING:
+    import httpx
+
     from dealdesk_mcp.hosted import Hosted
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,14 @@ INSTRUCTIONS = (
     "if they agree, repeat the call with the same arguments plus confirm=VALUE. Updates of items that have an "
     "update_time take expect_update_time: the update is refused, nothing sent, if the item changed since."
 )
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A tool tools/list offers: its name, and how to make its entry (Runtime.tool makes it once)."""
+
+    name: str
+    make: Callable[[], types.Tool]
 
 
 class Runtime:
@@ -178,7 +188,13 @@ class Runtime:
 
     # -- listing --------------------------------------------------------------------------------
     def listed_tools(self) -> list[types.Tool]:
-        tools = [self._tool(name, tool.listed) for name, tool in self.server_tools.items()]
+        """Every entry of tools/list, in order (all pages)."""
+        return [self.tool(item) for item in self.listing()]
+
+    def listing(self) -> list[Listed]:
+        """What tools/list offers, in order, each as its name and how to make its entry: a page makes
+        only its own entries (the first page of `--toolsets all` holds about 50 of 340)."""
+        tools = [Listed(name, tool.listed) for name, tool in self.server_tools.items()]
         if self.settings.discovery:
             return tools  # the whole API through search, describe and call
         # Everyday toolsets first (the toolset table's order), so a first page holds the common work.
@@ -186,14 +202,15 @@ class Runtime:
             self.enabled.values(), key=lambda e: _TOOLSET_ORDER.get(e.toolset, len(_TOOLSET_ORDER))
         )
         return tools + [
-            self._tool(entry.name, lambda e=entry: self._hosted_listing(listed(e, self.settings.confirm)))
+            Listed(entry.name, lambda e=entry: self._hosted_listing(listed(e, self.settings.confirm)))
             for entry in entries
         ]
 
-    def _tool(self, name: str, make: Any) -> types.Tool:
-        tool = self._listed.get(name)
+    def tool(self, item: Listed) -> types.Tool:
+        """`item`'s entry in tools/list, made once per server."""
+        tool = self._listed.get(item.name)
         if tool is None:
-            tool = self._listed[name] = make()
+            tool = self._listed[item.name] = item.make()
         return tool
 
     def tool_size(self, tool: types.Tool) -> int:
@@ -207,7 +224,7 @@ class Runtime:
         """The input schema of any tool this server could offer (some connection may have switched it on)."""
         own = self.server_tools.get(name)
         if own is not None:
-            return self._tool(name, own.listed).input_schema
+            return self.tool(Listed(name, own.listed)).input_schema
         entry = self.catalog.tools.get(name)
         return self.input_schema(entry) if entry is not None else None
 
@@ -387,9 +404,14 @@ def tool_handlers(runtime: Runtime) -> dict[str, Any]:
     async def list_tools(ctx: Any, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         account = runtime.account_for(ctx)
         view = runtime.view(runtime.audience.join(account.key, ctx))
-        tools = view.listed_tools()
-        page = cursors.page(tools, params.cursor if params else None, name=_tool_name, size=runtime.tool_size)
-        return types.ListToolsResult(tools=page.items, next_cursor=page.next_cursor)
+        offered = view.listing()
+        cursor = params.cursor if params else None
+        page = cursors.page(
+            offered, cursor, name=_listed_name, size=lambda item: view.tool_size(view.tool(item))
+        )
+        return types.ListToolsResult(
+            tools=[view.tool(item) for item in page.items], next_cursor=page.next_cursor
+        )
 
     async def call_tool(
         ctx: Any, params: types.CallToolRequestParams
@@ -452,8 +474,8 @@ async def _note_files(tool: str, answer: Fitted, files: list[ShelvedFile]) -> No
         await notes.note("info", f"{tool}: saved {kept.name} ({kept.size} bytes) as {kept.uri}")
 
 
-def _tool_name(tool: types.Tool) -> str:
-    return tool.name
+def _listed_name(item: Listed) -> str:
+    return item.name
 
 
 class DealdeskServer(Server[Any]):

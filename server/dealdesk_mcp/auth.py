@@ -1,7 +1,8 @@
-"""How each API's credential travels, as httpx auth flows. OAuth refresh lives here, in one flow: a
-request goes out with the access token; before expiry, or on a 401, the flow exchanges the refresh
-token once (however many calls are waiting) and the request is sent again. Tokens leave this module
-only as request headers, and as what a TokenStore keeps.
+"""How an OAuth credential travels, as an httpx auth flow (a fixed key or token is static_auth's
+StaticAuth). OAuth refresh lives here, in one flow: a request goes out with the access token; before
+expiry, or on a 401, the flow exchanges the refresh token once (however many calls are waiting) and
+the request is sent again. Tokens leave this module only as request headers, and as what a TokenStore
+keeps.
 
 Where a token pair lives between refreshes is a TokenStore: a private file for a local server
 (TokenFile), a shared store for a hosted one, where several processes serve one user and a refresh
@@ -39,21 +40,6 @@ MAX_LIFETIME_SECONDS = 30 * 24 * 3600.0
 
 class RefreshFailed(ApiError):
     """The OAuth token endpoint did not give us a new access token."""
-
-
-class StaticAuth(httpx.Auth):
-    """A credential that never changes, in one header (`x-api-token: T` or `Authorization: Bearer T`)."""
-
-    def __init__(self, header: str, value: str) -> None:
-        self._header = header
-        self._value = value
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[self._header] = self._value
-        yield request
-
-    def secrets(self) -> list[str]:
-        return [self._value.removeprefix("Bearer ")]
 
 
 @dataclass

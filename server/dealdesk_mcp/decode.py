@@ -7,14 +7,16 @@ import json
 import re
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import pydantic_core
 
 from dealdesk_mcp.errors import ApiError
 from dealdesk_mcp.jsonvalues import is_object
 from dealdesk_mcp.route import Route
+
+if TYPE_CHECKING:
+    import httpx
 
 # Control characters (newlines included) in API text: an error message is shown on one line, quoted,
 # so no text from the API can pose as a line of the server's own.

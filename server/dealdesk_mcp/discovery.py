@@ -18,13 +18,13 @@ from pydantic import Field
 
 from dealdesk_mcp import toolsets as toolset_table
 from dealdesk_mcp.catalog import Selection, ToolEntry
-from dealdesk_mcp.discovery_index import SearchIndex, built_index, index_of
 from dealdesk_mcp.errors import InvalidArguments
 from dealdesk_mcp.server_tools import ServerToolInput
 
 if TYPE_CHECKING:
     from dealdesk_mcp.account import Account
     from dealdesk_mcp.app import Runtime
+    from dealdesk_mcp.discovery_index import SearchIndex
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -137,6 +137,9 @@ def _filtered(entries: Iterable[ToolEntry], toolset: str | None, method: str | N
 async def search(runtime: Runtime, account: Account, args: SearchOperationsInput) -> dict[str, Any]:
     """search_operations' answer: the best matches of the whole catalog, each saying whether this
     session can call it and, if not, what would let it."""
+    # Imported with the first search, not at start: only discovery sessions search.
+    from dealdesk_mcp.discovery_index import built_index, index_of
+
     index = built_index(runtime.catalog)
     if index is None and args.query.strip():
         # The first search builds the index (a quarter of a second): off the event loop.
@@ -154,6 +157,8 @@ def _answer(
             return _toolsets(runtime)
         found = _filtered(runtime.catalog.tools.values(), args.toolset, args.method)
     else:
+        from dealdesk_mcp.discovery_index import index_of
+
         ranked = (index or index_of(runtime.catalog)).rank(args.query, meant_apis(runtime, account))
         found = _filtered((h.entry for h in ranked), args.toolset, args.method)
     all_writes = offered_with_all_writes(runtime, account)

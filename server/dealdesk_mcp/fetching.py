@@ -8,7 +8,6 @@ from contextlib import nullcontext
 from typing import Any
 
 import anyio
-import httpx
 
 from dealdesk_mcp import decode, files, pagination, uploads
 from dealdesk_mcp.call import Call
@@ -136,6 +135,8 @@ async def _report_upload(reader: files.UploadReader, call: Call) -> None:
 
 
 async def _download(call: Call, model: DownloadInput) -> None:
+    import httpx  # with the first request, not at start (see static_auth)
+
     route = call.route
     files.check_save_as(model.save_as)
     request = build_request(model, overrides=call.overrides)

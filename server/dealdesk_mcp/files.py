@@ -27,11 +27,12 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 import anyio
-import httpx
 
 from dealdesk_mcp.errors import FileAccessError
 
 if TYPE_CHECKING:
+    import httpx
+
     from dealdesk_mcp.config import Settings
 
 CHUNK = 64 * 1024
@@ -550,6 +551,8 @@ def file_name_from(response: httpx.Response) -> str | None:
     )
     if not match:
         return None
+    import httpx  # with the first request, not at start (see static_auth)
+
     return (
         httpx.URL("http://x/" + match.group(1)).path.rsplit("/", 1)[-1]
         if "%" in match.group(1)

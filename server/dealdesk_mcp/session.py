@@ -9,10 +9,9 @@ import math
 import random
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import anyio
-import httpx
 
 from dealdesk_mcp import __version__
 from dealdesk_mcp.account import Account
@@ -22,6 +21,12 @@ from dealdesk_mcp.decode import error_message
 from dealdesk_mcp.errors import ApiError, RateLimited
 from dealdesk_mcp.notes import note
 from dealdesk_mcp.request import OutgoingRequest
+
+if TYPE_CHECKING:
+    import httpx
+
+# The methods that send import httpx themselves: a server answers its first tools/list before httpx
+# (and all it imports) is loaded, with the first request.
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
 # Answers that may change on a retry; any other error status will not (501, 500, every 4xx but 429).
@@ -104,6 +109,8 @@ class Session:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            import httpx
+
             self._client = httpx.AsyncClient(
                 timeout=httpx.Timeout(self.settings.timeout, connect=min(10.0, self.settings.timeout)),
                 transport=self._transport,
@@ -131,6 +138,8 @@ class Session:
         stream: bool = False,
     ) -> Received:
         """Send `outgoing` for `account`, retrying where that is safe. Error statuses raise ApiError."""
+        import httpx
+
         api, method, path = profile.name, outgoing.method, outgoing.path
         idempotent = method in IDEMPOTENT
         auth = account.auths[api]
@@ -246,6 +255,8 @@ class Session:
     async def _read(self, response: httpx.Response, api: str, method: str, path: str) -> bytes:
         """The body, decompressed chunk by chunk and refused once it passes the bound (a small gzip
         answer may inflate a thousandfold)."""
+        import httpx
+
         limit = self.settings.max_answer_bytes
         chunks: list[bytes] = []
         size = 0
@@ -275,6 +286,8 @@ class Session:
         download may continue at a storage host, but never with the token (httpx would strip only
         Authorization, not x-api-token). A redirect that would need the body sent again (307/308
         after a write) is refused: the body is not ours to replay."""
+        import httpx
+
         for _ in range(MAX_REDIRECTS):
             if method != "GET" and response.status_code in (307, 308):
                 await response.aclose()

@@ -13,15 +13,16 @@ import binascii
 import tempfile
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
-
-import httpx
 
 from dealdesk_mcp import files
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.errors import FileAccessError
 from dealdesk_mcp.route import UploadInput
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_REDIRECTS = 3
 CHUNK = 64 * 1024
@@ -82,6 +83,8 @@ async def _fetch_into(
     spool: IO[bytes], url: str, settings: Settings, client: httpx.AsyncClient, limit: int
 ) -> tuple[str | None, str | None, int]:
     """Fetch `url` (following redirects within the allowed origins); its name, type and size."""
+    import httpx  # with the first request, not at start (see static_auth)
+
     check_origin(url, settings)
     for _ in range(MAX_REDIRECTS + 1):
         try:

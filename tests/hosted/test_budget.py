@@ -11,11 +11,11 @@ import anyio
 
 from dealdesk_mcp import apis
 from dealdesk_mcp.account import Account
-from dealdesk_mcp.auth import StaticAuth
 from dealdesk_mcp.hosted.ratelimit import SharedBudget
 from dealdesk_mcp.hosted.redis_store import RedisStore
 from dealdesk_mcp.request import OutgoingRequest
 from dealdesk_mcp.session import Session
+from dealdesk_mcp.static_auth import StaticAuth
 from tests.conftest import make_settings
 from tests.hosted.conftest import RedisServer
 from tests.standin import Recorded, Reply, StandIn

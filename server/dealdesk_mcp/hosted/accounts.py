@@ -6,18 +6,21 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
 
-from dealdesk_mcp.account import Account, Auth, Sender, domain_check
+from dealdesk_mcp.account import Account, Sender, domain_check
 from dealdesk_mcp.apis import ApiProfile
 from dealdesk_mcp.auth import OAuthAuth, OAuthClient, OAuthTokens
 from dealdesk_mcp.config import Settings
 from dealdesk_mcp.hosted.state import State
 from dealdesk_mcp.hosted.user_tokens import UserTokens
+
+if TYPE_CHECKING:
+    from dealdesk_mcp.account import Auth
 
 # Accounts kept in memory per replica (their field names, identities, in-flight refresh locks).
 MAX_CACHED = 1000

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from dealdesk_mcp.account import Account
@@ -92,6 +91,8 @@ class UpsertDealInput(UpsertInput):
 
 def domain_of(text: str) -> str:
     """The host of a website or domain as typed ("https://www.Acme.com/x" -> "acme.com")."""
+    import httpx  # with the first request, not at start (see static_auth)
+
     text = text.strip()
     try:
         host = httpx.URL(text if "//" in text else f"//{text}").host
