@@ -24,7 +24,7 @@ import pytest
 from dealdesk_mcp import files
 from tests.conftest import connect, make_settings, text_of
 from tests.standin import Reply, StandIn
-from tests.transports.conftest import SCRIPT, server_env
+from tests.transports.conftest import INITIALIZE, SCRIPT, server_env
 
 DOWNLOADS = 5
 
@@ -108,16 +108,7 @@ async def test_a_download_killed_midway_leaves_the_next_one_working(standin: Sta
         PIPEDRIVE_DOWNLOAD_DIR=str(downloads),
     )
     call = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": "2025-06-18",
-                "capabilities": {},
-                "clientInfo": {"name": "t", "version": "0"},
-            },
-        },
+        INITIALIZE,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {
             "jsonrpc": "2.0",

@@ -23,13 +23,8 @@ from dealdesk_mcp.config import Settings
 from dealdesk_mcp.transports import http_app
 from tests.conftest import TOKEN, text_of
 from tests.standin import StandIn
-from tests.transports.conftest import StartServer
+from tests.transports.conftest import INITIALIZE, StartServer
 from tests.transports.test_http import connect
-
-INITIALIZE = (
-    b'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", '
-    b'"capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}'
-)
 
 
 class Quick(http_limits.GuardedH11Protocol):
@@ -104,7 +99,7 @@ async def test_at_the_connection_bound_slow_ones_make_way_for_a_real_request(sta
         async with httpx.AsyncClient(timeout=5) as http:
             answer = await http.post(
                 f"http://127.0.0.1:{port}/mcp",
-                content=INITIALIZE,
+                json=INITIALIZE,
                 headers={"content-type": "application/json", "accept": "application/json, text/event-stream"},
             )
         assert answer.status_code == 200
@@ -142,7 +137,7 @@ async def test_a_flood_of_bad_requests_cannot_flood_the_log(start_server: StartS
     server = start_server("http")
     async with httpx.AsyncClient(timeout=10, headers=server.headers) as http:
         for i in range(300):  # each names a different host: the library logs every one differently
-            await http.post(server.url, content=INITIALIZE, headers={"host": f"evil-{i}.example"})
+            await http.post(server.url, json=INITIALIZE, headers={"host": f"evil-{i}.example"})
     time.sleep(0.2)
     text = server.stderr()
     assert text.count("Invalid Host header") <= logs.BUDGET, text.count("Invalid Host header")

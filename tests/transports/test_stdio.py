@@ -14,9 +14,9 @@ from mcp.client.stdio import stdio_client
 
 from tests.conftest import TOKEN, list_all_tools, text_of
 from tests.standin import StandIn
-from tests.transports.conftest import SCRIPT, expected_tool_count, server_env
+from tests.transports.conftest import INITIALIZE, SCRIPT, expected_tool_count, server_env
 
-PROTOCOL_VERSION = "2025-06-18"
+PROTOCOL_VERSION = INITIALIZE["params"]["protocolVersion"]
 
 
 async def test_stdio_lists_every_tool_and_calls_one(crm: StandIn, tmp_path: Path) -> None:
@@ -71,16 +71,7 @@ def test_stdout_carries_nothing_but_protocol(crm: StandIn, tmp_path: Path) -> No
     env = server_env(crm, PIPEDRIVE_LOG_LEVEL="DEBUG")
     stderr_path = tmp_path / "stderr.log"
     requests = [
-        {
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": PROTOCOL_VERSION,
-                "capabilities": {},
-                "clientInfo": {"name": "raw-test", "version": "0"},
-            },
-        },
+        INITIALIZE,
         {"jsonrpc": "2.0", "method": "notifications/initialized"},
         {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
         {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "get_deals", "arguments": {}}},
