@@ -8,29 +8,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-version=${MCPB_VERSION:-2.1.2}
-prefix=.tools/mcpb
-package=@anthropic-ai/mcpb
-installed="$prefix/node_modules/$package/package.json"
-
-if ! command -v npm >/dev/null 2>&1; then
-  if [ "${CI:-}" = "true" ]; then
-    echo "install_mcpb.sh: npm not found, and under CI=true every suite must run: install Node.js and npm" >&2
-    exit 1
-  fi
-  echo "install_mcpb.sh: npm not found; skipping the MCPB CLI (the bundle test will skip)" >&2
-  exit 0
-fi
-
-if [ -f "$installed" ] && grep -q "\"version\": \"$version\"" "$installed"; then
-  exit 0
-fi
-
-mkdir -p "$prefix"
-# A package.json of our own keeps npm from walking up to a parent project.
-if [ ! -f "$prefix/package.json" ]; then
-  echo '{"name": "dealdesk-mcp-tools-mcpb", "private": true}' >"$prefix/package.json"
-fi
-npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error --save-exact \
-  "$package@$version" >/dev/null
-echo "install_mcpb.sh: MCPB CLI $version installed in $prefix" >&2
+exec bash scripts/npm_tool.sh install_mcpb.sh .tools/mcpb @anthropic-ai/mcpb "${MCPB_VERSION:-2.1.2}" \
+  "MCPB CLI" "the MCPB CLI (the bundle test will skip)"
