@@ -5,13 +5,16 @@ inside table cells, a walk's items replaced page by page, and the cycle collecto
 from __future__ import annotations
 
 import gc
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dealdesk_mcp import untrusted
 from dealdesk_mcp.decode import collector_paused
-from dealdesk_mcp.fitting import as_table
 from dealdesk_mcp.pagination import Page, Walk
+from dealdesk_mcp.tables import as_table
 
 
 def test_a_table_keeps_first_seen_column_order_and_gives_shared_values_once():
@@ -103,3 +106,66 @@ def test_the_cycle_collector_is_back_on_after_a_failure_and_stays_off_where_it_w
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _flagged_plainly(answer: dict[str, Any]) -> dict[str, Any] | None:
+    """The free-text rule written plainly: every object's keys, and a table's columns over its rows."""
+    found: set[str] = set()
+
+    def free(name: str) -> bool:
+        return name in untrusted.FREE_TEXT or name.rsplit(".", 1)[-1] in untrusted.FREE_TEXT
+
+    def text(value: Any) -> bool:
+        return isinstance(value, str) and bool(value.strip())
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            columns, rows = node.get("columns"), node.get("rows")
+            if isinstance(columns, list) and isinstance(rows, list):
+                for index, column in enumerate(columns):
+                    if free(str(column)) and any(
+                        isinstance(r, list) and index < len(r) and text(r[index]) for r in rows
+                    ):
+                        found.add(str(column))
+            for key, value in node.items():
+                if free(str(key)) and text(value):
+                    found.add(str(key))
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    parts = [part for part in untrusted.CRM_PARTS if part in answer]
+    for part in parts:
+        visit(answer[part])
+    return {untrusted.META_KEY: {"parts": parts, "fields": sorted(found)}} if found else None
+
+
+_names = st.sampled_from(["id", "note", "title", "custom_fields.notes", "body", "x", "columns", "rows"])
+_cells = st.recursive(
+    st.one_of(st.none(), st.integers(0, 3), st.sampled_from(["", " ", "call back", "x"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(_names, inner, max_size=3)),
+    max_leaves=5,
+)
+
+
+@st.composite
+def _tables(draw: st.DrawFn) -> dict[str, Any]:
+    columns = draw(st.lists(_names, max_size=4))
+    regular = st.lists(_cells, min_size=len(columns), max_size=len(columns))
+    # Mostly regular tables of ours; sometimes a row that is not (another length, a plain value).
+    row = regular if draw(st.booleans()) else st.one_of(regular, _cells)
+    rows = draw(st.lists(row, max_size=4))
+    table: dict[str, Any] = {"columns": columns, "rows": rows}
+    table.update(draw(st.dictionaries(_names, _cells, max_size=2)))
+    return table
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["data", "extra", "cut", "page"]), st.one_of(_tables(), _cells), max_size=3
+    )
+)
+def test_free_text_flags_of_tables_read_column_by_column_match_the_plain_rule(answer: dict[str, Any]) -> None:
+    assert untrusted.marker(answer) == _flagged_plainly(answer)

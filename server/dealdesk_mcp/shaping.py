@@ -5,6 +5,7 @@ go; embedded related objects shrink to id and name; custom fields appear by name
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, cast
 
 from dealdesk_mcp.apis import entity_of
@@ -14,6 +15,7 @@ from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.errors import ToolError
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.pagination import Walk
+from dealdesk_mcp.tables import FLATTENED, TABLE_MIN_ROWS, Table, assemble, get
 
 # Embedded related objects (v1 style: {"value": 7, "name": "Acme", "email": [...], ...}) shrink to id and name.
 RELATED_KEYS = frozenset(
@@ -176,6 +178,187 @@ def _add_customs(
         custom[name] = compact(value, depth=2) if kind in _CONTAINERS else value
 
 
+def shape_table(items: list[Any], plan: ShapePlan) -> Table | None:
+    """A page of API records straight to the table that `as_table` makes of them shaped one by one
+    (`shape_item`), cell for cell, but column by column: each key's values are gathered and shaped
+    once per column, mostly in C. None where the records are not plain ones (fewer than a table's
+    rows, not all objects, both kinds of custom field, a container holding a plain value, two fields
+    of one name): the caller then shapes them one by one.
+
+    The columns come in the order `as_table` finds them: by the first record holding a value for
+    them, then by their place in that record."""
+    if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
+        return None
+    records: list[dict[str, Any]] = items
+    count = len(records)
+    fields = plan.fields
+    shown = fields.shown if fields is not None else _NO_FIELDS
+    keys: dict[str, None] = {}
+    for record in records:
+        if not record.keys() <= keys.keys():
+            keys.update(dict.fromkeys(record))
+    places = _Places(records)
+    own: list[tuple[tuple[int, int], str, list[Any]]] = []
+    custom: list[tuple[tuple[int, int], str, list[Any]]] = []
+    box: list[Any] | None = None  # v2's custom_fields objects, where the fields' names are known
+    container: tuple[str, list[Any]] | None = None  # a nested object flattened as it is (Attio values)
+    for key in keys:
+        column = list(map(get, records, repeat(key)))
+        if key in shown:
+            name, info = shown[key]
+            cells = _custom_cells(column, info)
+            first = _first(cells)
+            if first is not None:
+                custom.append(((first, places.of(first, key)), name, cells))
+            continue
+        if fields is not None and key == "custom_fields" and dict in map(type, column):
+            if not all(type(v) is dict or v is None or v == "" for v in column):
+                return None  # some hold a plain value: as_table keeps those as a column of their own
+            box = column
+            continue
+        cells = _own_cells(column, key, plan.versioned)
+        if cells is None:
+            return None
+        first = _first(cells)
+        if first is None:
+            continue
+        if key in FLATTENED:
+            if container is not None or not all(type(v) is dict or v is None for v in cells):
+                return None
+            container = (key, cells)
+            continue
+        own.append(((first, places.of(first, key)), key, cells))
+    if box is not None:
+        if custom:
+            return None  # both kinds of custom field in one table
+        custom = _box_columns(box, shown)
+    if custom and container is not None:
+        return None  # custom fields and a second kind of container
+    own.sort(key=_order)
+    headers = [key for _, key, _ in own]
+    nested: list[tuple[str, list[Any]]] = []
+    if custom:
+        custom.sort(key=_order)
+        names = [name for _, name, _ in custom]
+        if len(set(names)) < len(names):
+            return None  # two fields of one name: the record keeps the last one, in the first's place
+        named = set(headers)
+        nested = [(f"custom_fields.{name}" if name in named else name, cells) for _, name, cells in custom]
+    elif container is not None:
+        nested = _container_columns(container, set(headers))
+    ids = next((cells for _, key, cells in own if key == "id"), None) or [None] * count
+    value = assemble(headers, [cells for _, _, cells in own], nested, count)
+    return Table(value, ids, lambda: [shape_item(item, plan) for item in records])
+
+
+def _order(column: tuple[tuple[int, int], str, list[Any]]) -> tuple[int, int]:
+    return column[0]
+
+
+class _Places:
+    """Where each key sits in a record, looked up once per record asked about (most columns are
+    first held by the first record)."""
+
+    def __init__(self, records: list[dict[str, Any]]) -> None:
+        self._records = records
+        self._known: dict[int, dict[str, int]] = {}
+
+    def of(self, index: int, key: str) -> int:
+        place = self._known.get(index)
+        if place is None:
+            place = self._known[index] = {k: n for n, k in enumerate(self._records[index])}
+        return place[key]
+
+
+def _first(cells: list[Any]) -> int | None:
+    """The first row holding a value, or None for a column with none."""
+    if cells[0] is not None:
+        return 0
+    if cells.count(None) == len(cells):
+        return None
+    return next(n for n, v in enumerate(cells) if v is not None)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_OPTION_IDS = frozenset({str, int, bool, type(None)})  # what `labelled` looks up as an option id
+_JSON = _SCALARS | {dict, list}
+
+
+def _own_cells(column: list[Any], key: str, versioned: bool) -> list[Any] | None:
+    """A key's values as `shape_item` leaves them (None where it drops one), or None for values that
+    are not JSON."""
+    kinds = set(map(type, column))
+    if kinds <= _SCALARS:
+        return [None if v == "" else v for v in column] if str in kinds and "" in column else column
+    if not kinds <= _JSON:
+        return None
+    cells: list[Any] = []
+    for value in column:
+        if type(value) in _CONTAINERS:
+            if value and versioned and type(value) is dict and key in _VERSIONED:
+                value = current_values(cast(dict[str, Any], value))
+            value = (compact(value, key, 2) or None) if value else None
+        elif value == "":
+            value = None
+        cells.append(value)
+    return cells
+
+
+def _custom_cells(column: list[Any], info: FieldInfo | None) -> list[Any]:
+    """A custom field's values as `_add_custom` leaves them: option ids as labels (None where the
+    record has no value; a value that compacts to nothing stays, as it does in the record)."""
+    options = info.options if info is not None else None
+    kinds = set(map(type, column))
+    if not options and kinds <= _SCALARS:
+        return [None if v == "" else v for v in column] if str in kinds and "" in column else column
+    if options and kinds <= _OPTION_IDS and (str not in kinds or info is None or info.field_type != "set"):
+        # Single option ids (no comma-joined sets to split): their labels, as `labelled` gives them.
+        return [None if v is None or v == "" else options.get(str(v), v) for v in column]
+    cells: list[Any] = []
+    for value in column:
+        if value is None or value == "" or (type(value) in _CONTAINERS and not value):
+            cells.append(None)
+            continue
+        if info is not None and options:
+            value = labelled(info, value)
+        cells.append(compact(value, depth=2) if type(value) in _CONTAINERS else value)
+    return cells
+
+
+def _box_columns(
+    box: list[Any], shown: dict[str, tuple[str, FieldInfo | None]]
+) -> list[tuple[tuple[int, int], str, list[Any]]]:
+    """The custom fields of v2's custom_fields objects, a column each: (order, name, values)."""
+    boxes: list[dict[str, Any]] = [v if type(v) is dict else _NO_BOX for v in box]
+    keys: dict[str, None] = {}
+    for inner in boxes:
+        if not inner.keys() <= keys.keys():
+            keys.update(dict.fromkeys(inner))
+    places = _Places(boxes)
+    columns: list[tuple[tuple[int, int], str, list[Any]]] = []
+    for key in keys:
+        name, info = shown.get(key) or (key, None)
+        cells = _custom_cells(list(map(get, boxes, repeat(key))), info)
+        first = _first(cells)
+        if first is not None:
+            columns.append(((first, places.of(first, key)), name, cells))
+    return columns
+
+
+def _container_columns(container: tuple[str, list[Any]], own: set[str]) -> list[tuple[str, list[Any]]]:
+    """The keys of a nested object (Attio's values) as columns, in first-seen order."""
+    key, cells = container
+    boxes: list[dict[str, Any]] = [v if type(v) is dict else _NO_BOX for v in cells]
+    names: dict[str, None] = {}
+    for inner in boxes:
+        if not inner.keys() <= names.keys():
+            names.update(dict.fromkeys(inner))
+    return [(f"{key}.{name}" if name in own else name, list(map(get, boxes, repeat(name)))) for name in names]
+
+
+_NO_BOX: dict[str, Any] = {}
+
+
 def shape_envelope(answer: dict[str, Any]) -> dict[str, Any] | None:
     """Other parts of an API answer besides its data and paging, small (kept under `extra`)."""
     extra = {k: compact(v, k, 1) for k, v in answer.items() if k not in ENVELOPE}
@@ -308,7 +491,16 @@ async def shape(call: Call) -> None:
         )
         with collector_paused():
             if walk is not None:
-                shaped: Any = walk.items if done else walk.map_items(lambda item: shape_item(item, plan))
+                # A single page goes to its table column by column; a walk's pages were shaped as
+                # they came (walks too short to plan by are shaped here, one by one).
+                table = shape_table(walk.items, plan) if not done and len(walk.pages) == 1 else None
+                shaped: Any = (
+                    table
+                    if table is not None
+                    else walk.items
+                    if done
+                    else walk.map_items(lambda item: shape_item(item, plan))
+                )
             elif is_array(data):
                 shaped = [shape_item(item, plan) for item in data]
             elif is_object(data):

@@ -19,9 +19,9 @@ from dealdesk_mcp.call import Peer, Progress
 from dealdesk_mcp.catalog import ToolEntry
 from dealdesk_mcp.connections import ConnectionState, Offer
 from dealdesk_mcp.errors import ConfigError, InvalidArguments, NotAllowed
-from dealdesk_mcp.fitting import as_table
 from dealdesk_mcp.server_tools import ServerTool, ServerToolInput, registered
 from dealdesk_mcp.server_tools import offered as server_tools_offered
+from dealdesk_mcp.tables import as_table
 
 if TYPE_CHECKING:
     from dealdesk_mcp.app import Runtime

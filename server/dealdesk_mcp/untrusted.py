@@ -60,21 +60,35 @@ def _collect(value: Any, found: set[str]) -> None:
             record = cast(dict[Any, Any], node)
             columns = record.get("columns")
             rows = record.get("rows")
-            if is_array(columns) and is_array(rows):  # a table: its text sits in rows, under columns
-                for index, column in enumerate(columns):
-                    if _free(str(column)) and any(
-                        is_array(r) and index < len(r) and _text(r[index]) for r in rows
-                    ):
-                        found.add(str(column))
+            read = is_array(columns) and is_array(rows) and _table(columns, rows, found, pending)
             for key, item in record.items():
                 if _free(str(key)) and _text(item):
                     found.add(str(key))
+                if read and item is rows:
+                    continue  # its cells are read already, a column at a time
                 if type(item) not in _PLAIN and isinstance(item, _CONTAINERS):
                     pending.append(item)
         elif isinstance(node, list):
             pending.extend(
                 [i for i in cast(list[Any], node) if type(i) not in _PLAIN and isinstance(i, _CONTAINERS)]
             )
+
+
+def _table(columns: list[Any], rows: list[Any], found: set[str], pending: list[Any]) -> bool:
+    """A table's free-text columns holding text (its text sits in rows, under columns). A table of
+    ours (every row a list as long as the columns) is read a column at a time, its cells' types
+    gathered in C, and its cells that are containers queued: answers whether its rows are read so."""
+    if not all(type(row) is list and len(row) == len(columns) for row in rows):
+        for index, column in enumerate(columns):
+            if _free(str(column)) and any(is_array(r) and index < len(r) and _text(r[index]) for r in rows):
+                found.add(str(column))
+        return False
+    for column, cells in zip(columns, zip(*rows, strict=True), strict=False):  # no rows: no cells
+        if _free(str(column)) and any(_text(cell) for cell in cells):
+            found.add(str(column))
+        if not set(map(type, cells)) <= _PLAIN:
+            pending.extend([c for c in cells if type(c) not in _PLAIN and isinstance(c, _CONTAINERS)])
+    return True
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})

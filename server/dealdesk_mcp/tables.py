@@ -1,0 +1,174 @@
+"""Lists of records as tables: each key written once, not once per record.
+
+A table is {"columns", "rows", "same"}: columns holding one value in every row are given once in
+`same`. Custom fields and Attio values become columns of their own. A nested key that any record also
+has as a key of its own, or that two containers share, keeps its container's name in front
+("custom_fields.id"), decided for the whole table, so no column hides another. Monetary and range
+values ({"value", "currency"} ...) get a column per part, as Pipedrive v1 does with <key>_currency.
+
+`as_table` makes one from records; the shape stage makes one straight from an API's records
+(shaping.shape_table) and both end in `assemble`, so the two agree cell for cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any, cast
+
+# Lists of at least this many records go out as a table.
+TABLE_MIN_ROWS = 3
+# Nested objects whose keys become columns of their own (custom fields, Attio attribute values).
+FLATTENED = ("custom_fields", "values")
+
+
+@dataclass
+class Table:
+    """A list of records as a table, with what the fit stage needs besides: each row's id (None for
+    a record without one), and the records themselves, made only when asked for (a cut list's file)."""
+
+    value: dict[str, Any]
+    ids: list[Any]
+    records: Callable[[], list[Any]]
+
+
+def tabled(items: list[Any]) -> Table | None:
+    """`items` as a Table, or None where they are not a list of records (`as_table` leaves them)."""
+    value = as_table(items)
+    if value is items:
+        return None
+    return Table(value, [cast(dict[str, Any], item).get("id") for item in items], lambda: items)
+
+
+def as_table(items: list[Any]) -> Any:
+    """A list of records as a table (see the module's docstring); other lists are returned unchanged."""
+    if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
+        return items
+    records: list[dict[str, Any]] = items
+    own, nested = _keys(records)
+    shared: dict[str, int] = {}
+    for _, name in nested:
+        shared[name] = shared.get(name, 0) + 1
+    # Column work is done once per column over all rows, in C where it can be (map over dict.get),
+    # not once per cell.
+    headers: list[str] = list(own)
+    columns: list[list[Any]] = [list(map(get, records, repeat(key))) for key in own]
+    boxes: dict[str, list[dict[str, Any]]] = {}
+    inner: list[tuple[str, list[Any]]] = []
+    for container, name in nested:
+        header = f"{container}.{name}" if name in own or shared[name] > 1 else name
+        inside = boxes.get(container)
+        if inside is None:
+            inside = boxes[container] = [_box(record.get(container)) for record in records]
+        inner.append((header, list(map(get, inside, repeat(name)))))
+    return assemble(headers, columns, inner, len(records))
+
+
+def assemble(
+    headers: list[str], columns: list[list[Any]], nested: Iterable[tuple[str, list[Any]]], count: int
+) -> dict[str, Any]:
+    """The table of `count` rows from its own columns and its nested ones (header, values), in order.
+    Nested monetary and range values are split into a column per part."""
+    headers = list(headers)
+    columns = list(columns)
+    for header, values in nested:
+        parts = _parts(values)
+        if parts:
+            headers.append(header)
+            columns.append(_part(values, "value"))
+            for part in parts:
+                if part != "value":
+                    headers.append(f"{header} {part}")
+                    columns.append(_part(values, part))
+        else:
+            headers.append(header)
+            columns.append(values)
+    same: dict[str, Any] = {}
+    shown: list[int] = []
+    for index, values in enumerate(columns):
+        first = values[0]
+        header = headers[index]
+        # `count` compares like `==` (after an identity check, which only NaN tells apart: excluded).
+        if header != "id" and first is not None and first == first and values.count(first) == count:
+            same[header] = first
+        else:
+            shown.append(index)
+    rows: list[list[Any]] = (
+        list(map(list, zip(*(columns[i] for i in shown), strict=True)))
+        if shown
+        else [[] for _ in range(count)]
+    )
+    table: dict[str, Any] = {"columns": [headers[i] for i in shown], "rows": rows}
+    if same:
+        table["same"] = same
+    return table
+
+
+_NO_BOX: dict[str, Any] = {}
+# `record.get(key)` as a function of both, for map() (a C loop, no bytecode per row).
+get: Callable[[dict[str, Any], str], Any] = dict[str, Any].get
+
+
+def _keys(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None]]:
+    """The table's own keys and its nested (container, key) pairs, each in first-seen order."""
+    own: dict[str, None] = {}
+    names: dict[str, None] = {}
+    container: str | None = None
+    for record in records:
+        # Records mostly repeat keys already seen: a subset test (no new dict) spares adding them.
+        if not record.keys() <= own.keys():
+            own.update(dict.fromkeys(record))
+        for key in FLATTENED:
+            box: Any = record.get(key, _NO_BOX)
+            if box is _NO_BOX:
+                continue
+            if type(box) is not dict or (container is not None and key != container):
+                # Rare: a container holding a plain value, or both kinds of container in one table.
+                return _keys_one_by_one(records)
+            container = key
+            inner = cast(dict[str, Any], box)
+            if not inner.keys() <= names.keys():
+                names.update(dict.fromkeys(inner))
+    if container is None:
+        return own, {}
+    own.pop(container, None)
+    return own, {(container, name): None for name in names}
+
+
+def _keys_one_by_one(records: list[dict[str, Any]]) -> tuple[dict[str, None], dict[tuple[str, str], None]]:
+    """`_keys` key by key: a container's key holding a plain value is a column of its own where it is
+    first seen, and the pairs of two kinds of container interleave as the records have them."""
+    own: dict[str, None] = {}
+    nested: dict[tuple[str, str], None] = {}
+    for record in records:
+        for key, value in record.items():
+            if key in FLATTENED and type(value) is dict:
+                for name in cast(dict[str, Any], value):
+                    nested[(key, name)] = None
+            else:
+                own[key] = None
+    return own, nested
+
+
+def _parts(values: list[Any]) -> dict[str, None]:
+    """The parts of the monetary and range values ({"value", ...} objects) in a nested column, in
+    first-seen order; none for a column of plain values."""
+    parts: dict[str, None] = {}
+    if dict not in map(type, values):
+        return parts
+    for value in values:
+        if type(value) is dict and "value" in value and not value.keys() <= parts.keys():
+            parts.update(dict.fromkeys(cast(dict[str, Any], value)))
+    return parts
+
+
+def _box(value: Any) -> dict[str, Any]:
+    return cast(dict[str, Any], value) if type(value) is dict else _NO_BOX
+
+
+def _part(values: list[Any], part: str) -> list[Any]:
+    """One part of monetary and range values (a plain value counts as the "value" part)."""
+    if part == "value":
+        return [cast(dict[str, Any], v).get(part) if type(v) is dict else v for v in values]
+    return [cast(dict[str, Any], v).get(part) if type(v) is dict else None for v in values]
