@@ -62,10 +62,12 @@ async def run(side: str, origin: str, calls: int, warmup: int, answer_only: bool
         import httpx
         import mcp
 
+        from dealdesk_mcp import collector
         from dealdesk_mcp.app import build_server
         from dealdesk_mcp.config import Settings
 
         server = build_server(Settings.from_env(dict(os.environ)))
+        collector.settle()  # as `dealdesk-mcp` sets up its own process once the server is built
         client_cm = mcp.Client(server, cache=None)
         raw_cm = httpx.AsyncClient(base_url=origin, headers=headers)
 

@@ -5,6 +5,8 @@ inside table cells, a walk's items replaced page by page, and the cycle collecto
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -12,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dealdesk_mcp import untrusted
-from dealdesk_mcp.decode import collector_paused
+from dealdesk_mcp.collector import paused as collector_paused
 from dealdesk_mcp.pagination import Page, Walk
 from dealdesk_mcp.tables import as_table
+from tests.conftest import ROOT
 
 
 def test_a_table_keeps_first_seen_column_order_and_gives_shared_values_once():
@@ -169,3 +172,41 @@ def _tables(draw: st.DrawFn) -> dict[str, Any]:
 )
 def test_free_text_flags_of_tables_read_column_by_column_match_the_plain_rule(answer: dict[str, Any]) -> None:
     assert untrusted.marker(answer) == _flagged_plainly(answer)
+
+
+# A process as the CLI leaves it once the server is built (collector.settle), then one call's work:
+# a 500-deal page decoded and made into its table. Prints the collections that work set off.
+_ONE_CALL = """
+import gc, json, sys
+from dealdesk_mcp import collector
+from dealdesk_mcp.custom_fields import parse_fields
+from dealdesk_mcp.shaping import ShapePlan, shape_table
+from tests.crm_data import CUSTOM_FIELDS, deals_page
+
+body = json.dumps(deals_page(0, 500, 500)).encode()
+plan = ShapePlan(fields=parse_fields(CUSTOM_FIELDS))
+if sys.argv[1] == "settled":
+    collector.settle()
+gc.collect()
+runs = []
+gc.callbacks.append(lambda phase, info: runs.append(info["generation"]) if phase == "start" else None)
+for _ in range(3):
+    table = shape_table(json.loads(body)["data"], plan)
+    del table
+print(len(runs))
+"""
+
+
+@pytest.mark.parametrize("process", ["as started", "settled"])
+def test_a_settled_server_process_shapes_a_page_without_the_collector_scanning_it(process: str):
+    done = subprocess.run(
+        [sys.executable, "-c", _ONE_CALL, process],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    runs = int(done.stdout)
+    # Python's default young generation (700) is passed several times by one page's objects.
+    assert runs == 0 if process == "settled" else runs >= 3

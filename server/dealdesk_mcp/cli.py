@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import gc
 import os
 import secrets
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import anyio
 
-from dealdesk_mcp import __version__, logs
+from dealdesk_mcp import __version__, collector, logs
 from dealdesk_mcp.config import TRANSPORTS, Settings
 from dealdesk_mcp.errors import ConfigError
 from dealdesk_mcp.install import keystore, run_subcommand
@@ -164,20 +163,6 @@ def prepare_file_folders(settings: Settings) -> None:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-@contextlib.contextmanager
-def collector_held_off() -> Generator[None]:
-    """Python's cycle collector off while the SDK and this app are imported and the server is built:
-    each of its runs would scan the many new module, class and model objects, which are never garbage
-    (about 0.1 s of a start; the SDK's imports come first under it, so this module imports no SDK)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if (status := run_subcommand(argv)) is not None:  # `init` or `status`
@@ -212,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"dealdesk-mcp: --sandbox-rate-limit: {exc}", file=sys.stderr)
             return 2
 
-    with collector_held_off():
+    with collector.held_off():  # the SDK's imports come first under it: this module imports no SDK
         from dealdesk_mcp.app import build_server, runtime_of
 
         try:
@@ -220,9 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ConfigError as exc:
             print(f"dealdesk-mcp: {exc.message}", file=sys.stderr)
             return 2
-        # What start-up made (modules, classes, the catalog, the server) lives as long as the process:
-        # the collector need never scan it again, as it otherwise would while the server starts.
-        gc.freeze()
+        # What start-up made (modules, classes, the catalog, the server) lives as long as the process.
+        collector.settle()
     from dealdesk_mcp import transports
     from dealdesk_mcp.banner import announce
 

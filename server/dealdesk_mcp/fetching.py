@@ -9,9 +9,8 @@ from typing import Any
 
 import anyio
 
-from dealdesk_mcp import decode, files, pagination, uploads
+from dealdesk_mcp import collector, decode, files, pagination, uploads
 from dealdesk_mcp.call import Call
-from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.errors import ApiError, MissingCredentials
 from dealdesk_mcp.pagination import Page, Walk
 from dealdesk_mcp.request import build_request
@@ -60,9 +59,9 @@ async def fetch(call: Call) -> None:
             return await shaper(call, items)
 
         # Shaped page by page, the walk keeps thousands of records alive between its pages: the cycle
-        # collector would scan them all again and again (see decode.collector_paused), so it waits for
+        # collector would scan them all again and again (see dealdesk_mcp.collector), so it waits for
         # the walk's end. (Other tasks run without it meanwhile; their cycles are collected after.)
-        with collector_paused() if shaper is not None else nullcontext():
+        with collector.paused() if shaper is not None else nullcontext():
             call.walk = await pagination.walk(
                 lambda args: fetch_page(call, args),
                 wanted=int(model.max_items),

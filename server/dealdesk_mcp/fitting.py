@@ -9,10 +9,9 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-from dealdesk_mcp import files, pagination
+from dealdesk_mcp import collector, files, pagination
 from dealdesk_mcp.answers import Fitted, dump_bytes, dump_chunks, dumps
 from dealdesk_mcp.call import Call
-from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.route import ListInput
 from dealdesk_mcp.tables import Table, tabled
@@ -137,7 +136,7 @@ def _fitting(rows: list[Any], budget: int, sizes: list[int]) -> int:
 
 
 async def fit(call: Call) -> None:
-    with collector_paused():
+    with collector.paused():
         _fit(call)
 
 

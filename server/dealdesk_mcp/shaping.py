@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any, cast
 
+from dealdesk_mcp import collector
 from dealdesk_mcp.apis import entity_of
 from dealdesk_mcp.call import Call
 from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields, FieldInfo, labelled
-from dealdesk_mcp.decode import collector_paused
 from dealdesk_mcp.errors import ToolError
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.pagination import Walk
-from dealdesk_mcp.tables import FLATTENED, TABLE_MIN_ROWS, Table, assemble, get
+from dealdesk_mcp.tables import FLATTENED, Table, assemble, get, tableable
 
 # Embedded related objects (v1 style: {"value": 7, "name": "Acme", "email": [...], ...}) shrink to id and name.
 RELATED_KEYS = frozenset(
@@ -187,7 +187,7 @@ def shape_table(items: list[Any], plan: ShapePlan) -> Table | None:
 
     The columns come in the order `as_table` finds them: by the first record holding a value for
     them, then by their place in that record."""
-    if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
+    if not tableable(items):
         return None
     records: list[dict[str, Any]] = items
     count = len(records)
@@ -212,7 +212,7 @@ def shape_table(items: list[Any], plan: ShapePlan) -> Table | None:
                 custom.append(((first, places.of(first, key)), name, cells))
             continue
         if fields is not None and key == "custom_fields" and dict in map(type, column):
-            if not all(type(v) is dict or v is None or v == "" for v in column):
+            if not _boxes_only(column):
                 return None  # some hold a plain value: as_table keeps those as a column of their own
             box = column
             continue
@@ -223,7 +223,7 @@ def shape_table(items: list[Any], plan: ShapePlan) -> Table | None:
         if first is None:
             continue
         if key in FLATTENED:
-            if container is not None or not all(type(v) is dict or v is None for v in cells):
+            if container is not None or not set(map(type, cells)) <= _BOX_OR_NONE:
                 return None
             container = (key, cells)
             continue
@@ -249,6 +249,17 @@ def shape_table(items: list[Any], plan: ShapePlan) -> Table | None:
     ids = next((cells for _, key, cells in own if key == "id"), None) or [None] * count
     value = assemble(headers, [cells for _, _, cells in own], nested, count)
     return Table(value, ids, lambda: [shape_item(item, plan) for item in records])
+
+
+_BOX_OR_NONE = frozenset({dict, type(None)})
+
+
+def _boxes_only(column: list[Any]) -> bool:
+    """Whether a custom_fields column holds objects only, where it holds anything (None or "")."""
+    kinds = set(map(type, column))
+    if kinds <= _BOX_OR_NONE:
+        return True
+    return kinds - {str} <= _BOX_OR_NONE and all(v == "" for v in column if type(v) is str)
 
 
 def _order(column: tuple[tuple[int, int], str, list[Any]]) -> tuple[int, int]:
@@ -463,7 +474,7 @@ async def shape_page(call: Call, items: list[Any]) -> list[Any]:
             call.page_plan = False
             return items
         plan = call.page_plan = await plan_for(call, items)
-    with collector_paused():
+    with collector.paused():
         return [shape_item(item, plan) for item in items]
 
 
@@ -489,7 +500,7 @@ async def shape(call: Call) -> None:
             if done
             else await plan_for(call, walk.items if walk is not None else data if is_array(data) else [data])
         )
-        with collector_paused():
+        with collector.paused():
             if walk is not None:
                 # A single page goes to its table column by column; a walk's pages were shaped as
                 # they came (walks too short to plan by are shaped here, one by one).

@@ -43,7 +43,7 @@ def tabled(items: list[Any]) -> Table | None:
 
 def as_table(items: list[Any]) -> Any:
     """A list of records as a table (see the module's docstring); other lists are returned unchanged."""
-    if len(items) < TABLE_MIN_ROWS or not all(type(i) is dict for i in items):
+    if not tableable(items):
         return items
     records: list[dict[str, Any]] = items
     own, nested = _keys(records)
@@ -63,6 +63,14 @@ def as_table(items: list[Any]) -> Any:
             inside = boxes[container] = [_box(record.get(container)) for record in records]
         inner.append((header, list(map(get, inside, repeat(name)))))
     return assemble(headers, columns, inner, len(records))
+
+
+def tableable(items: list[Any]) -> bool:
+    """Whether `items` make a table: enough of them, and all objects."""
+    return len(items) >= TABLE_MIN_ROWS and set(map(type, items)) == _RECORD
+
+
+_RECORD = {dict}
 
 
 def assemble(
