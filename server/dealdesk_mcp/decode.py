@@ -125,9 +125,10 @@ def _by_orjson(body: bytes) -> Any:
         written = orjson.dumps(wrapped)
     except orjson.JSONEncodeError:
         return _UNREAD
-    at = written.find(b"e+")
+    # "+" is rare in JSON, so found fast (a search for "e+" stops at every "e" of the text).
+    at = written.find(b"+")
     while at != -1:
-        if written[at - 1 : at].isdigit():
+        if written[at - 1 : at] == b"e" and written[at - 2 : at - 1].isdigit():
             return _UNREAD
-        at = written.find(b"e+", at + 2)
+        at = written.find(b"+", at + 1)
     return value
