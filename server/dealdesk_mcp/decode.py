@@ -100,20 +100,21 @@ def parse_json(body: bytes, headers: httpx.Headers, route: Route) -> Any:
 
 _UNREAD = object()  # what _by_orjson answers for a body it leaves to pydantic
 # orjson writes at most 254 containers deep (empty ones counted): a value inside this many more lists
-# is written only if it is at most 200 deep, and pydantic reads that deep (it refuses 201 and more).
+# is written only if it is at most 200 deep, which pydantic reads (it refuses 201 containers and more,
+# an empty innermost one aside).
 _DEPTH_MARGIN = 254 - 200
 
 
 def _by_orjson(body: bytes) -> Any:
-    """`body` decoded by orjson (well under half pydantic's time) where that gives what pydantic's
-    decoder gives, else _UNREAD: pydantic decodes it then, with its values and its errors.
+    """`body` decoded by orjson where that gives what pydantic's decoder gives, else _UNREAD: pydantic
+    decodes it then, with its values and its errors. A 130 kB page: 0.22 ms in orjson and 0.07 ms of
+    checks below, 0.36 ms in pydantic.
 
     orjson refuses some bodies pydantic reads (NaN, Infinity, numbers beyond a double's range, more
-    than 1024 deep). Two kinds it reads where pydantic differs, and writing the value back (a fifth of
-    the decoding's time) finds both: deeper than 200, which pydantic refuses, and integers beyond 64
-    bits, which orjson makes floats. Those floats are 9.2e18 or more, and orjson writes every float
-    from 1e16 up with `e+` after a digit; a string may hold that too (rarely: "2e+5"), and costs only
-    pydantic's decoding."""
+    than 1024 deep). Two kinds it reads where pydantic differs, and writing the value back finds both:
+    deeper than 200, which pydantic refuses, and integers beyond 64 bits, which orjson makes floats.
+    Those floats are 9.2e18 or more, and orjson writes every float from 1e16 up with `e+` after a digit;
+    a string may hold that too (rarely: "2e+5"), and costs only pydantic's decoding."""
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError:
