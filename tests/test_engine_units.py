@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dealdesk_mcp import untrusted
-from dealdesk_mcp.collector import paused as collector_paused
+from dealdesk_mcp import collector, untrusted
 from dealdesk_mcp.pagination import Page, Walk
 from dealdesk_mcp.tables import as_table
 from tests.conftest import ROOT
@@ -98,13 +97,13 @@ def test_a_walks_items_are_replaced_page_by_page_and_still_resume_inside_their_p
 
 def test_the_cycle_collector_is_back_on_after_a_failure_and_stays_off_where_it_was_off():
     assert gc.isenabled()
-    with pytest.raises(ValueError), collector_paused():
+    with pytest.raises(ValueError), collector.paused():
         assert not gc.isenabled()
         raise ValueError("inside")
     assert gc.isenabled()
     gc.disable()
     try:
-        with collector_paused():
+        with collector.paused():
             pass
         assert not gc.isenabled()
     finally:

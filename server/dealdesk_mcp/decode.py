@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Generator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+import orjson
 import pydantic_core
 
+from dealdesk_mcp import collector
 from dealdesk_mcp.errors import ApiError
 from dealdesk_mcp.jsonvalues import is_object
 from dealdesk_mcp.route import Route
@@ -59,31 +59,14 @@ def error_message(headers: httpx.Headers, body: bytes, secrets: Sequence[str] = 
     return quoted(str(parsed), 500)
 
 
-@contextmanager
-def collector_paused() -> Generator[None]:
-    """Python's cycle collector held off while answers are decoded, shaped and fitted. Decoded JSON
-    and what is made from it hold no reference cycles (reference counts free it all), yet every 700
-    new containers start a collection, and one in a hundred scans everything alive: with a walk's
-    records alive, about a third of a 10,000-deal walk's time. The work inside is synchronous (no
-    other task runs meanwhile); the collector runs again as soon as it is done."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def parse_json(body: bytes, headers: httpx.Headers, route: Route) -> Any:
     """The answer as JSON; an empty body is a plain success (some deletes answer nothing)."""
     if not body.strip():
         return {"success": True}
     try:
-        # pydantic's Rust decoder: the same values as json.loads, in well under half the time.
-        with collector_paused():
-            return pydantic_core.from_json(body)
+        with collector.paused():
+            value = _by_orjson(body)
+            return pydantic_core.from_json(body) if value is _UNREAD else value
     except ValueError as exc:
         if "recursion limit" in str(exc):
             raise ApiError(
@@ -95,3 +78,40 @@ def parse_json(body: bytes, headers: httpx.Headers, route: Route) -> Any:
             f"{route.api} answered {route.method} {route.path} with something that is not valid JSON ({kind}, "
             f"{len(body)} bytes)."
         ) from None
+
+
+_UNREAD = object()  # what _by_orjson answers for a body it leaves to pydantic
+# orjson writes at most 254 containers deep (empty ones counted): a value inside this many more lists
+# is written only if it is at most 200 deep, which pydantic reads (it refuses 201 containers and more,
+# an empty innermost one aside).
+_DEPTH_MARGIN = 254 - 200
+
+
+def _by_orjson(body: bytes) -> Any:
+    """`body` decoded by orjson where that gives what pydantic's decoder gives, else _UNREAD: pydantic
+    decodes it then, with its values and its errors. A 130 kB page: 0.22 ms in orjson and 0.07 ms of
+    checks below, 0.36 ms in pydantic.
+
+    orjson refuses some bodies pydantic reads (NaN, Infinity, numbers beyond a double's range, more
+    than 1024 deep). Two kinds it reads where pydantic differs, and writing the value back finds both:
+    deeper than 200, which pydantic refuses, and integers beyond 64 bits, which orjson makes floats.
+    Those floats are 9.2e18 or more, and orjson writes every float from 1e16 up with `e+` after a digit;
+    a string may hold that too (rarely: "2e+5"), and costs only pydantic's decoding."""
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _UNREAD
+    wrapped: Any = value
+    for _ in range(_DEPTH_MARGIN):
+        wrapped = [wrapped]
+    try:
+        written = orjson.dumps(wrapped)
+    except orjson.JSONEncodeError:
+        return _UNREAD
+    # "+" is rare in JSON, so found fast (a search for "e+" stops at every "e" of the text).
+    at = written.find(b"+")
+    while at != -1:
+        if written[at - 1 : at] == b"e" and written[at - 2 : at - 1].isdigit():
+            return _UNREAD
+        at = written.find(b"+", at + 1)
+    return value
