@@ -78,6 +78,9 @@ def record(draw: st.DrawFn, hash_keys: bool, box: bool) -> dict[str, Any]:
 def pages(draw: st.DrawFn) -> tuple[list[dict[str, Any]], ShapePlan]:
     hash_keys, box = draw(st.sampled_from([(False, False), (True, False), (False, True), (True, True)]))
     items = draw(st.lists(record(hash_keys, box), min_size=3, max_size=7))
+    if draw(st.booleans()):  # as APIs answer: every record with the same keys, in the same order
+        keys = list(items[0])
+        items = [dict(zip(keys, (item.get(key) for key in keys), strict=True)) for item in items]
     plan = ShapePlan(fields=draw(st.sampled_from([FIELDS, None])), versioned=draw(st.booleans()))
     return items, plan
 

@@ -15,7 +15,7 @@ from dealdesk_mcp.custom_fields import HASH_KEY, EntityFields, FieldInfo, labell
 from dealdesk_mcp.errors import ToolError
 from dealdesk_mcp.jsonvalues import is_array, is_object
 from dealdesk_mcp.pagination import Walk
-from dealdesk_mcp.tables import FLATTENED, Table, assemble, get, tableable
+from dealdesk_mcp.tables import FLATTENED, Table, assemble, columns_of, get, tableable
 
 # Embedded related objects (v1 style: {"value": 7, "name": "Acme", "email": [...], ...}) shrink to id and name.
 RELATED_KEYS = frozenset(
@@ -193,17 +193,12 @@ def shape_table(items: list[Any], plan: ShapePlan) -> Table | None:
     count = len(records)
     fields = plan.fields
     shown = fields.shown if fields is not None else _NO_FIELDS
-    keys: dict[str, None] = {}
-    for record in records:
-        if not record.keys() <= keys.keys():
-            keys.update(dict.fromkeys(record))
     places = _Places(records)
     own: list[tuple[tuple[int, int], str, list[Any]]] = []
     custom: list[tuple[tuple[int, int], str, list[Any]]] = []
     box: list[Any] | None = None  # v2's custom_fields objects, where the fields' names are known
     container: tuple[str, list[Any]] | None = None  # a nested object flattened as it is (Attio values)
-    for key in keys:
-        column = list(map(get, records, repeat(key)))
+    for key, column in columns_of(records).items():
         if key in shown:
             name, info = shown[key]
             cells = _custom_cells(column, info)
@@ -330,10 +325,22 @@ def _custom_cells(column: list[Any], info: FieldInfo | None) -> list[Any]:
         if value is None or value == "" or (type(value) in _CONTAINERS and not value):
             cells.append(None)
             continue
-        if info is not None and options:
-            value = labelled(info, value)
-        cells.append(compact(value, depth=2) if type(value) in _CONTAINERS else value)
+        cell: Any = value
+        if type(value) is list and options:
+            cell = [options.get(str(v), v) for v in cast(list[Any], value)]  # as `labelled` gives them
+        elif info is not None and options:
+            cell = labelled(info, value)
+        cells.append(_compacted(cell) if type(cell) in _CONTAINERS else cell)
     return cells
+
+
+def _compacted(value: dict[str, Any] | list[Any]) -> Any:
+    """`compact(value, depth=2)` of a custom field's value, the value itself where nothing in it would
+    go (a monetary object, a list of labels: plain values, none null or empty)."""
+    inner = value.values() if isinstance(value, dict) else value
+    if None not in inner and "" not in inner and set(map(type, inner)) <= _SCALARS:
+        return value
+    return compact(value, depth=2)
 
 
 def _box_columns(
@@ -341,15 +348,11 @@ def _box_columns(
 ) -> list[tuple[tuple[int, int], str, list[Any]]]:
     """The custom fields of v2's custom_fields objects, a column each: (order, name, values)."""
     boxes: list[dict[str, Any]] = [v if type(v) is dict else _NO_BOX for v in box]
-    keys: dict[str, None] = {}
-    for inner in boxes:
-        if not inner.keys() <= keys.keys():
-            keys.update(dict.fromkeys(inner))
     places = _Places(boxes)
     columns: list[tuple[tuple[int, int], str, list[Any]]] = []
-    for key in keys:
+    for key, values in columns_of(boxes).items():
         name, info = shown.get(key) or (key, None)
-        cells = _custom_cells(list(map(get, boxes, repeat(key))), info)
+        cells = _custom_cells(values, info)
         first = _first(cells)
         if first is not None:
             columns.append(((first, places.of(first, key)), name, cells))

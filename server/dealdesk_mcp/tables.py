@@ -113,6 +113,20 @@ def assemble(
     return table
 
 
+def columns_of(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Each key's values over `records` (None where a record lacks it), keys in first-seen order.
+    An API's records mostly share their keys in one order: then the values are just transposed."""
+    keys = list(records[0]) if records else []
+    if list(map(list, records)).count(keys) == len(records):
+        values: map[Any] = map(dict[str, Any].values, records)
+        return dict(zip(keys, map(list, zip(*values, strict=True)), strict=False))
+    seen: dict[str, None] = {}
+    for record in records:
+        if not record.keys() <= seen.keys():
+            seen.update(dict.fromkeys(record))
+    return {key: list(map(get, records, repeat(key))) for key in seen}
+
+
 _NO_BOX: dict[str, Any] = {}
 # `record.get(key)` as a function of both, for map() (a C loop, no bytecode per row).
 get: Callable[[dict[str, Any], str], Any] = dict[str, Any].get
