@@ -8,6 +8,8 @@ cannot be imitated; and the text block of an answer that carries free text says 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import chain
 from typing import Any, cast
 
 from dealdesk_mcp.jsonvalues import is_array
@@ -78,7 +80,7 @@ def _table(columns: list[Any], rows: list[Any], found: set[str], pending: list[A
     """A table's free-text columns holding text (its text sits in rows, under columns). A table of
     ours (every row a list as long as the columns) is read a column at a time, its cells' types
     gathered in C, and its cells that are containers queued: answers whether its rows are read so."""
-    if not all(type(row) is list and len(row) == len(columns) for row in rows):
+    if rows and (set(map(type, rows)) != _LIST or set(map(len, rows)) != {len(columns)}):
         for index, column in enumerate(columns):
             if _free(str(column)) and any(is_array(r) and index < len(r) and _text(r[index]) for r in rows):
                 found.add(str(column))
@@ -87,11 +89,23 @@ def _table(columns: list[Any], rows: list[Any], found: set[str], pending: list[A
         if _free(str(column)) and any(_text(cell) for cell in cells):
             found.add(str(column))
         if not set(map(type, cells)) <= _PLAIN:
-            pending.extend([c for c in cells if type(c) not in _PLAIN and isinstance(c, _CONTAINERS)])
+            _queue(cells, pending)
     return True
 
 
+def _queue(cells: Iterable[Any], pending: list[Any]) -> None:
+    """The containers among `cells` queued, lists of plain values read at once (a column of labels)."""
+    containers: list[Any] = [c for c in cells if type(c) not in _PLAIN and isinstance(c, _CONTAINERS)]
+    lists: list[list[Any]] = [c for c in containers if type(c) is list]
+    if len(lists) < len(containers):
+        pending.extend([c for c in containers if type(c) is not list])
+    inside: list[Any] = list(chain.from_iterable(lists))
+    if not set(map(type, inside)) <= _PLAIN:
+        pending.extend([c for c in inside if type(c) not in _PLAIN and isinstance(c, _CONTAINERS)])
+
+
 _PLAIN = frozenset({str, int, float, bool, type(None)})
+_LIST = {list}
 _CONTAINERS = (dict, list)
 
 
