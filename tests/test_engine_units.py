@@ -78,6 +78,10 @@ def test_free_text_is_flagged_in_table_columns_and_inside_objects_in_cells():
     assert untrusted.marker({"data": table}) == {untrusted.META_KEY: {"parts": ["data"], "fields": ["note"]}}
     notes = as_table([{"id": n, "custom_fields.notes": "ring"} for n in (1, 2, 3)])
     assert untrusted.marker({"data": notes})[untrusted.META_KEY]["fields"] == ["custom_fields.notes"]
+    inside_lists = as_table(
+        [{"id": n, "calls": [{"id": n, "note": "ring back"}, "later"]} for n in (1, 2, 3)]
+    )
+    assert untrusted.marker({"data": inside_lists})[untrusted.META_KEY]["fields"] == ["note"]
     plain = as_table([{"id": n, "title": "x", "tags": ["a", "b"]} for n in (1, 2, 3)])
     assert untrusted.marker({"data": plain, "page": {"count": 3}}) is None
 
