@@ -199,6 +199,8 @@ def shape_table(items: list[Any], plan: ShapePlan) -> Table | None:
     box: list[Any] | None = None  # v2's custom_fields objects, where the fields' names are known
     container: tuple[str, list[Any]] | None = None  # a nested object flattened as it is (Attio values)
     for key, column in columns_of(records).items():
+        if column.count(None) == count:
+            continue  # nothing to show (about half an API's fields, on most records)
         if key in shown:
             name, info = shown[key]
             cells = _custom_cells(column, info)
