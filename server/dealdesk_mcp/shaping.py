@@ -4,8 +4,9 @@ go; embedded related objects shrink to id and name; custom fields appear by name
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, cast
 
 from dealdesk_mcp import collector
@@ -322,6 +323,12 @@ def _custom_cells(column: list[Any], info: FieldInfo | None) -> list[Any]:
     if options and kinds <= _OPTION_IDS and (str not in kinds or info is None or info.field_type != "set"):
         # Single option ids (no comma-joined sets to split): their labels, as `labelled` gives them.
         return [None if v is None or v == "" else options.get(str(v), v) for v in column]
+    if kinds <= _LISTS_OR_NONE:  # a set field's option ids, say: labelled as `labelled` does a list
+        lists = [[options.get(str(x), x) for x in v] if v else None for v in column] if options else column
+        return _compacted_column([v or None for v in lists], chain.from_iterable(filter(None, lists)))
+    if kinds <= _DICTS_OR_NONE and not options:  # monetary and range values
+        boxes = [v or None for v in column]
+        return _compacted_column(boxes, chain.from_iterable(map(dict[str, Any].values, filter(None, boxes))))
     cells: list[Any] = []
     for value in column:
         if value is None or value == "" or (type(value) in _CONTAINERS and not value):
@@ -334,6 +341,19 @@ def _custom_cells(column: list[Any], info: FieldInfo | None) -> list[Any]:
             cell = labelled(info, value)
         cells.append(_compacted(cell) if type(cell) in _CONTAINERS else cell)
     return cells
+
+
+_LISTS_OR_NONE = frozenset({list, type(None)})
+_DICTS_OR_NONE = frozenset({dict, type(None)})
+
+
+def _compacted_column(cells: list[Any], inside: Iterable[Any]) -> list[Any]:
+    """Cells (lists or objects, None where there is no value) as `compact(cell, depth=2)` leaves them:
+    themselves where nothing `inside` them would go (plain values, none null or empty)."""
+    within = list(inside)
+    if None not in within and "" not in within and set(map(type, within)) <= _SCALARS:
+        return cells
+    return [None if cell is None else compact(cell, depth=2) for cell in cells]
 
 
 def _compacted(value: dict[str, Any] | list[Any]) -> Any:
