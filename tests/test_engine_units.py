@@ -47,6 +47,18 @@ def test_custom_fields_become_columns_named_apart_where_they_would_collide():
     assert [row[table["columns"].index("Value currency")] for row in table["rows"]] == ["EUR", None, "EUR"]
 
 
+def test_objects_in_a_nested_column_are_split_into_parts_only_where_they_hold_a_value():
+    def table(*values: Any) -> dict[str, Any]:
+        return as_table([{"id": n, "custom_fields": {"Price": value}} for n, value in enumerate(values)])
+
+    parts = table({"value": 1, "currency": "EUR"}, None, {"currency": "USD", "value": 2})
+    assert parts["columns"] == ["id", "Price", "Price currency"]
+    assert parts["rows"] == [[0, 1, "EUR"], [1, None, None], [2, 2, "USD"]]
+    assert table({}, {}, {"a": 1})["rows"] == [[0, {}], [1, {}], [2, {"a": 1}]]  # no value part: as they are
+    mixed = table({"value": 1}, {"a": 1}, 3)  # an object without a value, a plain value
+    assert mixed["rows"] == [[0, 1], [1, None], [2, 3]]
+
+
 def test_a_container_key_holding_a_plain_value_is_a_column_where_first_seen_as_one():
     rows = [
         {"id": 1, "custom_fields": {"Region": "North"}, "title": "a"},

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, repeat
+from operator import contains
 from typing import Any, cast
 
 # Lists of at least this many records go out as a table.
@@ -81,17 +82,9 @@ def assemble(
     headers = list(headers)
     columns = list(columns)
     for header, values in nested:
-        parts = _parts(values)
-        if parts:
-            headers.append(header)
-            columns.append(_part(values, "value"))
-            for part in parts:
-                if part != "value":
-                    headers.append(f"{header} {part}")
-                    columns.append(_part(values, part))
-        else:
-            headers.append(header)
-            columns.append(values)
+        for name, column in _split(header, values):
+            headers.append(name)
+            columns.append(column)
     same: dict[str, Any] = {}
     shown: list[int] = []
     for index, values in enumerate(columns):
@@ -173,16 +166,43 @@ def _keys_one_by_one(records: list[dict[str, Any]]) -> tuple[dict[str, None], di
     return own, nested
 
 
-def _parts(values: list[Any]) -> dict[str, None]:
-    """The parts of the monetary and range values ({"value", ...} objects) in a nested column, in
-    first-seen order; none for a column of plain values."""
+def _split(header: str, values: list[Any]) -> list[tuple[str, list[Any]]]:
+    """A nested column, its monetary and range values ({"value", ...} objects) a column per part in
+    first-seen order ("Price", "Price currency"; a plain value counts as the "value" part)."""
+    kinds = set(map(type, values))
+    if dict not in kinds:
+        return [(header, values)]
+    if kinds <= _BOX_OR_NONE:  # objects only, where there is a value: parts gathered in C
+        boxes = [v if v is not None else _NO_BOX for v in values]
+        held = list(filter(None, boxes))
+        if not held or sum(map(contains, held, repeat("value"))) < len(held):
+            return _split_one_by_one(header, values)
+        parts = dict.fromkeys(chain.from_iterable(held))
+        return [
+            (header if part == "value" else f"{header} {part}", list(map(get, boxes, repeat(part))))
+            for part in _value_first(parts)
+        ]
+    return _split_one_by_one(header, values)
+
+
+def _split_one_by_one(header: str, values: list[Any]) -> list[tuple[str, list[Any]]]:
     parts: dict[str, None] = {}
-    if dict not in map(type, values):
-        return parts
     for value in values:
         if type(value) is dict and "value" in value and not value.keys() <= parts.keys():
             parts.update(dict.fromkeys(cast(dict[str, Any], value)))
-    return parts
+    if not parts:
+        return [(header, values)]
+    return [
+        (header if part == "value" else f"{header} {part}", _part(values, part))
+        for part in _value_first(parts)
+    ]
+
+
+def _value_first(parts: dict[str, None]) -> list[str]:
+    return ["value", *(part for part in parts if part != "value")]
+
+
+_BOX_OR_NONE = frozenset({dict, type(None)})
 
 
 def _box(value: Any) -> dict[str, Any]:
