@@ -55,6 +55,7 @@ def test_objects_in_a_nested_column_are_split_into_parts_only_where_they_hold_a_
     assert parts["columns"] == ["id", "Price", "Price currency"]
     assert parts["rows"] == [[0, 1, "EUR"], [1, None, None], [2, 2, "USD"]]
     assert table({}, {}, {"a": 1})["rows"] == [[0, {}], [1, {}], [2, {"a": 1}]]  # no value part: as they are
+    assert table({}, None, {})["rows"] == [[0, {}], [1, None], [2, {}]]
     mixed = table({"value": 1}, {"a": 1}, 3)  # an object without a value, a plain value
     assert mixed["rows"] == [[0, 1], [1, None], [2, 3]]
 
