@@ -291,6 +291,7 @@ def _first(cells: list[Any]) -> int | None:
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _OPTION_IDS = frozenset({str, int, bool, type(None)})  # what `labelled` looks up as an option id
 _JSON = _SCALARS | {dict, list}
+_EMPTY_KINDS = frozenset({dict, list, type(None)})  # what empties can be, `any` telling them apart
 
 
 def _own_cells(column: list[Any], key: str, versioned: bool) -> list[Any] | None:
@@ -301,6 +302,8 @@ def _own_cells(column: list[Any], key: str, versioned: bool) -> list[Any] | None
         return [None if v == "" else v for v in column] if str in kinds and "" in column else column
     if not kinds <= _JSON:
         return None
+    if kinds <= _EMPTY_KINDS and not any(column):
+        return [None] * len(column)  # empty lists and objects only (label_ids, mostly)
     cells: list[Any] = []
     for value in column:
         if type(value) in _CONTAINERS:
