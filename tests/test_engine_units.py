@@ -196,7 +196,8 @@ _ONE_CALL = """
 import gc, json, sys
 from dealdesk_mcp import collector
 from dealdesk_mcp.custom_fields import parse_fields
-from dealdesk_mcp.shaping import ShapePlan, shape_table
+from dealdesk_mcp.columns import shape_table
+from dealdesk_mcp.records import ShapePlan
 from tests.crm_data import CUSTOM_FIELDS, deals_page
 
 body = json.dumps(deals_page(0, 500, 500)).encode()

@@ -1,4 +1,4 @@
-"""A page of records goes to its table column by column (shaping.shape_table): the table, its ids and
+"""A page of records goes to its table column by column (columns.shape_table): the table, its ids and
 its records are exactly what shaping each record (shape_item) and tabling them (as_table) give."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dealdesk_mcp.columns import shape_table
 from dealdesk_mcp.custom_fields import parse_fields
-from dealdesk_mcp.shaping import ShapePlan, shape_item, shape_table
+from dealdesk_mcp.records import ShapePlan, shape_item
 from dealdesk_mcp.tables import as_table
 from tests.crm_data import CUSTOM_FIELDS, attio_person, deal, field_key
 

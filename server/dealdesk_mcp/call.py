@@ -18,7 +18,7 @@ from dealdesk_mcp.route import Route, ToolInput
 from dealdesk_mcp.session import Session
 
 if TYPE_CHECKING:
-    from dealdesk_mcp.shaping import ShapePlan
+    from dealdesk_mcp.records import ShapePlan
 
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 # What the shape stage does to a walk's pages as they arrive (given the call and a page's items).

@@ -7,7 +7,7 @@ has as a key of its own, or that two containers share, keeps its container's nam
 values ({"value", "currency"} ...) get a column per part, as Pipedrive v1 does with <key>_currency.
 
 `as_table` makes one from records; the shape stage makes one straight from an API's records
-(shaping.shape_table) and both end in `assemble`, so the two agree cell for cell.
+(columns.shape_table) and both end in `assemble`, so the two agree cell for cell.
 """
 
 from __future__ import annotations
