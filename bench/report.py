@@ -164,7 +164,7 @@ def render(res: Results, elapsed: float) -> str:
     w(f"- CPU: {_cpu_model()}, nproc {os.cpu_count()}; kernel {platform.release()}")
     w(f"- Python {platform.python_version()} ({sys.implementation.name})")
     w(
-        f"- pipedrive-mcp at git {_git_head()} (working tree as found); mcp {_version(str(MAIN_PYTHON), 'mcp')}"
+        f"- dealdesk-mcp at git {_git_head()} (working tree as found); mcp {_version(str(MAIN_PYTHON), 'mcp')}"
     )
     if res.calls.get("generic") or res.startup.get("generic"):
         w(
