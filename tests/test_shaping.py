@@ -191,3 +191,26 @@ async def test_a_cut_page_still_names_every_id(standin, tmp_path):
     assert 0 < len(shown) < 100
     assert shown + answer["cut"]["ids_cut"] == list(range(1, 101))
     assert answer["cut"]["items_cut"] == 100 - len(shown)
+
+
+async def test_a_page_whose_first_record_alone_is_over_the_cap_keeps_the_page_in_a_file(standin, tmp_path):
+    def long_notes(request: Recorded) -> Reply:
+        if request.path == "/api/v2/dealFields":
+            return Reply(body=deal_fields_answer())
+        page = deals_page(0, 5, 5)
+        for deal in page["data"]:
+            deal["custom_fields"][field_key("Account manager notes")] = f"note {deal['id']} " + "x" * 6000
+        return Reply(body=page)
+
+    standin.reply_with(long_notes)
+    async with connect(make_settings(standin, tmp_path, PIPEDRIVE_MAX_ANSWER_CHARS="4000")) as client:
+        result = await client.call_tool("get_deals", {"limit": 5})
+    answer = json.loads(text_of(result))
+    assert "first item alone is over the answer cap" in answer["cut"]["note"]
+    assert answer["cut"]["items_shown"] == 0 and answer["page"]["next"]["skip"] == 1
+    with open(answer["cut"]["full_answer_file"], encoding="utf-8") as handle:
+        saved = json.load(handle)["data"]
+    # The records as shaped (named custom fields, labels), not the API's raw ones.
+    assert [d["id"] for d in saved] == [1, 2, 3, 4, 5]
+    assert saved[0]["custom_fields"]["Account manager notes"].startswith("note 1 ")
+    assert saved[1]["custom_fields"]["Region"] == "EMEA"
