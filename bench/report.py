@@ -163,9 +163,7 @@ def render(res: Results, elapsed: float) -> str:
     generic_python = str(REPO / "bench/.work/fastmcp-venv/bin/python")
     w(f"- CPU: {_cpu_model()}, nproc {os.cpu_count()}; kernel {platform.release()}")
     w(f"- Python {platform.python_version()} ({sys.implementation.name})")
-    w(
-        f"- dealdesk-mcp at git {_git_head()} (working tree as found); mcp {_version(str(MAIN_PYTHON), 'mcp')}"
-    )
+    w(f"- dealdesk-mcp at git {_git_head()} (working tree as found); mcp {_version(str(MAIN_PYTHON), 'mcp')}")
     if res.calls.get("generic") or res.startup.get("generic"):
         w(
             f"- generic baseline: {res.generic_note} with mcp {_version(generic_python, 'mcp')} in "

@@ -285,6 +285,20 @@ async def test_note_text_posing_as_the_server_stays_inside_data_and_is_flagged(s
     assert deal.content[0].meta is None  # no free text, no flag
 
 
+async def test_a_cut_answer_flags_its_preview_and_never_the_servers_own_cut_note(standin, tmp_path):
+    note = {"id": 8, "content": "call the buyer back " * 400, "deal_id": 3}
+    deals = [{**DEAL, "id": n, "title": f"Deal {n} " + "y" * 300} for n in range(1, 40)]
+    answers = {"/api/v1/notes/8": note, "/api/v2/deals": deals}
+    standin.reply_with(lambda r: Reply(body={"success": True, "data": answers[r.path]}))
+    async with connect(make_settings(standin, tmp_path, PIPEDRIVE_MAX_ANSWER_CHARS="4000")) as client:
+        one = await client.call_tool("get_note", {"id": 8})
+        listed = await client.call_tool("get_deals", {"limit": 39})
+    assert "preview" in one.structured_content["cut"]
+    assert one.content[0].meta == {META_KEY: {"parts": ["cut"], "fields": ["preview"]}}
+    assert "note" in listed.structured_content["cut"]  # "showing 9 of 39 items ...": ours, not the CRM's
+    assert listed.content[0].meta is None
+
+
 # -- the catalog -----------------------------------------------------------------------------------------
 def test_the_controls_belong_to_the_tools_they_apply_to_and_are_not_listed():
     updates: set[str] = set()

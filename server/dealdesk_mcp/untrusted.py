@@ -1,9 +1,10 @@
 """Free text from the CRM, flagged for hosts.
 
 Anyone who can write a note, an email or a description into the CRM writes into the agent's context.
-Answers keep such text under `data` (and `extra`, `cut`), where the server's own parts
-cannot be imitated; and the text block of an answer that carries free text says so in its `_meta`
-(`dealdesk-mcp/untrusted`: where, and which fields), so a host can fence or mark it for the model.
+Answers keep such text under `data` (and `extra`, and a cut answer's `cut.preview`), where the
+server's own parts cannot be imitated; and the text block of an answer that carries free text says so
+in its `_meta` (`dealdesk-mcp/untrusted`: where, and which fields), so a host can fence or mark it for
+the model.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any, cast
 
-from dealdesk_mcp.jsonvalues import is_array
+from dealdesk_mcp.jsonvalues import is_array, is_object
 
 META_KEY = "dealdesk-mcp/untrusted"
 # The parts of an answer that hold what the CRM says.
@@ -46,7 +47,14 @@ def marker(answer: dict[str, Any]) -> dict[str, Any] | None:
     found: set[str] = set()
     parts = [part for part in CRM_PARTS if part in answer]
     for part in parts:
-        _collect(answer[part], found)
+        value = answer[part]
+        if part == "cut" and is_object(value):
+            # The rest of a cut note is the server's own (its note, counts, ids, file); its preview is
+            # the beginning of the CRM's answer, as text.
+            if _text(value.get("preview")):
+                found.add("preview")
+            continue
+        _collect(value, found)
     if not found:
         return None
     return {META_KEY: {"parts": parts, "fields": sorted(found)}}
