@@ -22,8 +22,8 @@ SUMMARY_ROOM = 800
 PROBE_ROWS = 500
 
 
-def _save(folder: Path, tool: str, text: str | Iterable[bytes]) -> str:
-    return files.write_json_file(folder, f"{tool}-{int(time.time())}.json", text)  # scrubbed by the caller
+def _save(folder: Path, tool: str, text: str | Iterable[bytes], secrets: Sequence[str] = ()) -> str:
+    return files.write_json_file(folder, f"{tool}-{int(time.time())}.json", text, secrets)
 
 
 def fit_object(
@@ -111,7 +111,7 @@ def fit_list(
         pieces = dump_chunks(whole, "data")
         if any("," in secret for secret in secrets):
             pieces = iter([dump_bytes(whole)])
-        cut["full_answer_file"] = _save(folder, tool, (files.redacted(piece, secrets) for piece in pieces))
+        cut["full_answer_file"] = _save(folder, tool, pieces, secrets)
     page = dict(rest.get("page") or {})
     following = resume(max(keep, 1))
     page["count"] = keep
