@@ -4,7 +4,7 @@ record by record. The two ways give the same table, cell for cell (tests/test_ta
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import chain, repeat
 from typing import Any, cast
 
@@ -141,7 +141,7 @@ def _own_cells(column: list[Any], key: str, versioned: bool) -> list[Any] | None
     are not JSON."""
     kinds = set(map(type, column))
     if kinds <= _SCALARS:
-        return [None if v == "" else v for v in column] if str in kinds and "" in column else column
+        return _without_empty_text(column, kinds)
     if not kinds <= _JSON:
         return None
     if kinds <= _EMPTY_KINDS and not any(column):
@@ -158,20 +158,25 @@ def _own_cells(column: list[Any], key: str, versioned: bool) -> list[Any] | None
     return cells
 
 
+def _without_empty_text(column: list[Any], kinds: set[type]) -> list[Any]:
+    """A column of plain values with its empty texts as None (dropped, as `shape_item` drops them)."""
+    return [None if v == "" else v for v in column] if str in kinds and "" in column else column
+
+
 def _custom_cells(column: list[Any], info: FieldInfo | None) -> list[Any]:
     """A custom field's values as `_add_custom` leaves them: option ids as labels (None where the
     record has no value; a value that compacts to nothing stays, as it does in the record)."""
     options = info.options if info is not None else None
     kinds = set(map(type, column))
     if not options and kinds <= _SCALARS:
-        return [None if v == "" else v for v in column] if str in kinds and "" in column else column
+        return _without_empty_text(column, kinds)
     if options and kinds <= _OPTION_IDS and (str not in kinds or info is None or info.field_type != "set"):
         # Single option ids (no comma-joined sets to split): their labels, as `labelled` gives them.
         return [None if v is None or v == "" else options.get(str(v), v) for v in column]
     if kinds <= _LISTS_OR_NONE:  # a set field's option ids, say: labelled as `labelled` does a list
         lists = [[options.get(str(x), x) for x in v] if v else None for v in column] if options else column
         return _compacted_column([v or None for v in lists], chain.from_iterable(filter(None, lists)))
-    if kinds <= _DICTS_OR_NONE and not options:  # monetary and range values
+    if kinds <= _BOX_OR_NONE and not options:  # monetary and range values
         boxes = [v or None for v in column]
         return _compacted_column(boxes, chain.from_iterable(map(dict[str, Any].values, filter(None, boxes))))
     cells: list[Any] = []
@@ -189,14 +194,12 @@ def _custom_cells(column: list[Any], info: FieldInfo | None) -> list[Any]:
 
 
 _LISTS_OR_NONE = frozenset({list, type(None)})
-_DICTS_OR_NONE = frozenset({dict, type(None)})
 
 
 def _compacted_column(cells: list[Any], inside: Iterable[Any]) -> list[Any]:
     """Cells (lists or objects, None where there is no value) as `compact(cell, depth=2)` leaves them:
     themselves where nothing `inside` them would go (plain values, none null or empty)."""
-    within = list(inside)
-    if None not in within and "" not in within and set(map(type, within)) <= _SCALARS:
+    if _all_kept(list(inside)):
         return cells
     return [None if cell is None else compact(cell, depth=2) for cell in cells]
 
@@ -204,10 +207,14 @@ def _compacted_column(cells: list[Any], inside: Iterable[Any]) -> list[Any]:
 def _compacted(value: dict[str, Any] | list[Any]) -> Any:
     """`compact(value, depth=2)` of a custom field's value, the value itself where nothing in it would
     go (a monetary object, a list of labels: plain values, none null or empty)."""
-    inner = value.values() if isinstance(value, dict) else value
-    if None not in inner and "" not in inner and set(map(type, inner)) <= _SCALARS:
-        return value
-    return compact(value, depth=2)
+    return (
+        value if _all_kept(value.values() if isinstance(value, dict) else value) else compact(value, depth=2)
+    )
+
+
+def _all_kept(values: Collection[Any]) -> bool:
+    """Whether `compact` keeps every one of `values` as it is: plain values, none null or empty text."""
+    return None not in values and "" not in values and set(map(type, values)) <= _SCALARS
 
 
 def _box_columns(
