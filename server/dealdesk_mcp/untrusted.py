@@ -79,9 +79,7 @@ def _collect(value: Any, found: set[str]) -> None:
                 if type(item) not in _PLAIN and isinstance(item, _CONTAINERS):
                     pending.append(item)
         elif isinstance(node, list):
-            pending.extend(
-                [i for i in cast(list[Any], node) if type(i) not in _PLAIN and isinstance(i, _CONTAINERS)]
-            )
+            pending.extend(_containers(cast(list[Any], node)))
 
 
 def _table(columns: list[Any], rows: list[Any], found: set[str], pending: list[Any]) -> bool:
@@ -103,13 +101,18 @@ def _table(columns: list[Any], rows: list[Any], found: set[str], pending: list[A
 
 def _queue(cells: Iterable[Any], pending: list[Any]) -> None:
     """The containers among `cells` queued, lists of plain values read at once (a column of labels)."""
-    containers: list[Any] = [c for c in cells if type(c) not in _PLAIN and isinstance(c, _CONTAINERS)]
+    containers = _containers(cells)
     lists: list[list[Any]] = [c for c in containers if type(c) is list]
     if len(lists) < len(containers):
         pending.extend([c for c in containers if type(c) is not list])
     inside: list[Any] = list(chain.from_iterable(lists))
     if not set(map(type, inside)) <= _PLAIN:
-        pending.extend([c for c in inside if type(c) not in _PLAIN and isinstance(c, _CONTAINERS)])
+        pending.extend(_containers(inside))
+
+
+def _containers(values: Iterable[Any]) -> list[Any]:
+    """The objects and lists among `values` (told apart from plain values by exact type first)."""
+    return [v for v in values if type(v) not in _PLAIN and isinstance(v, _CONTAINERS)]
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
