@@ -89,17 +89,13 @@ async def shape(call: Call) -> None:
             else await plan_for(call, walk.items if walk is not None else data if is_array(data) else [data])
         )
         with collector.paused():
-            if walk is not None:
-                # A single page goes to its table column by column; a walk's pages were shaped as
-                # they came (walks too short to plan by are shaped here, one by one).
-                table = shape_table(walk.items, plan) if not done and len(walk.pages) == 1 else None
-                shaped: Any = (
-                    table
-                    if table is not None
-                    else walk.items
-                    if done
-                    else walk.map_items(lambda item: shape_item(item, plan))
-                )
+            if walk is not None and done:
+                shaped: Any = walk.items  # a walk's pages, shaped as they came
+            elif walk is not None:
+                # A single page goes to its table column by column (walks too short to plan by, and
+                # pages it does not take, are shaped here one by one).
+                table = shape_table(walk.items, plan) if len(walk.pages) == 1 else None
+                shaped = table if table is not None else walk.map_items(lambda item: shape_item(item, plan))
             elif is_array(data):
                 shaped = [shape_item(item, plan) for item in data]
             elif is_object(data):
